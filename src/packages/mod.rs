@@ -1,0 +1,3 @@
+//! Security packages: one protocol each, pure state machines over bytes.
+
+pub mod ntlm;

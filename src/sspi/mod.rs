@@ -1,0 +1,18 @@
+//! The safe core: the package trait, the registry, message buffers and
+//! status codes. Everything here is plain Rust; the C ABI lives in `ffi`.
+
+pub mod buffers;
+pub mod consts;
+pub mod identity;
+pub mod package;
+pub mod registry;
+pub mod status;
+pub mod time;
+
+pub use buffers::{BufferData, MessageBuffer};
+pub use identity::AuthIdentity;
+pub use package::{
+    AcquireCredentials, ContextAttribute, Credential, CredentialUse, HandshakeInput,
+    HandshakeOutput, PackageInfo, SecurityContext, SecurityPackage,
+};
+pub use status::{SecResult, SecStatus, Step};

@@ -1,0 +1,242 @@
+//! The contract between the SSPI entry points and a security package.
+//!
+//! A package is a static object in the registry. `AcquireCredentialsHandle`
+//! asks it for a [`Credential`]; `InitializeSecurityContext` /
+//! `AcceptSecurityContext` ask the credential for a fresh [`SecurityContext`]
+//! and then drive that context one leg at a time.
+
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use super::{AuthIdentity, MessageBuffer, SecResult, SecStatus, Step};
+use crate::lsa::Luid;
+
+/// `SecPkgInfo` values of a package (BEHAVIOURS.md C).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PackageInfo {
+    pub capabilities: u32,
+    pub version: u16,
+    pub rpc_id: u16,
+    pub max_token: u32,
+    pub name: &'static str,
+    pub comment: &'static str,
+}
+
+/// `fCredentialUse` after validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialUse {
+    Inbound,
+    Outbound,
+    Both,
+}
+
+impl CredentialUse {
+    pub fn can_initiate(self) -> bool {
+        matches!(self, CredentialUse::Outbound | CredentialUse::Both)
+    }
+    pub fn can_accept(self) -> bool {
+        matches!(self, CredentialUse::Inbound | CredentialUse::Both)
+    }
+}
+
+/// The arguments of `AcquireCredentialsHandle`, decoded.
+#[derive(Debug, Clone, Copy)]
+pub struct AcquireCredentials<'a> {
+    /// `pszPrincipal` (may be NULL).
+    pub principal: Option<&'a str>,
+    pub usage: CredentialUse,
+    /// `pvLogonId`: an explicit logon session.
+    pub logon_id: Option<Luid>,
+    /// `pAuthData`: explicit credentials; `None` = the logon session's.
+    pub identity: Option<&'a AuthIdentity>,
+}
+
+/// A security package (NTLM, Kerberos, Negotiate).
+pub trait SecurityPackage: Send + Sync + 'static {
+    fn info(&self) -> &'static PackageInfo;
+
+    /// `AcquireCredentialsHandle`.
+    fn acquire_credentials(
+        &self,
+        request: &AcquireCredentials<'_>,
+    ) -> SecResult<Arc<dyn Credential>>;
+
+    /// `ImportSecurityContext`: rebuild a context from `export_context` bytes.
+    fn import_context(&self, _packed: &[u8]) -> SecResult<Box<dyn SecurityContext>> {
+        Err(SecStatus::UnsupportedFunction)
+    }
+}
+
+/// A credential handle's object.
+pub trait Credential: Send + Sync {
+    fn package(&self) -> &'static PackageInfo;
+    fn usage(&self) -> CredentialUse;
+
+    /// `SECPKG_CRED_ATTR_NAMES`: `DOMAIN\user` of the credential.
+    fn user_name(&self) -> SecResult<String>;
+
+    /// Expiry reported by `AcquireCredentialsHandle` (FILETIME).
+    fn expiry(&self) -> i64 {
+        super::time::TIMESTAMP_NEVER
+    }
+
+    /// A new client context (first `InitializeSecurityContext` call).
+    fn new_initiator(
+        &self,
+        target: Option<&str>,
+        context_req: u32,
+    ) -> SecResult<Box<dyn SecurityContext>>;
+
+    /// A new server context (first `AcceptSecurityContext` call).
+    fn new_acceptor(&self, context_req: u32) -> SecResult<Box<dyn SecurityContext>>;
+
+    /// `SetCredentialsAttributes`.
+    fn set_attribute(&self, _attribute: u32, _value: &[u8]) -> SecResult<()> {
+        Err(SecStatus::UnsupportedFunction)
+    }
+}
+
+/// The input of one handshake leg.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HandshakeInput<'a> {
+    /// The peer's `SECBUFFER_TOKEN` (None on the client's first call).
+    pub token: Option<&'a [u8]>,
+    /// A `SECBUFFER_CHANNEL_BINDINGS` buffer: a `SEC_CHANNEL_BINDINGS`
+    /// header followed by its data, exactly as the caller passed it.
+    pub channel_bindings: Option<&'a [u8]>,
+    /// `pszTargetName` of this call (client only).
+    pub target: Option<&'a str>,
+    /// `fContextReq` of this call.
+    pub context_req: u32,
+    /// `TargetDataRep`.
+    pub data_rep: u32,
+}
+
+/// The output of one handshake leg.
+#[derive(Debug, Default)]
+pub struct HandshakeOutput {
+    pub step: Option<Step>,
+    /// Token for the peer (may be empty).
+    pub token: Vec<u8>,
+    /// `ISC_RET_*` / `ASC_RET_*` bits (without `*_ALLOCATED_MEMORY`, which
+    /// the FFI layer adds).
+    pub context_attr: u32,
+    /// Expiry of the context (FILETIME).
+    pub expiry: i64,
+}
+
+/// A value returned by `QueryContextAttributes`.
+#[derive(Debug)]
+pub enum ContextAttribute {
+    Sizes {
+        max_token: u32,
+        max_signature: u32,
+        block_size: u32,
+        security_trailer: u32,
+    },
+    StreamSizes {
+        header: u32,
+        trailer: u32,
+        max_message: u32,
+        buffers: u32,
+        block_size: u32,
+    },
+    /// `SECPKG_ATTR_NAMES`: the client's name (`DOMAIN\user`).
+    Names(String),
+    NativeNames {
+        client: String,
+        server: String,
+    },
+    Lifespan {
+        start: i64,
+        expiry: i64,
+    },
+    KeyInfo {
+        signature_algorithm_name: String,
+        encrypt_algorithm_name: String,
+        key_size: u32,
+        signature_algorithm: u32,
+        encrypt_algorithm: u32,
+    },
+    SessionKey(Zeroizing<Vec<u8>>),
+    PackageInfo(&'static PackageInfo),
+    NegotiationInfo {
+        package: &'static PackageInfo,
+        state: u32,
+    },
+    Flags(u32),
+    Authority(String),
+    /// `SECPKG_ATTR_AUTHENTICATION_ID`: the logon session behind the context.
+    AuthenticationId(Luid),
+}
+
+/// A security context: one side of one authentication.
+pub trait SecurityContext: Send {
+    fn package(&self) -> &'static PackageInfo;
+
+    /// One `InitializeSecurityContext` leg (client contexts only).
+    fn initialize(&mut self, _input: &HandshakeInput<'_>) -> SecResult<HandshakeOutput> {
+        Err(SecStatus::InvalidHandle)
+    }
+
+    /// One `AcceptSecurityContext` leg (server contexts only).
+    fn accept(&mut self, _input: &HandshakeInput<'_>) -> SecResult<HandshakeOutput> {
+        Err(SecStatus::InvalidHandle)
+    }
+
+    /// `CompleteAuthToken`.
+    fn complete_auth_token(&mut self) -> SecResult<()> {
+        Ok(())
+    }
+
+    /// True once the handshake has completed.
+    fn is_established(&self) -> bool;
+
+    fn make_signature(
+        &mut self,
+        qop: u32,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<()>;
+
+    /// Returns the QOP to report, or `None` to leave `*pfQOP` untouched.
+    fn verify_signature(
+        &mut self,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<Option<u32>>;
+
+    fn encrypt_message(
+        &mut self,
+        qop: u32,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<()>;
+
+    /// Returns the QOP to report, or `None` to leave `*pfQOP` untouched.
+    fn decrypt_message(
+        &mut self,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<Option<u32>>;
+
+    /// `QueryContextAttributes` (`SECPKG_ATTR_*`).
+    fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute>;
+
+    /// `SetContextAttributes`.
+    fn set_attribute(&mut self, _attribute: u32, _value: &[u8]) -> SecResult<()> {
+        Err(SecStatus::UnsupportedFunction)
+    }
+
+    /// `ExportSecurityContext`: serialise the established context.
+    fn export(&self) -> SecResult<Zeroizing<Vec<u8>>> {
+        Err(SecStatus::UnsupportedFunction)
+    }
+
+    /// The authenticated client's `(domain, user)` (server contexts), for
+    /// impersonation and `QuerySecurityContextToken`.
+    fn client_identity(&self) -> Option<(String, String)> {
+        None
+    }
+}

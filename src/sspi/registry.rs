@@ -1,0 +1,21 @@
+//! The package registry: the packages that work, in the order
+//! `EnumerateSecurityPackages` lists them.
+
+use super::{SecResult, SecStatus, SecurityPackage};
+use crate::packages::ntlm::NTLM;
+
+static PACKAGES: [&dyn SecurityPackage; 1] = [&NTLM];
+
+/// All registered packages.
+pub fn packages() -> &'static [&'static dyn SecurityPackage] {
+    &PACKAGES
+}
+
+/// Look a package up by name, case-insensitively (BEHAVIOURS.md item 17).
+pub fn find_package(name: &str) -> SecResult<&'static dyn SecurityPackage> {
+    PACKAGES
+        .iter()
+        .copied()
+        .find(|p| p.info().name.eq_ignore_ascii_case(name))
+        .ok_or(SecStatus::SecpkgNotFound)
+}
