@@ -1,2 +1,225 @@
 //! The local account database (MSV1_0's SAM): the `NTLM_USER_FILE` format of
 //! gss-ntlmssp and pyspnego.
+//!
+//! Each line is either `DOMAIN:USER:PASSWORD` (a domain-less user is written
+//! `:user:password`; the password may contain `:`) or an smbpasswd line
+//! `USER:UID:LMHEX:NTHEX:[FLAGS]:LCT-...` whose first field may be
+//! `DOMAIN\user` or `user@DOMAIN` and which carries only hashes. Blank lines
+//! and lines starting with `#` are ignored.
+//!
+//! The file is found through `NTLM_USER_FILE`, else [`DEFAULT_ACCOUNT_FILE`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use md4::{Digest, Md4};
+use parking_lot::Mutex;
+use zeroize::Zeroizing;
+
+/// Where the account database lives when `NTLM_USER_FILE` is not set.
+pub const DEFAULT_ACCOUNT_FILE: &str = "/etc/opensspi/ntlm_user_file";
+
+/// NTOWFv1 (MS-NLMP 3.3.1): MD4 of the UTF-16LE password. Also the NTOWFv2
+/// input and the RC4-HMAC Kerberos key.
+pub fn nt_owf_v1(password: &str) -> Zeroizing<[u8; 16]> {
+    let utf16: Zeroizing<Vec<u8>> =
+        Zeroizing::new(password.encode_utf16().flat_map(u16::to_le_bytes).collect());
+    let mut out = Zeroizing::new([0u8; 16]);
+    out.copy_from_slice(&Md4::digest(&utf16[..]));
+    out
+}
+
+/// One account of the database.
+pub struct Account {
+    /// Domain as written (empty: any domain).
+    pub domain: String,
+    pub user: String,
+    pub nt_owf: Zeroizing<[u8; 16]>,
+    /// The password, when the line carries one (LMv1 and NTLMv1 need it).
+    pub password: Option<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("domain", &self.domain)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Account {
+    /// Case-insensitive match on user and domain; an account without a
+    /// domain matches every domain.
+    pub fn matches(&self, user: &str, domain: &str) -> bool {
+        self.user.to_lowercase() == user.to_lowercase()
+            && (self.domain.is_empty() || self.domain.to_lowercase() == domain.to_lowercase())
+    }
+}
+
+/// A parsed account database.
+#[derive(Debug, Default)]
+pub struct AccountDatabase {
+    accounts: Vec<Account>,
+}
+
+fn parse_hex16(s: &str) -> Option<[u8; 16]> {
+    if s.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+fn split_qualified(name: &str) -> (String, String) {
+    if let Some((d, u)) = name.split_once('\\') {
+        (d.to_string(), u.to_string())
+    } else if let Some((u, d)) = name.rsplit_once('@') {
+        (d.to_string(), u.to_string())
+    } else {
+        (String::new(), name.to_string())
+    }
+}
+
+fn parse_line(line: &str) -> Option<Account> {
+    let fields: Vec<&str> = line.split(':').collect();
+    // smbpasswd: USER:UID:LMHEX:NTHEX:[FLAGS]:LCT-xxxx
+    if fields.len() >= 6 && fields[1].chars().all(|c| c.is_ascii_digit()) && !fields[1].is_empty() {
+        if let Some(nt) = parse_hex16(fields[3]) {
+            let (domain, user) = split_qualified(fields[0]);
+            return Some(Account {
+                domain,
+                user,
+                nt_owf: Zeroizing::new(nt),
+                password: None,
+            });
+        }
+    }
+    let mut it = line.splitn(3, ':');
+    let domain = it.next()?.to_string();
+    let user = it.next()?.to_string();
+    let password = it.next()?;
+    if user.is_empty() {
+        return None;
+    }
+    Some(Account {
+        domain,
+        user,
+        nt_owf: nt_owf_v1(password),
+        password: Some(Zeroizing::new(password.to_string())),
+    })
+}
+
+impl AccountDatabase {
+    /// Parse the file format; malformed lines are skipped.
+    pub fn parse(text: &str) -> Self {
+        let accounts = text
+            .lines()
+            .map(|l| l.trim_end_matches('\r'))
+            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            .filter_map(parse_line)
+            .collect();
+        AccountDatabase { accounts }
+    }
+
+    /// The first account matching `user` in `domain`.
+    pub fn lookup(&self, user: &str, domain: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.matches(user, domain))
+    }
+
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+}
+
+/// The path of the account database now in force.
+pub fn account_file_path() -> PathBuf {
+    std::env::var_os("NTLM_USER_FILE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_ACCOUNT_FILE))
+}
+
+struct Cached {
+    path: PathBuf,
+    modified: Option<SystemTime>,
+    len: u64,
+    db: Arc<AccountDatabase>,
+}
+
+static CACHE: Mutex<Option<Cached>> = Mutex::new(None);
+
+/// The account database, re-read when the file's path, size or
+/// modification time changes. A missing file is an empty database.
+pub fn database() -> Arc<AccountDatabase> {
+    let path = account_file_path();
+    let meta = std::fs::metadata(&path).ok();
+    let modified = meta.as_ref().and_then(|m| m.modified().ok());
+    let len = meta.as_ref().map(|m| m.len()).unwrap_or(0);
+    let mut cache = CACHE.lock();
+    if let Some(c) = cache.as_ref() {
+        if c.path == path && c.modified == modified && c.len == len {
+            return c.db.clone();
+        }
+    }
+    let text = Zeroizing::new(std::fs::read_to_string(&path).unwrap_or_default());
+    let db = Arc::new(AccountDatabase::parse(&text));
+    *cache = Some(Cached {
+        path,
+        modified,
+        len,
+        db: db.clone(),
+    });
+    db
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nt_owf_vectors() {
+        // MS-NLMP 4.2.2.1.2 and BEHAVIOURS.md item 133
+        assert_eq!(
+            hex::encode(*nt_owf_v1("Password")),
+            "a4f49c406510bdcab6824ee7c30fd852"
+        );
+        assert_eq!(
+            hex::encode(*nt_owf_v1("")),
+            "31d6cfe0d16ae931b73c59d7e0c089c0"
+        );
+        assert_eq!(
+            hex::encode(*nt_owf_v1("P4ss123!")),
+            "d5922a65c4d5c082ca444af1be0001db"
+        );
+    }
+
+    #[test]
+    fn parses_both_formats() {
+        let db = AccountDatabase::parse(
+            "# comment\n\nEXAMPLE:alice:alice-Passw0rd\n:bob:pw:with:colons\n\
+             OTHER\\carol:1000:AAD3B435B51404EEAAD3B435B51404EE:E585DC24BF49E63E50099C6A2BAAB522:[U          ]:LCT-00000000\n\
+             garbage\n",
+        );
+        assert_eq!(db.accounts().len(), 3);
+        let alice = db.lookup("ALICE", "example").unwrap();
+        assert_eq!(
+            hex::encode(*alice.nt_owf),
+            "e585dc24bf49e63e50099c6a2baab522"
+        );
+        assert!(db.lookup("alice", "OTHER").is_none());
+        let bob = db.lookup("bob", "ANYTHING").unwrap();
+        assert_eq!(
+            bob.password.as_deref().map(|s| s.as_str()),
+            Some("pw:with:colons")
+        );
+        let carol = db.lookup("carol", "other").unwrap();
+        assert_eq!(*carol.nt_owf, *alice.nt_owf);
+        assert!(carol.password.is_none());
+        assert!(!format!("{alice:?}").contains("Passw0rd"));
+    }
+}
