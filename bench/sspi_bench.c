@@ -1,0 +1,842 @@
+/*
+ * sspi_bench: throughput, memory and scaling benchmark for ANY Windows-style
+ * SSPI shared library on Linux (opensspi, or any module exposing
+ * InitSecurityInterfaceW / the W entry points with the Windows x64 layout).
+ *
+ *   sspi_bench /path/libX.so [--handshakes N] [--threads T] ...
+ *
+ * Everything runs in one process: one client and one server credential
+ * (AcquireCredentialsHandle once each, explicit identity WORKGROUP\testuser /
+ * testpass for the client), and for each handshake a fresh client and server
+ * context. The bench writes its own NTLM_USER_FILE (DOMAIN:USER:PASSWORD) and
+ * exports it before loading the library.
+ *
+ * Reported: full handshakes/s; EncryptMessage / DecryptMessage MB/s on
+ * 16 KiB messages; MakeSignature / VerifySignature per second on 64-byte
+ * messages; RSS sampled every --rss-every handshakes and the peak (VmHWM,
+ * ru_maxrss) after the run; T threads vs 1 thread handshake throughput; the
+ * serial limit of NTLM sealing's primitives (MD5 for the HMAC, RC4 for the
+ * cipher) from `openssl speed`, limit = 1 / (1/md5 + 1/rc4), and sealing as a
+ * percentage of it. MB = 10^6 bytes throughout (as openssl speed uses).
+ * Human-readable lines first, then one JSON line starting with '{'.
+ *
+ * This file deliberately defines its own copies of the few SSPI types it
+ * needs (Windows x64 layouts, SEC_WCHAR = UTF-16 uint16_t) so that it does
+ * not depend on any library's header.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- Windows SSPI types (x86-64 / aarch64 Linux, LP64) ---------------- */
+
+typedef int32_t SECURITY_STATUS;
+typedef uint32_t ULONG;
+typedef uint16_t SEC_WCHAR;
+typedef struct {
+    uintptr_t dwLower, dwUpper;
+} SecHandle;
+typedef int64_t TimeStamp;
+typedef struct {
+    ULONG cbBuffer;
+    ULONG BufferType;
+    void *pvBuffer;
+} SecBuffer;
+typedef struct {
+    ULONG ulVersion;
+    ULONG cBuffers;
+    SecBuffer *pBuffers;
+} SecBufferDesc;
+typedef struct {
+    SEC_WCHAR *User;
+    ULONG UserLength;
+    SEC_WCHAR *Domain;
+    ULONG DomainLength;
+    SEC_WCHAR *Password;
+    ULONG PasswordLength;
+    ULONG Flags;
+} AuthIdentityW;
+typedef struct {
+    ULONG fCapabilities;
+    uint16_t wVersion;
+    uint16_t wRPCID;
+    ULONG cbMaxToken;
+    SEC_WCHAR *Name;
+    SEC_WCHAR *Comment;
+} SecPkgInfoW;
+typedef struct {
+    ULONG cbMaxToken, cbMaxSignature, cbBlockSize, cbSecurityTrailer;
+} SecPkgContextSizes;
+
+#define SEC_E_OK 0
+#define SEC_I_CONTINUE_NEEDED 0x00090312
+#define SEC_I_COMPLETE_NEEDED 0x00090313
+#define SEC_I_COMPLETE_AND_CONTINUE 0x00090314
+#define SECBUFFER_VERSION 0
+#define SECBUFFER_DATA 1
+#define SECBUFFER_TOKEN 2
+#define SECPKG_CRED_INBOUND 1
+#define SECPKG_CRED_OUTBOUND 2
+#define SECURITY_NATIVE_DREP 0x10
+#define SEC_WINNT_AUTH_IDENTITY_UNICODE 2
+#define SECPKG_ATTR_SIZES 0
+#define ISC_REQ_REPLAY_DETECT 0x4
+#define ISC_REQ_SEQUENCE_DETECT 0x8
+#define ISC_REQ_CONFIDENTIALITY 0x10
+#define ISC_REQ_CONNECTION 0x800
+#define ISC_REQ_INTEGRITY 0x10000
+#define ASC_REQ_REPLAY_DETECT 0x4
+#define ASC_REQ_SEQUENCE_DETECT 0x8
+#define ASC_REQ_CONFIDENTIALITY 0x10
+#define ASC_REQ_CONNECTION 0x800
+#define ASC_REQ_INTEGRITY 0x20000
+
+typedef SECURITY_STATUS (*ACH_W)(SEC_WCHAR *, SEC_WCHAR *, ULONG, void *, void *, void *, void *,
+                                 SecHandle *, TimeStamp *);
+typedef SECURITY_STATUS (*FREE_CRED)(SecHandle *);
+typedef SECURITY_STATUS (*ISC_W)(SecHandle *, SecHandle *, SEC_WCHAR *, ULONG, ULONG, ULONG,
+                                 SecBufferDesc *, ULONG, SecHandle *, SecBufferDesc *, ULONG *,
+                                 TimeStamp *);
+typedef SECURITY_STATUS (*ASC)(SecHandle *, SecHandle *, SecBufferDesc *, ULONG, ULONG,
+                               SecHandle *, SecBufferDesc *, ULONG *, TimeStamp *);
+typedef SECURITY_STATUS (*COMPLETE)(SecHandle *, SecBufferDesc *);
+typedef SECURITY_STATUS (*DELETE_CTX)(SecHandle *);
+typedef SECURITY_STATUS (*QCA_W)(SecHandle *, ULONG, void *);
+typedef SECURITY_STATUS (*MSG_OUT)(SecHandle *, ULONG, SecBufferDesc *, ULONG);
+typedef SECURITY_STATUS (*MSG_IN)(SecHandle *, SecBufferDesc *, ULONG, ULONG *);
+typedef SECURITY_STATUS (*FREE_BUF)(void *);
+typedef SECURITY_STATUS (*QSPI_W)(SEC_WCHAR *, SecPkgInfoW **);
+
+/* SecurityFunctionTableW, Windows SDK layout. */
+typedef struct {
+    ULONG dwVersion;
+    void *EnumerateSecurityPackagesW;
+    void *QueryCredentialsAttributesW;
+    ACH_W AcquireCredentialsHandleW;
+    FREE_CRED FreeCredentialsHandle;
+    void *Reserved2;
+    ISC_W InitializeSecurityContextW;
+    ASC AcceptSecurityContext;
+    COMPLETE CompleteAuthToken;
+    DELETE_CTX DeleteSecurityContext;
+    void *ApplyControlToken;
+    QCA_W QueryContextAttributesW;
+    void *ImpersonateSecurityContext;
+    void *RevertSecurityContext;
+    MSG_OUT MakeSignature;
+    MSG_IN VerifySignature;
+    FREE_BUF FreeContextBuffer;
+    QSPI_W QuerySecurityPackageInfoW;
+    MSG_OUT Reserved3; /* = EncryptMessage */
+    MSG_IN Reserved4;  /* = DecryptMessage */
+    void *ExportSecurityContext;
+    void *ImportSecurityContextW;
+    void *AddCredentialsW;
+    void *Reserved8;
+    void *QuerySecurityContextToken;
+    MSG_OUT EncryptMessage;
+    MSG_IN DecryptMessage;
+} FunctionTableW;
+
+typedef struct {
+    ACH_W AcquireCredentialsHandleW;
+    FREE_CRED FreeCredentialsHandle;
+    ISC_W InitializeSecurityContextW;
+    ASC AcceptSecurityContext;
+    COMPLETE CompleteAuthToken;
+    DELETE_CTX DeleteSecurityContext;
+    QCA_W QueryContextAttributesW;
+    MSG_OUT MakeSignature;
+    MSG_IN VerifySignature;
+    MSG_OUT EncryptMessage;
+    MSG_IN DecryptMessage;
+    FREE_BUF FreeContextBuffer;
+    QSPI_W QuerySecurityPackageInfoW;
+} Api;
+
+/* ---- options ------------------------------------------------------------ */
+
+typedef struct {
+    const char *lib;
+    const char *package;
+    const char *user, *domain, *password;
+    const char *target;
+    long handshakes;    /* main phase (throughput + RSS samples) */
+    long rss_every;     /* RSS sample period */
+    long warmup;        /* untimed handshakes first */
+    int threads;        /* T for the scaling ratio */
+    long mt_handshakes; /* per thread in the scaling runs */
+    long seal_mb;       /* MB sealed and unsealed */
+    long sign_count;    /* signatures made and verified */
+    int openssl;        /* run openssl speed */
+    int strict;         /* exit 1 when a target is missed */
+} Options;
+
+static Options opt = {
+    .package = "NTLM",
+    .user = "testuser",
+    .domain = "WORKGROUP",
+    .password = "testpass",
+    .target = NULL,
+    .handshakes = 100000,
+    .rss_every = 10000,
+    .warmup = 1000,
+    .threads = 2,
+    .mt_handshakes = 20000,
+    .seal_mb = 256,
+    .sign_count = 200000,
+    .openssl = 1,
+    .strict = 0,
+};
+
+static Api api;
+static SecHandle client_cred, server_cred;
+static SEC_WCHAR *w_package, *w_target;
+static ULONG max_token = 12288;
+
+#define SEAL_SIZE 16384
+#define SEAL_BATCH 16
+#define SIGN_SIZE 64
+#define SIGN_BATCH 1024
+#define MAX_RSS_SAMPLES 4096
+
+static void die(const char *what, SECURITY_STATUS st)
+{
+    fprintf(stderr, "sspi_bench: %s failed: 0x%08x\n", what, (unsigned)st);
+    exit(2);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static SEC_WCHAR *widen(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    SEC_WCHAR *w = calloc(n + 1, sizeof *w);
+    if (!w)
+        exit(2);
+    for (size_t i = 0; i < n; i++)
+        w[i] = (unsigned char)s[i]; /* ASCII/Latin-1 arguments */
+    return w;
+}
+
+/* VmRSS / VmHWM from /proc/self/status in KiB (0 when unavailable). */
+static long proc_status_kib(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    long v = 0;
+    size_t klen = strlen(key);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+            v = strtol(line + klen + 1, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return v;
+}
+
+static long maxrss_kib(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return ru.ru_maxrss;
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static void *must_sym(void *h, const char *name)
+{
+    void *p = dlsym(h, name);
+    if (!p) {
+        fprintf(stderr, "sspi_bench: %s: no symbol %s\n", opt.lib, name);
+        exit(2);
+    }
+    return p;
+}
+
+static void load(void)
+{
+    void *h = dlopen(opt.lib, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        fprintf(stderr, "sspi_bench: dlopen: %s\n", dlerror());
+        exit(2);
+    }
+    FunctionTableW *(*init)(void) = (FunctionTableW * (*)(void)) dlsym(h, "InitSecurityInterfaceW");
+    FunctionTableW *t = init ? init() : NULL;
+    if (t) {
+        api.AcquireCredentialsHandleW = t->AcquireCredentialsHandleW;
+        api.FreeCredentialsHandle = t->FreeCredentialsHandle;
+        api.InitializeSecurityContextW = t->InitializeSecurityContextW;
+        api.AcceptSecurityContext = t->AcceptSecurityContext;
+        api.CompleteAuthToken = t->CompleteAuthToken;
+        api.DeleteSecurityContext = t->DeleteSecurityContext;
+        api.QueryContextAttributesW = t->QueryContextAttributesW;
+        api.MakeSignature = t->MakeSignature;
+        api.VerifySignature = t->VerifySignature;
+        api.EncryptMessage = t->EncryptMessage ? t->EncryptMessage : t->Reserved3;
+        api.DecryptMessage = t->DecryptMessage ? t->DecryptMessage : t->Reserved4;
+        api.FreeContextBuffer = t->FreeContextBuffer;
+        api.QuerySecurityPackageInfoW = t->QuerySecurityPackageInfoW;
+        printf("loaded %s via InitSecurityInterfaceW (dwVersion %u)\n", opt.lib, t->dwVersion);
+    } else {
+        printf("loaded %s via dlsym of the W entry points\n", opt.lib);
+    }
+#define FILL(field, name)                                                                          \
+    do {                                                                                           \
+        if (!api.field)                                                                            \
+            *(void **)&api.field = must_sym(h, name);                                              \
+    } while (0)
+    FILL(AcquireCredentialsHandleW, "AcquireCredentialsHandleW");
+    FILL(FreeCredentialsHandle, "FreeCredentialsHandle");
+    FILL(InitializeSecurityContextW, "InitializeSecurityContextW");
+    FILL(AcceptSecurityContext, "AcceptSecurityContext");
+    FILL(CompleteAuthToken, "CompleteAuthToken");
+    FILL(DeleteSecurityContext, "DeleteSecurityContext");
+    FILL(QueryContextAttributesW, "QueryContextAttributesW");
+    FILL(MakeSignature, "MakeSignature");
+    FILL(VerifySignature, "VerifySignature");
+    FILL(EncryptMessage, "EncryptMessage");
+    FILL(DecryptMessage, "DecryptMessage");
+    FILL(FreeContextBuffer, "FreeContextBuffer");
+    FILL(QuerySecurityPackageInfoW, "QuerySecurityPackageInfoW");
+#undef FILL
+}
+
+/* ---- handshake ------------------------------------------------------------ */
+
+static const ULONG isc_req = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |
+                             ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONNECTION;
+static const ULONG asc_req = ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT |
+                             ASC_REQ_SEQUENCE_DETECT | ASC_REQ_CONNECTION;
+
+static int is_done(SECURITY_STATUS st)
+{
+    return st == SEC_E_OK || st == SEC_I_COMPLETE_NEEDED;
+}
+
+/* One full handshake into fresh contexts *cctx / *sctx. Returns SEC_E_OK or
+ * the failing status. Generic: any number of legs, CompleteAuthToken when
+ * asked, and a final token from either side. */
+static SECURITY_STATUS handshake(SecHandle *cctx, SecHandle *sctx, unsigned char *cbuf,
+                                 unsigned char *sbuf)
+{
+    int cfirst = 1, sfirst = 1, cdone = 0, sdone = 0;
+    const unsigned char *in = NULL;
+    ULONG inlen = 0;
+    for (int leg = 0; leg < 16; leg++) {
+        if (!cdone) {
+            SecBuffer ib = {inlen, SECBUFFER_TOKEN, (void *)in};
+            SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib};
+            SecBuffer ob = {max_token, SECBUFFER_TOKEN, cbuf};
+            SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+            ULONG attr = 0;
+            TimeStamp exp;
+            if (!cfirst && inlen == 0)
+                return -1; /* client waits for a token that never came */
+            SECURITY_STATUS st = api.InitializeSecurityContextW(
+                cfirst ? &client_cred : NULL, cfirst ? NULL : cctx, w_target, isc_req, 0,
+                SECURITY_NATIVE_DREP, cfirst ? NULL : &id, 0, cctx, &od, &attr, &exp);
+            if (st == SEC_I_COMPLETE_NEEDED || st == SEC_I_COMPLETE_AND_CONTINUE) {
+                SECURITY_STATUS c = api.CompleteAuthToken(cctx, &od);
+                if (c != SEC_E_OK)
+                    return c;
+            }
+            if (st != SEC_E_OK && st != SEC_I_CONTINUE_NEEDED && st != SEC_I_COMPLETE_NEEDED &&
+                st != SEC_I_COMPLETE_AND_CONTINUE) {
+                if (!cfirst)
+                    api.DeleteSecurityContext(cctx);
+                if (!sfirst)
+                    api.DeleteSecurityContext(sctx);
+                return st;
+            }
+            cfirst = 0;
+            cdone = is_done(st);
+            in = cbuf;
+            inlen = ob.cbBuffer;
+        }
+        if (cdone && sdone)
+            return SEC_E_OK;
+        if (!sdone) {
+            if (inlen == 0)
+                return -2;
+            SecBuffer ib = {inlen, SECBUFFER_TOKEN, (void *)in};
+            SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib};
+            SecBuffer ob = {max_token, SECBUFFER_TOKEN, sbuf};
+            SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+            ULONG attr = 0;
+            TimeStamp exp;
+            SECURITY_STATUS st =
+                api.AcceptSecurityContext(&server_cred, sfirst ? NULL : sctx, &id, asc_req,
+                                          SECURITY_NATIVE_DREP, sctx, &od, &attr, &exp);
+            if (st == SEC_I_COMPLETE_NEEDED || st == SEC_I_COMPLETE_AND_CONTINUE) {
+                SECURITY_STATUS c = api.CompleteAuthToken(sctx, &od);
+                if (c != SEC_E_OK)
+                    return c;
+            }
+            if (st != SEC_E_OK && st != SEC_I_CONTINUE_NEEDED && st != SEC_I_COMPLETE_NEEDED &&
+                st != SEC_I_COMPLETE_AND_CONTINUE) {
+                api.DeleteSecurityContext(cctx);
+                if (!sfirst)
+                    api.DeleteSecurityContext(sctx);
+                return st;
+            }
+            sfirst = 0;
+            sdone = is_done(st);
+            in = sbuf;
+            inlen = ob.cbBuffer;
+        }
+        if (cdone && sdone)
+            return SEC_E_OK;
+    }
+    return -3;
+}
+
+static SECURITY_STATUS handshake_and_delete(unsigned char *cbuf, unsigned char *sbuf)
+{
+    SecHandle c, s;
+    SECURITY_STATUS st = handshake(&c, &s, cbuf, sbuf);
+    if (st != SEC_E_OK)
+        return st;
+    SECURITY_STATUS d1 = api.DeleteSecurityContext(&c);
+    SECURITY_STATUS d2 = api.DeleteSecurityContext(&s);
+    return d1 != SEC_E_OK ? d1 : d2;
+}
+
+/* ---- threads ---------------------------------------------------------------- */
+
+typedef struct {
+    long n;
+    pthread_barrier_t *barrier;
+    SECURITY_STATUS failure;
+    long failures;
+} Worker;
+
+static void *worker_main(void *arg)
+{
+    Worker *w = arg;
+    unsigned char *cbuf = malloc(max_token), *sbuf = malloc(max_token);
+    if (!cbuf || !sbuf)
+        exit(2);
+    pthread_barrier_wait(w->barrier);
+    for (long i = 0; i < w->n; i++) {
+        SECURITY_STATUS st = handshake_and_delete(cbuf, sbuf);
+        if (st != SEC_E_OK) {
+            w->failure = st;
+            w->failures++;
+        }
+    }
+    free(cbuf);
+    free(sbuf);
+    return NULL;
+}
+
+/* Handshakes per second with `threads` threads doing `per_thread` each. */
+static double threaded_rate(int threads, long per_thread)
+{
+    pthread_t tid[256];
+    Worker w[256];
+    pthread_barrier_t barrier;
+    if (threads < 1 || threads > 256)
+        exit(2);
+    pthread_barrier_init(&barrier, NULL, (unsigned)threads + 1);
+    for (int i = 0; i < threads; i++) {
+        w[i] = (Worker){.n = per_thread, .barrier = &barrier};
+        if (pthread_create(&tid[i], NULL, worker_main, &w[i]) != 0)
+            exit(2);
+    }
+    pthread_barrier_wait(&barrier);
+    double t0 = now();
+    for (int i = 0; i < threads; i++)
+        pthread_join(tid[i], NULL);
+    double dt = now() - t0;
+    pthread_barrier_destroy(&barrier);
+    for (int i = 0; i < threads; i++)
+        if (w[i].failures)
+            die("threaded handshake", w[i].failure);
+    return (double)threads * (double)per_thread / dt;
+}
+
+/* ---- openssl speed ---------------------------------------------------------- */
+
+/* Parse "<name> ... <value>k" lines of `openssl speed` output (1000s of bytes
+ * per second) into MB/s; 0 when absent. */
+static double parse_speed(const char *out, const char *name)
+{
+    const char *p = out;
+    size_t nlen = strlen(name);
+    while (p && *p) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        if (len > nlen && strncasecmp(p, name, nlen) == 0 && (p[nlen] == ' ' || p[nlen] == '\t')) {
+            char line[512];
+            size_t l = len < sizeof line - 1 ? len : sizeof line - 1;
+            memcpy(line, p, l);
+            line[l] = 0;
+            char *last = strrchr(line, ' ');
+            if (last) {
+                double v = strtod(last + 1, NULL);
+                if (v > 0)
+                    return v * 1000.0 / 1e6;
+            }
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    return 0;
+}
+
+static double run_speed(const char *cmd, const char *name)
+{
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return 0;
+    static char out[65536];
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = 0;
+    pclose(f);
+    return parse_speed(out, name);
+}
+
+/* ---- main -------------------------------------------------------------------- */
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: sspi_bench /path/libX.so [--handshakes N] [--threads T]\n"
+            "         [--mt-handshakes N_PER_THREAD] [--rss-every N] [--warmup N]\n"
+            "         [--seal-mb MB] [--sign-count N] [--package NAME] [--target SPN]\n"
+            "         [--user U] [--domain D] [--password P] [--no-openssl] [--strict]\n");
+    exit(2);
+}
+
+static long num_arg(int *i, int argc, char **argv)
+{
+    if (*i + 1 >= argc)
+        usage();
+    char *end;
+    long v = strtol(argv[++*i], &end, 10);
+    if (*end || v < 0)
+        usage();
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--handshakes"))
+            opt.handshakes = num_arg(&i, argc, argv);
+        else if (!strcmp(a, "--threads"))
+            opt.threads = (int)num_arg(&i, argc, argv);
+        else if (!strcmp(a, "--mt-handshakes"))
+            opt.mt_handshakes = num_arg(&i, argc, argv);
+        else if (!strcmp(a, "--rss-every"))
+            opt.rss_every = num_arg(&i, argc, argv);
+        else if (!strcmp(a, "--warmup"))
+            opt.warmup = num_arg(&i, argc, argv);
+        else if (!strcmp(a, "--seal-mb"))
+            opt.seal_mb = num_arg(&i, argc, argv);
+        else if (!strcmp(a, "--sign-count"))
+            opt.sign_count = num_arg(&i, argc, argv);
+        else if (!strcmp(a, "--package") && i + 1 < argc)
+            opt.package = argv[++i];
+        else if (!strcmp(a, "--target") && i + 1 < argc)
+            opt.target = argv[++i];
+        else if (!strcmp(a, "--user") && i + 1 < argc)
+            opt.user = argv[++i];
+        else if (!strcmp(a, "--domain") && i + 1 < argc)
+            opt.domain = argv[++i];
+        else if (!strcmp(a, "--password") && i + 1 < argc)
+            opt.password = argv[++i];
+        else if (!strcmp(a, "--no-openssl"))
+            opt.openssl = 0;
+        else if (!strcmp(a, "--strict"))
+            opt.strict = 1;
+        else if (a[0] == '-' || opt.lib)
+            usage();
+        else
+            opt.lib = a;
+    }
+    if (!opt.lib || opt.threads < 1 || opt.threads > 256 || opt.rss_every < 1)
+        usage();
+
+    /* The server's account database, before the library is loaded. */
+    char userfile[] = "/tmp/sspi_bench_users.XXXXXX";
+    int fd = mkstemp(userfile);
+    if (fd < 0) {
+        perror("mkstemp");
+        return 2;
+    }
+    FILE *uf = fdopen(fd, "w");
+    fprintf(uf, "%s:%s:%s\n", opt.domain, opt.user, opt.password);
+    fclose(uf);
+    setenv("NTLM_USER_FILE", userfile, 1);
+
+    load();
+    w_package = widen(opt.package);
+    w_target = widen(opt.target);
+
+    SecPkgInfoW *info = NULL;
+    SECURITY_STATUS st = api.QuerySecurityPackageInfoW(w_package, &info);
+    if (st == SEC_E_OK && info) {
+        if (info->cbMaxToken > 0 && info->cbMaxToken < 1u << 20)
+            max_token = info->cbMaxToken;
+        api.FreeContextBuffer(info);
+    }
+
+    AuthIdentityW id = {
+        .User = widen(opt.user),
+        .UserLength = (ULONG)strlen(opt.user),
+        .Domain = widen(opt.domain),
+        .DomainLength = (ULONG)strlen(opt.domain),
+        .Password = widen(opt.password),
+        .PasswordLength = (ULONG)strlen(opt.password),
+        .Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE,
+    };
+    TimeStamp exp;
+    st = api.AcquireCredentialsHandleW(NULL, w_package, SECPKG_CRED_OUTBOUND, NULL, &id, NULL,
+                                       NULL, &client_cred, &exp);
+    if (st != SEC_E_OK)
+        die("AcquireCredentialsHandleW(OUTBOUND)", st);
+    st = api.AcquireCredentialsHandleW(NULL, w_package, SECPKG_CRED_INBOUND, NULL, NULL, NULL,
+                                       NULL, &server_cred, &exp);
+    if (st != SEC_E_OK)
+        die("AcquireCredentialsHandleW(INBOUND)", st);
+
+    unsigned char *cbuf = malloc(max_token), *sbuf = malloc(max_token);
+    if (!cbuf || !sbuf)
+        return 2;
+
+    /* Warm-up (also proves the handshake works before anything is timed). */
+    for (long i = 0; i < opt.warmup; i++) {
+        st = handshake_and_delete(cbuf, sbuf);
+        if (st != SEC_E_OK)
+            die("handshake (warm-up)", st);
+    }
+
+    /* 1. Handshakes/s with RSS samples. */
+    static long rss[MAX_RSS_SAMPLES];
+    int nrss = 0;
+    long rss_start = proc_status_kib("VmRSS");
+    double t0 = now(), paused = 0;
+    for (long i = 1; i <= opt.handshakes; i++) {
+        st = handshake_and_delete(cbuf, sbuf);
+        if (st != SEC_E_OK)
+            die("handshake", st);
+        if (i % opt.rss_every == 0 && nrss < MAX_RSS_SAMPLES) {
+            double p0 = now();
+            rss[nrss++] = proc_status_kib("VmRSS");
+            paused += now() - p0;
+        }
+    }
+    double hs_time = now() - t0 - paused;
+    double hs_rate = opt.handshakes ? (double)opt.handshakes / hs_time : 0;
+    long vmhwm = proc_status_kib("VmHWM");
+    long ru_max = maxrss_kib();
+    printf("handshakes: %ld full %s handshakes in %.3f s = %.0f handshakes/s\n", opt.handshakes,
+           opt.package, hs_time, hs_rate);
+    printf("rss: start %ld KiB; every %ld handshakes:", rss_start, opt.rss_every);
+    for (int i = 0; i < nrss; i++)
+        printf(" %ld", rss[i]);
+    long growth = nrss >= 2 ? rss[nrss - 1] - rss[0] : 0;
+    printf(" KiB\nrss: peak after %ld handshakes VmHWM %ld KiB, ru_maxrss %ld KiB; growth first->last "
+           "sample %+ld KiB\n",
+           opt.handshakes + opt.warmup, vmhwm, ru_max, growth);
+
+    /* An established pair for the message benchmarks. */
+    SecHandle cctx, sctx;
+    st = handshake(&cctx, &sctx, cbuf, sbuf);
+    if (st != SEC_E_OK)
+        die("handshake (message benchmarks)", st);
+    SecPkgContextSizes sizes = {0};
+    st = api.QueryContextAttributesW(&cctx, SECPKG_ATTR_SIZES, &sizes);
+    if (st != SEC_E_OK)
+        die("QueryContextAttributesW(SIZES)", st);
+    ULONG trailer = sizes.cbSecurityTrailer ? sizes.cbSecurityTrailer : 16;
+    ULONG sigmax = sizes.cbMaxSignature ? sizes.cbMaxSignature : 16;
+
+    /* 2. EncryptMessage / DecryptMessage on 16 KiB messages, in batches so
+     * that the timer is read once per batch. */
+    unsigned char *plain = malloc(SEAL_SIZE);
+    unsigned char *data = malloc((size_t)SEAL_BATCH * SEAL_SIZE);
+    unsigned char *tok = malloc((size_t)SEAL_BATCH * trailer);
+    if (!plain || !data || !tok)
+        return 2;
+    for (int i = 0; i < SEAL_SIZE; i++)
+        plain[i] = (unsigned char)(i * 131 + 7);
+    SecBuffer sb[SEAL_BATCH][2];
+    SecBufferDesc sd[SEAL_BATCH];
+    long seal_iters = (opt.seal_mb * 1000000L + (long)SEAL_BATCH * SEAL_SIZE - 1) /
+                      ((long)SEAL_BATCH * SEAL_SIZE);
+    double enc_t = 0, dec_t = 0;
+    ULONG seq = 0;
+    for (long it = 0; it < seal_iters; it++) {
+        for (int k = 0; k < SEAL_BATCH; k++) {
+            memcpy(data + (size_t)k * SEAL_SIZE, plain, SEAL_SIZE);
+            sb[k][0] = (SecBuffer){trailer, SECBUFFER_TOKEN, tok + (size_t)k * trailer};
+            sb[k][1] = (SecBuffer){SEAL_SIZE, SECBUFFER_DATA, data + (size_t)k * SEAL_SIZE};
+            sd[k] = (SecBufferDesc){SECBUFFER_VERSION, 2, sb[k]};
+        }
+        double a = now();
+        for (int k = 0; k < SEAL_BATCH; k++) {
+            st = api.EncryptMessage(&cctx, 0, &sd[k], seq + (ULONG)k);
+            if (st != SEC_E_OK)
+                die("EncryptMessage", st);
+        }
+        double b = now();
+        for (int k = 0; k < SEAL_BATCH; k++) {
+            st = api.DecryptMessage(&sctx, &sd[k], seq + (ULONG)k, NULL);
+            if (st != SEC_E_OK)
+                die("DecryptMessage", st);
+        }
+        double c = now();
+        enc_t += b - a;
+        dec_t += c - b;
+        seq += SEAL_BATCH;
+        for (int k = 0; k < SEAL_BATCH; k++)
+            if (sb[k][1].cbBuffer != SEAL_SIZE ||
+                memcmp(sb[k][1].pvBuffer, plain, SEAL_SIZE) != 0) {
+                fprintf(stderr, "sspi_bench: DecryptMessage returned wrong plaintext\n");
+                return 2;
+            }
+    }
+    double sealed_mb = (double)seal_iters * SEAL_BATCH * SEAL_SIZE / 1e6;
+    double enc_mbps = sealed_mb / enc_t, dec_mbps = sealed_mb / dec_t;
+    printf("seal: EncryptMessage %.1f MB/s, DecryptMessage %.1f MB/s (%ld x 16 KiB messages)\n",
+           enc_mbps, dec_mbps, seal_iters * SEAL_BATCH);
+
+    /* 3. MakeSignature / VerifySignature on 64-byte messages. */
+    static unsigned char msg[SIGN_SIZE];
+    unsigned char *sigs = malloc((size_t)SIGN_BATCH * sigmax);
+    static SecBuffer gb[SIGN_BATCH][2];
+    static SecBufferDesc gd[SIGN_BATCH];
+    if (!sigs)
+        return 2;
+    memset(msg, 0x5a, sizeof msg);
+    long sign_iters = (opt.sign_count + SIGN_BATCH - 1) / SIGN_BATCH;
+    double mk_t = 0, vf_t = 0;
+    ULONG sseq = 0;
+    for (long it = 0; it < sign_iters; it++) {
+        for (int k = 0; k < SIGN_BATCH; k++) {
+            gb[k][0] = (SecBuffer){SIGN_SIZE, SECBUFFER_DATA, msg};
+            gb[k][1] = (SecBuffer){sigmax, SECBUFFER_TOKEN, sigs + (size_t)k * sigmax};
+            gd[k] = (SecBufferDesc){SECBUFFER_VERSION, 2, gb[k]};
+        }
+        double a = now();
+        for (int k = 0; k < SIGN_BATCH; k++) {
+            st = api.MakeSignature(&cctx, 0, &gd[k], sseq + (ULONG)k);
+            if (st != SEC_E_OK)
+                die("MakeSignature", st);
+        }
+        double b = now();
+        for (int k = 0; k < SIGN_BATCH; k++) {
+            st = api.VerifySignature(&sctx, &gd[k], sseq + (ULONG)k, NULL);
+            if (st != SEC_E_OK)
+                die("VerifySignature", st);
+        }
+        double c = now();
+        mk_t += b - a;
+        vf_t += c - b;
+        sseq += SIGN_BATCH;
+    }
+    double nsig = (double)sign_iters * SIGN_BATCH;
+    double mk_rate = nsig / mk_t, vf_rate = nsig / vf_t;
+    printf("sign: MakeSignature %.0f/s, VerifySignature %.0f/s (%.0f x 64-byte messages)\n",
+           mk_rate, vf_rate, nsig);
+    api.DeleteSecurityContext(&cctx);
+    api.DeleteSecurityContext(&sctx);
+
+    /* 4. Scaling: 1 thread vs T threads, same per-thread work. */
+    double one = threaded_rate(1, opt.mt_handshakes);
+    double many = threaded_rate(opt.threads, opt.mt_handshakes);
+    double ratio = many / one;
+    printf("threads: 1 thread %.0f handshakes/s, %d threads %.0f handshakes/s, ratio %.2fx "
+           "(%ld handshakes per thread; %ld online CPUs)\n",
+           one, opt.threads, many, ratio, opt.mt_handshakes, sysconf(_SC_NPROCESSORS_ONLN));
+
+    /* 5. The MD5 + RC4 serial limit. */
+    double md5 = 0, rc4 = 0, limit = 0, pct = 0, dec_pct = 0;
+    if (opt.openssl) {
+        md5 = run_speed("openssl speed -bytes 16384 -seconds 1 md5 2>/dev/null", "md5");
+        rc4 = run_speed("openssl speed -bytes 16384 -seconds 1 rc4 2>/dev/null", "rc4");
+        if (rc4 <= 0) /* OpenSSL 3: RC4 lives in the legacy provider */
+            rc4 = run_speed("openssl speed -provider legacy -provider default -bytes 16384 "
+                            "-seconds 1 -evp rc4 2>/dev/null",
+                            "rc4");
+        if (md5 <= 0)
+            md5 = run_speed("openssl speed -bytes 16384 -seconds 1 -evp md5 2>/dev/null", "md5");
+        if (md5 > 0 && rc4 > 0) {
+            limit = 1.0 / (1.0 / md5 + 1.0 / rc4);
+            pct = 100.0 * enc_mbps / limit;
+            dec_pct = 100.0 * dec_mbps / limit;
+            printf("limit: openssl md5 %.1f MB/s, rc4 %.1f MB/s -> serial limit %.1f MB/s; "
+                   "EncryptMessage at %.1f%%, DecryptMessage at %.1f%% of it\n",
+                   md5, rc4, limit, pct, dec_pct);
+        } else {
+            printf("limit: openssl speed unavailable (md5 %.1f, rc4 %.1f MB/s)\n", md5, rc4);
+        }
+    }
+
+    /* Targets (issue 4). Memory is "flat" when the last sample is within
+     * max(1 MiB, 2 %) of the first. */
+    int t_hs = hs_rate >= 115000;
+    int t_seal = limit > 0 && pct >= 95.0;
+    long flat_tol = nrss ? (rss[0] / 50 > 1024 ? rss[0] / 50 : 1024) : 0;
+    int t_mem = nrss >= 2 && growth <= flat_tol;
+    int t_mt = ratio >= 1.8;
+    printf("targets: handshakes>=115000/s %s; sealing>=95%% of limit %s; memory flat (growth "
+           "<= %ld KiB) %s; %d threads>=1.8x %s\n",
+           t_hs ? "PASS" : "FAIL", limit > 0 ? (t_seal ? "PASS" : "FAIL") : "N/A", flat_tol,
+           t_mem ? "PASS" : "FAIL", opt.threads, t_mt ? "PASS" : "FAIL");
+
+    printf("{\"library\":\"%s\",\"package\":\"%s\",\"handshakes\":%ld,\"handshake_seconds\":%.4f,"
+           "\"handshakes_per_sec\":%.1f,\"encrypt_MBps\":%.2f,\"decrypt_MBps\":%.2f,"
+           "\"sign_per_sec\":%.1f,\"verify_per_sec\":%.1f,\"rss_start_kib\":%ld,"
+           "\"rss_every\":%ld,\"rss_kib\":[",
+           opt.lib, opt.package, opt.handshakes, hs_time, hs_rate, enc_mbps, dec_mbps, mk_rate,
+           vf_rate, rss_start, opt.rss_every);
+    for (int i = 0; i < nrss; i++)
+        printf("%s%ld", i ? "," : "", rss[i]);
+    printf("],\"rss_growth_kib\":%ld,\"vmhwm_kib\":%ld,\"ru_maxrss_kib\":%ld,\"threads\":%d,"
+           "\"mt_handshakes_per_thread\":%ld,\"one_thread_per_sec\":%.1f,"
+           "\"threads_per_sec\":%.1f,\"thread_ratio\":%.3f,\"cpus\":%ld,"
+           "\"openssl_md5_MBps\":%.2f,\"openssl_rc4_MBps\":%.2f,\"seal_limit_MBps\":%.2f,"
+           "\"encrypt_pct_of_limit\":%.2f,\"decrypt_pct_of_limit\":%.2f,"
+           "\"targets\":{\"handshakes\":%s,\"sealing\":%s,\"memory_flat\":%s,\"threads\":%s}}\n",
+           growth, vmhwm, ru_max, opt.threads, opt.mt_handshakes, one, many, ratio,
+           sysconf(_SC_NPROCESSORS_ONLN), md5, rc4, limit, pct, dec_pct,
+           t_hs ? "true" : "false", limit > 0 ? (t_seal ? "true" : "false") : "null",
+           t_mem ? "true" : "false", t_mt ? "true" : "false");
+
+    api.FreeCredentialsHandle(&client_cred);
+    api.FreeCredentialsHandle(&server_cred);
+    unlink(userfile);
+    free(cbuf);
+    free(sbuf);
+    free(plain);
+    free(data);
+    free(tok);
+    free(sigs);
+    if (opt.strict && !(t_hs && t_seal && t_mem && t_mt))
+        return 1;
+    return 0;
+}
