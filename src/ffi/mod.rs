@@ -15,6 +15,7 @@ pub mod context;
 pub mod credentials;
 pub mod handles;
 pub mod identity;
+pub mod lsa_types;
 pub mod messages;
 pub mod misc;
 pub mod pkginfo;
