@@ -6,6 +6,9 @@
 //! ([`accounts`]) when they act as a server.
 
 pub mod accounts;
+pub mod session;
+pub mod status;
+pub mod store;
 
 use zeroize::Zeroizing;
 
@@ -20,6 +23,7 @@ pub struct Luid {
 
 /// What MSV1_0 keeps for a logon session (its `SpAcceptCredentials` step):
 /// the user's names and NT OWF, never the password.
+#[derive(Clone)]
 pub struct Msv1_0PrimaryCredential {
     pub logon_id: Luid,
     pub user: String,
