@@ -17,6 +17,23 @@
 //! `SEC_E_NO_CREDENTIALS`. A session is usable only by processes of the
 //! Linux uid that created it; uid 0 plays the role of a caller holding
 //! SeTcbPrivilege.
+//!
+//! The C exports map onto this API (`L` = [`lsa()`]`?`):
+//!
+//! | export | Rust |
+//! |---|---|
+//! | `LsaConnectUntrusted` | `L.connect_untrusted()` → handle |
+//! | `LsaRegisterLogonProcess` | `L.register_logon_process(name)` → (handle, mode) |
+//! | `LsaDeregisterLogonProcess` | `L.deregister_logon_process(handle)` |
+//! | `LsaLookupAuthenticationPackage` | [`packages::lookup_authentication_package`]`(name)` |
+//! | `LsaLogonUser` | `L.connection(h)?` then `L.logon_user_raw(pkg, type, submit, addr)`; profile = `result.profile.to_block()`, token names `result.logon_id` |
+//! | `LogonUserW`/`A` | `L.logon_user_w(user, domain, password, type, provider)`; error → [`status::NtStatus::to_win32_error`] |
+//! | `ImpersonateLoggedOnUser` / `RevertToSelf` | `L.impersonate(luid)` / [`revert_to_self`] |
+//! | `LsaCallAuthenticationPackage` | `L.call_authentication_package(h, pkg, request, addr)` |
+//! | `LsaEnumerateLogonSessions` | `L.enumerate_sessions()` |
+//! | `LsaGetLogonSessionData` | `L.session_data(luid)?.to_block()` |
+//! | `LsaFreeReturnBuffer` | frees what the C layer allocated for a [`wire::ReturnBlock`] |
+//! | (logoff) | `L.logoff(luid)` |
 
 pub mod accounts;
 pub mod call_package;

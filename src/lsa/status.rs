@@ -121,6 +121,55 @@ impl NtStatus {
     }
 }
 
+impl NtStatus {
+    /// `LsaNtStatusToWinError` / `RtlNtStatusToDosError` for the statuses
+    /// the LSA produces: what `LogonUser` leaves in `GetLastError()` when
+    /// it returns FALSE. Unlisted values map to `ERROR_MR_MID_NOT_FOUND`
+    /// (317), as Windows does for codes it has no mapping for.
+    pub fn to_win32_error(self) -> u32 {
+        match self {
+            NtStatus::SUCCESS => 0,
+            NtStatus::NOT_IMPLEMENTED => 1, // ERROR_INVALID_FUNCTION
+            NtStatus::ACCESS_DENIED => 5,   // ERROR_ACCESS_DENIED
+            NtStatus::INVALID_HANDLE => 6,  // ERROR_INVALID_HANDLE
+            NtStatus::NO_MEMORY => 8,       // ERROR_NOT_ENOUGH_MEMORY
+            NtStatus::NOT_SUPPORTED => 50,  // ERROR_NOT_SUPPORTED
+            NtStatus::WRONG_PASSWORD => 86, // ERROR_INVALID_PASSWORD
+            NtStatus::INVALID_PARAMETER => 87, // ERROR_INVALID_PARAMETER
+            NtStatus::BUFFER_TOO_SMALL => 122, // ERROR_INSUFFICIENT_BUFFER
+            NtStatus::NAME_TOO_LONG => 206, // ERROR_FILENAME_EXCED_RANGE
+            NtStatus::BUFFER_OVERFLOW => 234, // ERROR_MORE_DATA
+            NtStatus::PORT_CONNECTION_REFUSED => 1225, // ERROR_CONNECTION_REFUSED
+            NtStatus::NO_LOGON_SERVERS => 1311,
+            NtStatus::NO_SUCH_LOGON_SESSION => 1312,
+            NtStatus::PRIVILEGE_NOT_HELD => 1314,
+            NtStatus::INVALID_ACCOUNT_NAME => 1315,
+            NtStatus::NO_SUCH_USER => 1317,
+            NtStatus::ILL_FORMED_PASSWORD => 1324,
+            NtStatus::LOGON_FAILURE => 1326,
+            NtStatus::ACCOUNT_RESTRICTION => 1327,
+            NtStatus::INVALID_LOGON_HOURS => 1328,
+            NtStatus::INVALID_WORKSTATION => 1329,
+            NtStatus::PASSWORD_EXPIRED => 1330,
+            NtStatus::ACCOUNT_DISABLED => 1331,
+            NtStatus::NONE_MAPPED => 1332,
+            NtStatus::BAD_VALIDATION_CLASS => 1348,
+            NtStatus::INVALID_SERVER_STATE => 1352,
+            NtStatus::INVALID_DOMAIN_STATE => 1353,
+            NtStatus::INTERNAL_ERROR => 1359,
+            NtStatus::NOT_LOGON_PROCESS => 1362,
+            NtStatus::NO_SUCH_PACKAGE => 1364,
+            NtStatus::INVALID_LOGON_TYPE => 1367,
+            NtStatus::LOGON_TYPE_NOT_GRANTED => 1385,
+            NtStatus::INSUFFICIENT_RESOURCES => 1450, // ERROR_NO_SYSTEM_RESOURCES
+            NtStatus::QUOTA_EXCEEDED => 1816,         // ERROR_NOT_ENOUGH_QUOTA
+            NtStatus::PASSWORD_MUST_CHANGE => 1907,
+            NtStatus::ACCOUNT_LOCKED_OUT => 1909,
+            _ => 317,
+        }
+    }
+}
+
 impl std::fmt::Debug for NtStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.name() {
@@ -172,5 +221,8 @@ mod tests {
             NtStatus::NO_SUCH_LOGON_SESSION.to_sec_status(),
             SecStatus::NoCredentials
         );
+        assert_eq!(NtStatus::LOGON_FAILURE.to_win32_error(), 1326);
+        assert_eq!(NtStatus::SUCCESS.to_win32_error(), 0);
+        assert_eq!(NtStatus(0x1234).to_win32_error(), 317);
     }
 }

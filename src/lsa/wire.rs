@@ -113,13 +113,18 @@ impl ReturnBlock {
     /// excludes the NUL, MaximumLength includes it). An empty string still
     /// points at a NUL so C code that reads `Buffer` sees "".
     pub fn put_unicode_string(&mut self, at: usize, s: &str) {
-        let units = s.encode_utf16().count();
-        let len = (units * 2).min(0xFFFC);
+        // A UNICODE_STRING holds at most 0x7FFE units with the NUL; never
+        // cut a surrogate pair in half.
+        let mut units: Vec<u16> = s.encode_utf16().take(0x7FFE).collect();
+        if units.len() == 0x7FFE && units.last().is_some_and(|u| (0xD800..0xDC00).contains(u)) {
+            units.pop();
+        }
+        let len = units.len() * 2;
         self.put_u16(at, len as u16);
         self.put_u16(at + 2, len as u16 + 2);
-        let truncated: Vec<u16> = s.encode_utf16().take(len / 2).collect();
-        let text = String::from_utf16_lossy(&truncated);
-        self.put_pwstr(at + 8, &text);
+        units.push(0);
+        let data: Vec<u8> = units.into_iter().flat_map(u16::to_le_bytes).collect();
+        self.put_pointer_to(at + 8, &data, 2);
     }
 
     /// Append `sid` and point the `PSID` at `at` to it.
@@ -324,5 +329,14 @@ mod tests {
         assert_eq!(read_ustr(&bytes, 56 + 32, 0), "alice");
         assert_eq!(read_ustr(&bytes, 136, 0), "HOST");
         assert_eq!(block.pointer_fields().len(), 6);
+    }
+
+    #[test]
+    fn long_strings_are_cut_to_fit() {
+        let mut b = ReturnBlock::with_header(16);
+        b.put_unicode_string(0, &"😀".repeat(20000));
+        let len = u16::from_le_bytes([b.bytes[0], b.bytes[1]]);
+        assert_eq!(len, 0xFFFC);
+        assert_eq!(u16::from_le_bytes([b.bytes[2], b.bytes[3]]), 0xFFFE);
     }
 }
