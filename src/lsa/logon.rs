@@ -7,7 +7,7 @@
 //!   ([`super::accounts`], the file the NTLM server uses) and keeps the NT
 //!   OWF; the password itself is never stored and is zeroized after use.
 //! - Kerberos validates with the KDC through the registered
-//!   [`KerberosProvider`]; without one a Kerberos logon fails with
+//!   [`KerberosProvider`](super::packages::KerberosProvider); without one a Kerberos logon fails with
 //!   `STATUS_NO_LOGON_SERVERS`.
 //! - Negotiate tries Kerberos first and falls back to MSV1_0 when no KDC
 //!   answers, as Windows' Negotiate logon does.

@@ -2,7 +2,7 @@
 //!
 //! Each logon session is one key of type `user` described
 //! `opensspi:session:<LUID as 16 hex digits>` whose payload is the
-//! [`codec`](super::codec) encoding; the "current session" of Linux user
+//! [`codec`] encoding; the "current session" of Linux user
 //! `uid` is the key `opensspi:current:<uid>` holding that LUID. Keys are
 //! linked into the caller's *session keyring* (`KEY_SPEC_SESSION_KEYRING`),
 //! so they are:
