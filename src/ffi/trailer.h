@@ -1,0 +1,51 @@
+/* Windows pointer typedefs and aliases that cbindgen does not emit. */
+typedef SecHandle *PSecHandle;
+typedef CredHandle *PCredHandle;
+typedef CtxtHandle *PCtxtHandle;
+typedef SecBuffer *PSecBuffer;
+typedef SecBufferDesc *PSecBufferDesc;
+typedef SecPkgInfoW *PSecPkgInfoW;
+typedef SecPkgInfoA *PSecPkgInfoA;
+typedef SEC_WINNT_AUTH_IDENTITY_W *PSEC_WINNT_AUTH_IDENTITY_W;
+typedef SEC_WINNT_AUTH_IDENTITY_A *PSEC_WINNT_AUTH_IDENTITY_A;
+typedef SEC_WINNT_AUTH_IDENTITY_EXW *PSEC_WINNT_AUTH_IDENTITY_EXW;
+typedef SEC_WINNT_AUTH_IDENTITY_EXA *PSEC_WINNT_AUTH_IDENTITY_EXA;
+typedef SecPkgContext_Sizes *PSecPkgContext_Sizes;
+typedef SecurityFunctionTableW *PSecurityFunctionTableW;
+typedef SecurityFunctionTableA *PSecurityFunctionTableA;
+typedef LUID *PLUID;
+typedef SEC_CHANNEL_BINDINGS *PSEC_CHANNEL_BINDINGS;
+typedef PSecurityFunctionTableW (*INIT_SECURITY_INTERFACE_W)(void);
+typedef PSecurityFunctionTableA (*INIT_SECURITY_INTERFACE_A)(void);
+
+#ifdef UNICODE
+#define SecPkgInfo SecPkgInfoW
+#define PSecPkgInfo PSecPkgInfoW
+#define SEC_WINNT_AUTH_IDENTITY SEC_WINNT_AUTH_IDENTITY_W
+#define SecurityFunctionTable SecurityFunctionTableW
+#define PSecurityFunctionTable PSecurityFunctionTableW
+#define InitSecurityInterface InitSecurityInterfaceW
+#define EnumerateSecurityPackages EnumerateSecurityPackagesW
+#define QuerySecurityPackageInfo QuerySecurityPackageInfoW
+#define AcquireCredentialsHandle AcquireCredentialsHandleW
+#define InitializeSecurityContext InitializeSecurityContextW
+#define QueryContextAttributes QueryContextAttributesW
+#define QueryCredentialsAttributes QueryCredentialsAttributesW
+#define SecPkgContext_Names SecPkgContext_NamesW
+#define SecPkgCredentials_Names SecPkgCredentials_NamesW
+#else
+#define SecPkgInfo SecPkgInfoA
+#define PSecPkgInfo PSecPkgInfoA
+#define SEC_WINNT_AUTH_IDENTITY SEC_WINNT_AUTH_IDENTITY_A
+#define SecurityFunctionTable SecurityFunctionTableA
+#define PSecurityFunctionTable PSecurityFunctionTableA
+#define InitSecurityInterface InitSecurityInterfaceA
+#define EnumerateSecurityPackages EnumerateSecurityPackagesA
+#define QuerySecurityPackageInfo QuerySecurityPackageInfoA
+#define AcquireCredentialsHandle AcquireCredentialsHandleA
+#define InitializeSecurityContext InitializeSecurityContextA
+#define QueryContextAttributes QueryContextAttributesA
+#define QueryCredentialsAttributes QueryCredentialsAttributesA
+#define SecPkgContext_Names SecPkgContext_NamesA
+#define SecPkgCredentials_Names SecPkgCredentials_NamesA
+#endif
