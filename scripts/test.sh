@@ -45,7 +45,7 @@ valgrind_step() {
   targets=$(c_test_targets)
   [ -n "$targets" ] || { echo "no C test targets found"; return 1; }
   # shellcheck disable=SC2086
-  OPENSSPI_VALGRIND=1 cargo test $targets
+  OPENSSPI_VALGRIND=1 cargo test --no-fail-fast $targets
 }
 
 if [ "${OPENSSPI_SKIP_DEPS:-0}" = 1 ]; then echo "=== deps: skipped (OPENSSPI_SKIP_DEPS=1)"; else
@@ -64,7 +64,7 @@ fi
 step fmt cargo fmt --all -- --check
 step clippy cargo clippy --all-targets -- -D warnings
 step build cargo build
-step test cargo test
+step test cargo test --no-fail-fast
 if [ "${OPENSSPI_SKIP_VALGRIND:-0}" = 1 ]; then echo "=== valgrind: skipped (OPENSSPI_SKIP_VALGRIND=1)"; else
   step valgrind valgrind_step
 fi

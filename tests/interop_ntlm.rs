@@ -279,3 +279,45 @@ fn pyspnego_client_wrong_password_is_rejected() {
 fn pyspnego_client_unknown_user_is_rejected() {
     assert_rejected("nouser", "EXAMPLE\\mallory", PASSWORD);
 }
+
+/// Reference pairings without our library: prove the peers and the environment work, so a failure
+/// above is ours (and assert_pair's expectations match what real peers report).
+#[test]
+fn reference_pyspnego_client_to_gss_ntlmssp_server() {
+    let users = UserFile::alice("ref-py-gss");
+    let user = qualified_user();
+    let r = run_pair(
+        python_peer(
+            "ntlm_peer.py",
+            &["client", "--user", &user, "--password", PASSWORD, "--wrap"],
+            &users,
+        ),
+        python_peer("gss_accept.py", &["--mech", "ntlm", "--wrap"], &users),
+        TIMEOUT,
+    );
+    assert_pair(&r, true, true);
+}
+
+#[test]
+fn reference_gss_ntlmssp_client_to_pyspnego_server() {
+    let users = UserFile::alice("ref-gss-py");
+    let user = qualified_user();
+    let r = run_pair(
+        python_peer(
+            "gss_init.py",
+            &[
+                "--mech",
+                "ntlm",
+                "--user",
+                &user,
+                "--password",
+                PASSWORD,
+                "--wrap",
+            ],
+            &users,
+        ),
+        python_peer("ntlm_peer.py", &["server", "--wrap"], &users),
+        TIMEOUT,
+    );
+    assert_pair(&r, true, true);
+}

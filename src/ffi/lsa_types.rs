@@ -163,7 +163,10 @@ mod tests {
         assert_eq!(offset_of!(SECURITY_LOGON_SESSION_DATA, Sid), 72);
         assert_eq!(offset_of!(SECURITY_LOGON_SESSION_DATA, LastLogonInfo), 144);
         assert_eq!(offset_of!(SECURITY_LOGON_SESSION_DATA, LogonScript), 168);
-        assert_eq!(offset_of!(SECURITY_LOGON_SESSION_DATA, PasswordMustChange), 264);
+        assert_eq!(
+            offset_of!(SECURITY_LOGON_SESSION_DATA, PasswordMustChange),
+            264
+        );
         assert_eq!(size_of::<KERB_QUERY_TKT_CACHE_REQUEST>(), 12);
         assert_eq!(size_of::<KERB_TICKET_CACHE_INFO>(), 64);
         assert_eq!(size_of::<NEGOTIATE_CALLER_NAME_RESPONSE>(), 16);
