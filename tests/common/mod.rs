@@ -110,22 +110,30 @@ static CC_LOCK: Mutex<()> = Mutex::new(());
 /// Compiles `src` (relative to the manifest dir) into `target/c-tests/<stem>[-dlopen]`, unless an
 /// up-to-date binary exists. Panics with the compiler output on failure.
 pub fn compile_c(src: &str, link: Link) -> PathBuf {
+    let stem = Path::new(src).file_stem().unwrap().to_str().unwrap();
+    compile_c_with(stem, &[src], link, &[])
+}
+
+/// Like [`compile_c`] for a program made of several `srcs` with extra `-D` `defines`, into
+/// `target/c-tests/<name>[-dlopen]`. Dlopen mode adds `-DOPENSSPI_DLOPEN -ldl`.
+pub fn compile_c_with(name: &str, srcs: &[&str], link: Link, defines: &[&str]) -> PathBuf {
     cdylib();
     let _guard = CC_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let src = manifest_dir().join(src);
-    let stem = src.file_stem().unwrap().to_str().unwrap().to_owned();
+    let srcs: Vec<PathBuf> = srcs.iter().map(|s| manifest_dir().join(s)).collect();
     let out = c_tests_dir().join(match link {
-        Link::Linked => stem.clone(),
-        Link::Dlopen => format!("{stem}-dlopen"),
+        Link::Linked => name.to_owned(),
+        Link::Dlopen => format!("{name}-dlopen"),
     });
-    if out.exists() && mtime(&out) > newest_input(&src) {
+    let newest = srcs.iter().map(|s| newest_input(s)).max().unwrap();
+    if out.exists() && mtime(&out) > newest {
         return out;
     }
     let tmp = out.with_extension(format!("tmp{}", std::process::id()));
     let mut cc = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()));
     cc.args(["-std=c11", "-g", "-O1", "-Wall", "-Wextra", "-Werror", "-I"])
         .arg(manifest_dir().join("include"))
-        .arg(&src)
+        .args(defines.iter().map(|d| format!("-D{d}")))
+        .args(&srcs)
         .arg("-o")
         .arg(&tmp);
     match link {
@@ -142,8 +150,7 @@ pub fn compile_c(src: &str, link: Link) -> PathBuf {
     let res = cc.output().expect("cannot run the C compiler (cc)");
     assert!(
         res.status.success(),
-        "compiling {} failed:\n{}{}",
-        src.display(),
+        "compiling {srcs:?} failed:\n{}{}",
         String::from_utf8_lossy(&res.stdout),
         String::from_utf8_lossy(&res.stderr)
     );
