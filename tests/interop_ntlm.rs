@@ -227,6 +227,47 @@ fn our_client_to_our_server_dlopen() {
     assert_pair(&r, true);
 }
 
+/// Channel bindings (SECBUFFER_CHANNEL_BINDINGS on both sides, as a TLS server would pass its
+/// tls-server-end-point hash): equal bindings authenticate, different ones must not.
+fn cbt_pair(tag: &str, client_cbt: &str, server_cbt: &str) -> PairResult {
+    let users = UserFile::alice(tag);
+    run_pair(
+        ours_client(Link::Linked, &["--channel-bindings", client_cbt], &users),
+        ours(
+            Link::Linked,
+            &[
+                "server",
+                "--package",
+                "NTLM",
+                "--channel-bindings",
+                server_cbt,
+            ],
+            &users,
+        ),
+        TIMEOUT,
+    )
+}
+
+const CBT_A: &str = "746c732d7365727665722d656e642d706f696e743a0102030405060708";
+const CBT_B: &str = "746c732d7365727665722d656e642d706f696e743affffffffffffffff";
+
+#[test]
+fn channel_bindings_that_match_authenticate() {
+    let r = cbt_pair("cbt-ok", CBT_A, CBT_A);
+    assert_pair(&r, false);
+}
+
+#[test]
+fn channel_bindings_that_differ_are_rejected() {
+    let r = cbt_pair("cbt-bad", CBT_A, CBT_B);
+    assert!(r.acceptor.status.is_some(), "our server hung:\n{r}");
+    assert!(
+        !r.acceptor.success(),
+        "mismatched channel bindings were accepted:\n{r}"
+    );
+    assert!(!r.acceptor.stderr.contains("AUTHENTICATED "), "\n{r}");
+}
+
 /// A rejected AUTHENTICATE: our server must fail with SEC_E_LOGON_DENIED. (The NTLM client
 /// completes after sending AUTHENTICATE, so pyspnego itself exits 0: judge by the acceptor.)
 fn assert_rejected(tag: &str, user: &str, password: &str) {
