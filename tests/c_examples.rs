@@ -6,11 +6,17 @@ use common::*;
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, OnceLock};
 use std::thread;
 use std::time::Duration;
 
+/// `make -C c-examples` once per test process (the tests run in parallel threads).
 fn build_examples() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(make_examples).clone()
+}
+
+fn make_examples() -> PathBuf {
     cdylib();
     let out = c_tests_dir().join("examples");
     let res = Command::new("make")
