@@ -491,9 +491,10 @@ int main(int argc, char **argv) {
     }
     if (have_ctx && T->DeleteSecurityContext(&ctx) != SEC_E_OK) ok = 0, fail("DeleteSecurityContext", 0);
     if (have_cred && T->FreeCredentialsHandle(&cred) != SEC_E_OK) ok = 0, fail("FreeCredentialsHandle", 0);
-#ifdef OPENSSPI_DLOPEN
-    if (lib) dlclose(lib);
-#endif
+    /* No dlclose: the library keeps process-wide state (handle tables, caches) in statics that
+     * live until exit, like a loaded Windows SSP; unmapping it would make valgrind report those
+     * still-referenced blocks as "definitely lost". */
+    (void)lib;
     rep_bool("ok", ok);
     if (!ok) {
         rep_str("error", err[0] ? err : "unknown failure");
