@@ -8,7 +8,7 @@ mod proof_util;
 
 #[test]
 fn hostile_callers_get_windows_statuses() {
-    let exe = proof_util::build("hostile");
+    let exe = proof_util::compile_c("hostile");
     let out = proof_util::run(&exe, &[]);
     eprintln!("{}", out.stdout);
     if out.code == Some(proof_util::SKIP) {

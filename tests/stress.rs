@@ -9,7 +9,7 @@ mod proof_util;
 
 #[test]
 fn eight_threads_share_credentials_without_failures() {
-    let exe = proof_util::build("stress");
+    let exe = proof_util::compile_c("stress");
     let iters = std::env::var("OPENSSPI_STRESS_ITERS").unwrap_or_else(|_| {
         if proof_util::valgrind() {
             "40".into()

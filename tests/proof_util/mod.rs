@@ -48,7 +48,7 @@ pub fn lib_dir() -> PathBuf {
 }
 
 /// Compile `tests/c/<name>.c` and return the executable.
-pub fn build(name: &str) -> PathBuf {
+pub fn compile_c(name: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let lib = lib_dir();
     assert!(
