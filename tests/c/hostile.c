@@ -1781,6 +1781,365 @@ static void tables(void)
         AcquireCredentialsHandleA(NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL));
 }
 
+
+/* ---- section: LSA and token exports ------------------------------------------------ */
+
+#define NT_ERR(name, expr)                                                                         \
+    do {                                                                                           \
+        NTSTATUS nt_ = (expr);                                                                     \
+        record(((uint32_t)nt_ & 0xC0000000u) == 0xC0000000u, name, __LINE__, nt_,                  \
+               "an NTSTATUS error");                                                               \
+    } while (0)
+#define NT_ANY(name, expr)                                                                         \
+    do {                                                                                           \
+        NTSTATUS nt_ = (expr);                                                                     \
+        record(nt_ == 0 || ((uint32_t)nt_ & 0xC0000000u) != 0, name, __LINE__, nt_,                \
+               "an NTSTATUS");                                                                     \
+    } while (0)
+
+/* An MSV1_0_INTERACTIVE_LOGON block with its strings after the header and
+ * absolute pointers into the block (as Windows callers build it). */
+static ULONG build_submit(unsigned char *block, const char16_t *domain, const char16_t *user,
+                          const char16_t *password)
+{
+    MSV1_0_INTERACTIVE_LOGON *h = (MSV1_0_INTERACTIVE_LOGON *)block;
+    memset(h, 0, sizeof *h);
+    h->MessageType = 2; /* MsV1_0InteractiveLogon */
+    unsigned char *p = block + sizeof *h;
+    const char16_t *strs[3] = {domain, user, password};
+    LSA_UNICODE_STRING *dst[3] = {&h->LogonDomainName, &h->UserName, &h->Password};
+    for (int i = 0; i < 3; i++) {
+        size_t n = 0;
+        while (strs[i][n])
+            n++;
+        memcpy(p, strs[i], n * 2);
+        dst[i]->Length = (USHORT)(n * 2);
+        dst[i]->MaximumLength = (USHORT)(n * 2);
+        dst[i]->Buffer = (uint16_t *)p;
+        p += n * 2;
+    }
+    return (ULONG)(p - block);
+}
+
+static void lsa_exports(void)
+{
+    HANDLE lsa = NULL, lsa2 = NULL;
+    ULONG mode, pkg = 0xdeadbeef;
+    NT_ERR("LsaConnectUntrusted(NULL)", LsaConnectUntrusted(NULL));
+    EQ("LsaConnectUntrusted [116]", LsaConnectUntrusted(&lsa), STATUS_SUCCESS);
+    EQ("LsaDeregisterLogonProcess(NULL) [126]", LsaDeregisterLogonProcess(NULL),
+       STATUS_INVALID_HANDLE);
+    EQ("LsaDeregisterLogonProcess(forged) [126]",
+       LsaDeregisterLogonProcess((HANDLE)(uintptr_t)0xdeadbeef), STATUS_INVALID_HANDLE);
+    EQ("LsaConnectUntrusted (second)", LsaConnectUntrusted(&lsa2), STATUS_SUCCESS);
+    EQ("LsaDeregisterLogonProcess(second)", LsaDeregisterLogonProcess(lsa2), STATUS_SUCCESS);
+    EQ("LsaDeregisterLogonProcess(second) twice", LsaDeregisterLogonProcess(lsa2),
+       STATUS_INVALID_HANDLE);
+
+    /* LsaRegisterLogonProcess: NULLs and bad strings. */
+    char pname[] = "opensspi-hostile";
+    LSA_STRING name = {(USHORT)strlen(pname), (USHORT)sizeof pname, pname};
+    HANDLE rh = NULL;
+    NT_ERR("LsaRegisterLogonProcess(NULL name)", LsaRegisterLogonProcess(NULL, &rh, &mode));
+    NT_ERR("LsaRegisterLogonProcess(NULL handle out)", LsaRegisterLogonProcess(&name, NULL, &mode));
+    {
+        NTSTATUS st = LsaRegisterLogonProcess(&name, &rh, NULL);
+        NT_ANY("LsaRegisterLogonProcess(NULL SecurityMode)", st);
+        if (st == STATUS_SUCCESS)
+            LsaDeregisterLogonProcess(rh);
+    }
+    char longname[300];
+    memset(longname, 'n', sizeof longname);
+    LSA_STRING ln = {200, 300, longname};
+    EQ("LsaRegisterLogonProcess(200-byte name) [127]", LsaRegisterLogonProcess(&ln, &rh, &mode),
+       STATUS_NAME_TOO_LONG);
+    LSA_STRING nullbuf = {10, 10, NULL};
+    NT_ERR("LsaRegisterLogonProcess(Buffer NULL, Length 10)",
+           LsaRegisterLogonProcess(&nullbuf, &rh, &mode));
+    LSA_STRING inverted = {12, 4, pname};
+    {
+        NTSTATUS st = LsaRegisterLogonProcess(&inverted, &rh, &mode);
+        NT_ANY("LsaRegisterLogonProcess(Length > MaximumLength)", st);
+        if (st == STATUS_SUCCESS)
+            LsaDeregisterLogonProcess(rh);
+    }
+
+    /* LsaLookupAuthenticationPackage (items 117-119). */
+    char msv[] = "MICROSOFT_AUTHENTICATION_PACKAGE_V1_0";
+    LSA_STRING msvname = {(USHORT)strlen(msv), (USHORT)sizeof msv, msv};
+    NT_ERR("LsaLookupAuthenticationPackage(NULL name)",
+           LsaLookupAuthenticationPackage(lsa, NULL, &pkg));
+    NT_ERR("LsaLookupAuthenticationPackage(NULL out)",
+           LsaLookupAuthenticationPackage(lsa, &msvname, NULL));
+    EQ("LsaLookupAuthenticationPackage(forged handle)",
+       LsaLookupAuthenticationPackage((HANDLE)(uintptr_t)0x7777, &msvname, &pkg),
+       STATUS_INVALID_HANDLE);
+    NT_ERR("LsaLookupAuthenticationPackage(Buffer NULL, Length 10)",
+           LsaLookupAuthenticationPackage(lsa, &nullbuf, &pkg));
+    EQ("LsaLookupAuthenticationPackage(200-byte name) [119]",
+       LsaLookupAuthenticationPackage(lsa, &ln, &pkg), STATUS_NAME_TOO_LONG);
+    char unk[] = "NoSuchPackage";
+    LSA_STRING unkname = {(USHORT)strlen(unk), (USHORT)sizeof unk, unk};
+    EQ("LsaLookupAuthenticationPackage(unknown) [119]",
+       LsaLookupAuthenticationPackage(lsa, &unkname, &pkg), STATUS_NO_SUCH_PACKAGE);
+    {
+        ProofGuard g;
+        char *gs = proof_guarded(4, &g);
+        memcpy(gs, "NTLM", 4);
+        LSA_STRING gname = {4, 4, gs};
+        NT_ANY("LsaLookupAuthenticationPackage(unterminated name at a guard page)",
+               LsaLookupAuthenticationPackage(lsa, &gname, &pkg));
+        proof_unguard(&g);
+    }
+    EQ("LsaLookupAuthenticationPackage(MSV1_0)", LsaLookupAuthenticationPackage(lsa, &msvname, &pkg),
+       STATUS_SUCCESS);
+
+    /* LsaFreeReturnBuffer on things it never returned. */
+    int on_stack;
+    NT_ERR("LsaFreeReturnBuffer(stack pointer)", LsaFreeReturnBuffer(&on_stack));
+    NT_ERR("LsaFreeReturnBuffer((void*)1)", LsaFreeReturnBuffer((void *)1));
+    NT_ANY("LsaFreeReturnBuffer(NULL)", LsaFreeReturnBuffer(NULL));
+
+    /* LsaEnumerateLogonSessions / LsaGetLogonSessionData. */
+    ULONG count;
+    LUID *list = NULL;
+    NT_ERR("LsaEnumerateLogonSessions(NULL count)", LsaEnumerateLogonSessions(NULL, &list));
+    NT_ERR("LsaEnumerateLogonSessions(NULL list)", LsaEnumerateLogonSessions(&count, NULL));
+    SECURITY_LOGON_SESSION_DATA *sd = NULL;
+    LUID nosuch = {0x7FFFFFF0, 0x7FFF};
+    NT_ERR("LsaGetLogonSessionData(NULL LUID)", LsaGetLogonSessionData(NULL, &sd));
+    NT_ERR("LsaGetLogonSessionData(NULL out)", LsaGetLogonSessionData(&nosuch, NULL));
+    NT_ERR("LsaGetLogonSessionData(unknown LUID)", LsaGetLogonSessionData(&nosuch, &sd));
+
+    /* LsaLogonUser: a good submit buffer first, then hostile variants. */
+    unsigned char block[512];
+    ULONG len = build_submit(block, u"WORKGROUP", u"testuser", u"testpass");
+    void *profile = NULL;
+    ULONG plen = 0;
+    LUID luid = {0, 0};
+    HANDLE token = NULL;
+    QUOTA_LIMITS quotas;
+    NTSTATUS sub = 0;
+    char origin_s[] = "hostile";
+    LSA_STRING origin = {(USHORT)strlen(origin_s), (USHORT)sizeof origin_s, origin_s};
+    TOKEN_SOURCE source;
+    memset(&source, 0, sizeof source);
+    NTSTATUS st = LsaLogonUser(lsa, &origin, 2, pkg, block, len, NULL, &source, &profile, &plen,
+                               &luid, &token, &quotas, &sub);
+    EQ("LsaLogonUser(MSV1_0 interactive, valid)", st, STATUS_SUCCESS);
+    if (st == STATUS_SUCCESS) {
+        EQ("LsaFreeReturnBuffer(profile) [132]", LsaFreeReturnBuffer(profile), STATUS_SUCCESS);
+        NT_ERR("LsaFreeReturnBuffer(profile) twice", LsaFreeReturnBuffer(profile));
+        EQ("LsaGetLogonSessionData(new session) [128]", LsaGetLogonSessionData(&luid, &sd),
+           STATUS_SUCCESS);
+        EQ("LsaFreeReturnBuffer(session data)", LsaFreeReturnBuffer(sd), STATUS_SUCCESS);
+        EQ("LsaEnumerateLogonSessions [130]", LsaEnumerateLogonSessions(&count, &list),
+           STATUS_SUCCESS);
+        EQ("LsaFreeReturnBuffer(session list)", LsaFreeReturnBuffer(list), STATUS_SUCCESS);
+        LUID got = {0, 0};
+        NT_ERR("SspiGetTokenLogonId(token, NULL)", SspiGetTokenLogonId(token, NULL));
+        EQ("SspiGetTokenLogonId", SspiGetTokenLogonId(token, &got), STATUS_SUCCESS);
+        TRUE_("token names the session", got.LowPart == luid.LowPart && got.HighPart == luid.HighPart);
+        TRUE_("SspiCloseHandle(token)", SspiCloseHandle(token) != 0);
+        TRUE_("SspiCloseHandle(token) twice fails", SspiCloseHandle(token) == 0);
+        NT_ERR("SspiGetTokenLogonId(closed token)", SspiGetTokenLogonId(token, &got));
+        EQ("SspiLogoffSession", SspiLogoffSession(&luid), STATUS_SUCCESS);
+        NT_ERR("SspiLogoffSession twice", SspiLogoffSession(&luid));
+        NT_ERR("LsaGetLogonSessionData(logged-off session)", LsaGetLogonSessionData(&luid, &sd));
+    }
+    /* Each output pointer NULL in turn: must succeed and create a session
+     * we then log off through whichever output we still have. */
+    for (int which = 0; which < 6; which++) {
+        profile = NULL;
+        token = NULL;
+        luid = (LUID){0, 0};
+        st = LsaLogonUser(lsa, which == 0 ? NULL : &origin, 2, pkg, block, len, NULL,
+                          which == 1 ? NULL : &source, which == 2 ? NULL : &profile,
+                          which == 3 ? NULL : &plen, &luid, which == 4 ? NULL : &token,
+                          which == 5 ? NULL : &quotas, which == 5 ? NULL : &sub);
+        char n[160];
+        snprintf(n, sizeof n, "LsaLogonUser(optional pointer %d NULL)", which);
+        EQ(n, st, STATUS_SUCCESS);
+        if (st == STATUS_SUCCESS) {
+            if (profile)
+                LsaFreeReturnBuffer(profile);
+            if (token)
+                SspiCloseHandle(token);
+            SspiLogoffSession(&luid);
+        }
+    }
+    /* Failures must not create sessions or outputs. */
+    NT_ERR("LsaLogonUser(forged LSA handle)",
+           LsaLogonUser((HANDLE)(uintptr_t)0x4242, &origin, 2, pkg, block, len, NULL, &source,
+                        &profile, &plen, &luid, &token, &quotas, &sub));
+    NT_ERR("LsaLogonUser(NULL submit buffer, length 56)",
+           LsaLogonUser(lsa, &origin, 2, pkg, NULL, 56, NULL, &source, &profile, &plen, &luid,
+                        &token, &quotas, &sub));
+    NT_ERR("LsaLogonUser(length 0)", LsaLogonUser(lsa, &origin, 2, pkg, block, 0, NULL, &source,
+                                                   &profile, &plen, &luid, &token, &quotas, &sub));
+    NT_ERR("LsaLogonUser(length 55)", LsaLogonUser(lsa, &origin, 2, pkg, block, 55, NULL, &source,
+                                                    &profile, &plen, &luid, &token, &quotas, &sub));
+    EQ("LsaLogonUser(unknown package id) [131]",
+       LsaLogonUser(lsa, &origin, 2, 0xdeadbeef, block, len, NULL, &source, &profile, &plen, &luid,
+                    &token, &quotas, &sub),
+       STATUS_NO_SUCH_PACKAGE);
+    NT_ERR("LsaLogonUser(logon type 0)",
+           LsaLogonUser(lsa, &origin, 0, pkg, block, len, NULL, &source, &profile, &plen, &luid,
+                        &token, &quotas, &sub));
+    NT_ERR("LsaLogonUser(logon type 0xffffffff)",
+           LsaLogonUser(lsa, &origin, 0xFFFFFFFF, pkg, block, len, NULL, &source, &profile, &plen,
+                        &luid, &token, &quotas, &sub));
+    {
+        unsigned char bad[512];
+        memcpy(bad, block, len);
+        ((MSV1_0_INTERACTIVE_LOGON *)bad)->MessageType = 0x7777;
+        EQ("LsaLogonUser(unknown MessageType) [131]",
+           LsaLogonUser(lsa, &origin, 2, pkg, bad, len, NULL, &source, &profile, &plen, &luid,
+                        &token, &quotas, &sub),
+           STATUS_BAD_VALIDATION_CLASS);
+    }
+    {
+        unsigned char wrong[512];
+        ULONG wl = build_submit(wrong, u"WORKGROUP", u"testuser", u"wrongpass");
+        EQ("LsaLogonUser(wrong password) [131]",
+           LsaLogonUser(lsa, &origin, 2, pkg, wrong, wl, NULL, &source, &profile, &plen, &luid,
+                        &token, &quotas, &sub),
+           STATUS_LOGON_FAILURE);
+    }
+    /* Submit blocks at a guard page whose UNICODE_STRINGs point outside
+     * the block, overflow it, or have odd lengths. */
+    const struct {
+        int field;      /* 0 domain, 1 user, 2 password */
+        uintptr_t ptr;  /* 0: keep; 1: block end; 2: far away; 3: NULL */
+        USHORT length;  /* 0xFFFF: keep */
+        const char *label;
+    } bad[] = {
+        {1, 1, 2, "UserName.Buffer at the block end, Length 2"},
+        {1, 2, 8, "UserName.Buffer outside the block"},
+        {2, 3, 16, "Password.Buffer NULL, Length 16"},
+        {0, 0, 0xFFFE, "LogonDomainName.Length 0xfffe"},
+        {1, 0, 7, "UserName.Length odd"},
+        {2, 0, 0xFFFF, "Password.Length 0xffff (odd, huge)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ProofGuard g;
+        unsigned char *gb = proof_guarded(len, &g);
+        ULONG gl = build_submit(gb, u"WORKGROUP", u"testuser", u"testpass");
+        MSV1_0_INTERACTIVE_LOGON *h = (MSV1_0_INTERACTIVE_LOGON *)gb;
+        LSA_UNICODE_STRING *f = bad[i].field == 0   ? &h->LogonDomainName
+                                : bad[i].field == 1 ? &h->UserName
+                                                    : &h->Password;
+        if (bad[i].ptr == 1)
+            f->Buffer = (uint16_t *)(gb + gl);
+        else if (bad[i].ptr == 2)
+            f->Buffer = (uint16_t *)block;
+        else if (bad[i].ptr == 3)
+            f->Buffer = NULL;
+        f->Length = bad[i].length;
+        char n[200];
+        snprintf(n, sizeof n, "LsaLogonUser(submit at a guard page: %s)", bad[i].label);
+        profile = NULL;
+        token = NULL;
+        st = LsaLogonUser(lsa, &origin, 2, pkg, gb, gl, NULL, &source, &profile, &plen, &luid,
+                          &token, &quotas, &sub);
+        NT_ERR(n, st);
+        if (st == STATUS_SUCCESS) {
+            LsaFreeReturnBuffer(profile);
+            SspiCloseHandle(token);
+            SspiLogoffSession(&luid);
+        }
+        proof_unguard(&g);
+    }
+
+    /* LsaCallAuthenticationPackage (items 121-123) and hostile buffers. */
+    void *ret = (void *)1;
+    ULONG retlen = 77;
+    NTSTATUS pst = 77;
+    EQ("LsaCallAuthenticationPackage(NULL submit) [121]",
+       LsaCallAuthenticationPackage(lsa, 0, NULL, 0, &ret, &retlen, &pst), STATUS_INVALID_PARAMETER);
+    TRUE_("LsaCallAuthenticationPackage outputs initialised [121]",
+          ret == NULL && retlen == 0 && pst == 0);
+    uint32_t req[8] = {1, 0, 0, 0, 0, 0, 0, 0};
+    NT_ERR("LsaCallAuthenticationPackage(NULL ProtocolStatus) [122]",
+           LsaCallAuthenticationPackage(lsa, 0, req, sizeof req, &ret, &retlen, NULL));
+    NT_ERR("LsaCallAuthenticationPackage(NULL ReturnBufferLength) [122]",
+           LsaCallAuthenticationPackage(lsa, 0, req, sizeof req, &ret, NULL, &pst));
+    NT_ERR("LsaCallAuthenticationPackage(NULL ReturnBuffer)",
+           LsaCallAuthenticationPackage(lsa, 0, req, sizeof req, NULL, &retlen, &pst));
+    EQ("LsaCallAuthenticationPackage(unknown package) [123]",
+       LsaCallAuthenticationPackage(lsa, 0xdeadbeef, req, sizeof req, &ret, &retlen, &pst),
+       STATUS_NO_SUCH_PACKAGE);
+    NT_ERR("LsaCallAuthenticationPackage(forged handle)",
+           LsaCallAuthenticationPackage((HANDLE)(uintptr_t)0x999, 0, req, sizeof req, &ret, &retlen,
+                                        &pst));
+    for (ULONG pk = 0; pk < 3; pk++) {
+        for (ULONG sz = 0; sz <= 12; sz += 4) {
+            for (uint32_t mt = 0; mt < 20; mt += 3) {
+                ProofGuard g;
+                uint32_t *gb = proof_guarded(sz, &g);
+                if (sz >= 4)
+                    gb[0] = mt;
+                if (sz >= 8)
+                    gb[1] = 0xFFFFFFFF;
+                if (sz >= 12)
+                    gb[2] = 0x7FFFFFFF;
+                ret = NULL;
+                char n[160];
+                snprintf(n, sizeof n,
+                         "LsaCallAuthenticationPackage(package %u, %u-byte request at a guard page, "
+                         "MessageType %u)",
+                         pk, sz, mt);
+                st = LsaCallAuthenticationPackage(lsa, pk, gb, sz, &ret, &retlen, &pst);
+                NT_ANY(n, st);
+                if (ret)
+                    LsaFreeReturnBuffer(ret);
+                proof_unguard(&g);
+            }
+        }
+    }
+
+    /* Win32-style token functions. */
+    TRUE_("SspiLogonUserW(all NULL) fails", SspiLogonUserW(NULL, NULL, NULL, 0, 0, NULL) == 0);
+    TRUE_("SspiLogonUserA(all NULL) fails", SspiLogonUserA(NULL, NULL, NULL, 0, 0, NULL) == 0);
+    TRUE_("SspiLogonUserW(NULL token out) fails",
+          SspiLogonUserW(u"testuser", u"WORKGROUP", u"testpass", LOGON32_LOGON_INTERACTIVE,
+                         LOGON32_PROVIDER_DEFAULT, NULL) == 0);
+    HANDLE t2 = NULL;
+    TRUE_("SspiLogonUserA(wrong password) fails",
+          SspiLogonUserA("testuser", "WORKGROUP", "nope", LOGON32_LOGON_INTERACTIVE,
+                         LOGON32_PROVIDER_DEFAULT, &t2) == 0);
+    TRUE_("SspiLogonUserA(logon type 0xffffffff) fails",
+          SspiLogonUserA("testuser", "WORKGROUP", "testpass", 0xFFFFFFFF, 0xFFFFFFFF, &t2) == 0);
+    TRUE_("SspiCloseHandle(NULL) fails", SspiCloseHandle(NULL) == 0);
+    TRUE_("SspiCloseHandle(forged) fails", SspiCloseHandle((HANDLE)(uintptr_t)0xdeadbeef) == 0);
+    TRUE_("SspiCloseHandle(LSA handle) fails", SspiCloseHandle(lsa) == 0);
+    TRUE_("SspiImpersonateLoggedOnUser(NULL) fails", SspiImpersonateLoggedOnUser(NULL) == 0);
+    TRUE_("SspiImpersonateLoggedOnUser(forged) fails",
+          SspiImpersonateLoggedOnUser((HANDLE)(uintptr_t)0x1234) == 0);
+    TRUE_("SspiRevertToSelf without impersonation", SspiRevertToSelf() || 1);
+    NT_ERR("SspiGetTokenLogonId(NULL, NULL)", SspiGetTokenLogonId(NULL, NULL));
+    NT_ERR("SspiLogoffSession(NULL)", SspiLogoffSession(NULL));
+    NT_ERR("SspiLogoffSession(unknown)", SspiLogoffSession(&nosuch));
+    if (SspiLogonUserW(u"testuser", u"WORKGROUP", u"testpass", LOGON32_LOGON_INTERACTIVE,
+                       LOGON32_PROVIDER_DEFAULT, &t2)) {
+        LUID tl;
+        TRUE_("SspiImpersonateLoggedOnUser(token)", SspiImpersonateLoggedOnUser(t2) != 0);
+        TRUE_("SspiRevertToSelf", SspiRevertToSelf() != 0);
+        EQ("SspiGetTokenLogonId", SspiGetTokenLogonId(t2, &tl), STATUS_SUCCESS);
+        TRUE_("SspiCloseHandle", SspiCloseHandle(t2) != 0);
+        TRUE_("SspiImpersonateLoggedOnUser(closed token) fails",
+              SspiImpersonateLoggedOnUser(t2) == 0);
+        EQ("SspiLogoffSession", SspiLogoffSession(&tl), STATUS_SUCCESS);
+    } else {
+        record(0, "SspiLogonUserW(valid)", __LINE__, (SECURITY_STATUS)SspiGetLastError(),
+               "TRUE");
+    }
+    EQ("LsaDeregisterLogonProcess(lsa)", LsaDeregisterLogonProcess(lsa), STATUS_SUCCESS);
+    NT_ERR("LsaLogonUser(deregistered handle)",
+           LsaLogonUser(lsa, &origin, 2, pkg, block, len, NULL, &source, &profile, &plen, &luid,
+                        &token, &quotas, &sub));
+}
+
 /* ---- main ------------------------------------------------------------------------- */
 
 int main(void)
@@ -1815,6 +2174,7 @@ int main(void)
     section("message functions", messages, 1);
     section("attributes", attributes, 1);
     section("out of order", out_of_order, 1);
+    section("LSA and token exports", lsa_exports, 0);
 
     unlink(userfile);
     printf("%d passed, %d failed (%d differ from PROBE/WI expectations)\n", sh->passed, sh->failed,

@@ -42,10 +42,14 @@ static inline int proof_is_windows_status(SECURITY_STATUS st)
     return 0;
 }
 
-/* Write DOMAIN:USER:PASSWORD to a temporary NTLM_USER_FILE and export it.
+/* Write DOMAIN:USER:PASSWORD to a temporary NTLM_USER_FILE and export it;
+ * keep logon sessions in the process (OPENSSPI_LSA_STORE=memory) so that
+ * nothing reaches the session keyring other programs share.
  * `path` receives the file name (at least 64 bytes). */
 static inline int proof_user_file(char *path, size_t n)
 {
+    if (setenv("OPENSSPI_LSA_STORE", "memory", 1) != 0)
+        return -1;
     snprintf(path, n, "/tmp/opensspi_proof_users.XXXXXX");
     int fd = mkstemp(path);
     if (fd < 0)
