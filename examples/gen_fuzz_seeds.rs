@@ -1,0 +1,217 @@
+//! Write the seed corpora of the fuzz targets (`fuzz/seeds/<target>/`) from
+//! real data: NTLM tokens of handshakes run through the library with several
+//! flag combinations, account files, LSA submit buffers.
+//!
+//!     cargo run --example gen_fuzz_seeds [-- OUT_DIR]   (default fuzz/seeds)
+//!
+//! Tokens differ between runs (random challenges and keys); the seeds are
+//! committed as made once.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use opensspi::lsa::InteractiveLogon;
+use opensspi::sspi::consts::*;
+use opensspi::sspi::registry::find_package;
+use opensspi::sspi::{
+    AcquireCredentials, AuthIdentity, BufferData, Credential, CredentialUse, HandshakeInput,
+    MessageBuffer, SecResult,
+};
+use zeroize::Zeroizing;
+
+fn write(dir: &Path, target: &str, name: &str, bytes: &[u8]) {
+    let d = dir.join(target);
+    std::fs::create_dir_all(&d).expect("seed dir");
+    std::fs::write(d.join(name), bytes).expect("seed file");
+}
+
+fn input(token: Option<&[u8]>, req: u32) -> HandshakeInput<'_> {
+    HandshakeInput {
+        token,
+        channel_bindings: None,
+        target: Some("host/server.example"),
+        context_req: req,
+        data_rep: SECURITY_NATIVE_DREP,
+    }
+}
+
+fn cred(usage: CredentialUse, id: Option<&AuthIdentity>) -> SecResult<Arc<dyn Credential>> {
+    find_package("NTLM")?.acquire_credentials(&AcquireCredentials {
+        principal: None,
+        usage,
+        logon_id: None,
+        identity: id,
+    })
+}
+
+fn ntlm_seeds(dir: &Path) -> SecResult<usize> {
+    let id = AuthIdentity {
+        user: Some("testuser".into()),
+        domain: Some("WORKGROUP".into()),
+        password: Some(Zeroizing::new("testpass".into())),
+        package_list: None,
+    };
+    let anon = AuthIdentity {
+        user: Some(String::new()),
+        domain: Some(String::new()),
+        password: Some(Zeroizing::new(String::new())),
+        package_list: None,
+    };
+    let cc = cred(CredentialUse::Outbound, Some(&id))?;
+    let anon_c = cred(CredentialUse::Outbound, Some(&anon)).ok();
+    let sc = cred(CredentialUse::Inbound, None)?;
+    let reqs: [(u32, u32, &str); 5] = [
+        (
+            ISC_REQ_CONFIDENTIALITY
+                | ISC_REQ_INTEGRITY
+                | ISC_REQ_REPLAY_DETECT
+                | ISC_REQ_SEQUENCE_DETECT
+                | ISC_REQ_CONNECTION,
+            ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_CONNECTION,
+            "seal",
+        ),
+        (ISC_REQ_INTEGRITY, ASC_REQ_INTEGRITY, "sign"),
+        (0, 0, "none"),
+        (
+            ISC_REQ_CONNECTION | ISC_REQ_MUTUAL_AUTH | ISC_REQ_USE_DCE_STYLE,
+            ASC_REQ_CONNECTION,
+            "dce",
+        ),
+        (
+            ISC_REQ_NULL_SESSION | ISC_REQ_CONFIDENTIALITY,
+            ASC_REQ_ALLOW_NULL_SESSION,
+            "null",
+        ),
+    ];
+    let mut n = 0;
+    for (i, (ireq, areq, tag)) in reqs.iter().enumerate() {
+        let client = if *tag == "null" {
+            match &anon_c {
+                Some(c) => c.clone(),
+                None => continue,
+            }
+        } else {
+            cc.clone()
+        };
+        let Ok(mut c) = client.new_initiator(Some("host/server.example"), *ireq) else {
+            continue;
+        };
+        let Ok(neg) = c.initialize(&input(None, *ireq)) else {
+            continue;
+        };
+        write(
+            dir,
+            "ntlm_server_first",
+            &format!("negotiate-{i}-{tag}"),
+            &neg.token,
+        );
+        write(
+            dir,
+            "ntlm_decode",
+            &format!("negotiate-{i}-{tag}"),
+            &neg.token,
+        );
+        let mut s = sc.new_acceptor(*areq)?;
+        let chal = s.accept(&input(Some(&neg.token), *areq))?;
+        write(
+            dir,
+            "ntlm_client_challenge",
+            &format!("challenge-{i}-{tag}"),
+            &chal.token,
+        );
+        write(
+            dir,
+            "ntlm_decode",
+            &format!("challenge-{i}-{tag}"),
+            &chal.token,
+        );
+        let Ok(auth) = c.initialize(&input(Some(&chal.token), *ireq)) else {
+            continue;
+        };
+        write(
+            dir,
+            "ntlm_server_authenticate",
+            &format!("authenticate-{i}-{tag}"),
+            &auth.token,
+        );
+        write(
+            dir,
+            "ntlm_decode",
+            &format!("authenticate-{i}-{tag}"),
+            &auth.token,
+        );
+        let _ = s.accept(&input(Some(&auth.token), *areq));
+        // Sealed and signed messages in the ntlm_unseal input format:
+        // op, token length, attribute bits, token, data.
+        if c.is_established() {
+            for (op, what) in [(0u8, "decrypt"), (2u8, "verify")] {
+                let mut tok = [0u8; 16];
+                let mut msg = *b"Hello, world! This is a sealed fuzz seed.";
+                let mut bufs = [
+                    MessageBuffer::new(SECBUFFER_TOKEN, BufferData::Writable(&mut tok)),
+                    MessageBuffer::new(SECBUFFER_DATA, BufferData::Writable(&mut msg)),
+                ];
+                let ok = if op == 0 {
+                    c.encrypt_message(0, &mut bufs, 0).is_ok()
+                } else {
+                    c.make_signature(0, &mut bufs, 0).is_ok()
+                };
+                if ok {
+                    let mut seed = vec![op, 16, 0];
+                    seed.extend_from_slice(&tok);
+                    seed.extend_from_slice(&msg);
+                    write(dir, "ntlm_unseal", &format!("{what}-{i}-{tag}"), &seed);
+                }
+            }
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn main() {
+    let dir = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds"));
+    let users = std::env::temp_dir().join(format!("gen_fuzz_seeds-{}", std::process::id()));
+    std::fs::write(&users, "WORKGROUP:testuser:testpass\n").expect("user file");
+    std::env::set_var("NTLM_USER_FILE", &users);
+
+    // Account database files.
+    let files: [(&str, &str); 4] = [
+        ("plain", "WORKGROUP:testuser:testpass\nEXAMPLE:alice:alice-Passw0rd\n"),
+        ("no-domain", ":bob:pa:ss:with:colons\n# comment\n\n"),
+        (
+            "smbpasswd",
+            "EXAMPLE\\carol:1000:AAD3B435B51404EEAAD3B435B51404EE:31D6CFE0D16AE931B73C59D7E0C089C0:[U          ]:LCT-00000000:\n",
+        ),
+        (
+            "mixed",
+            "dave@EXAMPLE.TEST:1001:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:D5922A65C4D5C082CA444AF1BE0001DB:[U ]:LCT-1:\r\nWORKGROUP:üser:pässwörd\r\n",
+        ),
+    ];
+    for (name, text) in files {
+        write(&dir, "account_db", name, text.as_bytes());
+    }
+    // LSA submit buffers: 8-byte claimed base address, then the block.
+    for (i, (base, d, u, p)) in [
+        (0x7f00_0000_0000usize, "WORKGROUP", "testuser", "testpass"),
+        (0, "", "bob", "x"),
+        (0x1000, "EXAMPLE", "alice", "pässwörd😀"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let block = InteractiveLogon::new(d, u, p).to_submit_buffer(base);
+        let mut seed = (base as u64).to_le_bytes().to_vec();
+        seed.extend_from_slice(&block);
+        write(&dir, "lsa_submit", &format!("interactive-{i}"), &seed);
+    }
+    match ntlm_seeds(&dir) {
+        Ok(n) => println!("NTLM: {n} handshakes dumped"),
+        Err(e) => println!("NTLM unavailable ({e:?}): no token seeds"),
+    }
+    let _ = std::fs::remove_file(&users);
+    println!("seeds written to {}", dir.display());
+}
