@@ -1,5 +1,12 @@
 //! NTLM (MS-NLMP).
 
+pub mod crypto;
+pub mod flags;
+pub mod messages;
+pub mod seal;
+#[cfg(test)]
+mod vectors;
+
 use std::sync::Arc;
 
 use crate::sspi::consts::*;
