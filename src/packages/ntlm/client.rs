@@ -58,7 +58,12 @@ pub struct NtlmClient {
 }
 
 impl NtlmClient {
-    pub fn new(cred: Arc<ClientCredential>, settings: NtlmSettings, target: Option<&str>, context_req: u32) -> Self {
+    pub fn new(
+        cred: Arc<ClientCredential>,
+        settings: NtlmSettings,
+        target: Option<&str>,
+        context_req: u32,
+    ) -> Self {
         NtlmClient {
             cred,
             settings,
@@ -119,7 +124,10 @@ impl NtlmClient {
         neg_flags: u32,
         input: &HandshakeInput<'_>,
     ) -> SecResult<(HandshakeOutput, Session)> {
-        let token = input.token.filter(|t| !t.is_empty()).ok_or(SecStatus::InvalidToken)?;
+        let token = input
+            .token
+            .filter(|t| !t.is_empty())
+            .ok_or(SecStatus::InvalidToken)?;
         let chal = ChallengeMessage::decode(token)?;
         let anonymous = self.anonymous();
         let v2 = self.settings.client_sends_v2();
@@ -146,18 +154,34 @@ impl NtlmClient {
             Some(c) => c,
             None => random_bytes::<8>()?,
         };
-        let target = input.target.filter(|t| !t.is_empty()).map(str::to_string).or(self.target.clone());
+        let target = input
+            .target
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .or(self.target.clone());
 
         let mut mic = false;
         let (lm, nt, kxkey) = if anonymous {
             (vec![0u8], Vec::new(), Key16::default())
         } else if v2 {
             let mut pairs = AvPairs::decode(&chal.target_info)?;
-            let server_time = pairs.get(MSV_AV_TIMESTAMP).and_then(|t| t.try_into().ok()).map(u64::from_le_bytes);
-            let time = self.hooks.time.or(server_time).unwrap_or(filetime_now() as u64);
+            let server_time = pairs
+                .get(MSV_AV_TIMESTAMP)
+                .and_then(|t| t.try_into().ok())
+                .map(u64::from_le_bytes);
+            let time = self
+                .hooks
+                .time
+                .or(server_time)
+                .unwrap_or(filetime_now() as u64);
             if server_time.is_some() {
                 mic = true;
-                pairs.set(MSV_AV_FLAGS, (pairs.av_flags() | MSV_AV_FLAG_MIC_PRESENT).to_le_bytes().to_vec());
+                pairs.set(
+                    MSV_AV_FLAGS,
+                    (pairs.av_flags() | MSV_AV_FLAG_MIC_PRESENT)
+                        .to_le_bytes()
+                        .to_vec(),
+                );
             }
             let cbt = match input.channel_bindings {
                 Some(raw) => channel_bindings_hash(raw)?,
@@ -175,7 +199,11 @@ impl NtlmClient {
             let proof = nt_proof_str(&key, &sc, &temp);
             let mut nt = proof.to_vec();
             nt.extend_from_slice(&temp);
-            let lm = if mic { vec![0u8; 24] } else { lmv2_response(&key, &sc, &cc).to_vec() };
+            let lm = if mic {
+                vec![0u8; 24]
+            } else {
+                lmv2_response(&key, &sc, &cc).to_vec()
+            };
             (lm, nt, ntlmv2_session_base_key(&key, &proof))
         } else {
             let ess = flags & ESS != 0;
@@ -213,7 +241,11 @@ impl NtlmClient {
             nt_response: nt,
             domain: encode_string(domain, unicode),
             user: encode_string(user, unicode),
-            workstation: if anonymous { Vec::new() } else { encode_string(&host_names().netbios, unicode) },
+            workstation: if anonymous {
+                Vec::new()
+            } else {
+                encode_string(&host_names().netbios, unicode)
+            },
             encrypted_random_session_key: encrypted,
             version: (flags & NTLMSSP_NEGOTIATE_VERSION != 0).then_some(Version::OURS),
             mic: mic.then_some([0u8; 16]),
@@ -224,7 +256,11 @@ impl NtlmClient {
             out[MIC_OFFSET..MIC_OFFSET + 16].copy_from_slice(&m);
         }
 
-        let chal_target = decode_string(&chal.target_name, chal.flags & NTLMSSP_NEGOTIATE_UNICODE != 0).unwrap_or_default();
+        let chal_target = decode_string(
+            &chal.target_name,
+            chal.flags & NTLMSSP_NEGOTIATE_UNICODE != 0,
+        )
+        .unwrap_or_default();
         let names = if anonymous {
             SessionNames {
                 client_domain: "NT AUTHORITY".into(),
@@ -237,7 +273,11 @@ impl NtlmClient {
                 client_domain: domain.clone(),
                 client_user: user.clone(),
                 server: target.unwrap_or_else(|| chal_target.clone()),
-                authority: if domain.is_empty() { chal_target } else { domain.clone() },
+                authority: if domain.is_empty() {
+                    chal_target
+                } else {
+                    domain.clone()
+                },
             }
         };
         let attrs = isc_ret_final(self.context_req, flags, anonymous);
@@ -285,19 +325,37 @@ impl SecurityContext for NtlmClient {
         matches!(self.state, State::Done(_))
     }
 
-    fn make_signature(&mut self, qop: u32, message: &mut [MessageBuffer<'_>], seq_no: u32) -> SecResult<()> {
+    fn make_signature(
+        &mut self,
+        qop: u32,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<()> {
         self.session_mut()?.make_signature(qop, message, seq_no)
     }
 
-    fn verify_signature(&mut self, message: &mut [MessageBuffer<'_>], seq_no: u32) -> SecResult<Option<u32>> {
+    fn verify_signature(
+        &mut self,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<Option<u32>> {
         self.session_mut()?.verify_signature(message, seq_no)
     }
 
-    fn encrypt_message(&mut self, qop: u32, message: &mut [MessageBuffer<'_>], seq_no: u32) -> SecResult<()> {
+    fn encrypt_message(
+        &mut self,
+        qop: u32,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<()> {
         self.session_mut()?.encrypt_message(qop, message, seq_no)
     }
 
-    fn decrypt_message(&mut self, message: &mut [MessageBuffer<'_>], seq_no: u32) -> SecResult<Option<u32>> {
+    fn decrypt_message(
+        &mut self,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<Option<u32>> {
         self.session_mut()?.decrypt_message(message, seq_no)
     }
 

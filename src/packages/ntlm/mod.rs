@@ -252,7 +252,11 @@ impl NtlmCredential {
         if !self.usage.can_accept() {
             return Err(SecStatus::NoCredentials);
         }
-        Ok(NtlmServer::new(self.settings, self.accounts.clone(), context_req))
+        Ok(NtlmServer::new(
+            self.settings,
+            self.accounts.clone(),
+            context_req,
+        ))
     }
 }
 

@@ -18,10 +18,12 @@
 //!
 //! Status codes: no TOKEN or no DATA → SEC_E_INVALID_TOKEN; TOKEN shorter
 //! than 16 bytes → SEC_E_BUFFER_TOO_SMALL; a checksum mismatch →
-//! SEC_E_MESSAGE_ALTERED. With ESS the SeqNum travels in clear and is
-//! checked first: a replayed or reordered message is SEC_E_OUT_OF_SEQUENCE
-//! and leaves the context usable. Without ESS the SeqNum is encrypted, so a
-//! replay is SEC_E_MESSAGE_ALTERED.
+//! SEC_E_MESSAGE_ALTERED (the message still counts as received, so the key
+//! stream and counter stay in step with the sender and the next genuine
+//! message verifies). With ESS the SeqNum travels in clear and is checked
+//! first: a replayed or reordered message is SEC_E_OUT_OF_SEQUENCE and
+//! consumes nothing. Without ESS the SeqNum is encrypted, so a replay is
+//! SEC_E_MESSAGE_ALTERED.
 
 use rc4::{Rc4, StreamCipher};
 use subtle::ConstantTimeEq;
@@ -204,10 +206,12 @@ impl SealingState {
         let mut sum = start(d, seq);
         walk(msg, &mut sum, seal.then_some(&mut *d), false)?;
         let expected = finish(sum, d, seq, key_exch);
+        // The message is consumed either way, keeping the key stream and
+        // the counter in step with the sender.
+        d.seq = d.seq.wrapping_add(1);
         if !bool::from(expected[4..].ct_eq(&sig[4..])) {
             return Err(SecStatus::MessageAltered);
         }
-        d.seq = d.seq.wrapping_add(1);
         Ok(())
     }
 }

@@ -91,7 +91,11 @@ pub fn challenge_flags(client: u32) -> u32 {
 }
 
 impl NtlmServer {
-    pub fn new(settings: NtlmSettings, accounts: Option<Arc<AccountDatabase>>, context_req: u32) -> Self {
+    pub fn new(
+        settings: NtlmSettings,
+        accounts: Option<Arc<AccountDatabase>>,
+        context_req: u32,
+    ) -> Self {
         NtlmServer {
             settings,
             accounts,
@@ -131,7 +135,10 @@ impl NtlmServer {
         info.set(MSV_AV_NB_COMPUTER_NAME, utf16le(&names.netbios));
         info.set(MSV_AV_DNS_DOMAIN_NAME, utf16le(&names.dns_domain));
         info.set(MSV_AV_DNS_COMPUTER_NAME, utf16le(&names.dns_computer));
-        info.set(MSV_AV_TIMESTAMP, (filetime_now() as u64).to_le_bytes().to_vec());
+        info.set(
+            MSV_AV_TIMESTAMP,
+            (filetime_now() as u64).to_le_bytes().to_vec(),
+        );
         let challenge = ChallengeMessage {
             flags,
             target_name: if flags & NTLMSSP_REQUEST_TARGET != 0 {
@@ -235,8 +242,13 @@ impl NtlmServer {
         // MIC over NEGOTIATE || CHALLENGE || AUTHENTICATE with the MIC zeroed.
         if pairs.av_flags() & MSV_AV_FLAG_MIC_PRESENT != 0 {
             let mic = auth.mic.ok_or(SecStatus::InvalidToken)?;
-            let tail = token.get(MIC_OFFSET + 16..).ok_or(SecStatus::InvalidToken)?;
-            let expected = hmac_md5(&exported[..], &[negotiate, challenge, &token[..MIC_OFFSET], &[0u8; 16], tail]);
+            let tail = token
+                .get(MIC_OFFSET + 16..)
+                .ok_or(SecStatus::InvalidToken)?;
+            let expected = hmac_md5(
+                &exported[..],
+                &[negotiate, challenge, &token[..MIC_OFFSET], &[0u8; 16], tail],
+            );
             if !ct_eq(&expected, &mic) {
                 return Err(SecStatus::InvalidToken);
             }
@@ -247,10 +259,15 @@ impl NtlmServer {
         let mut attrs = asc_ret_final(self.context_req, flags, anonymous);
         if let (Some(raw), false) = (input.channel_bindings, anonymous) {
             let expected = channel_bindings_hash(raw)?;
-            match pairs.get(MSV_AV_CHANNEL_BINDINGS).filter(|v| v.iter().any(|&b| b != 0)) {
+            match pairs
+                .get(MSV_AV_CHANNEL_BINDINGS)
+                .filter(|v| v.iter().any(|&b| b != 0))
+            {
                 Some(got) if !ct_eq(got, &expected) => return Err(SecStatus::BadBindings),
                 Some(_) => {}
-                None if self.settings.require_bindings || self.context_req & ASC_REQ_PROXY_BINDINGS != 0 => {
+                None if self.settings.require_bindings
+                    || self.context_req & ASC_REQ_PROXY_BINDINGS != 0 =>
+                {
                     return Err(SecStatus::BadBindings)
                 }
                 None => {
@@ -260,7 +277,9 @@ impl NtlmServer {
                 }
             }
         }
-        Ok(Session::new(false, anonymous, flags, attrs, exported, names))
+        Ok(Session::new(
+            false, anonymous, flags, attrs, exported, names,
+        ))
     }
 
     /// NTLMv2: NTProofStr over the blob exactly as received, then the
@@ -297,10 +316,21 @@ impl NtlmServer {
     }
 
     /// NTLMv1 (only below LM compatibility level 3): returns KXKEY.
-    fn check_v1(&self, auth: &AuthenticateMessage, account: &Account, sc: &[u8; 8]) -> SecResult<Key16> {
+    fn check_v1(
+        &self,
+        auth: &AuthenticateMessage,
+        account: &Account,
+        sc: &[u8; 8],
+    ) -> SecResult<Key16> {
         let ess = auth.flags & ESS != 0;
         let cc: Option<[u8; 8]> = if ess {
-            Some(auth.lm_response.get(..8).ok_or(SecStatus::InvalidToken)?.try_into().map_err(|_| SecStatus::InvalidToken)?)
+            Some(
+                auth.lm_response
+                    .get(..8)
+                    .ok_or(SecStatus::InvalidToken)?
+                    .try_into()
+                    .map_err(|_| SecStatus::InvalidToken)?,
+            )
         } else {
             None
         };
@@ -318,7 +348,9 @@ impl NtlmServer {
 /// of that user name.
 fn find_account<'a>(db: &'a AccountDatabase, user: &str, domain: &str) -> Option<&'a Account> {
     if domain.is_empty() {
-        db.accounts().iter().find(|a| a.user.to_lowercase() == user.to_lowercase())
+        db.accounts()
+            .iter()
+            .find(|a| a.user.to_lowercase() == user.to_lowercase())
     } else {
         db.lookup(user, domain)
     }
@@ -333,7 +365,10 @@ impl SecurityContext for NtlmServer {
         if matches!(self.state, State::Done(_) | State::Failed) {
             return Err(SecStatus::OutOfSequence);
         }
-        let token = input.token.filter(|t| !t.is_empty()).ok_or(SecStatus::IncompleteMessage)?;
+        let token = input
+            .token
+            .filter(|t| !t.is_empty())
+            .ok_or(SecStatus::IncompleteMessage)?;
         if token.len() > MAX_TOKEN {
             return Err(SecStatus::InvalidToken);
         }
@@ -344,7 +379,8 @@ impl SecurityContext for NtlmServer {
                 challenge,
                 server_challenge,
             } => {
-                let session = self.validate(&negotiate, &challenge, &server_challenge, token, input)?;
+                let session =
+                    self.validate(&negotiate, &challenge, &server_challenge, token, input)?;
                 self.attrs = session.attrs();
                 self.state = State::Done(Box::new(session));
                 Ok(HandshakeOutput {
@@ -362,19 +398,37 @@ impl SecurityContext for NtlmServer {
         matches!(self.state, State::Done(_))
     }
 
-    fn make_signature(&mut self, qop: u32, message: &mut [MessageBuffer<'_>], seq_no: u32) -> SecResult<()> {
+    fn make_signature(
+        &mut self,
+        qop: u32,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<()> {
         self.session_mut()?.make_signature(qop, message, seq_no)
     }
 
-    fn verify_signature(&mut self, message: &mut [MessageBuffer<'_>], seq_no: u32) -> SecResult<Option<u32>> {
+    fn verify_signature(
+        &mut self,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<Option<u32>> {
         self.session_mut()?.verify_signature(message, seq_no)
     }
 
-    fn encrypt_message(&mut self, qop: u32, message: &mut [MessageBuffer<'_>], seq_no: u32) -> SecResult<()> {
+    fn encrypt_message(
+        &mut self,
+        qop: u32,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<()> {
         self.session_mut()?.encrypt_message(qop, message, seq_no)
     }
 
-    fn decrypt_message(&mut self, message: &mut [MessageBuffer<'_>], seq_no: u32) -> SecResult<Option<u32>> {
+    fn decrypt_message(
+        &mut self,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<Option<u32>> {
         self.session_mut()?.decrypt_message(message, seq_no)
     }
 

@@ -10,7 +10,9 @@ use super::seal::{SealingPosition, SealingState, SIGNATURE_LEN};
 use super::{MAX_TOKEN, NTLM_PACKAGE_INFO};
 use crate::sspi::consts::*;
 use crate::sspi::time::TIMESTAMP_NEVER;
-use crate::sspi::{ContextAttribute, MessageBuffer, PackageInfo, SecResult, SecStatus, SecurityContext};
+use crate::sspi::{
+    ContextAttribute, MessageBuffer, PackageInfo, SecResult, SecStatus, SecurityContext,
+};
 
 /// `SignatureAlgorithm` values of SECPKG_ATTR_KEY_INFO (BEHAVIOURS.md 69).
 pub const SIGNATURE_ALG_HMAC_MD5: u32 = 0xFFFF_FF76;
@@ -192,10 +194,18 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
     fn u32(&mut self) -> SecResult<u32> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().map_err(|_| SecStatus::InvalidToken)?))
+        Ok(u32::from_le_bytes(
+            self.take(4)?
+                .try_into()
+                .map_err(|_| SecStatus::InvalidToken)?,
+        ))
     }
     fn u64(&mut self) -> SecResult<u64> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().map_err(|_| SecStatus::InvalidToken)?))
+        Ok(u64::from_le_bytes(
+            self.take(8)?
+                .try_into()
+                .map_err(|_| SecStatus::InvalidToken)?,
+        ))
     }
 }
 
@@ -228,11 +238,17 @@ impl SecurityContext for Session {
         &NTLM_PACKAGE_INFO
     }
 
-    fn initialize(&mut self, _input: &crate::sspi::HandshakeInput<'_>) -> SecResult<crate::sspi::HandshakeOutput> {
+    fn initialize(
+        &mut self,
+        _input: &crate::sspi::HandshakeInput<'_>,
+    ) -> SecResult<crate::sspi::HandshakeOutput> {
         Err(SecStatus::OutOfSequence)
     }
 
-    fn accept(&mut self, _input: &crate::sspi::HandshakeInput<'_>) -> SecResult<crate::sspi::HandshakeOutput> {
+    fn accept(
+        &mut self,
+        _input: &crate::sspi::HandshakeInput<'_>,
+    ) -> SecResult<crate::sspi::HandshakeOutput> {
         Err(SecStatus::OutOfSequence)
     }
 
@@ -242,7 +258,12 @@ impl SecurityContext for Session {
 
     /// MakeSignature: only QOP 0; the explicit `seq_no` is ignored (NTLM
     /// connection contexts keep their own counters, as Windows does).
-    fn make_signature(&mut self, qop: u32, message: &mut [MessageBuffer<'_>], _seq_no: u32) -> SecResult<()> {
+    fn make_signature(
+        &mut self,
+        qop: u32,
+        message: &mut [MessageBuffer<'_>],
+        _seq_no: u32,
+    ) -> SecResult<()> {
         if qop != 0 {
             return Err(SecStatus::QopNotSupported);
         }
@@ -250,14 +271,23 @@ impl SecurityContext for Session {
     }
 
     /// VerifySignature: `*pfQOP` is left untouched (item 83).
-    fn verify_signature(&mut self, message: &mut [MessageBuffer<'_>], _seq_no: u32) -> SecResult<Option<u32>> {
+    fn verify_signature(
+        &mut self,
+        message: &mut [MessageBuffer<'_>],
+        _seq_no: u32,
+    ) -> SecResult<Option<u32>> {
         self.sealing.verify_signature(message).map(|_| None)
     }
 
     /// EncryptMessage; SECQOP_WRAP_NO_ENCRYPT signs only (the data stays in
     /// clear and the peer checks it with VerifySignature, since an NTLM
     /// receiver cannot tell from the wire whether a message was sealed).
-    fn encrypt_message(&mut self, qop: u32, message: &mut [MessageBuffer<'_>], _seq_no: u32) -> SecResult<()> {
+    fn encrypt_message(
+        &mut self,
+        qop: u32,
+        message: &mut [MessageBuffer<'_>],
+        _seq_no: u32,
+    ) -> SecResult<()> {
         match qop {
             0 => self.sealing.encrypt(message),
             SECQOP_WRAP_NO_ENCRYPT => self.sealing.make_signature(message),
@@ -266,7 +296,11 @@ impl SecurityContext for Session {
     }
 
     /// DecryptMessage: `*pfQOP` is left untouched (item 92).
-    fn decrypt_message(&mut self, message: &mut [MessageBuffer<'_>], _seq_no: u32) -> SecResult<Option<u32>> {
+    fn decrypt_message(
+        &mut self,
+        message: &mut [MessageBuffer<'_>],
+        _seq_no: u32,
+    ) -> SecResult<Option<u32>> {
         self.sealing.decrypt(message).map(|_| None)
     }
 
@@ -284,13 +318,20 @@ impl SecurityContext for Session {
                 expiry: TIMESTAMP_NEVER,
             },
             SECPKG_ATTR_KEY_INFO => ContextAttribute::KeyInfo {
-                signature_algorithm_name: if ess { "HMAC-MD5" } else { "RSADSI RC4-CRC32" }.to_string(),
+                signature_algorithm_name: if ess { "HMAC-MD5" } else { "RSADSI RC4-CRC32" }
+                    .to_string(),
                 encrypt_algorithm_name: "RSADSI RC4".to_string(),
                 key_size: self.key_bits(),
-                signature_algorithm: if ess { SIGNATURE_ALG_HMAC_MD5 } else { SIGNATURE_ALG_CRC32 },
+                signature_algorithm: if ess {
+                    SIGNATURE_ALG_HMAC_MD5
+                } else {
+                    SIGNATURE_ALG_CRC32
+                },
                 encrypt_algorithm: CALG_RC4,
             },
-            SECPKG_ATTR_SESSION_KEY => ContextAttribute::SessionKey(Zeroizing::new(self.exported.to_vec())),
+            SECPKG_ATTR_SESSION_KEY => {
+                ContextAttribute::SessionKey(Zeroizing::new(self.exported.to_vec()))
+            }
             SECPKG_ATTR_PACKAGE_INFO => ContextAttribute::PackageInfo(&NTLM_PACKAGE_INFO),
             SECPKG_ATTR_NEGOTIATION_INFO => ContextAttribute::NegotiationInfo {
                 package: &NTLM_PACKAGE_INFO,
@@ -307,6 +348,11 @@ impl SecurityContext for Session {
     }
 
     fn client_identity(&self) -> Option<(String, String)> {
-        (!self.is_client).then(|| (self.names.client_domain.clone(), self.names.client_user.clone()))
+        (!self.is_client).then(|| {
+            (
+                self.names.client_domain.clone(),
+                self.names.client_user.clone(),
+            )
+        })
     }
 }
