@@ -391,7 +391,7 @@ pub fn encode_string(s: &str, unicode: bool) -> Vec<u8> {
 /// Decode a string field in the negotiated character set.
 pub fn decode_string(b: &[u8], unicode: bool) -> SecResult<String> {
     if unicode {
-        if b.len() % 2 != 0 {
+        if !b.len().is_multiple_of(2) {
             return Err(SecStatus::InvalidToken);
         }
         let units: Vec<u16> = b

@@ -23,6 +23,7 @@
 //!   MsvAvChannelBindings is non-zero and different → SEC_E_BAD_BINDINGS;
 //!   absent or all zero is accepted (Extended Protection "when supported")
 //!   unless `OPENSSPI_NTLM_REQUIRE_BINDINGS` or ASC_REQ_PROXY_BINDINGS.
+//!
 //! Anonymous (empty user, no NT response, LM response empty or Z(1)) is
 //! accepted as NT AUTHORITY\ANONYMOUS LOGON, as Windows does (item 59).
 

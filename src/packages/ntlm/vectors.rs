@@ -190,7 +190,7 @@ fn compute(c: &Common, all: &[Value], v: &Value) -> Value {
         },
         "lmowfv1" => hx(&*lmowf_v1(s("password"))),
         "ntowfv1" => hx(&*nt_owf_v1(s("password"))),
-        "ntlmv1_session_base_key" => hx(&*ntlmv1_session_base_key(&*nt_owf_v1(s("password")))),
+        "ntlmv1_session_base_key" => hx(&*ntlmv1_session_base_key(&nt_owf_v1(s("password")))),
         "kxkey_v1" => hx(&c.kxkey(s("variant"))),
         "ntlmv1_nt_response" => hx(&ntlmv1_response(&c.nt_owf(), &c.server_challenge, None)),
         "ntlmv1_lm_response" => hx(&c.v1_lm_response()),
@@ -202,7 +202,7 @@ fn compute(c: &Common, all: &[Value], v: &Value) -> Value {
             Some(&c.client_challenge),
         )),
         "ntowfv2" => hx(&*ntowf_v2(
-            &*nt_owf_v1(s("password")),
+            &nt_owf_v1(s("password")),
             s("user"),
             s("domain"),
         )),
