@@ -21,6 +21,8 @@ pub mod server;
 pub mod session;
 
 #[cfg(test)]
+mod interop;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod vectors;

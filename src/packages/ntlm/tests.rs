@@ -990,3 +990,101 @@ fn wine_canned_challenge_vectors_90_91() {
     // Wine does not check this plaintext; the server sent a capital W.
     assert_eq!(d, b"Hello, World!");
 }
+
+#[test]
+fn no_sign_no_seal_requested() {
+    let mut c = client_with(
+        "alice",
+        "EXAMPLE",
+        "alice-Passw0rd",
+        NtlmSettings::default(),
+        0,
+    );
+    let mut s = server();
+    let o1 = c.initialize(&HandshakeInput::default()).unwrap();
+    assert_eq!(o1.context_attr, 0);
+    assert_eq!(
+        u32::from_le_bytes(o1.token[12..16].try_into().unwrap()) & 0x30,
+        0
+    );
+    let o2 = s.accept(&tok(&o1.token)).unwrap();
+    assert_eq!(o2.context_attr, 0);
+    let o3 = c.initialize(&tok(&o2.token)).unwrap();
+    assert_eq!(o3.context_attr, 0);
+    assert_eq!(s.accept(&tok(&o3.token)).unwrap().context_attr, 0);
+    // Dummy signatures (items 81-82), but sealing still works (item 89).
+    let sig = sign(&mut c, b"m");
+    assert_eq!(sig, seal::DUMMY_SIGNATURE);
+    assert_eq!(verify(&mut s, b"m", &sig), Ok(None));
+    assert_eq!(
+        verify(
+            &mut s,
+            b"m",
+            &[1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+        ),
+        Err(SecStatus::MessageAltered)
+    );
+    let (ct, t) = seal(&mut c, 0, b"still sealed").unwrap();
+    assert_ne!(ct, b"still sealed");
+    assert_eq!(unseal(&mut s, &ct, &t).unwrap(), b"still sealed");
+}
+
+#[test]
+fn readonly_buffers() {
+    let (mut c, mut s) = established();
+    let header = b"header".to_vec();
+    let skipped = b"not signed".to_vec();
+    let mut body = b"body".to_vec();
+    let mut t = [0u8; 16];
+    let mut msg = [
+        MessageBuffer::new(
+            SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM,
+            BufferData::ReadOnly(&header),
+        ),
+        MessageBuffer::new(
+            SECBUFFER_DATA | SECBUFFER_READONLY,
+            BufferData::ReadOnly(&skipped),
+        ),
+        MessageBuffer::new(SECBUFFER_PADDING, BufferData::ReadOnly(&[])),
+        MessageBuffer::new(SECBUFFER_DATA, BufferData::Writable(&mut body)),
+        MessageBuffer::new(SECBUFFER_TOKEN, BufferData::Writable(&mut t)),
+    ];
+    c.encrypt_message(0, &mut msg, 0).unwrap();
+    assert_ne!(body, b"body");
+    let attempt = |s: &mut NtlmServer, header: &[u8], skipped: &[u8], body: &[u8], t: &[u8]| {
+        let (mut b, mut t) = (body.to_vec(), t.to_vec());
+        let mut msg = [
+            MessageBuffer::new(
+                SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM,
+                BufferData::ReadOnly(header),
+            ),
+            MessageBuffer::new(
+                SECBUFFER_DATA | SECBUFFER_READONLY,
+                BufferData::ReadOnly(skipped),
+            ),
+            MessageBuffer::new(SECBUFFER_DATA, BufferData::Writable(&mut b)),
+            MessageBuffer::new(SECBUFFER_TOKEN, BufferData::Writable(&mut t)),
+        ];
+        s.decrypt_message(&mut msg, 0).map(|_| b)
+    };
+    // READONLY data is not covered; READONLY_WITH_CHECKSUM data is.
+    assert_eq!(
+        attempt(&mut s, b"header", b"changed!!!", &body, &t).unwrap(),
+        b"body"
+    );
+    let mut body2 = b"body".to_vec();
+    let mut t2 = [0u8; 16];
+    let mut msg = [
+        MessageBuffer::new(
+            SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM,
+            BufferData::ReadOnly(&header),
+        ),
+        MessageBuffer::new(SECBUFFER_DATA, BufferData::Writable(&mut body2)),
+        MessageBuffer::new(SECBUFFER_TOKEN, BufferData::Writable(&mut t2)),
+    ];
+    c.encrypt_message(0, &mut msg, 0).unwrap();
+    assert_eq!(
+        attempt(&mut s, b"HEADER", b"", &body2, &t2).unwrap_err(),
+        SecStatus::MessageAltered
+    );
+}
