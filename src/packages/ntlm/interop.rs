@@ -226,3 +226,81 @@ fn pyspnego_both_directions() {
     assert!(peer.finish(), "pyspnego client failed");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Samba's `ntlm_auth` (tests/peers/ntlm_auth_peer.py), handshake only:
+/// its NTLMv2 blob lacks the trailing Z(4) and carries MsvAvSingleHost.
+#[test]
+fn samba_ntlm_auth_both_directions() {
+    let Ok(python) = std::env::var("OPENSSPI_PEER_PYTHON") else {
+        return;
+    };
+    if Command::new("ntlm_auth").arg("--version").output().is_err() {
+        return;
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/ntlm_auth_peer.py");
+    let spawn = |role: &str| {
+        let mut child = Command::new(&python)
+            .args([
+                script,
+                role,
+                "--user",
+                "alice",
+                "--domain",
+                "EXAMPLE",
+                "--password",
+                "alice-Passw0rd",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        Peer { child, out }
+    };
+    let settings = NtlmSettings::default();
+
+    // Samba client, our server.
+    let mut peer = spawn("client");
+    let db = std::sync::Arc::new(AccountDatabase::parse("EXAMPLE:alice:alice-Passw0rd\n"));
+    let mut s = NtlmCredential::new(CredentialUse::Inbound, None, settings, Some(db))
+        .acceptor(0)
+        .unwrap();
+    let neg = b64d(&peer.recv());
+    let o2 = s
+        .accept(&HandshakeInput {
+            token: Some(&neg),
+            ..Default::default()
+        })
+        .unwrap();
+    peer.send(&b64e(&o2.token));
+    let auth = b64d(&peer.recv());
+    s.accept(&HandshakeInput {
+        token: Some(&auth),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(
+        s.client_identity(),
+        Some(("EXAMPLE".into(), "alice".into()))
+    );
+    assert!(peer.finish());
+
+    // Our client, Samba server.
+    let mut peer = spawn("server");
+    let cred = ClientCredential::new("alice", "EXAMPLE", nt_owf_v1("alice-Passw0rd"));
+    let mut c = NtlmCredential::new(CredentialUse::Outbound, Some(cred), settings, None)
+        .initiator(Some("host/localhost"), ISC_REQ_CONFIDENTIALITY)
+        .unwrap();
+    let o1 = c.initialize(&HandshakeInput::default()).unwrap();
+    peer.send(&b64e(&o1.token));
+    let chal = b64d(&peer.recv());
+    let o3 = c
+        .initialize(&HandshakeInput {
+            token: Some(&chal),
+            ..Default::default()
+        })
+        .unwrap();
+    peer.send(&b64e(&o3.token));
+    assert!(peer.finish(), "ntlm_auth rejected our AUTHENTICATE");
+}
