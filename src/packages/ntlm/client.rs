@@ -196,7 +196,8 @@ impl NtlmClient {
                 temp.truncate(temp.len() - 4);
             }
             let key = ntowf_v2(&self.cred.nt_owf, &self.cred.user, &self.cred.domain);
-            let proof = nt_proof_str(&key, &sc, &temp);
+            let keyed = hmac_md5_keyed(&key[..]);
+            let proof = hmac_md5_with(&keyed, &[&sc, &temp]);
             let mut nt = proof.to_vec();
             nt.extend_from_slice(&temp);
             let lm = if mic {
@@ -204,7 +205,7 @@ impl NtlmClient {
             } else {
                 lmv2_response(&key, &sc, &cc).to_vec()
             };
-            (lm, nt, ntlmv2_session_base_key(&key, &proof))
+            (lm, nt, Zeroizing::new(hmac_md5_with(&keyed, &[&proof])))
         } else {
             let ess = flags & ESS != 0;
             let nt = ntlmv1_response(&self.cred.nt_owf, &sc, ess.then_some(&cc)).to_vec();

@@ -35,6 +35,15 @@ pub fn hmac_md5_keyed(key: &[u8]) -> HmacMd5 {
     <HmacMd5 as KeyInit>::new_from_slice(key).expect("HMAC accepts any key length")
 }
 
+/// HMAC over `parts` with an already keyed instance (saves the key pads).
+pub fn hmac_md5_with(keyed: &HmacMd5, parts: &[&[u8]]) -> [u8; 16] {
+    let mut m = keyed.clone();
+    for p in parts {
+        m.update(p);
+    }
+    m.finalize().into_bytes().into()
+}
+
 /// HMAC_MD5(key, concatenation of `parts`).
 pub fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
     let mut m = hmac_md5_keyed(key);

@@ -81,8 +81,8 @@ pub struct SealingState {
     inbound: Option<Direction>,
 }
 
-/// What [`SealingState::export`] saves: enough to rebuild the handles.
-#[derive(Clone, Copy)]
+/// What an export saves: enough to rebuild the handles.
+#[derive(Clone, Copy, Default)]
 pub struct SealingPosition {
     pub seq_out: u32,
     pub seq_in: u32,

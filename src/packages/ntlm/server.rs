@@ -301,8 +301,8 @@ impl NtlmServer {
         let key = [domain, ""]
             .iter()
             .take(if domain.is_empty() { 1 } else { 2 })
-            .map(|d| ntowf_v2(&account.nt_owf, user, d))
-            .find(|k| ct_eq(&nt_proof_str(k, sc, blob), proof))
+            .map(|d| hmac_md5_keyed(&ntowf_v2(&account.nt_owf, user, d)[..]))
+            .find(|k| ct_eq(&hmac_md5_with(k, &[sc, blob]), proof))
             .ok_or(SecStatus::LogonDenied)?;
         let pairs = AvPairs::decode(&blob[28..])?;
         let mut ts = [0u8; 8];
@@ -311,9 +311,7 @@ impl NtlmServer {
         if ts.abs_diff(filetime_now()) > MAX_LIFETIME as u64 {
             return Err(SecStatus::ContextExpired);
         }
-        let mut p = [0u8; 16];
-        p.copy_from_slice(proof);
-        Ok((ntlmv2_session_base_key(&key, &p), pairs))
+        Ok((Zeroizing::new(hmac_md5_with(&key, &[proof])), pairs))
     }
 
     /// NTLMv1 (only below LM compatibility level 3): returns KXKEY.

@@ -38,7 +38,8 @@ pub struct Session {
     attrs: u32,
     start: i64,
     exported: Key16,
-    sealing: SealingState,
+    /// Built on first use: many contexts only authenticate.
+    sealing: Option<SealingState>,
     names: SessionNames,
 }
 
@@ -67,7 +68,7 @@ impl Session {
             flags,
             attrs,
             start: crate::sspi::time::filetime_now(),
-            sealing: SealingState::new(flags, &exported, is_client),
+            sealing: None,
             exported,
             names,
         }
@@ -89,6 +90,13 @@ impl Session {
 
     pub fn is_anonymous(&self) -> bool {
         self.anonymous
+    }
+
+    fn sealing(&mut self) -> &mut SealingState {
+        let (flags, is_client) = (self.flags, self.is_client);
+        let exported = &self.exported;
+        self.sealing
+            .get_or_insert_with(|| SealingState::new(flags, exported, is_client))
     }
 
     fn client_name(&self) -> String {
@@ -113,7 +121,11 @@ impl Session {
 
     /// Serialise keys, sequence state and names (ExportSecurityContext).
     pub fn export_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let p = self.sealing.position();
+        let p = self
+            .sealing
+            .as_ref()
+            .map(|s| s.position())
+            .unwrap_or_default();
         let mut out = Zeroizing::new(Vec::with_capacity(128));
         out.extend_from_slice(Self::MAGIC);
         out.push(self.is_client as u8);
@@ -174,7 +186,7 @@ impl Session {
             flags,
             attrs,
             start,
-            sealing: SealingState::resume(flags, &exported, is_client, p),
+            sealing: Some(SealingState::resume(flags, &exported, is_client, p)),
             exported,
             names,
         })
@@ -267,7 +279,7 @@ impl SecurityContext for Session {
         if qop != 0 {
             return Err(SecStatus::QopNotSupported);
         }
-        self.sealing.make_signature(message)
+        self.sealing().make_signature(message)
     }
 
     /// VerifySignature: `*pfQOP` is left untouched (item 83).
@@ -276,7 +288,7 @@ impl SecurityContext for Session {
         message: &mut [MessageBuffer<'_>],
         _seq_no: u32,
     ) -> SecResult<Option<u32>> {
-        self.sealing.verify_signature(message).map(|_| None)
+        self.sealing().verify_signature(message).map(|_| None)
     }
 
     /// EncryptMessage; SECQOP_WRAP_NO_ENCRYPT signs only (the data stays in
@@ -289,8 +301,8 @@ impl SecurityContext for Session {
         _seq_no: u32,
     ) -> SecResult<()> {
         match qop {
-            0 => self.sealing.encrypt(message),
-            SECQOP_WRAP_NO_ENCRYPT => self.sealing.make_signature(message),
+            0 => self.sealing().encrypt(message),
+            SECQOP_WRAP_NO_ENCRYPT => self.sealing().make_signature(message),
             _ => Err(SecStatus::QopNotSupported),
         }
     }
@@ -301,7 +313,7 @@ impl SecurityContext for Session {
         message: &mut [MessageBuffer<'_>],
         _seq_no: u32,
     ) -> SecResult<Option<u32>> {
-        self.sealing.decrypt(message).map(|_| None)
+        self.sealing().decrypt(message).map(|_| None)
     }
 
     fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute> {

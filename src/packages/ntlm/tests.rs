@@ -1088,3 +1088,34 @@ fn readonly_buffers() {
         SecStatus::MessageAltered
     );
 }
+
+/// Rough throughput check: `cargo test --release --lib ntlm::tests::throughput -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn throughput() {
+    let n = 20_000;
+    let t0 = std::time::Instant::now();
+    for _ in 0..n {
+        let (mut c, mut s) = (client("alice", "EXAMPLE", "alice-Passw0rd"), server());
+        run(&mut c, &mut s, None, None, |_| {}).unwrap();
+    }
+    let hs = n as f64 / t0.elapsed().as_secs_f64();
+    let (mut c, mut s) = established();
+    let mut data = vec![0u8; 16384];
+    let mut t = [0u8; 16];
+    let rounds: usize = std::env::var("NTLM_BENCH_SEAL_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let t0 = std::time::Instant::now();
+    for _ in 0..rounds {
+        let mut msg = [
+            MessageBuffer::new(SECBUFFER_TOKEN, BufferData::Writable(&mut t)),
+            MessageBuffer::new(SECBUFFER_DATA, BufferData::Writable(&mut data)),
+        ];
+        c.encrypt_message(0, &mut msg, 0).unwrap();
+        s.decrypt_message(&mut msg, 0).unwrap();
+    }
+    let mbps = (rounds * 16384 * 2) as f64 / t0.elapsed().as_secs_f64() / 1e6;
+    println!("{hs:.0} handshakes/s (one core, client+server); seal+unseal {mbps:.0} MB/s");
+}
