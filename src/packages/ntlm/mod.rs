@@ -9,8 +9,10 @@
 //! `LM_COMPAT_LEVEL` (0-5, default 3: send and accept NTLMv2 only; 0-2 make
 //! the client answer with NTLMv1 and the server accept it),
 //! `OPENSSPI_NTLM_REQUIRE_MIC=1` (the server rejects an AUTHENTICATE without
-//! MIC) and `OPENSSPI_NTLM_REQUIRE_BINDINGS=1` (a server given channel
-//! bindings rejects a client that sent none).
+//! MIC), `OPENSSPI_NTLM_REQUIRE_BINDINGS=1` (a server given channel
+//! bindings rejects a client that sent none) and
+//! `OPENSSPI_NTLM_DENY_ANONYMOUS=1` (the server refuses NULL sessions, which
+//! Windows accepts by default).
 
 pub mod client;
 pub mod crypto;
@@ -79,6 +81,8 @@ pub struct NtlmSettings {
     pub require_mic: bool,
     /// Server with channel bindings: the client must send matching ones.
     pub require_bindings: bool,
+    /// Server: refuse anonymous (NULL session) clients.
+    pub deny_anonymous: bool,
 }
 
 impl Default for NtlmSettings {
@@ -87,6 +91,7 @@ impl Default for NtlmSettings {
             lm_compat_level: 3,
             require_mic: false,
             require_bindings: false,
+            deny_anonymous: false,
         }
     }
 }
@@ -107,6 +112,7 @@ impl NtlmSettings {
                 .unwrap_or(3),
             require_mic: flag("OPENSSPI_NTLM_REQUIRE_MIC"),
             require_bindings: flag("OPENSSPI_NTLM_REQUIRE_BINDINGS"),
+            deny_anonymous: flag("OPENSSPI_NTLM_DENY_ANONYMOUS"),
         }
     }
 

@@ -25,7 +25,8 @@
 //!   unless `OPENSSPI_NTLM_REQUIRE_BINDINGS` or ASC_REQ_PROXY_BINDINGS.
 //!
 //! Anonymous (empty user, no NT response, LM response empty or Z(1)) is
-//! accepted as NT AUTHORITY\ANONYMOUS LOGON, as Windows does (item 59).
+//! accepted as NT AUTHORITY\ANONYMOUS LOGON, as Windows does (item 59),
+//! unless `OPENSSPI_NTLM_DENY_ANONYMOUS` (then SEC_E_LOGON_DENIED).
 
 use std::sync::Arc;
 
@@ -186,6 +187,9 @@ impl NtlmServer {
 
         let db;
         let (kxkey, pairs, names) = if anonymous {
+            if self.settings.deny_anonymous {
+                return Err(SecStatus::LogonDenied);
+            }
             let names = SessionNames {
                 client_domain: "NT AUTHORITY".into(),
                 client_user: "ANONYMOUS LOGON".into(),

@@ -620,6 +620,15 @@ fn anonymous() {
     );
     let (ct, t) = seal(&mut c, 0, b"anon").unwrap();
     assert_eq!(unseal(&mut s, &ct, &t).unwrap(), b"anon");
+    let deny = NtlmSettings {
+        deny_anonymous: true,
+        ..Default::default()
+    };
+    let mut c = cred.initiator(None, req).unwrap();
+    assert_eq!(
+        run(&mut c, &mut server_with(deny, 0), None, None, |_| {}).unwrap_err(),
+        SecStatus::LogonDenied
+    );
     // ISC_REQ_NULL_SESSION on a normal credential is anonymous too.
     let mut c = client_with(
         "alice",
