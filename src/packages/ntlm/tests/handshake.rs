@@ -238,8 +238,6 @@ fn bad_tokens_never_panic() {
     let (mut c, mut s) = (client("alice", "EXAMPLE", "alice-Passw0rd"), server());
     let o1 = c.initialize(&HandshakeInput::default()).unwrap();
     let o2 = s.accept(&tok(&o1.token)).unwrap();
-    let o3 = client("alice", "EXAMPLE", "alice-Passw0rd");
-    let _ = o3;
     let mut c2 = client("alice", "EXAMPLE", "alice-Passw0rd");
     c2.initialize(&HandshakeInput::default()).unwrap();
     let auth = {
