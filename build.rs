@@ -1,1 +1,29 @@
-fn main() {}
+//! Generates the C header with cbindgen from `src/ffi` and
+//! `src/sspi/consts.rs`, into `$OUT_DIR/opensspi.h`. A unit test fails when
+//! the committed `include/opensspi.h` differs; `OPENSSPI_UPDATE_HEADER=1
+//! cargo build` rewrites the committed copy.
+
+use std::path::PathBuf;
+
+fn main() {
+    let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("opensspi.h");
+    for p in ["src/ffi", "src/sspi/consts.rs", "cbindgen.toml", "build.rs"] {
+        println!("cargo:rerun-if-changed={p}");
+    }
+    println!("cargo:rerun-if-env-changed=OPENSSPI_UPDATE_HEADER");
+    let mut config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).unwrap();
+    let prelude = std::fs::read_to_string(dir.join("src/ffi/prelude.h")).unwrap();
+    let trailer = std::fs::read_to_string(dir.join("src/ffi/trailer.h")).unwrap();
+    config.after_includes = Some(prelude);
+    config.trailer = Some(trailer);
+    let mut builder = cbindgen::Builder::new().with_config(config);
+    // `src/ffi/mod.rs` brings its submodules; the constants live in the safe core.
+    builder = builder.with_src(dir.join("src/ffi/mod.rs"));
+    builder = builder.with_src(dir.join("src/sspi/consts.rs"));
+    let bindings = builder.generate().expect("cbindgen failed");
+    bindings.write_to_file(&out);
+    if std::env::var_os("OPENSSPI_UPDATE_HEADER").is_some() {
+        bindings.write_to_file(dir.join("include/opensspi.h"));
+    }
+}

@@ -1,0 +1,2 @@
+/* Windows-compatible <security.h>: everything is in opensspi.h. */
+#include "opensspi.h"

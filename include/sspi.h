@@ -1,0 +1,2 @@
+/* Windows-compatible <sspi.h>: everything is in opensspi.h. */
+#include "opensspi.h"

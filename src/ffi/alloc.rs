@@ -1,0 +1,54 @@
+//! Memory handed to the caller (`FreeContextBuffer`, `LsaFreeReturnBuffer`).
+//!
+//! Every block comes from `malloc` and is recorded, so that freeing a pointer
+//! we did not hand out (or freeing twice) is refused instead of corrupting
+//! the heap.
+
+use std::collections::HashSet;
+use std::ffi::c_void;
+
+use once_cell::sync::Lazy;
+use parking_lot::Mutex;
+
+use crate::sspi::SecStatus;
+
+static LIVE: Lazy<Mutex<HashSet<usize>>> = Lazy::new(|| Mutex::new(HashSet::new()));
+
+/// Allocate `len` zeroed bytes (at least 1) for the caller.
+pub fn alloc_block(len: usize) -> Result<*mut u8, SecStatus> {
+    // SAFETY: calloc with a non-zero size; NULL is checked.
+    let p = unsafe { libc::calloc(1, len.max(1)) } as *mut u8;
+    if p.is_null() {
+        return Err(SecStatus::InsufficientMemory);
+    }
+    LIVE.lock().insert(p as usize);
+    Ok(p)
+}
+
+/// Allocate a block holding a copy of `bytes`.
+pub fn alloc_copy(bytes: &[u8]) -> Result<*mut u8, SecStatus> {
+    let p = alloc_block(bytes.len())?;
+    // SAFETY: `p` has room for `bytes.len()` bytes and does not overlap.
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len()) };
+    Ok(p)
+}
+
+/// Free a block from [`alloc_block`]. NULL is fine; an unknown pointer is
+/// `SEC_E_INVALID_HANDLE`.
+#[allow(clippy::not_unsafe_ptr_arg_deref)] // only pointers recorded in LIVE are freed
+pub fn free_block(p: *mut c_void) -> Result<(), SecStatus> {
+    if p.is_null() {
+        return Ok(());
+    }
+    if !LIVE.lock().remove(&(p as usize)) {
+        return Err(SecStatus::InvalidHandle);
+    }
+    // SAFETY: `p` came from calloc in `alloc_block` and is freed once.
+    unsafe { libc::free(p) };
+    Ok(())
+}
+
+/// Number of blocks not yet freed (for leak checks in tests).
+pub fn live_blocks() -> usize {
+    LIVE.lock().len()
+}

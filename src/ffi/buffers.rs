@@ -1,0 +1,175 @@
+//! Borrowing the caller's `SecBufferDesc`: descriptor checks, message
+//! buffers for the packages, and output tokens.
+
+use super::alloc::alloc_copy;
+use super::types::{SecBuffer, SecBufferDesc};
+use crate::sspi::consts::{
+    SECBUFFER_ATTRMASK, SECBUFFER_READONLY, SECBUFFER_READONLY_WITH_CHECKSUM, SECBUFFER_TOKEN,
+    SECBUFFER_VERSION,
+};
+use crate::sspi::{BufferData, MessageBuffer, SecResult, SecStatus};
+
+/// More buffers than any SSPI call uses: a corrupt descriptor.
+const MAX_BUFFERS: u32 = 256;
+
+/// The descriptor's buffers; a NULL descriptor is an empty list.
+///
+/// # Safety
+/// A non-NULL `desc` must be a valid `SecBufferDesc` whose `pBuffers` holds
+/// `cBuffers` entries.
+pub unsafe fn desc_buffers<'a>(desc: *mut SecBufferDesc) -> SecResult<&'a mut [SecBuffer]> {
+    // SAFETY: caller contract.
+    let Some(desc) = (unsafe { desc.as_mut() }) else {
+        return Ok(&mut []);
+    };
+    if desc.ulVersion != SECBUFFER_VERSION {
+        return Err(SecStatus::InvalidToken);
+    }
+    if desc.cBuffers == 0 {
+        return Ok(&mut []);
+    }
+    if desc.pBuffers.is_null() || desc.cBuffers > MAX_BUFFERS {
+        return Err(SecStatus::InvalidToken);
+    }
+    // SAFETY: non-NULL with cBuffers entries per the caller.
+    Ok(unsafe { std::slice::from_raw_parts_mut(desc.pBuffers, desc.cBuffers as usize) })
+}
+
+/// The bytes of an input buffer (NULL is empty).
+///
+/// # Safety
+/// `pvBuffer` must be valid for `cbBuffer` bytes when non-NULL.
+pub unsafe fn buffer_bytes<'a>(b: &SecBuffer) -> &'a [u8] {
+    if b.pvBuffer.is_null() || b.cbBuffer == 0 {
+        &[]
+    } else {
+        // SAFETY: caller contract.
+        unsafe { std::slice::from_raw_parts(b.pvBuffer as *const u8, b.cbBuffer as usize) }
+    }
+}
+
+/// The first buffer of type `kind` (attribute bits ignored).
+pub fn find(bufs: &[SecBuffer], kind: u32) -> Option<usize> {
+    bufs.iter()
+        .position(|b| b.BufferType & !SECBUFFER_ATTRMASK == kind)
+}
+
+/// Borrow every buffer of a message for a package. Overlapping buffers are
+/// refused (`SEC_E_INVALID_TOKEN`): they cannot be borrowed safely.
+///
+/// # Safety
+/// Every non-NULL `pvBuffer` must be valid for `cbBuffer` bytes, writable
+/// unless marked read-only, and not used elsewhere during the call.
+pub unsafe fn message_buffers<'a>(bufs: &[SecBuffer]) -> SecResult<Vec<MessageBuffer<'a>>> {
+    let mut spans: Vec<(usize, usize)> = bufs
+        .iter()
+        .filter(|b| !b.pvBuffer.is_null() && b.cbBuffer > 0)
+        .map(|b| {
+            (
+                b.pvBuffer as usize,
+                b.pvBuffer as usize + b.cbBuffer as usize,
+            )
+        })
+        .collect();
+    spans.sort_unstable();
+    if spans.windows(2).any(|w| w[1].0 < w[0].1) {
+        return Err(SecStatus::InvalidToken);
+    }
+    Ok(bufs
+        .iter()
+        .map(|b| {
+            let readonly =
+                b.BufferType & (SECBUFFER_READONLY | SECBUFFER_READONLY_WITH_CHECKSUM) != 0;
+            let data = if b.pvBuffer.is_null() || b.cbBuffer == 0 {
+                BufferData::Writable(&mut [])
+            } else if readonly {
+                // SAFETY: caller contract; never written.
+                BufferData::ReadOnly(unsafe {
+                    std::slice::from_raw_parts(b.pvBuffer as *const u8, b.cbBuffer as usize)
+                })
+            } else {
+                // SAFETY: caller contract; spans checked disjoint above.
+                BufferData::Writable(unsafe {
+                    std::slice::from_raw_parts_mut(b.pvBuffer as *mut u8, b.cbBuffer as usize)
+                })
+            };
+            MessageBuffer::new(b.BufferType, data)
+        })
+        .collect())
+}
+
+/// Write each message buffer's (possibly shrunk) length back to `cbBuffer`.
+pub fn write_back_lengths(bufs: &mut [SecBuffer], msgs: &[MessageBuffer<'_>]) {
+    for (b, m) in bufs.iter_mut().zip(msgs) {
+        if !b.pvBuffer.is_null() && (m.len() as u32) < b.cbBuffer {
+            b.cbBuffer = m.len() as u32;
+        }
+    }
+}
+
+/// Check before a first handshake leg that an output token can be returned
+/// (BEHAVIOURS.md items 37-40), so that a failure creates no context.
+///
+/// # Safety
+/// As [`desc_buffers`].
+pub unsafe fn precheck_output(desc: *mut SecBufferDesc, allocate: bool) -> SecResult<()> {
+    if desc.is_null() {
+        return Err(SecStatus::BufferTooSmall);
+    }
+    // SAFETY: forwarded contract.
+    let bufs = unsafe { desc_buffers(desc)? };
+    let i = find(bufs, SECBUFFER_TOKEN).ok_or(SecStatus::BufferTooSmall)?;
+    if !allocate {
+        if bufs[i].cbBuffer == 0 {
+            return Err(SecStatus::BufferTooSmall);
+        }
+        if bufs[i].pvBuffer.is_null() {
+            return Err(SecStatus::InternalError);
+        }
+    }
+    Ok(())
+}
+
+/// Return `token` in the output descriptor's TOKEN buffer: copied into the
+/// caller's buffer, or in a new `FreeContextBuffer` block when `allocate`.
+/// Returns whether memory was allocated.
+///
+/// # Safety
+/// As [`desc_buffers`]; the TOKEN buffer must be writable for `cbBuffer`.
+pub unsafe fn deliver_token(
+    desc: *mut SecBufferDesc,
+    token: &[u8],
+    allocate: bool,
+) -> SecResult<bool> {
+    // SAFETY: forwarded contract.
+    let bufs = unsafe { desc_buffers(desc)? };
+    let Some(i) = find(bufs, SECBUFFER_TOKEN) else {
+        return if token.is_empty() {
+            Ok(false)
+        } else {
+            Err(SecStatus::BufferTooSmall)
+        };
+    };
+    let b = &mut bufs[i];
+    if allocate {
+        if token.is_empty() {
+            b.pvBuffer = std::ptr::null_mut();
+            b.cbBuffer = 0;
+            return Ok(false);
+        }
+        b.pvBuffer = alloc_copy(token)?.cast();
+        b.cbBuffer = token.len() as u32;
+        return Ok(true);
+    }
+    if token.is_empty() {
+        b.cbBuffer = 0;
+        return Ok(false);
+    }
+    if b.pvBuffer.is_null() || (b.cbBuffer as usize) < token.len() {
+        return Err(SecStatus::BufferTooSmall);
+    }
+    // SAFETY: the caller's buffer holds at least token.len() bytes.
+    unsafe { std::ptr::copy_nonoverlapping(token.as_ptr(), b.pvBuffer as *mut u8, token.len()) };
+    b.cbBuffer = token.len() as u32;
+    Ok(false)
+}

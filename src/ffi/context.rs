@@ -1,0 +1,395 @@
+//! InitializeSecurityContext, AcceptSecurityContext and the other
+//! context-handle entry points that are not about messages or attributes.
+#![allow(non_snake_case)]
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::boundary::{mut_or, sspi_call, write_opt, FfiResult};
+use super::buffers::{buffer_bytes, deliver_token, desc_buffers, find, precheck_output};
+use super::credentials::credential;
+use super::handles::{HandleKind, HandleTable};
+use super::strings::{read_z, Charset};
+use super::types::{
+    CredHandle, CtxtHandle, SecBufferDesc, TimeStamp, HANDLE, SECURITY_STATUS, SEC_CHAR, SEC_WCHAR,
+    ULONG,
+};
+use crate::sspi::consts::*;
+use crate::sspi::{HandshakeInput, HandshakeOutput, SecResult, SecStatus, SecurityContext};
+
+/// A context handle's object.
+pub struct ContextEntry {
+    pub ctx: Mutex<Box<dyn SecurityContext>>,
+    /// Created by InitializeSecurityContext (else AcceptSecurityContext).
+    pub initiator: bool,
+}
+
+/// Every live context handle.
+pub static CONTEXTS: HandleTable<ContextEntry> = HandleTable::new(HandleKind::Context);
+
+/// The context behind a handle pointer.
+///
+/// # Safety
+/// A non-NULL `ph` must point to a `CtxtHandle`.
+pub unsafe fn context(ph: *const CtxtHandle) -> Result<Arc<ContextEntry>, SecStatus> {
+    // SAFETY: caller contract.
+    let h = unsafe { ph.as_ref() }.ok_or(SecStatus::InvalidHandle)?;
+    CONTEXTS.get(h)
+}
+
+/// The handshake input of a call: its TOKEN and CHANNEL_BINDINGS buffers.
+///
+/// # Safety
+/// As `desc_buffers`.
+unsafe fn handshake_input<'a>(
+    input: *mut SecBufferDesc,
+    target: Option<&'a str>,
+    context_req: u32,
+    data_rep: u32,
+) -> SecResult<HandshakeInput<'a>> {
+    // SAFETY: forwarded contract.
+    let bufs = unsafe { desc_buffers(input)? };
+    // SAFETY: each buffer is valid for its length.
+    let token = find(bufs, SECBUFFER_TOKEN).map(|i| unsafe { buffer_bytes(&bufs[i]) });
+    // SAFETY: as above.
+    let channel_bindings =
+        find(bufs, SECBUFFER_CHANNEL_BINDINGS).map(|i| unsafe { buffer_bytes(&bufs[i]) });
+    Ok(HandshakeInput {
+        token,
+        channel_bindings,
+        target,
+        context_req,
+        data_rep,
+    })
+}
+
+/// Hand a leg's output back: token, attributes, expiry.
+///
+/// # Safety
+/// Output pointers follow the SSPI contract.
+unsafe fn finish_leg(
+    out: HandshakeOutput,
+    allocate: bool,
+    output: *mut SecBufferDesc,
+    attr: *mut ULONG,
+    expiry: *mut TimeStamp,
+) -> FfiResult {
+    let step = out.step.ok_or(SecStatus::InternalError)?;
+    // SAFETY: forwarded contract.
+    let allocated = unsafe { deliver_token(output, &out.token, allocate)? };
+    let flags = out.context_attr
+        | if allocated {
+            ISC_RET_ALLOCATED_MEMORY
+        } else {
+            0
+        };
+    // SAFETY: optional outputs.
+    unsafe {
+        write_opt(attr, flags);
+        write_opt(expiry, out.expiry);
+    }
+    Ok(step)
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn initialize(
+    ph_cred: *mut CredHandle,
+    ph_ctx: *mut CtxtHandle,
+    target: *const u8,
+    req: ULONG,
+    data_rep: ULONG,
+    input: *mut SecBufferDesc,
+    ph_new: *mut CtxtHandle,
+    output: *mut SecBufferDesc,
+    attr: *mut ULONG,
+    expiry: *mut TimeStamp,
+    cs: Charset,
+) -> FfiResult {
+    // SAFETY: a non-NULL target is NUL-terminated.
+    let target = unsafe { read_z(target, cs)? };
+    let allocate = req & ISC_REQ_ALLOCATE_MEMORY != 0;
+    // SAFETY: forwarded contract.
+    let hs = unsafe { handshake_input(input, target.as_deref(), req, data_rep)? };
+    if !ph_ctx.is_null() {
+        // SAFETY: checked non-NULL.
+        let entry = unsafe { context(ph_ctx)? };
+        if !entry.initiator {
+            return Err(SecStatus::InvalidHandle);
+        }
+        let out = entry.ctx.lock().initialize(&hs)?;
+        if !ph_new.is_null() && ph_new != ph_ctx {
+            // SAFETY: both are valid handle pointers.
+            unsafe { *ph_new = *ph_ctx };
+        }
+        // SAFETY: forwarded contract.
+        return unsafe { finish_leg(out, allocate, output, attr, expiry) };
+    }
+    // SAFETY: forwarded contract.
+    let cred = unsafe { credential(ph_cred)? };
+    if !cred.usage().can_initiate() {
+        return Err(SecStatus::NoCredentials);
+    }
+    // SAFETY: the new-context output must be writable.
+    let new_handle = unsafe { mut_or(ph_new, SecStatus::InvalidHandle)? };
+    // SAFETY: forwarded contract.
+    unsafe { precheck_output(output, allocate)? };
+    let mut ctx = cred.new_initiator(target.as_deref(), req)?;
+    let out = ctx.initialize(&hs)?;
+    // SAFETY: forwarded contract.
+    let step = unsafe { finish_leg(out, allocate, output, attr, expiry)? };
+    *new_handle = CONTEXTS.insert(Arc::new(ContextEntry {
+        ctx: Mutex::new(ctx),
+        initiator: true,
+    }));
+    Ok(step)
+}
+
+/// `InitializeSecurityContextW`.
+#[no_mangle]
+pub unsafe extern "C" fn InitializeSecurityContextW(
+    phCredential: *mut CredHandle,
+    phContext: *mut CtxtHandle,
+    pszTargetName: *mut SEC_WCHAR,
+    fContextReq: ULONG,
+    _Reserved1: ULONG,
+    TargetDataRep: ULONG,
+    pInput: *mut SecBufferDesc,
+    _Reserved2: ULONG,
+    phNewContext: *mut CtxtHandle,
+    pOutput: *mut SecBufferDesc,
+    pfContextAttr: *mut ULONG,
+    ptsExpiry: *mut TimeStamp,
+) -> SECURITY_STATUS {
+    sspi_call(|| {
+        // SAFETY: pointers follow the SSPI contract; NULLs are checked inside.
+        unsafe {
+            initialize(
+                phCredential,
+                phContext,
+                pszTargetName.cast(),
+                fContextReq,
+                TargetDataRep,
+                pInput,
+                phNewContext,
+                pOutput,
+                pfContextAttr,
+                ptsExpiry,
+                Charset::Wide,
+            )
+        }
+    })
+}
+
+/// `InitializeSecurityContextA`.
+#[no_mangle]
+pub unsafe extern "C" fn InitializeSecurityContextA(
+    phCredential: *mut CredHandle,
+    phContext: *mut CtxtHandle,
+    pszTargetName: *mut SEC_CHAR,
+    fContextReq: ULONG,
+    _Reserved1: ULONG,
+    TargetDataRep: ULONG,
+    pInput: *mut SecBufferDesc,
+    _Reserved2: ULONG,
+    phNewContext: *mut CtxtHandle,
+    pOutput: *mut SecBufferDesc,
+    pfContextAttr: *mut ULONG,
+    ptsExpiry: *mut TimeStamp,
+) -> SECURITY_STATUS {
+    sspi_call(|| {
+        // SAFETY: pointers follow the SSPI contract; NULLs are checked inside.
+        unsafe {
+            initialize(
+                phCredential,
+                phContext,
+                pszTargetName.cast(),
+                fContextReq,
+                TargetDataRep,
+                pInput,
+                phNewContext,
+                pOutput,
+                pfContextAttr,
+                ptsExpiry,
+                Charset::Ansi,
+            )
+        }
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn accept(
+    ph_cred: *mut CredHandle,
+    ph_ctx: *mut CtxtHandle,
+    input: *mut SecBufferDesc,
+    req: ULONG,
+    data_rep: ULONG,
+    ph_new: *mut CtxtHandle,
+    output: *mut SecBufferDesc,
+    attr: *mut ULONG,
+    expiry: *mut TimeStamp,
+) -> FfiResult {
+    let allocate = req & ASC_REQ_ALLOCATE_MEMORY != 0;
+    // SAFETY: forwarded contract.
+    let hs = unsafe { handshake_input(input, None, req, data_rep)? };
+    if !ph_ctx.is_null() {
+        // SAFETY: checked non-NULL.
+        let entry = unsafe { context(ph_ctx)? };
+        if entry.initiator {
+            return Err(SecStatus::InvalidHandle);
+        }
+        let out = entry.ctx.lock().accept(&hs)?;
+        if !ph_new.is_null() && ph_new != ph_ctx {
+            // SAFETY: both are valid handle pointers.
+            unsafe { *ph_new = *ph_ctx };
+        }
+        // SAFETY: forwarded contract.
+        return unsafe { finish_leg(out, allocate, output, attr, expiry) };
+    }
+    // SAFETY: forwarded contract.
+    let cred = unsafe { credential(ph_cred)? };
+    if !cred.usage().can_accept() {
+        return Err(SecStatus::InvalidHandle);
+    }
+    // SAFETY: the new-context output must be writable.
+    let new_handle = unsafe { mut_or(ph_new, SecStatus::InvalidHandle)? };
+    let mut ctx = cred.new_acceptor(req)?;
+    let out = ctx.accept(&hs)?;
+    // SAFETY: forwarded contract.
+    let step = unsafe { finish_leg(out, allocate, output, attr, expiry)? };
+    *new_handle = CONTEXTS.insert(Arc::new(ContextEntry {
+        ctx: Mutex::new(ctx),
+        initiator: false,
+    }));
+    Ok(step)
+}
+
+/// `AcceptSecurityContext`.
+#[no_mangle]
+pub unsafe extern "C" fn AcceptSecurityContext(
+    phCredential: *mut CredHandle,
+    phContext: *mut CtxtHandle,
+    pInput: *mut SecBufferDesc,
+    fContextReq: ULONG,
+    TargetDataRep: ULONG,
+    phNewContext: *mut CtxtHandle,
+    pOutput: *mut SecBufferDesc,
+    pfContextAttr: *mut ULONG,
+    ptsExpiry: *mut TimeStamp,
+) -> SECURITY_STATUS {
+    sspi_call(|| {
+        // SAFETY: pointers follow the SSPI contract; NULLs are checked inside.
+        unsafe {
+            accept(
+                phCredential,
+                phContext,
+                pInput,
+                fContextReq,
+                TargetDataRep,
+                phNewContext,
+                pOutput,
+                pfContextAttr,
+                ptsExpiry,
+            )
+        }
+    })
+}
+
+/// `CompleteAuthToken`.
+#[no_mangle]
+pub unsafe extern "C" fn CompleteAuthToken(
+    phContext: *mut CtxtHandle,
+    _pToken: *mut SecBufferDesc,
+) -> SECURITY_STATUS {
+    sspi_call(|| {
+        // SAFETY: checked inside.
+        let entry = unsafe { context(phContext)? };
+        entry.ctx.lock().complete_auth_token()?;
+        Ok(crate::sspi::Step::Complete)
+    })
+}
+
+/// `DeleteSecurityContext`: the handle dies at once; a call running on
+/// another thread finishes with its own reference.
+#[no_mangle]
+pub unsafe extern "C" fn DeleteSecurityContext(phContext: *mut CtxtHandle) -> SECURITY_STATUS {
+    sspi_call(|| {
+        // SAFETY: a non-NULL handle pointer is readable.
+        let h = unsafe { phContext.as_ref() }.ok_or(SecStatus::InvalidHandle)?;
+        CONTEXTS.remove(h)?;
+        Ok(crate::sspi::Step::Complete)
+    })
+}
+
+/// `ApplyControlToken`: a Schannel feature; no package here has it
+/// (BEHAVIOURS.md item 108).
+#[no_mangle]
+pub unsafe extern "C" fn ApplyControlToken(
+    phContext: *mut CtxtHandle,
+    _pInput: *mut SecBufferDesc,
+) -> SECURITY_STATUS {
+    sspi_call(|| {
+        // SAFETY: checked inside.
+        unsafe { context(phContext)? };
+        Err(SecStatus::UnsupportedFunction)
+    })
+}
+
+thread_local! {
+    /// The client a thread impersonates: (domain, user).
+    static IMPERSONATING: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+}
+
+/// The client identity the calling thread impersonates, if any.
+pub fn impersonated_client() -> Option<(String, String)> {
+    IMPERSONATING.with(|i| i.borrow().clone())
+}
+
+/// `ImpersonateSecurityContext`: the calling thread acts for the
+/// authenticated client of a server context (Linux has no per-thread
+/// token; the identity is recorded for the library's own calls).
+#[no_mangle]
+pub unsafe extern "C" fn ImpersonateSecurityContext(phContext: *mut CtxtHandle) -> SECURITY_STATUS {
+    sspi_call(|| {
+        // SAFETY: checked inside.
+        let entry = unsafe { context(phContext)? };
+        if entry.initiator {
+            return Err(SecStatus::NoImpersonation);
+        }
+        let ctx = entry.ctx.lock();
+        if !ctx.is_established() {
+            return Err(SecStatus::NoImpersonation);
+        }
+        let client = ctx.client_identity().ok_or(SecStatus::NoImpersonation)?;
+        IMPERSONATING.with(|i| *i.borrow_mut() = Some(client));
+        Ok(crate::sspi::Step::Complete)
+    })
+}
+
+/// `RevertSecurityContext`.
+#[no_mangle]
+pub unsafe extern "C" fn RevertSecurityContext(phContext: *mut CtxtHandle) -> SECURITY_STATUS {
+    sspi_call(|| {
+        // SAFETY: checked inside.
+        unsafe { context(phContext)? };
+        IMPERSONATING.with(|i| *i.borrow_mut() = None);
+        Ok(crate::sspi::Step::Complete)
+    })
+}
+
+/// `QuerySecurityContextToken`: there are no access tokens on Linux.
+#[no_mangle]
+pub unsafe extern "C" fn QuerySecurityContextToken(
+    phContext: *mut CtxtHandle,
+    Token: *mut HANDLE,
+) -> SECURITY_STATUS {
+    sspi_call(|| {
+        // SAFETY: checked inside.
+        unsafe { context(phContext)? };
+        if Token.is_null() {
+            return Err(SecStatus::InvalidParameter);
+        }
+        Err(SecStatus::UnsupportedFunction)
+    })
+}

@@ -1,0 +1,120 @@
+//! MakeSignature, VerifySignature, EncryptMessage, DecryptMessage.
+#![allow(non_snake_case)]
+
+use super::boundary::{sspi_call, write_opt, FfiResult};
+use super::buffers::{desc_buffers, message_buffers, write_back_lengths};
+use super::context::context;
+use super::types::{CtxtHandle, SecBufferDesc, SECURITY_STATUS, ULONG};
+use crate::sspi::{MessageBuffer, SecResult, SecStatus, SecurityContext, Step};
+
+/// Borrow the message, run `op` on the established context, write the
+/// buffer lengths back.
+///
+/// # Safety
+/// `ph` and `desc` follow the SSPI contract.
+unsafe fn with_message<T>(
+    ph: *mut CtxtHandle,
+    desc: *mut SecBufferDesc,
+    op: impl FnOnce(&mut dyn SecurityContext, &mut [MessageBuffer<'_>]) -> SecResult<T>,
+) -> SecResult<T> {
+    // SAFETY: forwarded contract.
+    let entry = unsafe { context(ph)? };
+    if desc.is_null() {
+        return Err(SecStatus::InvalidToken);
+    }
+    // SAFETY: forwarded contract.
+    let bufs = unsafe { desc_buffers(desc)? };
+    // SAFETY: the buffers' memory is valid for their lengths.
+    let mut msgs = unsafe { message_buffers(bufs)? };
+    let mut ctx = entry.ctx.lock();
+    if !ctx.is_established() {
+        return Err(SecStatus::InvalidHandle);
+    }
+    let r = op(ctx.as_mut(), &mut msgs)?;
+    write_back_lengths(bufs, &msgs);
+    Ok(r)
+}
+
+/// `MakeSignature`.
+#[no_mangle]
+pub unsafe extern "C" fn MakeSignature(
+    phContext: *mut CtxtHandle,
+    fQOP: ULONG,
+    pMessage: *mut SecBufferDesc,
+    MessageSeqNo: ULONG,
+) -> SECURITY_STATUS {
+    sspi_call(|| -> FfiResult {
+        // SAFETY: checked inside.
+        unsafe {
+            with_message(phContext, pMessage, |c, m| {
+                c.make_signature(fQOP, m, MessageSeqNo)
+            })?
+        };
+        Ok(Step::Complete)
+    })
+}
+
+/// `VerifySignature`. `*pfQOP` is written only when the package reports one.
+#[no_mangle]
+pub unsafe extern "C" fn VerifySignature(
+    phContext: *mut CtxtHandle,
+    pMessage: *mut SecBufferDesc,
+    MessageSeqNo: ULONG,
+    pfQOP: *mut ULONG,
+) -> SECURITY_STATUS {
+    sspi_call(|| -> FfiResult {
+        // SAFETY: checked inside.
+        let qop = unsafe {
+            with_message(phContext, pMessage, |c, m| {
+                c.verify_signature(m, MessageSeqNo)
+            })?
+        };
+        if let Some(q) = qop {
+            // SAFETY: optional output.
+            unsafe { write_opt(pfQOP, q) };
+        }
+        Ok(Step::Complete)
+    })
+}
+
+/// `EncryptMessage`.
+#[no_mangle]
+pub unsafe extern "C" fn EncryptMessage(
+    phContext: *mut CtxtHandle,
+    fQOP: ULONG,
+    pMessage: *mut SecBufferDesc,
+    MessageSeqNo: ULONG,
+) -> SECURITY_STATUS {
+    sspi_call(|| -> FfiResult {
+        // SAFETY: checked inside.
+        unsafe {
+            with_message(phContext, pMessage, |c, m| {
+                c.encrypt_message(fQOP, m, MessageSeqNo)
+            })?
+        };
+        Ok(Step::Complete)
+    })
+}
+
+/// `DecryptMessage`. `*pfQOP` is written only when the package reports one.
+#[no_mangle]
+pub unsafe extern "C" fn DecryptMessage(
+    phContext: *mut CtxtHandle,
+    pMessage: *mut SecBufferDesc,
+    MessageSeqNo: ULONG,
+    pfQOP: *mut ULONG,
+) -> SECURITY_STATUS {
+    sspi_call(|| -> FfiResult {
+        // SAFETY: checked inside.
+        let qop = unsafe {
+            with_message(phContext, pMessage, |c, m| {
+                c.decrypt_message(m, MessageSeqNo)
+            })?
+        };
+        if let Some(q) = qop {
+            // SAFETY: optional output.
+            unsafe { write_opt(pfQOP, q) };
+        }
+        Ok(Step::Complete)
+    })
+}

@@ -1,0 +1,328 @@
+//! `LsaLogonUser` / `LogonUser` for password logons: validate through an
+//! authentication package, create the logon session, hand the primary
+//! credentials to every package (Windows' `SpAcceptCredentials`), store the
+//! session.
+//!
+//! - MSV1_0 validates against the local account database
+//!   ([`super::accounts`], the file the NTLM server uses) and keeps the NT
+//!   OWF; the password itself is never stored and is zeroized after use.
+//! - Kerberos validates with the KDC through the registered
+//!   [`KerberosProvider`](super::packages::KerberosProvider); without one a Kerberos logon fails with
+//!   `STATUS_NO_LOGON_SERVERS`.
+//! - Negotiate tries Kerberos first and falls back to MSV1_0 when no KDC
+//!   answers, as Windows' Negotiate logon does.
+//!
+//! Logon types (`SECURITY_LOGON_TYPE`): Interactive, Batch, Service,
+//! Unlock, NetworkCleartext, RemoteInteractive and the Cached* types
+//! validate and cache credentials; `Network` validates and caches none (a
+//! network logon has no network credentials); `NewCredentials` does not
+//! validate and caches the given credentials for outbound use (Windows'
+//! `LOGON32_LOGON_NEW_CREDENTIALS`, `runas /netonly`); `Undefined` and
+//! `Proxy` → `STATUS_INVALID_LOGON_TYPE`.
+//! See learn.microsoft.com/windows/win32/api/ntsecapi/nf-ntsecapi-lsalogonuser
+//! and .../winbase/nf-winbase-logonuserw.
+
+use subtle::ConstantTimeEq;
+
+use super::accounts::{nt_owf_v1, AccountDatabase};
+use super::packages::{AuthPackage, LogonError, ValidatedLogon};
+use super::session::{allocate_luid, LogonSession, SecurityLogonType, Sid};
+use super::status::NtStatus;
+use super::submit::{parse_interactive_logon, InteractiveLogon};
+use super::wire::{InteractiveProfile, TIME_NEVER};
+use super::{Lsa, Luid, Msv1_0PrimaryCredential};
+
+/// What a successful logon returns (`LsaLogonUser`'s outputs; the token
+/// the C layer makes is a handle naming `logon_id`).
+#[derive(Debug, Clone)]
+pub struct LogonResult {
+    pub logon_id: Luid,
+    pub user: String,
+    pub domain: String,
+    pub sid: Sid,
+    /// `MSV1_0_INTERACTIVE_PROFILE` / `KERB_INTERACTIVE_PROFILE` contents;
+    /// [`InteractiveProfile::to_block`] gives the profile buffer.
+    pub profile: InteractiveProfile,
+    pub sub_status: NtStatus,
+}
+
+/// `LOGON32_PROVIDER_*` (winbase.h).
+pub const LOGON32_PROVIDER_DEFAULT: u32 = 0;
+pub const LOGON32_PROVIDER_WINNT35: u32 = 1;
+pub const LOGON32_PROVIDER_WINNT40: u32 = 2;
+pub const LOGON32_PROVIDER_WINNT50: u32 = 3;
+
+/// The local computer's NetBIOS-style name: the host name up to the first
+/// dot, upper-cased, at most 15 characters. Local accounts (no domain in
+/// the account file) report it as their domain, as Windows does.
+pub fn computer_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let short: String = host
+        .trim()
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .to_uppercase()
+        .chars()
+        .take(15)
+        .collect();
+    if short.is_empty() {
+        "LOCALHOST".into()
+    } else {
+        short
+    }
+}
+
+/// Split the names as `LogonUser` accepts them: with no domain, a user of
+/// the form `DOMAIN\user` or `user@domain` (UPN) carries it; domain `.`
+/// means the local computer. Returns (user, domain, upn).
+fn split_names(req: &InteractiveLogon) -> (String, String, String) {
+    let mut user = req.user.clone();
+    let mut domain = req.domain.clone();
+    let mut upn = String::new();
+    if domain.is_empty() {
+        if let Some((d, u)) = req.user.split_once('\\') {
+            domain = d.to_string();
+            user = u.to_string();
+        } else if let Some((u, d)) = req.user.rsplit_once('@') {
+            upn = req.user.clone();
+            domain = d.to_string();
+            user = u.to_string();
+        }
+    }
+    if domain == "." {
+        domain.clear();
+    }
+    (user, domain, upn)
+}
+
+/// MSV1_0's validation against the account database: unknown user →
+/// `STATUS_LOGON_FAILURE` with sub-status `STATUS_NO_SUCH_USER`; wrong
+/// password → `STATUS_LOGON_FAILURE` / `STATUS_WRONG_PASSWORD` (the
+/// sub-statuses Windows audits as 0xC0000064 / 0xC000006A).
+pub fn validate_msv1_0(
+    db: &AccountDatabase,
+    req: &InteractiveLogon,
+) -> Result<ValidatedLogon, LogonError> {
+    let failure = |sub| LogonError::with_sub_status(NtStatus::LOGON_FAILURE, sub);
+    let (user, domain, upn) = split_names(req);
+    if user.is_empty() {
+        return Err(failure(NtStatus::NO_SUCH_USER));
+    }
+    let local = computer_name();
+    let account = if domain.is_empty() || domain.eq_ignore_ascii_case(&local) {
+        db.accounts()
+            .iter()
+            .find(|a| a.user.to_lowercase() == user.to_lowercase())
+    } else {
+        db.lookup(&user, &domain)
+    }
+    .ok_or_else(|| failure(NtStatus::NO_SUCH_USER))?;
+    let owf = nt_owf_v1(&req.password);
+    if !bool::from(owf[..].ct_eq(&account.nt_owf[..])) {
+        return Err(failure(NtStatus::WRONG_PASSWORD));
+    }
+    let domain = if !account.domain.is_empty() {
+        account.domain.clone()
+    } else if !domain.is_empty() {
+        domain
+    } else {
+        local.clone()
+    };
+    Ok(ValidatedLogon {
+        user: account.user.clone(),
+        domain,
+        logon_server: local,
+        dns_domain_name: String::new(),
+        upn,
+    })
+}
+
+impl Lsa {
+    /// `LsaLogonUser` with a raw `MSV1_0_INTERACTIVE_LOGON` /
+    /// `KERB_INTERACTIVE_LOGON` block that the caller placed at
+    /// `base_addr`. The package and logon type are checked before the
+    /// buffer (`STATUS_NO_SUCH_PACKAGE`, `STATUS_INVALID_LOGON_TYPE`).
+    pub fn logon_user_raw(
+        &self,
+        package_id: u32,
+        logon_type: u32,
+        submit: &[u8],
+        base_addr: usize,
+    ) -> Result<LogonResult, LogonError> {
+        AuthPackage::from_id(package_id)?;
+        SecurityLogonType::from_u32(logon_type)?;
+        let req = parse_interactive_logon(submit, base_addr)?;
+        self.logon_user(package_id, logon_type, &req)
+    }
+
+    /// `LogonUserW`/`A`: `logon_type` is a `LOGON32_LOGON_*` value (the same
+    /// numbers as `SECURITY_LOGON_TYPE`), `provider` a `LOGON32_PROVIDER_*`
+    /// (DEFAULT and WINNT50 → Negotiate, WINNT40 and WINNT35 → MSV1_0,
+    /// others → `STATUS_INVALID_PARAMETER`). A `None` domain lets the user
+    /// name carry it (`DOMAIN\user`, `user@domain`).
+    pub fn logon_user_w(
+        &self,
+        user: &str,
+        domain: Option<&str>,
+        password: &str,
+        logon_type: u32,
+        provider: u32,
+    ) -> Result<LogonResult, LogonError> {
+        let package = match provider {
+            LOGON32_PROVIDER_DEFAULT | LOGON32_PROVIDER_WINNT50 => AuthPackage::Negotiate,
+            LOGON32_PROVIDER_WINNT40 | LOGON32_PROVIDER_WINNT35 => AuthPackage::Msv1_0,
+            _ => return Err(NtStatus::INVALID_PARAMETER.into()),
+        };
+        let req = InteractiveLogon::new(domain.unwrap_or(""), user, password);
+        self.logon_user(package.id(), logon_type, &req)
+    }
+
+    /// `LsaLogonUser` for a password logon. On success the session is in
+    /// the store, becomes the store's current session for this uid and,
+    /// if the process has none yet, the process default session. On
+    /// failure nothing is cached.
+    pub fn logon_user(
+        &self,
+        package_id: u32,
+        logon_type: u32,
+        req: &InteractiveLogon,
+    ) -> Result<LogonResult, LogonError> {
+        let package = AuthPackage::from_id(package_id)?;
+        let logon_type = SecurityLogonType::from_u32(logon_type)?;
+        if matches!(
+            logon_type,
+            SecurityLogonType::UndefinedLogonType | SecurityLogonType::Proxy
+        ) {
+            return Err(NtStatus::INVALID_LOGON_TYPE.into());
+        }
+
+        // Validation by the package.
+        let mut kerberos = None;
+        let (validated, validated_by) = if logon_type == SecurityLogonType::NewCredentials {
+            let (user, domain, upn) = split_names(req);
+            let domain = if domain.is_empty() {
+                computer_name()
+            } else {
+                domain
+            };
+            let v = ValidatedLogon {
+                user,
+                domain,
+                logon_server: computer_name(),
+                dns_domain_name: String::new(),
+                upn,
+            };
+            (v, package)
+        } else {
+            match package {
+                AuthPackage::Msv1_0 => {
+                    (validate_msv1_0(&self.accounts(), req)?, AuthPackage::Msv1_0)
+                }
+                AuthPackage::Kerberos => {
+                    let provider = self
+                        .kerberos_provider()
+                        .ok_or(LogonError::new(NtStatus::NO_LOGON_SERVERS))?;
+                    let (v, k) = provider.logon(logon_type, req)?;
+                    kerberos = Some(k);
+                    (v, AuthPackage::Kerberos)
+                }
+                AuthPackage::Negotiate => {
+                    let tried = self.kerberos_provider().map(|p| p.logon(logon_type, req));
+                    match tried {
+                        Some(Ok((v, k))) => {
+                            kerberos = Some(k);
+                            (v, AuthPackage::Kerberos)
+                        }
+                        Some(Err(e)) if e.status != NtStatus::NO_LOGON_SERVERS => return Err(e),
+                        _ => (validate_msv1_0(&self.accounts(), req)?, AuthPackage::Msv1_0),
+                    }
+                }
+            }
+        };
+
+        let logon_id = self.fresh_luid()?;
+        let keep_credentials = logon_type != SecurityLogonType::Network;
+        // SpAcceptCredentials: every package takes what it needs.
+        let msv1_0 = keep_credentials.then(|| Msv1_0PrimaryCredential {
+            logon_id,
+            user: validated.user.clone(),
+            domain: validated.domain.clone(),
+            nt_owf: nt_owf_v1(&req.password),
+        });
+        if kerberos.is_none() && keep_credentials {
+            kerberos = self
+                .kerberos_provider()
+                .and_then(|p| p.accept_credentials(&validated, req));
+        }
+        if !keep_credentials {
+            kerberos = None;
+        }
+
+        let logon_time = crate::sspi::time::filetime_now();
+        let sid = Sid::for_account(&validated.domain, &validated.user);
+        let session = LogonSession {
+            logon_id,
+            owner_uid: self.uid(),
+            user: validated.user.clone(),
+            domain: validated.domain.clone(),
+            logon_type,
+            logon_time,
+            authentication_package: validated_by.session_name().to_string(),
+            sid: sid.clone(),
+            logon_server: validated.logon_server.clone(),
+            dns_domain_name: validated.dns_domain_name.clone(),
+            upn: validated.upn.clone(),
+            msv1_0,
+            kerberos,
+        };
+        let has_credentials = session.msv1_0.is_some() || session.kerberos.is_some();
+        self.store()
+            .put(&session)
+            .map_err(|e| LogonError::new(e.nt_status()))?;
+        if has_credentials {
+            if let Err(e) = self.store().set_current(self.uid(), Some(logon_id)) {
+                let _ = self.store().remove(logon_id);
+                return Err(LogonError::new(e.nt_status()));
+            }
+            self.set_process_session_if_unset(logon_id);
+        }
+
+        Ok(LogonResult {
+            logon_id,
+            user: validated.user.clone(),
+            domain: validated.domain.clone(),
+            sid,
+            profile: InteractiveProfile {
+                logon_count: 1,
+                bad_password_count: 0,
+                logon_time,
+                logoff_time: TIME_NEVER,
+                kick_off_time: TIME_NEVER,
+                password_last_set: 0,
+                password_can_change: 0,
+                password_must_change: TIME_NEVER,
+                logon_script: String::new(),
+                home_directory: String::new(),
+                full_name: validated.user.clone(),
+                profile_path: String::new(),
+                home_directory_drive: String::new(),
+                logon_server: validated.logon_server.clone(),
+                user_flags: 0,
+            },
+            sub_status: NtStatus::SUCCESS,
+        })
+    }
+
+    /// A LUID no stored session uses.
+    fn fresh_luid(&self) -> Result<Luid, LogonError> {
+        loop {
+            let l = allocate_luid()?;
+            match self.store().get(l) {
+                Ok(None) => return Ok(l),
+                Ok(Some(_)) => continue,
+                Err(e) => return Err(LogonError::new(e.nt_status())),
+            }
+        }
+    }
+}

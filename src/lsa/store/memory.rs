@@ -1,0 +1,64 @@
+//! The in-process session store: a map guarded by a mutex. Sessions die
+//! with the process; removed sessions zeroize their secrets on drop.
+
+use std::collections::HashMap;
+
+use parking_lot::Mutex;
+
+use super::{SessionStore, StoreKind, StoreResult};
+use crate::lsa::session::LogonSession;
+use crate::lsa::Luid;
+
+/// The embedded default store.
+#[derive(Default)]
+pub struct MemoryStore {
+    sessions: Mutex<HashMap<Luid, LogonSession>>,
+    current: Mutex<HashMap<u32, Luid>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl SessionStore for MemoryStore {
+    fn kind(&self) -> StoreKind {
+        StoreKind::Memory
+    }
+
+    fn put(&self, session: &LogonSession) -> StoreResult<()> {
+        self.sessions
+            .lock()
+            .insert(session.logon_id, session.clone());
+        Ok(())
+    }
+
+    fn get(&self, luid: Luid) -> StoreResult<Option<LogonSession>> {
+        Ok(self.sessions.lock().get(&luid).cloned())
+    }
+
+    fn remove(&self, luid: Luid) -> StoreResult<bool> {
+        // Dropping the session zeroizes its NT OWF and Kerberos secrets.
+        Ok(self.sessions.lock().remove(&luid).is_some())
+    }
+
+    fn list(&self) -> StoreResult<Vec<Luid>> {
+        let mut v: Vec<Luid> = self.sessions.lock().keys().copied().collect();
+        v.sort();
+        Ok(v)
+    }
+
+    fn set_current(&self, uid: u32, luid: Option<Luid>) -> StoreResult<()> {
+        let mut c = self.current.lock();
+        match luid {
+            Some(l) => c.insert(uid, l),
+            None => c.remove(&uid),
+        };
+        Ok(())
+    }
+
+    fn current_for_user(&self, uid: u32) -> StoreResult<Option<Luid>> {
+        Ok(self.current.lock().get(&uid).copied())
+    }
+}

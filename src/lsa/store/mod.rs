@@ -1,0 +1,166 @@
+//! Where logon sessions live. One trait, two stores:
+//!
+//! - [`memory::MemoryStore`]: in the process; sessions die with it. The
+//!   embedded default, used by tests and demos.
+//! - [`keyring::KeyringStore`]: the Linux kernel *session keyring*. Sessions
+//!   outlive the process that created them, are inherited by child
+//!   processes, are readable only by their possessor and never touch disk
+//!   (see keyrings(7), session-keyring(7)). This is how one interactive
+//!   logon (`sspilogon`) serves every later program of the login session.
+//!
+//! The library's store is chosen by the setting [`STORE_ENV`]
+//! (`OPENSSPI_LSA_STORE=memory|keyring`, default `memory`), read once when
+//! the LSA is first used.
+
+pub mod codec;
+pub mod keyring;
+pub mod memory;
+
+use std::sync::Arc;
+
+use super::session::LogonSession;
+use super::status::NtStatus;
+use super::Luid;
+
+/// The environment variable that selects the library's session store.
+pub const STORE_ENV: &str = "OPENSSPI_LSA_STORE";
+
+/// A failure of the store itself (not "no such session").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The store cannot be used here (e.g. keyring syscalls refused).
+    #[error("session store unavailable: {0}")]
+    Unavailable(String),
+    /// The kernel key quota (or another limit) is exhausted.
+    #[error("session store quota exceeded")]
+    Quota,
+    /// A stored session could not be decoded.
+    #[error("stored logon session is corrupt")]
+    Corrupt,
+    /// `OPENSSPI_LSA_STORE` names no store.
+    #[error("unknown session store {0:?} (expected \"memory\" or \"keyring\")")]
+    UnknownKind(String),
+}
+
+impl StoreError {
+    /// The NTSTATUS the `Lsa*` function reports for this failure.
+    pub fn nt_status(&self) -> NtStatus {
+        match self {
+            StoreError::Quota => NtStatus::QUOTA_EXCEEDED,
+            StoreError::Corrupt => NtStatus::INTERNAL_ERROR,
+            StoreError::Unavailable(_) | StoreError::UnknownKind(_) => {
+                NtStatus::INSUFFICIENT_RESOURCES
+            }
+        }
+    }
+}
+
+/// Result of a store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Memory,
+    Keyring,
+}
+
+impl StoreKind {
+    /// Parse a setting value: `memory` or `keyring` (case-insensitive);
+    /// unset or empty means `memory`.
+    pub fn parse(setting: Option<&str>) -> StoreResult<StoreKind> {
+        match setting.map(str::trim).unwrap_or("") {
+            "" => Ok(StoreKind::Memory),
+            s if s.eq_ignore_ascii_case("memory") => Ok(StoreKind::Memory),
+            s if s.eq_ignore_ascii_case("keyring") => Ok(StoreKind::Keyring),
+            s => Err(StoreError::UnknownKind(s.to_string())),
+        }
+    }
+
+    /// The kind [`STORE_ENV`] selects.
+    pub fn from_env() -> StoreResult<StoreKind> {
+        let v = std::env::var(STORE_ENV).ok();
+        StoreKind::parse(v.as_deref())
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StoreKind::Memory => "memory",
+            StoreKind::Keyring => "keyring",
+        }
+    }
+}
+
+/// Open a store of the given kind.
+pub fn open(kind: StoreKind) -> StoreResult<Arc<dyn SessionStore>> {
+    Ok(match kind {
+        StoreKind::Memory => Arc::new(memory::MemoryStore::new()),
+        StoreKind::Keyring => Arc::new(keyring::KeyringStore::open()?),
+    })
+}
+
+/// A home for logon sessions, shared by every thread of the process.
+pub trait SessionStore: Send + Sync {
+    fn kind(&self) -> StoreKind;
+
+    /// Insert the session, or replace the one with the same LUID.
+    fn put(&self, session: &LogonSession) -> StoreResult<()>;
+
+    /// The session named `luid`, if the store holds it.
+    fn get(&self, luid: Luid) -> StoreResult<Option<LogonSession>>;
+
+    /// Remove the session (its secrets are zeroized); `false` when absent.
+    fn remove(&self, luid: Luid) -> StoreResult<bool>;
+
+    /// Every session of the store, any owner.
+    fn list(&self) -> StoreResult<Vec<Luid>>;
+
+    /// Record (or clear) the session later processes of Linux user `uid`
+    /// use when they name none: the "current logon" of the login session.
+    fn set_current(&self, uid: u32, luid: Option<Luid>) -> StoreResult<()>;
+
+    /// The session recorded by [`SessionStore::set_current`] for `uid`.
+    fn current_for_user(&self, uid: u32) -> StoreResult<Option<Luid>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_setting() {
+        assert_eq!(StoreKind::parse(None), Ok(StoreKind::Memory));
+        assert_eq!(StoreKind::parse(Some("")), Ok(StoreKind::Memory));
+        assert_eq!(StoreKind::parse(Some("KeyRing")), Ok(StoreKind::Keyring));
+        assert!(matches!(
+            StoreKind::parse(Some("disk")),
+            Err(StoreError::UnknownKind(_))
+        ));
+    }
+
+    /// The contract every store keeps; run against each store.
+    pub(crate) fn exercise(store: &dyn SessionStore) {
+        let s = codec::tests::sample(4242);
+        let id = s.logon_id;
+        assert!(store.get(id).unwrap().is_none());
+        store.put(&s).unwrap();
+        let got = store.get(id).unwrap().unwrap();
+        assert_eq!(got.user, "alice");
+        assert_eq!(got.owner_uid, 4242);
+        assert!(store.list().unwrap().contains(&id));
+        store.set_current(4242, Some(id)).unwrap();
+        assert_eq!(store.current_for_user(4242).unwrap(), Some(id));
+        assert_eq!(store.current_for_user(4243).unwrap(), None);
+        assert!(store.remove(id).unwrap());
+        assert!(!store.remove(id).unwrap());
+        assert!(store.get(id).unwrap().is_none());
+        assert!(!store.list().unwrap().contains(&id));
+        store.set_current(4242, None).unwrap();
+        assert_eq!(store.current_for_user(4242).unwrap(), None);
+    }
+
+    #[test]
+    fn memory_store_contract() {
+        exercise(&memory::MemoryStore::new());
+    }
+}

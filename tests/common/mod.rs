@@ -1,0 +1,391 @@
+//! Helpers shared by the integration tests that drive `libopensspi.so` from C programs and
+//! third-party peers (see `tests/peers/README.md`).
+//!
+//! * [`cdylib`]: the built library (integration tests run after `cargo build` built it);
+//! * [`compile_c`]: `cc -std=c11 -Wall -Wextra -Werror -I include` into `target/c-tests/`, linked
+//!   with `-lopensspi` (rpath) or, in [`Link::Dlopen`] mode, with `-ldl` only;
+//! * [`c_command`]: a `Command` for a C binary, under valgrind when `OPENSSPI_VALGRIND=1`;
+//! * [`run_pair`]: two peers cross-wired (stdout of one = stdin of the other), with a timeout;
+//! * [`venv_python`], [`peer_script`], [`UserFile`]: the Python peers and their account file.
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+pub const USER: &str = "alice";
+pub const DOMAIN: &str = "EXAMPLE";
+pub const PASSWORD: &str = "alice-Passw0rd";
+
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `CARGO_TARGET_DIR` (relative paths are relative to the manifest) or `<manifest>/target`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) if Path::new(&d).is_absolute() => PathBuf::from(d),
+        Some(d) => manifest_dir().join(d),
+        None => manifest_dir().join("target"),
+    }
+}
+
+/// Directory holding `libopensspi.so` (the debug profile, as `cargo build`/`cargo test` make it).
+pub fn lib_dir() -> PathBuf {
+    target_dir().join("debug")
+}
+
+static BUILT: OnceLock<()> = OnceLock::new();
+
+/// `target/debug/libopensspi.so`, freshly built: `cargo test` builds only the rlib for
+/// integration tests, so the first call runs `$CARGO build --lib` (cargo does not hold the build
+/// lock while tests run). Without `CARGO` (a test binary started by hand) the file must exist.
+pub fn cdylib() -> PathBuf {
+    BUILT.get_or_init(|| {
+        if let Some(cargo) = std::env::var_os("CARGO") {
+            let res = Command::new(cargo)
+                .args(["build", "--lib", "--quiet"])
+                .current_dir(manifest_dir())
+                .output()
+                .expect("cannot run cargo");
+            assert!(
+                res.status.success(),
+                "cargo build --lib failed:\n{}",
+                String::from_utf8_lossy(&res.stderr)
+            );
+        }
+    });
+    let p = lib_dir().join("libopensspi.so");
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build` (or scripts/test.sh) first",
+        p.display()
+    );
+    p
+}
+
+pub fn c_tests_dir() -> PathBuf {
+    let d = target_dir().join("c-tests");
+    fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Link {
+    /// `-L<lib_dir> -lopensspi -Wl,-rpath,<lib_dir>`: calls the exported symbols.
+    Linked,
+    /// `-ldl -DOPENSSPI_DLOPEN`: the program dlopens the library itself.
+    Dlopen,
+}
+
+fn mtime(p: &Path) -> SystemTime {
+    fs::metadata(p)
+        .and_then(|m| m.modified())
+        .unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+/// Newest mtime among the inputs of a C build: the source, its directory's headers, `include/`
+/// and the library.
+fn newest_input(src: &Path) -> SystemTime {
+    let mut newest = mtime(src).max(mtime(&lib_dir().join("libopensspi.so")));
+    for dir in [
+        src.parent().unwrap().to_path_buf(),
+        manifest_dir().join("include"),
+    ] {
+        for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+            if e.path().extension().is_some_and(|x| x == "h") {
+                newest = newest.max(mtime(&e.path()));
+            }
+        }
+    }
+    newest
+}
+
+static CC_LOCK: Mutex<()> = Mutex::new(());
+
+/// Compiles `src` (relative to the manifest dir) into `target/c-tests/<stem>[-dlopen]`, unless an
+/// up-to-date binary exists. Panics with the compiler output on failure.
+pub fn compile_c(src: &str, link: Link) -> PathBuf {
+    let stem = Path::new(src).file_stem().unwrap().to_str().unwrap();
+    compile_c_with(stem, &[src], link, &[])
+}
+
+/// Like [`compile_c`] for a program made of several `srcs` with extra `-D` `defines`, into
+/// `target/c-tests/<name>[-dlopen]`. Dlopen mode adds `-DOPENSSPI_DLOPEN -ldl`.
+pub fn compile_c_with(name: &str, srcs: &[&str], link: Link, defines: &[&str]) -> PathBuf {
+    cdylib();
+    let _guard = CC_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let srcs: Vec<PathBuf> = srcs.iter().map(|s| manifest_dir().join(s)).collect();
+    let out = c_tests_dir().join(match link {
+        Link::Linked => name.to_owned(),
+        Link::Dlopen => format!("{name}-dlopen"),
+    });
+    let newest = srcs.iter().map(|s| newest_input(s)).max().unwrap();
+    if out.exists() && mtime(&out) > newest {
+        return out;
+    }
+    let tmp = out.with_extension(format!("tmp{}", std::process::id()));
+    let mut cc = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()));
+    cc.args(["-std=c11", "-g", "-O1", "-Wall", "-Wextra", "-Werror", "-I"])
+        .arg(manifest_dir().join("include"))
+        .args(defines.iter().map(|d| format!("-D{d}")))
+        .args(&srcs)
+        .arg("-o")
+        .arg(&tmp);
+    match link {
+        Link::Linked => {
+            let d = lib_dir();
+            cc.arg(format!("-L{}", d.display()))
+                .arg("-lopensspi")
+                .arg(format!("-Wl,-rpath,{}", d.display()));
+        }
+        Link::Dlopen => {
+            cc.args(["-DOPENSSPI_DLOPEN", "-ldl"]);
+        }
+    }
+    let res = cc.output().expect("cannot run the C compiler (cc)");
+    assert!(
+        res.status.success(),
+        "compiling {srcs:?} failed:\n{}{}",
+        String::from_utf8_lossy(&res.stdout),
+        String::from_utf8_lossy(&res.stderr)
+    );
+    fs::rename(&tmp, &out).unwrap();
+    out
+}
+
+/// True when the C programs must run under valgrind (scripts/test.sh sets OPENSSPI_VALGRIND=1).
+pub fn valgrind() -> bool {
+    std::env::var("OPENSSPI_VALGRIND").is_ok_and(|v| v == "1")
+}
+
+/// Timeouts are multiplied by this under valgrind.
+pub fn slowdown() -> u32 {
+    if valgrind() {
+        8
+    } else {
+        1
+    }
+}
+
+/// A command running the C binary `bin`, wrapped in valgrind (0 errors, no definite leaks,
+/// exit code 1 otherwise) when [`valgrind`] is on. The environment is cleared; add what the
+/// program needs with [`Command::env`].
+pub fn c_command(bin: &Path) -> Command {
+    let mut cmd = if valgrind() {
+        let mut c = Command::new("valgrind");
+        c.args([
+            "-q",
+            "--error-exitcode=1",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite",
+            "--show-leak-kinds=definite",
+        ])
+        .arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    base_env(&mut cmd);
+    cmd
+}
+
+fn base_env(cmd: &mut Command) {
+    cmd.env_clear()
+        .env(
+            "PATH",
+            std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+        )
+        .env("LANG", "C.UTF-8");
+}
+
+/// The peers' Python venv: `OPENSSPI_VENV` or `target/peers-venv` (made by
+/// scripts/install-test-deps.sh). Panics (= the test FAILS) when it is missing.
+pub fn venv_python() -> PathBuf {
+    let venv = std::env::var_os("OPENSSPI_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest_dir().join("target/peers-venv"));
+    let py = venv.join("bin/python");
+    assert!(
+        py.exists(),
+        "the interop peers' Python venv {} is missing: run scripts/test.sh \
+         (or scripts/install-test-deps.sh) first",
+        venv.display()
+    );
+    py
+}
+
+/// A command running `tests/peers/<script> args...` with the venv's Python, cleared env.
+pub fn peer_script(script: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(venv_python());
+    cmd.arg(manifest_dir().join("tests/peers").join(script))
+        .args(args);
+    base_env(&mut cmd);
+    cmd
+}
+
+/// A throwaway NTLM_USER_FILE (`DOMAIN:USER:PASSWORD` lines), deleted on drop.
+pub struct UserFile {
+    pub path: PathBuf,
+}
+
+impl UserFile {
+    pub fn new(tag: &str, lines: &[&str]) -> UserFile {
+        let dir = target_dir().join("test-tmp");
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("ntlm-users-{tag}-{}", std::process::id()));
+        fs::write(&path, lines.join("\n") + "\n").unwrap();
+        UserFile { path }
+    }
+
+    /// The standard account: `EXAMPLE:alice:alice-Passw0rd`.
+    pub fn alice(tag: &str) -> UserFile {
+        UserFile::new(tag, &[&format!("{DOMAIN}:{USER}:{PASSWORD}")])
+    }
+}
+
+impl Drop for UserFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// What one peer did: exit status (None = killed at the timeout), stderr, parsed REPORT.
+#[derive(Debug)]
+pub struct PeerResult {
+    pub status: Option<ExitStatus>,
+    pub stderr: String,
+    pub report: Option<serde_json::Value>,
+}
+
+impl PeerResult {
+    pub fn success(&self) -> bool {
+        self.status.is_some_and(|s| s.success())
+    }
+    pub fn report_ok(&self) -> bool {
+        self.report.as_ref().and_then(|r| r["ok"].as_bool()) == Some(true)
+    }
+    /// A string field of the report ("" when absent).
+    pub fn field(&self, key: &str) -> String {
+        match self.report.as_ref().map(|r| &r[key]) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(v) => v.to_string(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct PairResult {
+    pub initiator: PeerResult,
+    pub acceptor: PeerResult,
+}
+
+impl PairResult {
+    /// Both exited 0 with an ok report.
+    pub fn both_ok(&self) -> bool {
+        self.initiator.success()
+            && self.acceptor.success()
+            && self.initiator.report_ok()
+            && self.acceptor.report_ok()
+    }
+}
+
+impl std::fmt::Display for PairResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (name, p) in [("initiator", &self.initiator), ("acceptor", &self.acceptor)] {
+            writeln!(f, "--- {name}: exit {:?}", p.status.map(|s| s.code()))?;
+            for line in p.stderr.lines() {
+                writeln!(f, "[{}] {line}", &name[..1].to_uppercase())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn collect_stderr(child: &mut Child) -> thread::JoinHandle<String> {
+    let mut err = child.stderr.take().unwrap();
+    thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        String::from_utf8_lossy(&s).into_owned()
+    })
+}
+
+fn finish(status: Option<ExitStatus>, err: thread::JoinHandle<String>) -> PeerResult {
+    let stderr = err.join().unwrap();
+    let report = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("REPORT "))
+        .and_then(|j| serde_json::from_str(j).ok());
+    PeerResult {
+        status,
+        stderr,
+        report,
+    }
+}
+
+/// Runs `initiator` and `acceptor` with the stdout of each wired to the stdin of the other (like
+/// tests/peers/connect.sh); kills both after `timeout` (times [`slowdown`]). Never panics on a
+/// peer failure: the caller asserts on the result.
+pub fn run_pair(mut initiator: Command, mut acceptor: Command, timeout: Duration) -> PairResult {
+    let mut ini = initiator
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {initiator:?}: {e}"));
+    let (to_ini, from_ini) = (ini.stdin.take().unwrap(), ini.stdout.take().unwrap());
+    acceptor
+        .stdin(Stdio::from(from_ini))
+        .stdout(Stdio::from(to_ini))
+        .stderr(Stdio::piped());
+    let spawned = acceptor.spawn();
+    drop(acceptor); // closes our copies of the pipe ends, so EOF propagates
+    let mut acc = match spawned {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = ini.kill();
+            panic!("cannot start the acceptor: {e}");
+        }
+    };
+    let (ierr, aerr) = (collect_stderr(&mut ini), collect_stderr(&mut acc));
+    let deadline = Instant::now() + timeout * slowdown();
+    let (mut ist, mut ast) = (None, None);
+    while (ist.is_none() || ast.is_none()) && Instant::now() < deadline {
+        if ist.is_none() {
+            ist = ini.try_wait().unwrap();
+        }
+        if ast.is_none() {
+            ast = acc.try_wait().unwrap();
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    for (child, st) in [(&mut ini, &mut ist), (&mut acc, &mut ast)] {
+        if st.is_none() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+    PairResult {
+        initiator: finish(ist, ierr),
+        acceptor: finish(ast, aerr),
+    }
+}
+
+/// Our C peer (`tests/c/sspi_peer.c`), built in `link` mode, with `args`; in dlopen mode
+/// `--dlopen <cdylib>` is added.
+pub fn sspi_peer(link: Link, args: &[&str]) -> Command {
+    let bin = compile_c("tests/c/sspi_peer.c", link);
+    let mut cmd = c_command(&bin);
+    cmd.args(args);
+    if link == Link::Dlopen {
+        cmd.arg("--dlopen").arg(cdylib());
+    }
+    cmd
+}

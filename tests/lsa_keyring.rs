@@ -1,0 +1,135 @@
+//! The noninteractive-logon flow across processes, for real: `sspilogon`
+//! (a separate process) logs on and stores the session in the kernel
+//! session keyring; this process then finds the session's NT OWF with no
+//! password; `sspilogon --logoff` removes it.
+//!
+//! The test joins a fresh anonymous session keyring first so it never
+//! touches the developer's own logon sessions. When the kernel refuses
+//! keyrings the test fails with a clear message, unless
+//! `OPENSSPI_SKIP_KEYRING_TESTS=1` declares that expected.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use opensspi::lsa::accounts::nt_owf_v1;
+use opensspi::lsa::store::keyring::{join_new_session_keyring, KeyringStore};
+use opensspi::lsa::Lsa;
+use opensspi::sspi::SecStatus;
+
+fn sspilogon(args: &[&str], stdin: Option<&str>, accounts: &std::path::Path) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sspilogon"))
+        .args(args)
+        .env("NTLM_USER_FILE", accounts)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run sspilogon");
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn logon_in_one_process_serves_another() {
+    if let Err(e) = join_new_session_keyring() {
+        if std::env::var_os("OPENSSPI_SKIP_KEYRING_TESTS").is_some() {
+            eprintln!("SKIPPED: kernel keyrings unavailable: {e}");
+            return;
+        }
+        panic!("kernel keyrings unavailable here: {e}; set OPENSSPI_SKIP_KEYRING_TESTS=1 to skip");
+    }
+    let dir = std::env::temp_dir().join(format!("opensspi-lsa-keyring-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let accounts = dir.join("ntlm_user_file");
+    std::fs::write(&accounts, "EXAMPLE:alice:alice-Passw0rd\n").unwrap();
+
+    let lsa = Lsa::new(Arc::new(KeyringStore::open().unwrap()));
+    assert_eq!(
+        lsa.primary_credential(None).unwrap_err(),
+        SecStatus::NoCredentials
+    );
+
+    // Wrong password: exit 1, nothing stored.
+    let (code, out) = sspilogon(
+        &["--password-stdin", "EXAMPLE\\alice"],
+        Some("nope\n"),
+        &accounts,
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("bad password"), "{out}");
+    assert!(lsa.enumerate_sessions().unwrap().is_empty());
+
+    // Logon in another process.
+    let (code, out) = sspilogon(
+        &["--password-stdin", "EXAMPLE\\alice"],
+        Some("alice-Passw0rd\n"),
+        &accounts,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Logged on EXAMPLE\\alice"), "{out}");
+
+    // This process uses it without a password.
+    let cred = lsa
+        .primary_credential(None)
+        .expect("session from sspilogon");
+    assert_eq!(cred.user, "alice");
+    assert_eq!(cred.domain, "EXAMPLE");
+    assert_eq!(*cred.nt_owf, *nt_owf_v1("alice-Passw0rd"));
+    let data = lsa.session_data(cred.logon_id).unwrap();
+    assert_eq!(data.authentication_package, "NTLM");
+
+    let (code, out) = sspilogon(&["--list"], None, &accounts);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&cred.logon_id.to_string()), "{out}");
+    assert!(out.contains("EXAMPLE\\alice"), "{out}");
+
+    // Logoff by LUID in a third process.
+    let luid = cred.logon_id.to_hex();
+    let (code, out) = sspilogon(&["--logoff", &luid], None, &accounts);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        lsa.primary_credential(None).unwrap_err(),
+        SecStatus::NoCredentials
+    );
+    assert_eq!(
+        lsa.primary_credential(Some(cred.logon_id)).unwrap_err(),
+        SecStatus::LogonDenied
+    );
+    let (code, out) = sspilogon(&["--logoff", &luid], None, &accounts);
+    assert_eq!(code, 4, "{out}");
+    let (code, out) = sspilogon(&["--list"], None, &accounts);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("No logon sessions"), "{out}");
+
+    // --run: the logon exists for the command only.
+    let (code, out) = sspilogon(
+        &[
+            "--password-stdin",
+            "--run",
+            "alice",
+            "--",
+            env!("CARGO_BIN_EXE_sspilogon"),
+            "--list",
+        ],
+        Some("alice-Passw0rd\n"),
+        &accounts,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("* 0x"), "{out}");
+    assert!(lsa.enumerate_sessions().unwrap().is_empty());
+
+    // Usage errors.
+    assert_eq!(sspilogon(&["--bogus"], None, &accounts).0, 2);
+    assert_eq!(sspilogon(&[], None, &accounts).0, 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
