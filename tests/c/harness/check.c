@@ -59,6 +59,31 @@ int probe_impl(int cond, const char *file, int line, const char *fmt, ...)
     return cond;
 }
 
+int check_st_impl(int hard, int32_t st, int32_t e1, int32_t e2, int n_expected, const char *file, int line,
+                  const char *fmt, ...)
+{
+    char desc[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(desc, sizeof desc, fmt, ap);
+    va_end(ap);
+    int ok;
+    char exp[96];
+    if (n_expected == 0) {
+        ok = st < 0;
+        snprintf(exp, sizeof exp, "an error status");
+    } else if (n_expected == 1) {
+        ok = st == e1;
+        snprintf(exp, sizeof exp, "%s", sec_name(e1));
+    } else {
+        ok = st == e1 || st == e2;
+        snprintf(exp, sizeof exp, "%s or %s", sec_name(e1), sec_name(e2));
+    }
+    if (hard)
+        return check_impl(ok, file, line, "%s -> %s (expected %s)", desc, sec_name(st), exp);
+    return probe_impl(ok, file, line, "%s -> %s (expected %s)", desc, sec_name(st), exp);
+}
+
 void skip_impl(const char *fmt, ...)
 {
     va_list ap;

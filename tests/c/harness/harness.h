@@ -59,9 +59,9 @@
 
 #include "check.h"
 
-/* The A table spells this slot FreeCredentialHandle in the Windows SDK. */
+/* The Windows SDK (and mingw-w64) spell this A-table slot FreeCredentialHandle; opensspi.h uses FreeCredentialsHandle. */
 #ifndef HARNESS_A_FREECRED
-#define HARNESS_A_FREECRED FreeCredentialHandle
+#define HARNESS_A_FREECRED FreeCredentialsHandle
 #endif
 
 /* ---- constants the harness uses (values: docs/CONSTANTS.md); the library
