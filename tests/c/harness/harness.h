@@ -51,11 +51,7 @@
     X(ChangeAccountPasswordA, (SEC_CHAR *, SEC_CHAR *, SEC_CHAR *, SEC_CHAR *, SEC_CHAR *, BOOLEAN, ULONG, PSecBufferDesc)) \
     X(ChangeAccountPasswordW, (SEC_WCHAR *, SEC_WCHAR *, SEC_WCHAR *, SEC_WCHAR *, SEC_WCHAR *, BOOLEAN, ULONG, PSecBufferDesc))
 
-#ifdef HARNESS_OWN_DECLS
-#include "sspi_fallback.h"
-#else
-#include <security.h>
-#endif
+#include <security.h> /* the library's include/ (-I include) */
 
 #include "check.h"
 

@@ -468,9 +468,15 @@ static const unsigned char crypt_trailer_server2[16] = {0x01, 0, 0, 0, 0, 0, 0, 
 static const unsigned char crypt_message_server2[13] = {0xc8, 0xf2, 0x39, 0x7f, 0x0c, 0xaf, 0xf5, 0x5d, 0xef, 0x0c, 0x8b, 0x5f, 0x82};
 
 /* Client against Wine's canned CHALLENGE; returns 1 and the context on success. */
+/* Wine's vectors use the NTLMv1 password-derived key; the NTLM package reads
+ * LM_COMPAT_LEVEL when a credential is acquired (0-2: the client answers with
+ * NTLMv1). This group runs in its own process, so the setting stays local. */
 static int canned_client(ULONG drep, const unsigned char *challenge, CredHandle *cred, CtxtHandle *ctx, int *ntlmv1)
 {
-    if (acquire_client("NTLM", cred, "testuser", "WORKGROUP", "testpass") != SEC_E_OK) {
+    setenv("LM_COMPAT_LEVEL", "2", 1);
+    SECURITY_STATUS ach = acquire_client("NTLM", cred, "testuser", "WORKGROUP", "testpass");
+    unsetenv("LM_COMPAT_LEVEL");
+    if (ach != SEC_E_OK) {
         CHECK(0, "F.55: client credential");
         return 0;
     }
@@ -504,6 +510,7 @@ static int canned_client(ULONG drep, const unsigned char *challenge, CredHandle 
         diag("canned CHALLENGE: AUTHENTICATE NtChallengeResponse %u bytes (%s), flags 0x%08x", ntlen, *ntlmv1 ? "NTLMv1" : "NTLMv2",
              (unsigned)rd32(out + 60));
     }
+    CHECK(*ntlmv1, "F.55/K.90: with LM_COMPAT_LEVEL=2 the client answers the canned CHALLENGE with NTLMv1 (24-byte NT response)");
     return 1;
 }
 

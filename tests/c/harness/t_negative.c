@@ -254,6 +254,18 @@ static void channel_bindings(void)
         diag("server-only channel bindings -> %s", sec_name(h.server_status));
     }
     hs_cleanup(&h);
+
+    /* the NTLM package's strict setting (read when the credential is acquired) */
+    setenv("OPENSSPI_NTLM_REQUIRE_BINDINGS", "1", 1);
+    hs_init(&h, "NTLM");
+    h.cb_server = &c1; h.cb_server_len = l1;
+    int got = hs_creds(&h, "testuser", "WORKGROUP", "testpass");
+    unsetenv("OPENSSPI_NTLM_REQUIRE_BINDINGS");
+    if (got) {
+        hs_run(&h);
+        CHECK_ST(h.server_status, SEC_E_BAD_BINDINGS, "G: OPENSSPI_NTLM_REQUIRE_BINDINGS=1: server bindings, client none");
+    }
+    hs_cleanup(&h);
 }
 
 /* ---- truncation: every prefix of each token is an error, never a crash ---- */
