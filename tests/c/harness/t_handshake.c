@@ -720,8 +720,10 @@ static void misc_attr_checks(CtxtHandle *ctx, const char *side)
     SECURITY_STATUS st = api.QueryContextAttributesW(ctx, SECPKG_ATTR_FLAGS, &fl);
     CHECK_ST(st, SEC_E_OK, "I.74/76: %s QueryContextAttributesW(FLAGS)", side);
     if (st == SEC_E_OK) {
-        PROBE((fl.Flags & ISC_RET_INTEGRITY) && (fl.Flags & ISC_RET_CONFIDENTIALITY) && fl.Flags != 0xdeadbeef,
-              "I.74 [WI]: %s FLAGS carry INTEGRITY and CONFIDENTIALITY (got 0x%08x)", side, (unsigned)fl.Flags);
+        int server = !strcmp(side, "server");
+        ULONG want = server ? (ASC_RET_INTEGRITY | ASC_RET_CONFIDENTIALITY) : (ISC_RET_INTEGRITY | ISC_RET_CONFIDENTIALITY);
+        PROBE((fl.Flags & want) == want && fl.Flags != 0xdeadbeef, "I.74 [WI]: %s FLAGS carry %s_RET_INTEGRITY and CONFIDENTIALITY (got 0x%08x)",
+              side, server ? "ASC" : "ISC", (unsigned)fl.Flags);
     }
     SecPkgContext_Lifespan ls;
     memset(&ls, 0, sizeof ls);

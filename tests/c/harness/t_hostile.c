@@ -95,7 +95,7 @@ static void env_still_live(struct env *e, const char *fn)
 enum kind { K_NULL, K_ZERO, K_MINUS1, K_DEADBEEF, K_DELETED_MARK, K_FREED, K_WRONG_KIND, K_ALTERED_UPPER, K_ALTERED_LOWER, K_COUNT };
 static const char *kind_name[K_COUNT] = {
     "NULL pointer", "{0,0}", "{-1,-1}", "{0xdeadbeef,0xdeadbeef}", "{-2,-2} (SEC_DELETED_HANDLE)",
-    "freed handle", "handle of the other kind", "live handle with dwUpper+1", "live handle with dwLower+1",
+    "freed handle", "handle of the other kind", "live handle with dwUpper+1", "live handle with dwLower+0x100000 (no such slot)",
 };
 
 /* Returns NULL for K_NULL, otherwise *slot filled. want_ctx selects which live handle to derive from. */
@@ -111,7 +111,7 @@ static SecHandle *hostile(struct env *e, enum kind k, int want_ctx, SecHandle *s
     case K_FREED: *slot = want_ctx ? e->freed_ctx : e->freed_cred; break;
     case K_WRONG_KIND: *slot = want_ctx ? e->h.ccred : e->h.cctx; break;
     case K_ALTERED_UPPER: *slot = live; slot->dwUpper += 1; break;
-    case K_ALTERED_LOWER: *slot = live; slot->dwLower += 1; break;
+    case K_ALTERED_LOWER: *slot = live; slot->dwLower += 0x100000; break;
     default: break;
     }
     return slot;
