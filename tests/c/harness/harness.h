@@ -448,6 +448,7 @@ extern const unsigned char canned_challenge_native[148];
 /* Groups. */
 void t_layout(void);
 void t_tables(void);
+void t_a_table(void);
 void t_packages(void);
 void t_creds(void);
 void t_isc(void);

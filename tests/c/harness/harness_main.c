@@ -148,6 +148,7 @@ static const struct group groups[] = {
     {"seal", t_seal},
     {"canned", t_canned},
     {"misc", t_misc},
+    {"a_table", t_a_table},
     {"negotiate", t_negotiate},
     {"hostile_handles", t_hostile_handles},
     {"hostile_buffers", t_hostile_buffers},
