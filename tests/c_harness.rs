@@ -68,7 +68,11 @@ fn cdylib() -> PathBuf {
         panic!("{e}");
     }
     let p = lib_dir().join("libopensspi.so");
-    assert!(p.exists(), "{} is missing: run `cargo build` first", p.display());
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build` first",
+        p.display()
+    );
     p
 }
 
@@ -143,9 +147,17 @@ struct Summary {
 }
 
 fn summary(stdout: &str) -> Option<Summary> {
-    let line = stdout.lines().rev().find(|l| l.ends_with(" failed") && l.contains(" passed, "))?;
-    let mut it = line.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty());
-    Some(Summary { passed: it.next()?.parse().ok()?, failed: it.next()?.parse().ok()? })
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.ends_with(" failed") && l.contains(" passed, "))?;
+    let mut it = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty());
+    Some(Summary {
+        passed: it.next()?.parse().ok()?,
+        failed: it.next()?.parse().ok()?,
+    })
 }
 
 fn run(mode: Mode) {
@@ -175,10 +187,15 @@ fn run(mode: Mode) {
     let out = cmd.output().expect("cannot run the C harness");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let label = if mode == Mode::Linked { "linked" } else { "dlopen" };
+    let label = if mode == Mode::Linked {
+        "linked"
+    } else {
+        "dlopen"
+    };
     let s = summary(&stdout);
     let failing: Vec<&str> = stdout.lines().filter(|l| l.starts_with("not ok")).collect();
-    let ok = out.status.success() && failing.is_empty() && s.as_ref().is_some_and(|s| s.failed == 0);
+    let ok =
+        out.status.success() && failing.is_empty() && s.as_ref().is_some_and(|s| s.failed == 0);
     if !ok {
         panic!(
             "C harness ({label}) failed: exit {:?}, {}\n\n--- output ---\n{stdout}\n--- stderr ---\n{stderr}\n--- failing checks ({}) ---\n{}",
