@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include "sspi_example.h"
@@ -300,7 +301,9 @@ int main(int argc, char **argv) {
     if (srv == 0) _exit(server(lfd));
     pid_t cli = fork();
     if (cli == 0) _exit(client(ntohs(a.sin_port)));
-    int rc_cli = wait_child(cli), rc_srv = wait_child(srv);
+    int rc_cli = wait_child(cli);
+    if (rc_cli) kill(srv, SIGTERM); /* the server would wait for a client forever */
+    int rc_srv = wait_child(srv);
     close(lfd);
 
     printf("\n== 3. logoff\n");
