@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 /* one message = 4-byte big-endian length + payload */
-static int send_msg(int fd, const void *p, uint32_t n) {
+static inline int send_msg(int fd, const void *p, uint32_t n) {
     uint8_t hdr[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
     const uint8_t *parts[2] = {hdr, p};
     size_t lens[2] = {4, n};
@@ -25,7 +25,7 @@ static int send_msg(int fd, const void *p, uint32_t n) {
     return 0;
 }
 
-static int read_full(int fd, uint8_t *p, size_t n) {
+static inline int read_full(int fd, uint8_t *p, size_t n) {
     for (size_t off = 0; off < n;) {
         ssize_t r = read(fd, p + off, n - off);
         if (r <= 0) return -1;
@@ -35,7 +35,7 @@ static int read_full(int fd, uint8_t *p, size_t n) {
 }
 
 /* returns a malloc'd payload (NULL on EOF/error or when longer than max) */
-static uint8_t *recv_msg(int fd, uint32_t *n, uint32_t max) {
+static inline uint8_t *recv_msg(int fd, uint32_t *n, uint32_t max) {
     uint8_t hdr[4], *p;
     if (read_full(fd, hdr, 4)) return NULL;
     *n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
@@ -47,7 +47,7 @@ static uint8_t *recv_msg(int fd, uint32_t *n, uint32_t max) {
     return p;
 }
 
-static const char *status_name(SECURITY_STATUS s) {
+static inline const char *status_name(SECURITY_STATUS s) {
     switch (s) {
     case SEC_E_OK: return "SEC_E_OK";
     case SEC_I_CONTINUE_NEEDED: return "SEC_I_CONTINUE_NEEDED";
@@ -64,13 +64,13 @@ static const char *status_name(SECURITY_STATUS s) {
     }
 }
 
-static void print_status(const char *call, SECURITY_STATUS s) {
+static inline void print_status(const char *call, SECURITY_STATUS s) {
     printf("%s -> %s (0x%08X)\n", call, status_name(s), (uint32_t)s);
     fflush(stdout);
 }
 
 /* ASCII/Latin-1 command-line text -> malloc'd UTF-16 (SEC_WCHAR is 16-bit on Linux) */
-static SEC_WCHAR *to_wide(const char *s, ULONG *len) {
+static inline SEC_WCHAR *to_wide(const char *s, ULONG *len) {
     size_t n = strlen(s);
     SEC_WCHAR *w = calloc(n + 1, sizeof *w);
     for (size_t i = 0; w && i < n; i++) w[i] = (unsigned char)s[i];

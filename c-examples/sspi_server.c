@@ -33,7 +33,7 @@ static int authenticate(int fd, CredHandle *cred, CtxtHandle *ctx, int *have_ctx
     uint8_t *out = malloc(max_token);
     int rc = -1;
     for (int leg = 1;; leg++) {
-        uint32_t n;
+        uint32_t n = 0;
         uint8_t *in = recv_msg(fd, &n, max_token);
         SecBuffer ib = {n, SECBUFFER_TOKEN, in}, ob = {max_token, SECBUFFER_TOKEN, out};
         SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};

@@ -1,11 +1,49 @@
-//! NTLM (MS-NLMP).
+//! NTLM (MS-NLMP): the security package, its credentials and settings.
+//!
+//! Modules: [`flags`] (NegotiateFlags and the SSPI flag mapping),
+//! [`messages`] (wire codecs), [`crypto`] (OWFs, responses, key
+//! derivation), [`seal`] (3.4 session security), [`session`] (an
+//! established context), [`client`] and [`server`] (the state machines).
+//!
+//! Settings are read from the environment when a credential is acquired:
+//! `LM_COMPAT_LEVEL` (0-5, default 3: send and accept NTLMv2 only; 0-2 make
+//! the client answer with NTLMv1 and the server accept it),
+//! `OPENSSPI_NTLM_REQUIRE_MIC=1` (the server rejects an AUTHENTICATE without
+//! MIC), `OPENSSPI_NTLM_REQUIRE_BINDINGS=1` (a server given channel
+//! bindings rejects a client that sent none) and
+//! `OPENSSPI_NTLM_DENY_ANONYMOUS=1` (the server refuses NULL sessions, which
+//! Windows accepts by default).
+
+pub mod client;
+pub mod crypto;
+pub mod flags;
+pub mod messages;
+pub mod seal;
+pub mod server;
+pub mod session;
+
+#[cfg(test)]
+mod interop;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod vectors;
 
 use std::sync::Arc;
 
+use once_cell::sync::Lazy;
+
+use crate::lsa::accounts::AccountDatabase;
 use crate::sspi::consts::*;
 use crate::sspi::{
-    AcquireCredentials, Credential, PackageInfo, SecResult, SecStatus, SecurityPackage,
+    AcquireCredentials, Credential, CredentialUse, PackageInfo, SecResult, SecStatus,
+    SecurityContext, SecurityPackage,
 };
+use crypto::Key16;
+
+pub use client::NtlmClient;
+pub use server::NtlmServer;
+pub use session::Session;
 
 /// NTLM's `SecPkgInfo` (BEHAVIOURS.md item 11-12).
 pub static NTLM_PACKAGE_INFO: PackageInfo = PackageInfo {
@@ -26,11 +64,281 @@ pub static NTLM_PACKAGE_INFO: PackageInfo = PackageInfo {
     comment: "NTLM Security Package",
 };
 
+/// Largest token the package accepts (`cbMaxToken`).
+pub const MAX_TOKEN: usize = 2888;
+
+/// MS-NLMP MaxLifetime (3.1.1.1, Windows: 36 hours) in FILETIME units: the
+/// largest distance between an NTLMv2 response's TimeStamp and the server's
+/// clock.
+pub const MAX_LIFETIME: i64 = 36 * 3600 * 10_000_000;
+
+/// Package settings (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NtlmSettings {
+    /// LmCompatibilityLevel 0-5 (pyspnego's `LM_COMPAT_LEVEL`).
+    pub lm_compat_level: u8,
+    /// Server: an AUTHENTICATE_MESSAGE must carry a MIC.
+    pub require_mic: bool,
+    /// Server with channel bindings: the client must send matching ones.
+    pub require_bindings: bool,
+    /// Server: refuse anonymous (NULL session) clients.
+    pub deny_anonymous: bool,
+}
+
+impl Default for NtlmSettings {
+    fn default() -> Self {
+        NtlmSettings {
+            lm_compat_level: 3,
+            require_mic: false,
+            require_bindings: false,
+            deny_anonymous: false,
+        }
+    }
+}
+
+impl NtlmSettings {
+    /// The settings from the environment.
+    pub fn from_env() -> Self {
+        let flag = |name: &str| {
+            std::env::var(name)
+                .map(|v| matches!(v.trim(), "1" | "true" | "yes"))
+                .unwrap_or(false)
+        };
+        NtlmSettings {
+            lm_compat_level: std::env::var("LM_COMPAT_LEVEL")
+                .ok()
+                .and_then(|v| v.trim().parse::<u8>().ok())
+                .filter(|l| *l <= 5)
+                .unwrap_or(3),
+            require_mic: flag("OPENSSPI_NTLM_REQUIRE_MIC"),
+            require_bindings: flag("OPENSSPI_NTLM_REQUIRE_BINDINGS"),
+            deny_anonymous: flag("OPENSSPI_NTLM_DENY_ANONYMOUS"),
+        }
+    }
+
+    /// The client answers with NTLMv2 (levels 3-5).
+    pub fn client_sends_v2(&self) -> bool {
+        self.lm_compat_level >= 3
+    }
+
+    /// The server accepts an NTLMv1 response (levels 0-2 only).
+    pub fn server_accepts_v1(&self) -> bool {
+        self.lm_compat_level <= 2
+    }
+}
+
+/// The names this machine uses in CHALLENGE_MESSAGE target info.
+#[derive(Debug, Clone)]
+pub struct HostNames {
+    /// NetBIOS computer name (upper case, at most 15 characters); a
+    /// standalone server also uses it as its NetBIOS domain name.
+    pub netbios: String,
+    /// DNS computer name (the host name).
+    pub dns_computer: String,
+    /// DNS domain (the host name minus its first label, or the host name).
+    pub dns_domain: String,
+}
+
+/// The host names, read once from the kernel.
+pub fn host_names() -> &'static HostNames {
+    static NAMES: Lazy<HostNames> = Lazy::new(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|s| s.trim().to_string())
+            .ok()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "localhost".to_string());
+        let first = host.split('.').next().unwrap_or(&host);
+        let netbios: String = first.to_uppercase().chars().take(15).collect();
+        let dns_domain = host
+            .split_once('.')
+            .map(|(_, d)| d.to_string())
+            .unwrap_or_else(|| host.clone());
+        HostNames {
+            netbios,
+            dns_computer: host,
+            dns_domain,
+        }
+    });
+    &NAMES
+}
+
+/// The client half of a credential: names and NT OWF only (never the
+/// password), or the anonymous identity.
+pub struct ClientCredential {
+    pub user: String,
+    pub domain: String,
+    pub(crate) nt_owf: Key16,
+    pub anonymous: bool,
+}
+
+impl std::fmt::Debug for ClientCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCredential")
+            .field("user", &self.user)
+            .field("domain", &self.domain)
+            .field("anonymous", &self.anonymous)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientCredential {
+    /// From a user, domain and NT OWF (e.g. an LSA logon session's).
+    pub fn new(user: &str, domain: &str, nt_owf: Key16) -> Self {
+        ClientCredential {
+            user: user.to_string(),
+            domain: domain.to_string(),
+            nt_owf,
+            anonymous: false,
+        }
+    }
+
+    /// The NULL-session identity.
+    pub fn anonymous() -> Self {
+        ClientCredential {
+            user: String::new(),
+            domain: String::new(),
+            nt_owf: Key16::default(),
+            anonymous: true,
+        }
+    }
+}
+
+/// An NTLM credential handle.
+pub struct NtlmCredential {
+    usage: CredentialUse,
+    client: Option<Arc<ClientCredential>>,
+    settings: NtlmSettings,
+    /// Account database for acceptors; `None` = `accounts::database()`.
+    accounts: Option<Arc<AccountDatabase>>,
+}
+
+impl std::fmt::Debug for NtlmCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NtlmCredential")
+            .field("usage", &self.usage)
+            .field("client", &self.client)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NtlmCredential {
+    /// A credential from its parts (the LSA and tests use this directly).
+    pub fn new(
+        usage: CredentialUse,
+        client: Option<ClientCredential>,
+        settings: NtlmSettings,
+        accounts: Option<Arc<AccountDatabase>>,
+    ) -> Self {
+        NtlmCredential {
+            usage,
+            client: client.map(Arc::new),
+            settings,
+            accounts,
+        }
+    }
+
+    pub fn settings(&self) -> &NtlmSettings {
+        &self.settings
+    }
+
+    /// A client context (as [`Credential::new_initiator`], concrete type).
+    pub fn initiator(&self, target: Option<&str>, context_req: u32) -> SecResult<NtlmClient> {
+        if !self.usage.can_initiate() {
+            return Err(SecStatus::NoCredentials);
+        }
+        let cred = if context_req & ISC_REQ_NULL_SESSION != 0 {
+            Arc::new(ClientCredential::anonymous())
+        } else {
+            self.client.clone().ok_or(SecStatus::NoCredentials)?
+        };
+        Ok(NtlmClient::new(cred, self.settings, target, context_req))
+    }
+
+    /// A server context (as [`Credential::new_acceptor`], concrete type).
+    pub fn acceptor(&self, context_req: u32) -> SecResult<NtlmServer> {
+        if !self.usage.can_accept() {
+            return Err(SecStatus::NoCredentials);
+        }
+        Ok(NtlmServer::new(
+            self.settings,
+            self.accounts.clone(),
+            context_req,
+        ))
+    }
+}
+
+impl Credential for NtlmCredential {
+    fn package(&self) -> &'static PackageInfo {
+        &NTLM_PACKAGE_INFO
+    }
+
+    fn usage(&self) -> CredentialUse {
+        self.usage
+    }
+
+    fn user_name(&self) -> SecResult<String> {
+        let c = self.client.as_ref().ok_or(SecStatus::NoCredentials)?;
+        Ok(if c.anonymous {
+            "NT AUTHORITY\\ANONYMOUS LOGON".to_string()
+        } else if c.domain.is_empty() {
+            c.user.clone()
+        } else {
+            format!("{}\\{}", c.domain, c.user)
+        })
+    }
+
+    fn new_initiator(
+        &self,
+        target: Option<&str>,
+        context_req: u32,
+    ) -> SecResult<Box<dyn SecurityContext>> {
+        Ok(Box::new(self.initiator(target, context_req)?))
+    }
+
+    fn new_acceptor(&self, context_req: u32) -> SecResult<Box<dyn SecurityContext>> {
+        Ok(Box::new(self.acceptor(context_req)?))
+    }
+}
+
 /// The NTLM security package.
 pub struct Ntlm;
 
 /// The registered instance.
 pub static NTLM: Ntlm = Ntlm;
+
+impl Ntlm {
+    /// `AcquireCredentialsHandle` with explicit settings (concrete type).
+    pub fn acquire(
+        &self,
+        request: &AcquireCredentials<'_>,
+        settings: NtlmSettings,
+    ) -> SecResult<NtlmCredential> {
+        let explicit = request.identity.filter(|id| !id.is_default());
+        let client = match explicit {
+            Some(id) if id.is_anonymous() => Some(ClientCredential::anonymous()),
+            Some(id) => {
+                let (user, domain) = id.split_user_domain();
+                let password = id.password.as_ref().map(|p| p.as_str()).unwrap_or("");
+                Some(ClientCredential::new(
+                    &user,
+                    &domain,
+                    crypto::nt_owf_v1(password),
+                ))
+            }
+            None => match request.usage {
+                CredentialUse::Inbound => None,
+                usage => match crate::lsa::msv1_0_primary_credential(request.logon_id) {
+                    Ok(p) => Some(ClientCredential::new(&p.user, &p.domain, p.nt_owf)),
+                    // BOTH without a logon session can still accept.
+                    Err(_) if usage == CredentialUse::Both => None,
+                    Err(e) => return Err(e),
+                },
+            },
+        };
+        Ok(NtlmCredential::new(request.usage, client, settings, None))
+    }
+}
 
 impl SecurityPackage for Ntlm {
     fn info(&self) -> &'static PackageInfo {
@@ -39,8 +347,12 @@ impl SecurityPackage for Ntlm {
 
     fn acquire_credentials(
         &self,
-        _request: &AcquireCredentials<'_>,
+        request: &AcquireCredentials<'_>,
     ) -> SecResult<Arc<dyn Credential>> {
-        Err(SecStatus::UnsupportedFunction)
+        Ok(Arc::new(self.acquire(request, NtlmSettings::from_env())?))
+    }
+
+    fn import_context(&self, packed: &[u8]) -> SecResult<Box<dyn SecurityContext>> {
+        Ok(Box::new(Session::import(packed)?))
     }
 }

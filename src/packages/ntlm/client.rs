@@ -1,0 +1,373 @@
+//! The NTLM client (MS-NLMP 3.1.5): NEGOTIATE out, CHALLENGE in,
+//! AUTHENTICATE out.
+//!
+//! At the default LM compatibility level (3) the client answers every
+//! CHALLENGE with NTLMv2, also when the server offers no extended session
+//! security (as Windows does). Levels 0-2 answer with NTLMv1 (with ESS when
+//! the server offers it, except at level 0); since the credential keeps no
+//! LM OWF, the LmChallengeResponse then repeats the NT response (Windows'
+//! level-2 behaviour) and LM_KEY is never negotiated.
+//!
+//! Errors: a second leg without a token or with a malformed CHALLENGE →
+//! SEC_E_INVALID_TOKEN; a call after completion or failure →
+//! SEC_E_OUT_OF_SEQUENCE.
+
+use std::sync::Arc;
+
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use super::crypto::*;
+use super::flags::*;
+use super::messages::*;
+use super::session::{query_incomplete, Session, SessionNames};
+use super::{host_names, ClientCredential, NtlmSettings, NTLM_PACKAGE_INFO};
+use crate::sspi::time::{filetime_now, TIMESTAMP_NEVER};
+use crate::sspi::{
+    ContextAttribute, HandshakeInput, HandshakeOutput, MessageBuffer, PackageInfo, SecResult,
+    SecStatus, SecurityContext, Step,
+};
+
+/// Fixed inputs so tests are deterministic.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ClientHooks {
+    pub client_challenge: Option<[u8; 8]>,
+    /// Used instead of the server's MsvAvTimestamp and the clock.
+    pub time: Option<u64>,
+    pub random_session_key: Option<[u8; 16]>,
+    /// Send the NTLMv2 blob without its trailing Z(4), as Samba does.
+    pub trim_blob: bool,
+}
+
+enum State {
+    Initial,
+    Negotiated { negotiate: Vec<u8>, flags: u32 },
+    Done(Box<Session>),
+    Failed,
+}
+
+/// A client context.
+pub struct NtlmClient {
+    cred: Arc<ClientCredential>,
+    settings: NtlmSettings,
+    target: Option<String>,
+    context_req: u32,
+    attrs: u32,
+    state: State,
+    pub(crate) hooks: ClientHooks,
+}
+
+impl NtlmClient {
+    pub fn new(
+        cred: Arc<ClientCredential>,
+        settings: NtlmSettings,
+        target: Option<&str>,
+        context_req: u32,
+    ) -> Self {
+        NtlmClient {
+            cred,
+            settings,
+            target: target.filter(|t| !t.is_empty()).map(str::to_string),
+            context_req,
+            attrs: 0,
+            state: State::Initial,
+            hooks: ClientHooks::default(),
+        }
+    }
+
+    /// The established session, if any.
+    pub fn session(&self) -> Option<&Session> {
+        match &self.state {
+            State::Done(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn session_mut(&mut self) -> SecResult<&mut Session> {
+        match &mut self.state {
+            State::Done(s) => Ok(s),
+            _ => Err(SecStatus::InvalidHandle),
+        }
+    }
+
+    fn anonymous(&self) -> bool {
+        self.cred.anonymous
+    }
+
+    /// Leg 1: the NEGOTIATE_MESSAGE (3.1.5.1.1).
+    fn negotiate(&mut self) -> HandshakeOutput {
+        let flags = negotiate_flags_for(self.context_req);
+        let token = NegotiateMessage {
+            flags,
+            domain: Vec::new(),
+            workstation: Vec::new(),
+            version: Some(Version::OURS),
+        }
+        .encode();
+        self.attrs = isc_ret_first(self.context_req, self.anonymous());
+        self.state = State::Negotiated {
+            negotiate: token.clone(),
+            flags,
+        };
+        HandshakeOutput {
+            step: Some(Step::ContinueNeeded),
+            token,
+            context_attr: self.attrs,
+            expiry: TIMESTAMP_NEVER,
+        }
+    }
+
+    /// Leg 2: CHALLENGE in, AUTHENTICATE out (3.1.5.1.2).
+    fn authenticate(
+        &mut self,
+        negotiate: &[u8],
+        neg_flags: u32,
+        input: &HandshakeInput<'_>,
+    ) -> SecResult<(HandshakeOutput, Session)> {
+        let token = input
+            .token
+            .filter(|t| !t.is_empty())
+            .ok_or(SecStatus::InvalidToken)?;
+        let chal = ChallengeMessage::decode(token)?;
+        let anonymous = self.anonymous();
+        let v2 = self.settings.client_sends_v2();
+
+        let mut flags = (chal.flags & neg_flags) | (chal.flags & NTLMSSP_NEGOTIATE_TARGET_INFO);
+        if flags & NTLMSSP_NEGOTIATE_UNICODE != 0 {
+            flags &= !NTLM_NEGOTIATE_OEM;
+        }
+        if flags & (NTLMSSP_NEGOTIATE_UNICODE | NTLM_NEGOTIATE_OEM) == 0 {
+            return Err(SecStatus::InvalidToken);
+        }
+        if !v2 && self.settings.lm_compat_level == 0 {
+            flags &= !ESS;
+        }
+        if flags & ESS != 0 || !v2 {
+            flags &= !NTLMSSP_NEGOTIATE_LM_KEY;
+        }
+        if anonymous {
+            flags |= NTLMSSP_NEGOTIATE_ANONYMOUS;
+        }
+        let unicode = flags & NTLMSSP_NEGOTIATE_UNICODE != 0;
+        let sc = chal.server_challenge;
+        let cc = match self.hooks.client_challenge {
+            Some(c) => c,
+            None => random_bytes::<8>()?,
+        };
+        let target = input
+            .target
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .or(self.target.clone());
+
+        let mut mic = false;
+        let (lm, nt, kxkey) = if anonymous {
+            (vec![0u8], Vec::new(), Key16::default())
+        } else if v2 {
+            let mut pairs = AvPairs::decode(&chal.target_info)?;
+            let server_time = pairs
+                .get(MSV_AV_TIMESTAMP)
+                .and_then(|t| t.try_into().ok())
+                .map(u64::from_le_bytes);
+            let time = self
+                .hooks
+                .time
+                .or(server_time)
+                .unwrap_or(filetime_now() as u64);
+            if server_time.is_some() {
+                mic = true;
+                pairs.set(
+                    MSV_AV_FLAGS,
+                    (pairs.av_flags() | MSV_AV_FLAG_MIC_PRESENT)
+                        .to_le_bytes()
+                        .to_vec(),
+                );
+            }
+            let cbt = match input.channel_bindings {
+                Some(raw) => channel_bindings_hash(raw)?,
+                None => [0u8; 16],
+            };
+            pairs.set(MSV_AV_CHANNEL_BINDINGS, cbt.to_vec());
+            if let Some(t) = &target {
+                pairs.set(MSV_AV_TARGET_NAME, utf16le(t));
+            }
+            let mut temp = ntlmv2_temp(time, &cc, &pairs.encode());
+            if self.hooks.trim_blob {
+                temp.truncate(temp.len() - 4);
+            }
+            let key = ntowf_v2(&self.cred.nt_owf, &self.cred.user, &self.cred.domain);
+            let keyed = hmac_md5_keyed(&key[..]);
+            let proof = hmac_md5_with(&keyed, &[&sc, &temp]);
+            let mut nt = proof.to_vec();
+            nt.extend_from_slice(&temp);
+            let lm = if mic {
+                vec![0u8; 24]
+            } else {
+                lmv2_response(&key, &sc, &cc).to_vec()
+            };
+            (lm, nt, Zeroizing::new(hmac_md5_with(&keyed, &[&proof])))
+        } else {
+            let ess = flags & ESS != 0;
+            let nt = ntlmv1_response(&self.cred.nt_owf, &sc, ess.then_some(&cc)).to_vec();
+            let lm = if ess {
+                let mut l = cc.to_vec();
+                l.extend_from_slice(&[0; 16]);
+                l
+            } else {
+                nt.clone()
+            };
+            let sbk = ntlmv1_session_base_key(&self.cred.nt_owf);
+            let kx = kxkey_v1(flags, &sbk, None, &lm, &sc)?;
+            (lm, nt, kx)
+        };
+
+        let (exported, encrypted) = if flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0
+            && flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL) != 0
+        {
+            let random = Zeroizing::new(match self.hooks.random_session_key {
+                Some(k) => k,
+                None => random_bytes::<16>()?,
+            });
+            let mut enc = random.to_vec();
+            rc4k(&kxkey[..], &mut enc);
+            (random, enc)
+        } else {
+            (kxkey, Vec::new())
+        };
+
+        let (user, domain) = (&self.cred.user, &self.cred.domain);
+        let msg = AuthenticateMessage {
+            flags,
+            lm_response: lm,
+            nt_response: nt,
+            domain: encode_string(domain, unicode),
+            user: encode_string(user, unicode),
+            workstation: if anonymous {
+                Vec::new()
+            } else {
+                encode_string(&host_names().netbios, unicode)
+            },
+            encrypted_random_session_key: encrypted,
+            version: (flags & NTLMSSP_NEGOTIATE_VERSION != 0).then_some(Version::OURS),
+            mic: mic.then_some([0u8; 16]),
+        };
+        let mut out = msg.encode();
+        if mic {
+            let m = hmac_md5(&exported[..], &[negotiate, token, &out]);
+            out[MIC_OFFSET..MIC_OFFSET + 16].copy_from_slice(&m);
+        }
+
+        let chal_target = decode_string(
+            &chal.target_name,
+            chal.flags & NTLMSSP_NEGOTIATE_UNICODE != 0,
+        )
+        .unwrap_or_default();
+        let names = if anonymous {
+            SessionNames {
+                client_domain: "NT AUTHORITY".into(),
+                client_user: "ANONYMOUS LOGON".into(),
+                server: target.unwrap_or_else(|| chal_target.clone()),
+                authority: "NT AUTHORITY".into(),
+            }
+        } else {
+            SessionNames {
+                client_domain: domain.clone(),
+                client_user: user.clone(),
+                server: target.unwrap_or_else(|| chal_target.clone()),
+                authority: if domain.is_empty() {
+                    chal_target
+                } else {
+                    domain.clone()
+                },
+            }
+        };
+        let attrs = isc_ret_final(self.context_req, flags, anonymous);
+        let session = Session::new(true, anonymous, flags, attrs, exported, names);
+        Ok((
+            HandshakeOutput {
+                step: Some(Step::Complete),
+                token: out,
+                context_attr: attrs,
+                expiry: TIMESTAMP_NEVER,
+            },
+            session,
+        ))
+    }
+}
+
+/// Compare two MACs in constant time.
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+impl SecurityContext for NtlmClient {
+    fn package(&self) -> &'static PackageInfo {
+        &NTLM_PACKAGE_INFO
+    }
+
+    fn initialize(&mut self, input: &HandshakeInput<'_>) -> SecResult<HandshakeOutput> {
+        match std::mem::replace(&mut self.state, State::Failed) {
+            State::Initial => Ok(self.negotiate()),
+            State::Negotiated { negotiate, flags } => {
+                let (out, session) = self.authenticate(&negotiate, flags, input)?;
+                self.attrs = out.context_attr;
+                self.state = State::Done(Box::new(session));
+                Ok(out)
+            }
+            s @ State::Done(_) => {
+                self.state = s;
+                Err(SecStatus::OutOfSequence)
+            }
+            State::Failed => Err(SecStatus::OutOfSequence),
+        }
+    }
+
+    fn is_established(&self) -> bool {
+        matches!(self.state, State::Done(_))
+    }
+
+    fn make_signature(
+        &mut self,
+        qop: u32,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<()> {
+        self.session_mut()?.make_signature(qop, message, seq_no)
+    }
+
+    fn verify_signature(
+        &mut self,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<Option<u32>> {
+        self.session_mut()?.verify_signature(message, seq_no)
+    }
+
+    fn encrypt_message(
+        &mut self,
+        qop: u32,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<()> {
+        self.session_mut()?.encrypt_message(qop, message, seq_no)
+    }
+
+    fn decrypt_message(
+        &mut self,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<Option<u32>> {
+        self.session_mut()?.decrypt_message(message, seq_no)
+    }
+
+    fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute> {
+        match self.session() {
+            Some(s) => s.query_attribute(attribute),
+            None => query_incomplete(attribute, self.attrs),
+        }
+    }
+
+    fn export(&self) -> SecResult<Zeroizing<Vec<u8>>> {
+        self.session().ok_or(SecStatus::InvalidHandle)?.export()
+    }
+}

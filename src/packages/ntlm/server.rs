@@ -1,0 +1,452 @@
+//! The NTLM server (MS-NLMP 3.2.5): NEGOTIATE in, CHALLENGE out,
+//! AUTHENTICATE in, validated against the local account database.
+//!
+//! Status codes of the final leg, in the order the checks run:
+//! * token missing → SEC_E_INCOMPLETE_MESSAGE; longer than cbMaxToken,
+//!   undecodable, or an NTLMv2 response shorter than its fixed header →
+//!   SEC_E_INVALID_TOKEN;
+//! * unknown user, user unknown in the domain sent, empty user with a
+//!   response, wrong password, or an NTProofStr that fails over the blob as
+//!   received (so a tampered blob, user or domain) → SEC_E_LOGON_DENIED, as
+//!   Windows answers a failed MSV1_0 validation; an NTLMv1 or LM-only
+//!   response while the LM compatibility level demands NTLMv2 → also
+//!   SEC_E_LOGON_DENIED;
+//! * a blob TimeStamp more than MaxLifetime (36 h) from the server clock →
+//!   SEC_E_CONTEXT_EXPIRED (the spec only says the response is rejected);
+//! * MsvAvFlags claims a MIC but the message has no MIC field, or the MIC
+//!   does not match (zeroed, stripped, or any other field of the three
+//!   messages changed), or policy requires a MIC and there is none →
+//!   SEC_E_INVALID_TOKEN (MS-NLMP 3.2.5.1.2 only demands "an authentication
+//!   failure"; the message was tampered with, like Samba's
+//!   NT_STATUS_INVALID_PARAMETER);
+//! * the server was given channel bindings and the client's
+//!   MsvAvChannelBindings is non-zero and different → SEC_E_BAD_BINDINGS;
+//!   absent or all zero is accepted (Extended Protection "when supported")
+//!   unless `OPENSSPI_NTLM_REQUIRE_BINDINGS` or ASC_REQ_PROXY_BINDINGS.
+//!
+//! Anonymous (empty user, no NT response, LM response empty or Z(1)) is
+//! accepted as NT AUTHORITY\ANONYMOUS LOGON, as Windows does (item 59),
+//! unless `OPENSSPI_NTLM_DENY_ANONYMOUS` (then SEC_E_LOGON_DENIED).
+
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use super::client::ct_eq;
+use super::crypto::*;
+use super::flags::*;
+use super::messages::*;
+use super::session::{query_incomplete, Session, SessionNames};
+use super::{host_names, NtlmSettings, MAX_LIFETIME, MAX_TOKEN, NTLM_PACKAGE_INFO};
+use crate::lsa::accounts::{self, Account, AccountDatabase};
+use crate::sspi::consts::*;
+use crate::sspi::time::{filetime_now, TIMESTAMP_NEVER};
+use crate::sspi::{
+    ContextAttribute, HandshakeInput, HandshakeOutput, MessageBuffer, PackageInfo, SecResult,
+    SecStatus, SecurityContext, Step,
+};
+
+enum State {
+    Initial,
+    Challenged {
+        negotiate: Vec<u8>,
+        challenge: Vec<u8>,
+        server_challenge: [u8; 8],
+    },
+    Done(Box<Session>),
+    Failed,
+}
+
+/// A server context.
+pub struct NtlmServer {
+    settings: NtlmSettings,
+    accounts: Option<Arc<AccountDatabase>>,
+    context_req: u32,
+    attrs: u32,
+    state: State,
+    /// Fixed ServerChallenge for tests.
+    pub(crate) fixed_challenge: Option<[u8; 8]>,
+}
+
+/// CHALLENGE_MESSAGE flags for a client's NEGOTIATE flags (3.2.5.1.1):
+/// Windows answers 0xE20882B7 with 0xE28A8235.
+pub fn challenge_flags(client: u32) -> u32 {
+    let mut f = NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_TARGET_INFO;
+    f |= if client & NTLMSSP_NEGOTIATE_UNICODE != 0 || client & NTLM_NEGOTIATE_OEM == 0 {
+        NTLMSSP_NEGOTIATE_UNICODE
+    } else {
+        NTLM_NEGOTIATE_OEM
+    };
+    if client & NTLMSSP_REQUEST_TARGET != 0 {
+        f |= NTLMSSP_REQUEST_TARGET | NTLMSSP_TARGET_TYPE_SERVER;
+    }
+    f | (client
+        & (NTLMSSP_NEGOTIATE_SIGN
+            | NTLMSSP_NEGOTIATE_SEAL
+            | NTLMSSP_NEGOTIATE_ALWAYS_SIGN
+            | NTLMSSP_NEGOTIATE_KEY_EXCH
+            | NTLMSSP_NEGOTIATE_128
+            | NTLMSSP_NEGOTIATE_56
+            | NTLMSSP_NEGOTIATE_VERSION
+            | NTLMSSP_NEGOTIATE_IDENTIFY
+            | ESS))
+}
+
+impl NtlmServer {
+    pub fn new(
+        settings: NtlmSettings,
+        accounts: Option<Arc<AccountDatabase>>,
+        context_req: u32,
+    ) -> Self {
+        NtlmServer {
+            settings,
+            accounts,
+            context_req,
+            attrs: 0,
+            state: State::Initial,
+            fixed_challenge: None,
+        }
+    }
+
+    pub fn session(&self) -> Option<&Session> {
+        match &self.state {
+            State::Done(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn session_mut(&mut self) -> SecResult<&mut Session> {
+        match &mut self.state {
+            State::Done(s) => Ok(s),
+            _ => Err(SecStatus::InvalidHandle),
+        }
+    }
+
+    /// Leg 1: NEGOTIATE in, CHALLENGE out.
+    fn challenge(&mut self, token: &[u8]) -> SecResult<HandshakeOutput> {
+        let neg = NegotiateMessage::decode(token)?;
+        let flags = challenge_flags(neg.flags);
+        let unicode = flags & NTLMSSP_NEGOTIATE_UNICODE != 0;
+        let names = host_names();
+        let sc = match self.fixed_challenge {
+            Some(c) => c,
+            None => random_bytes::<8>()?,
+        };
+        let mut info = AvPairs::default();
+        info.set(MSV_AV_NB_DOMAIN_NAME, utf16le(&names.netbios));
+        info.set(MSV_AV_NB_COMPUTER_NAME, utf16le(&names.netbios));
+        info.set(MSV_AV_DNS_DOMAIN_NAME, utf16le(&names.dns_domain));
+        info.set(MSV_AV_DNS_COMPUTER_NAME, utf16le(&names.dns_computer));
+        info.set(
+            MSV_AV_TIMESTAMP,
+            (filetime_now() as u64).to_le_bytes().to_vec(),
+        );
+        let challenge = ChallengeMessage {
+            flags,
+            target_name: if flags & NTLMSSP_REQUEST_TARGET != 0 {
+                encode_string(&names.netbios, unicode)
+            } else {
+                Vec::new()
+            },
+            server_challenge: sc,
+            target_info: info.encode(),
+            version: (flags & NTLMSSP_NEGOTIATE_VERSION != 0).then_some(Version::OURS),
+        }
+        .encode();
+        self.attrs = asc_ret_first(self.context_req, neg.flags);
+        self.state = State::Challenged {
+            negotiate: token.to_vec(),
+            challenge: challenge.clone(),
+            server_challenge: sc,
+        };
+        Ok(HandshakeOutput {
+            step: Some(Step::ContinueNeeded),
+            token: challenge,
+            context_attr: self.attrs,
+            expiry: TIMESTAMP_NEVER,
+        })
+    }
+
+    /// Leg 2: validate the AUTHENTICATE_MESSAGE (3.2.5.1.2).
+    fn validate(
+        &self,
+        negotiate: &[u8],
+        challenge: &[u8],
+        sc: &[u8; 8],
+        token: &[u8],
+        input: &HandshakeInput<'_>,
+    ) -> SecResult<Session> {
+        let auth = AuthenticateMessage::decode(token)?;
+        let flags = auth.flags;
+        let unicode = flags & NTLMSSP_NEGOTIATE_UNICODE != 0;
+        let user = decode_string(&auth.user, unicode)?;
+        let domain = decode_string(&auth.domain, unicode)?;
+        let anonymous = user.is_empty()
+            && auth.nt_response.is_empty()
+            && (auth.lm_response.is_empty() || auth.lm_response[..] == [0]);
+
+        let db;
+        let (kxkey, pairs, names) = if anonymous {
+            if self.settings.deny_anonymous {
+                return Err(SecStatus::LogonDenied);
+            }
+            let names = SessionNames {
+                client_domain: "NT AUTHORITY".into(),
+                client_user: "ANONYMOUS LOGON".into(),
+                server: host_names().netbios.clone(),
+                authority: "NT AUTHORITY".into(),
+            };
+            (Key16::default(), AvPairs::default(), names)
+        } else {
+            if user.is_empty() {
+                return Err(SecStatus::LogonDenied);
+            }
+            db = match &self.accounts {
+                Some(d) => d.clone(),
+                None => accounts::database(),
+            };
+            let account = find_account(&db, &user, &domain).ok_or(SecStatus::LogonDenied)?;
+            let (kxkey, pairs) = if auth.nt_response.len() > 24 {
+                self.check_v2(&auth, account, &user, &domain, sc)?
+            } else if auth.nt_response.len() == 24 && self.settings.server_accepts_v1() {
+                (self.check_v1(&auth, account, sc)?, AvPairs::default())
+            } else {
+                return Err(SecStatus::LogonDenied);
+            };
+            let client_domain = if !domain.is_empty() {
+                domain.clone()
+            } else if !account.domain.is_empty() {
+                account.domain.clone()
+            } else {
+                host_names().netbios.clone()
+            };
+            let names = SessionNames {
+                authority: client_domain.clone(),
+                client_domain,
+                client_user: user.clone(),
+                server: host_names().netbios.clone(),
+            };
+            (kxkey, pairs, names)
+        };
+
+        let exported = if flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0
+            && flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL) != 0
+        {
+            let enc = &auth.encrypted_random_session_key;
+            if enc.len() != 16 {
+                return Err(SecStatus::InvalidToken);
+            }
+            let mut k = Key16::default();
+            k.copy_from_slice(enc);
+            rc4k(&kxkey[..], &mut k[..]);
+            k
+        } else {
+            kxkey
+        };
+
+        // MIC over NEGOTIATE || CHALLENGE || AUTHENTICATE with the MIC zeroed.
+        if pairs.av_flags() & MSV_AV_FLAG_MIC_PRESENT != 0 {
+            let mic = auth.mic.ok_or(SecStatus::InvalidToken)?;
+            let tail = token
+                .get(MIC_OFFSET + 16..)
+                .ok_or(SecStatus::InvalidToken)?;
+            let expected = hmac_md5(
+                &exported[..],
+                &[negotiate, challenge, &token[..MIC_OFFSET], &[0u8; 16], tail],
+            );
+            if !ct_eq(&expected, &mic) {
+                return Err(SecStatus::InvalidToken);
+            }
+        } else if self.settings.require_mic && !anonymous {
+            return Err(SecStatus::InvalidToken);
+        }
+
+        let mut attrs = asc_ret_final(self.context_req, flags, anonymous);
+        if let (Some(raw), false) = (input.channel_bindings, anonymous) {
+            let expected = channel_bindings_hash(raw)?;
+            match pairs
+                .get(MSV_AV_CHANNEL_BINDINGS)
+                .filter(|v| v.iter().any(|&b| b != 0))
+            {
+                Some(got) if !ct_eq(got, &expected) => return Err(SecStatus::BadBindings),
+                Some(_) => {}
+                None if self.settings.require_bindings
+                    || self.context_req & ASC_REQ_PROXY_BINDINGS != 0 =>
+                {
+                    return Err(SecStatus::BadBindings)
+                }
+                None => {
+                    if self.context_req & ASC_REQ_ALLOW_MISSING_BINDINGS != 0 {
+                        attrs |= ASC_RET_MISSING_BINDINGS;
+                    }
+                }
+            }
+        }
+        Ok(Session::new(
+            false, anonymous, flags, attrs, exported, names,
+        ))
+    }
+
+    /// NTLMv2: NTProofStr over the blob exactly as received, then the
+    /// TimeStamp. Returns KXKEY (= SessionBaseKey) and the client's AV pairs.
+    fn check_v2(
+        &self,
+        auth: &AuthenticateMessage,
+        account: &Account,
+        user: &str,
+        domain: &str,
+        sc: &[u8; 8],
+    ) -> SecResult<(Key16, AvPairs)> {
+        let (proof, blob) = auth.nt_response.split_at(16);
+        if blob.len() < 28 {
+            return Err(SecStatus::InvalidToken);
+        }
+        // MS-NLMP 3.2.5.1.2: also accept clients that used a NIL UserDom.
+        let key = [domain, ""]
+            .iter()
+            .take(if domain.is_empty() { 1 } else { 2 })
+            .map(|d| hmac_md5_keyed(&ntowf_v2(&account.nt_owf, user, d)[..]))
+            .find(|k| ct_eq(&hmac_md5_with(k, &[sc, blob]), proof))
+            .ok_or(SecStatus::LogonDenied)?;
+        let pairs = AvPairs::decode(&blob[28..])?;
+        let mut ts = [0u8; 8];
+        ts.copy_from_slice(&blob[8..16]);
+        let ts = u64::from_le_bytes(ts) as i64;
+        if ts.abs_diff(filetime_now()) > MAX_LIFETIME as u64 {
+            return Err(SecStatus::ContextExpired);
+        }
+        Ok((Zeroizing::new(hmac_md5_with(&key, &[proof])), pairs))
+    }
+
+    /// NTLMv1 (only below LM compatibility level 3): returns KXKEY.
+    fn check_v1(
+        &self,
+        auth: &AuthenticateMessage,
+        account: &Account,
+        sc: &[u8; 8],
+    ) -> SecResult<Key16> {
+        let ess = auth.flags & ESS != 0;
+        let cc: Option<[u8; 8]> = if ess {
+            Some(
+                auth.lm_response
+                    .get(..8)
+                    .ok_or(SecStatus::InvalidToken)?
+                    .try_into()
+                    .map_err(|_| SecStatus::InvalidToken)?,
+            )
+        } else {
+            None
+        };
+        let expected = ntlmv1_response(&account.nt_owf, sc, cc.as_ref());
+        if !ct_eq(&expected, &auth.nt_response) {
+            return Err(SecStatus::LogonDenied);
+        }
+        let lmowf = account.password.as_ref().map(|p| lmowf_v1(p));
+        let sbk = ntlmv1_session_base_key(&account.nt_owf);
+        kxkey_v1(auth.flags, &sbk, lmowf.as_deref(), &auth.lm_response, sc)
+    }
+}
+
+/// The account for `user` in `domain`; with no domain, the first account
+/// of that user name.
+fn find_account<'a>(db: &'a AccountDatabase, user: &str, domain: &str) -> Option<&'a Account> {
+    if domain.is_empty() {
+        db.accounts()
+            .iter()
+            .find(|a| a.user.to_lowercase() == user.to_lowercase())
+    } else {
+        db.lookup(user, domain)
+    }
+}
+
+impl SecurityContext for NtlmServer {
+    fn package(&self) -> &'static PackageInfo {
+        &NTLM_PACKAGE_INFO
+    }
+
+    fn accept(&mut self, input: &HandshakeInput<'_>) -> SecResult<HandshakeOutput> {
+        if matches!(self.state, State::Done(_) | State::Failed) {
+            return Err(SecStatus::OutOfSequence);
+        }
+        let token = input
+            .token
+            .filter(|t| !t.is_empty())
+            .ok_or(SecStatus::IncompleteMessage)?;
+        if token.len() > MAX_TOKEN {
+            return Err(SecStatus::InvalidToken);
+        }
+        match std::mem::replace(&mut self.state, State::Failed) {
+            State::Initial => self.challenge(token),
+            State::Challenged {
+                negotiate,
+                challenge,
+                server_challenge,
+            } => {
+                let session =
+                    self.validate(&negotiate, &challenge, &server_challenge, token, input)?;
+                self.attrs = session.attrs();
+                self.state = State::Done(Box::new(session));
+                Ok(HandshakeOutput {
+                    step: Some(Step::Complete),
+                    token: Vec::new(),
+                    context_attr: self.attrs,
+                    expiry: TIMESTAMP_NEVER,
+                })
+            }
+            State::Done(_) | State::Failed => Err(SecStatus::OutOfSequence),
+        }
+    }
+
+    fn is_established(&self) -> bool {
+        matches!(self.state, State::Done(_))
+    }
+
+    fn make_signature(
+        &mut self,
+        qop: u32,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<()> {
+        self.session_mut()?.make_signature(qop, message, seq_no)
+    }
+
+    fn verify_signature(
+        &mut self,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<Option<u32>> {
+        self.session_mut()?.verify_signature(message, seq_no)
+    }
+
+    fn encrypt_message(
+        &mut self,
+        qop: u32,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<()> {
+        self.session_mut()?.encrypt_message(qop, message, seq_no)
+    }
+
+    fn decrypt_message(
+        &mut self,
+        message: &mut [MessageBuffer<'_>],
+        seq_no: u32,
+    ) -> SecResult<Option<u32>> {
+        self.session_mut()?.decrypt_message(message, seq_no)
+    }
+
+    fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute> {
+        match self.session() {
+            Some(s) => s.query_attribute(attribute),
+            None => query_incomplete(attribute, self.attrs),
+        }
+    }
+
+    fn export(&self) -> SecResult<Zeroizing<Vec<u8>>> {
+        self.session().ok_or(SecStatus::InvalidHandle)?.export()
+    }
+
+    fn client_identity(&self) -> Option<(String, String)> {
+        self.session().and_then(|s| s.client_identity())
+    }
+}
