@@ -144,6 +144,12 @@ fn ntlm_seeds(dir: &Path) -> SecResult<usize> {
         // Sealed and signed messages in the ntlm_unseal input format:
         // op, token length, attribute bits, token, data.
         if c.is_established() {
+            if let Ok(packed) = c.export() {
+                write(dir, "ntlm_import", &format!("client-{i}-{tag}"), &packed);
+            }
+            if let Ok(packed) = s.export() {
+                write(dir, "ntlm_import", &format!("server-{i}-{tag}"), &packed);
+            }
             for (op, what) in [(0u8, "decrypt"), (2u8, "verify")] {
                 let mut tok = [0u8; 16];
                 let mut msg = *b"Hello, world! This is a sealed fuzz seed.";

@@ -113,7 +113,8 @@ static void section(const char *name, void (*fn)(void), int needs_ntlm)
     waitpid(pid, &status, 0);
     if (WIFSIGNALED(status)) {
         sh->failed++;
-        printf("CRASH section %s: signal %d; last check passed: %s\n", name, WTERMSIG(status),
+        printf("%s section %s: signal %d; last check passed: %s\n",
+               WTERMSIG(status) == SIGALRM ? "HANG (alarm)" : "CRASH", name, WTERMSIG(status),
                sh->last);
     } else if (WEXITSTATUS(status) != 0 && sh->failed == failed_before) {
         /* valgrind --error-exitcode / ASan / LSan reported an error. */
@@ -1802,6 +1803,55 @@ static void out_of_order(void)
     EQ("FreeCredentialsHandle(server)", FreeCredentialsHandle(&sc), SEC_E_OK);
 }
 
+/* ImportSecurityContext with a well-formed packed context whose key-stream
+ * positions are forged (2^40 bytes): must answer within seconds (an alarm
+ * kills the section otherwise; reported as signal 14). */
+static void import_forged_position(void)
+{
+    CredHandle cc, sc;
+    CtxtHandle c, s;
+    EQ("client credential", proof_client_cred(&cc), SEC_E_OK);
+    EQ("server credential", proof_server_cred(&sc), SEC_E_OK);
+    EQ("handshake", proof_handshake(&cc, &sc, &c, &s, NULL), SEC_E_OK);
+    SecBuffer packed = {0, 0, NULL};
+    SECURITY_STATUS st = ExportSecurityContext(&c, 0, &packed, NULL);
+    EQ("ExportSecurityContext(client)", st, SEC_E_OK);
+    if (st == SEC_E_OK && packed.cbBuffer >= 66) {
+        unsigned char *copy = malloc(packed.cbBuffer);
+        if (!copy)
+            exit(3);
+        /* opensspi's NTLM export: magic 8, two flag bytes, flags 4, attrs 4,
+         * start 8, key 16, seq_out 4, seq_in 4, pos_out 8 (offset 50),
+         * pos_in 8 (offset 58). */
+        const uint64_t positions[] = {(uint64_t)1 << 40, UINT64_MAX};
+        for (size_t i = 0; i < 2; i++) {
+            memcpy(copy, packed.pvBuffer, packed.cbBuffer);
+            memcpy(copy + 50, &positions[i], 8);
+            memcpy(copy + 58, &positions[i], 8);
+            SecBuffer forged = {packed.cbBuffer, SECBUFFER_TOKEN, copy};
+            CtxtHandle imp;
+            char n[160];
+            snprintf(n, sizeof n,
+                     "ImportSecurityContextW(export with key-stream positions 0x%llx) returns "
+                     "within 10 s",
+                     (unsigned long long)positions[i]);
+            alarm(10);
+            SECURITY_STATUS is = ImportSecurityContextW(WSTR("NTLM"), &forged, NULL, &imp);
+            alarm(0);
+            ANY(n, is);
+            if (is == SEC_E_OK)
+                DeleteSecurityContext(&imp);
+        }
+        free(copy);
+    }
+    if (packed.pvBuffer)
+        FreeContextBuffer(packed.pvBuffer);
+    DeleteSecurityContext(&c);
+    DeleteSecurityContext(&s);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+
 /* ---- section: the function tables behave like the exports ------------------------ */
 
 static void tables(void)
@@ -2243,6 +2293,7 @@ int main(void)
     section("message functions", messages, 1);
     section("attributes", attributes, 1);
     section("out of order", out_of_order, 1);
+    section("import with a forged position", import_forged_position, 1);
     section("LSA and token exports", lsa_exports, 0);
 
     unlink(userfile);

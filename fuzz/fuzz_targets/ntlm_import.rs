@@ -1,0 +1,48 @@
+//! ImportSecurityContext's parser (`Session::import`) on arbitrary bytes; an
+//! imported context must export to bytes that import again, and seal/sign.
+//!
+//! Inputs whose key-stream positions exceed 1 MiB are skipped: import skips
+//! the RC4 key stream byte by byte, so a forged position of 2^40 takes hours
+//! (reported separately; tests/c/hostile.c "import with a forged position").
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use opensspi::packages::ntlm::Session;
+use opensspi::sspi::consts::{SECBUFFER_DATA, SECBUFFER_TOKEN};
+use opensspi::sspi::{BufferData, MessageBuffer, SecurityContext};
+
+/// Offsets of pos_out / pos_in in the export format (magic 8, two flags,
+/// flags 4, attrs 4, start 8, key 16, two sequence numbers 4+4).
+const POS_OUT: usize = 50;
+const POS_IN: usize = 58;
+
+fn pos(data: &[u8], at: usize) -> u64 {
+    data.get(at..at + 8)
+        .map(|b| u64::from_le_bytes(b.try_into().unwrap()))
+        .unwrap_or(0)
+}
+
+fuzz_target!(|data: &[u8]| {
+    if pos(data, POS_OUT) > 1 << 20 || pos(data, POS_IN) > 1 << 20 {
+        return;
+    }
+    let Ok(mut s) = Session::import(data) else {
+        return;
+    };
+    let exported = s.export_bytes();
+    let again = Session::import(&exported).expect("an exported context imports again");
+    assert_eq!(
+        &again.export_bytes()[..],
+        &exported[..],
+        "export round trip"
+    );
+    let mut tok = [0u8; 16];
+    let mut msg = *b"imported context";
+    let mut bufs = [
+        MessageBuffer::new(SECBUFFER_TOKEN, BufferData::Writable(&mut tok)),
+        MessageBuffer::new(SECBUFFER_DATA, BufferData::Writable(&mut msg)),
+    ];
+    let _ = s.encrypt_message(0, &mut bufs, 0);
+    let _ = s.make_signature(0, &mut bufs, 0);
+    let _ = s.decrypt_message(&mut bufs, 0);
+    let _ = s.verify_signature(&mut bufs, 0);
+});
