@@ -1579,9 +1579,19 @@ static void attributes(void)
         {SECPKG_ATTR_STREAM_SIZES, sizeof(SecPkgContext_StreamSizes), {-1, -1, -1}},
         {SECPKG_ATTR_AUTHENTICATION_ID, sizeof(SecPkgContext_AuthenticationId), {-1, -1, -1}},
     };
-    CtxtHandle *sides[2] = {&p.cctx, &p.sctx};
+    /* Established client and server, and both half-built (after their
+     * first leg). */
+    CtxtHandle half_c, half_s;
+    unsigned char hn[PROOF_TOKEN_MAX], hc[PROOF_TOKEN_MAX];
+    ULONG hnl, hcl;
+    EQ("half-built client", proof_isc(&p.cc, NULL, &half_c, NULL, 0, hn, &hnl, PROOF_ISC_REQ),
+       SEC_I_CONTINUE_NEEDED);
+    EQ("half-built server", proof_asc(&p.sc, NULL, &half_s, hn, hnl, hc, &hcl, PROOF_ASC_REQ),
+       SEC_I_CONTINUE_NEEDED);
+    CtxtHandle *sides[4] = {&p.cctx, &p.sctx, &half_c, &half_s};
+    const char *side_names[4] = {"client", "server", "half-built client", "half-built server"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
-        for (int side = 0; side < 2; side++) {
+        for (int side = 0; side < 4; side++) {
             for (int wide = 0; wide < 2; wide++) {
                 ProofGuard g;
                 unsigned char *gb = proof_guarded(known[i].size, &g);
@@ -1590,7 +1600,7 @@ static void attributes(void)
                                           : QueryContextAttributesA(sides[side], known[i].attr, gb);
                 snprintf(n, sizeof n, "QueryContextAttributes%s(%s, %u) into a %zu-byte guarded "
                                       "structure",
-                         wide ? "W" : "A", side ? "server" : "client", known[i].attr,
+                         wide ? "W" : "A", side_names[side], known[i].attr,
                          known[i].size);
                 ANY(n, st);
                 if (st == SEC_E_OK) {
@@ -1607,6 +1617,8 @@ static void attributes(void)
             }
         }
     }
+    EQ("DeleteSecurityContext(half-built client)", DeleteSecurityContext(&half_c), SEC_E_OK);
+    EQ("DeleteSecurityContext(half-built server)", DeleteSecurityContext(&half_s), SEC_E_OK);
     /* Unknown attributes with a large buffer. */
     const ULONG unknown[] = {0x7FFF, 0x80000000, 0xFFFFFFFF, 1108, 1110};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
