@@ -55,9 +55,9 @@
 
 #include "check.h"
 
-/* The Windows SDK (and mingw-w64) spell this A-table slot FreeCredentialHandle; opensspi.h uses FreeCredentialsHandle. */
+/* The Windows SDK (and mingw-w64, and opensspi.h) spell this A-table slot FreeCredentialHandle. */
 #ifndef HARNESS_A_FREECRED
-#define HARNESS_A_FREECRED FreeCredentialsHandle
+#define HARNESS_A_FREECRED FreeCredentialHandle
 #endif
 
 /* ---- constants the harness uses (values: docs/CONSTANTS.md); the library
