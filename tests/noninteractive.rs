@@ -62,8 +62,8 @@ fn run_timeout(mut cmd: Command, stdin: &[u8], timeout: Duration) -> (Option<i32
     }
     if status.is_none() {
         let _ = child.kill();
-        let _ = child.wait();
     }
+    let _ = child.wait();
     let text = out.join().unwrap() + &err.join().unwrap();
     (status.and_then(|s| s.code()), text)
 }
@@ -136,11 +136,18 @@ fn msg_field(p: &PeerResult, key: &str) -> serde_json::Value {
 fn assert_authenticated(r: &PairResult) {
     assert!(r.both_ok(), "pairing failed:\n{r}");
     let client = r.acceptor.field("client").to_lowercase();
-    assert!(client.contains(USER), "server authenticated {client:?}:\n{r}");
+    assert!(
+        client.contains(USER),
+        "server authenticated {client:?}:\n{r}"
+    );
     assert!(r.acceptor.stderr.contains("AUTHENTICATED "), "\n{r}");
     assert_eq!(msg_field(&r.acceptor, "unwrapped"), INIT_MSG, "\n{r}");
     let reply = format!("reply: {INIT_MSG}");
-    assert_eq!(msg_field(&r.initiator, "unwrapped"), reply.as_str(), "\n{r}");
+    assert_eq!(
+        msg_field(&r.initiator, "unwrapped"),
+        reply.as_str(),
+        "\n{r}"
+    );
     let mic = "verified_mic_over";
     assert_eq!(msg_field(&r.acceptor, mic), "mic from initiator", "\n{r}");
     assert_eq!(msg_field(&r.initiator, mic), "mic from acceptor", "\n{r}");
@@ -154,7 +161,10 @@ fn assert_refused(r: &PairResult, status: &str) {
     let c = &r.initiator;
     assert!(!c.success() && !c.report_ok(), "client should fail:\n{r}");
     assert_eq!(c.field("status"), status, "\n{r}");
-    assert!(c.field("error").contains("AcquireCredentialsHandleW"), "\n{r}");
+    assert!(
+        c.field("error").contains("AcquireCredentialsHandleW"),
+        "\n{r}"
+    );
 }
 
 /// A default-credentials client against our server must be refused with `status`.
@@ -169,20 +179,21 @@ fn assert_no_sessions(users: &UserFile) {
     assert!(out.contains("No logon sessions"), "{out}");
 }
 
-/// 1. The demo (`scripts/demo.sh` runs the same program), built with the C test helper.
-fn run_demo(env: &[(&str, &str)]) -> String {
+/// The demo (`scripts/demo.sh` runs the same program), built with the C test helper.
+fn run_demo(env: &[(&str, &str)]) {
     let bin = compile_c("c-examples/logon_demo.c", Link::Linked);
     let mut cmd = c_command(&bin);
     cmd.envs(env.iter().copied());
     let (code, out) = run_timeout(cmd, b"", Duration::from_secs(60));
     assert_eq!(code, Some(0), "logon_demo failed:\n{out}");
-    let before = "== before any logon: AcquireCredentialsHandle(NULL identity) -> SEC_E_NO_CREDENTIALS";
+    let before =
+        "== before any logon: AcquireCredentialsHandle(NULL identity) -> SEC_E_NO_CREDENTIALS";
     let after = "AcquireCredentialsHandle(NULL identity) -> SEC_E_NO_CREDENTIALS";
     let ping = "ping from a process that never saw a password";
     for line in [
         before,
         "LsaLogonUser(Interactive, MSV1_0): DEMO\\alice",
-        "AcquireCredentialsHandle(NULL, \"NTLM\", OUTBOUND, NULL, NULL) -> SEC_E_OK, credentials of the logon session: DEMO\\alice",
+        "OUTBOUND, NULL, NULL) -> SEC_E_OK, credentials of the logon session: DEMO\\alice",
         "AcceptSecurityContext -> SEC_E_OK: client authenticated as DEMO\\alice",
         &format!("DecryptMessage -> \"{ping}\""),
         &format!("DecryptMessage -> \"hello alice, the server read: {ping}\""),
@@ -193,7 +204,6 @@ fn run_demo(env: &[(&str, &str)]) -> String {
     }
     let server = out.find("client authenticated as").unwrap();
     assert!(out.find(before).unwrap() < server && server < out.rfind(after).unwrap());
-    out
 }
 
 #[test]
@@ -210,7 +220,7 @@ fn demo_keyring_store() {
     assert_no_sessions(&UserFile::alice("demo-kr"));
 }
 
-/// 2. `sspilogon --run`: the password goes to sspilogon's stdin only; the command it runs (our
+/// `sspilogon --run`: the password goes to sspilogon's stdin only; the command it runs (our
 /// client, in a new session keyring, without the account file) authenticates with the session.
 fn run_child_authenticates(server: fn(&UserFile) -> Command, tag: &str) {
     if !fresh_session_keyring() {
@@ -220,7 +230,10 @@ fn run_child_authenticates(server: fn(&UserFile) -> Command, tag: &str) {
     let server_users = UserFile::alice(&format!("{tag}-server"));
     // The client as sspilogon will exec it: without OPENSSPI_LSA_STORE (sspilogon sets it),
     // through a shell that drops the account file and shows the environment the client gets.
-    let client = sspi_peer(Link::Linked, &["client", "--package", "NTLM", "--default-creds"]);
+    let client = sspi_peer(
+        Link::Linked,
+        &["client", "--package", "NTLM", "--default-creds"],
+    );
     let mut argv: Vec<String> = vec![
         "--password-stdin".into(),
         "--run".into(),
@@ -236,15 +249,29 @@ fn run_child_authenticates(server: fn(&UserFile) -> Command, tag: &str) {
     argv.push("--wrap".into());
     let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
     let initiator = sspilogon_cmd(&argv, &logon_users);
-    for s in initiator.get_args().chain(initiator.get_envs().filter_map(|e| e.1)) {
+    for s in initiator
+        .get_args()
+        .chain(initiator.get_envs().filter_map(|e| e.1))
+    {
         assert!(!s.to_string_lossy().contains(PASSWORD), "password in {s:?}");
     }
     let pw = format!("{PASSWORD}\n");
-    let r = run_pair_fed(initiator, Some(pw.as_bytes()), server(&server_users), TIMEOUT);
+    let r = run_pair_fed(
+        initiator,
+        Some(pw.as_bytes()),
+        server(&server_users),
+        TIMEOUT,
+    );
     assert_authenticated(&r);
     let out = &r.initiator.stderr;
-    assert!(out.contains(&format!("Logged on {DOMAIN}\\{USER}")), "\n{r}");
-    assert!(out.contains("CLIENT-ENV OPENSSPI_LSA_STORE=keyring"), "\n{r}");
+    assert!(
+        out.contains(&format!("Logged on {DOMAIN}\\{USER}")),
+        "\n{r}"
+    );
+    assert!(
+        out.contains("CLIENT-ENV OPENSSPI_LSA_STORE=keyring"),
+        "\n{r}"
+    );
     assert!(!out.contains("CLIENT-ENV NTLM_USER_FILE"), "\n{r}");
     assert!(!out.contains(PASSWORD), "password seen by the client:\n{r}");
     // The --run session lived in its own keyring: ours has none.
@@ -261,7 +288,7 @@ fn run_child_authenticates_to_our_server_without_password() {
     run_child_authenticates(our_server, "run-ours");
 }
 
-/// 3. Separate processes: no logon → refused; wrong password → refused, nothing cached.
+/// Separate processes: no logon → refused; wrong password → refused, nothing cached.
 #[test]
 fn no_logon_or_failed_logon_gives_no_credentials() {
     if !fresh_session_keyring() {
@@ -276,9 +303,10 @@ fn no_logon_or_failed_logon_gives_no_credentials() {
     assert_no_sessions(&users);
 }
 
-/// 3 and 4. Process 1 logs on; process 2 authenticates (default session, then the session named
-/// by pvLogonID; another LUID is refused); a process in another session keyring sees nothing;
-/// process 3 logs off; process 4 gets SEC_E_NO_CREDENTIALS.
+/// Separate processes and pvLogonID: process 1 logs on; process 2 authenticates (with the
+/// default session, then with the session named by pvLogonID; another LUID is refused); a
+/// process in another session keyring sees nothing; process 3 logs off; process 4 gets
+/// SEC_E_NO_CREDENTIALS.
 #[test]
 fn logon_use_logoff_in_separate_processes() {
     if !fresh_session_keyring() {
