@@ -897,7 +897,8 @@ typedef struct SecurityFunctionTableA {
   ENUMERATE_SECURITY_PACKAGES_FN_A EnumerateSecurityPackagesA;
   QUERY_CREDENTIALS_ATTRIBUTES_FN QueryCredentialsAttributesA;
   ACQUIRE_CREDENTIALS_HANDLE_FN_A AcquireCredentialsHandleA;
-  FREE_CREDENTIALS_HANDLE_FN FreeCredentialsHandle;
+  // Spelled as in the SDK's A table (the W table has `FreeCredentialsHandle`).
+  FREE_CREDENTIALS_HANDLE_FN FreeCredentialHandle;
   void *Reserved2;
   INITIALIZE_SECURITY_CONTEXT_FN_A InitializeSecurityContextA;
   ACCEPT_SECURITY_CONTEXT_FN AcceptSecurityContext;

@@ -32,11 +32,12 @@ step() { # step NAME CMD... — run one step, record the result
   fi
 }
 
-# Integration tests that run C programs (they use the helpers of tests/common/mod.rs).
+# Integration tests that run C programs (they use the helpers of tests/common/mod.rs, or honour
+# OPENSSPI_VALGRIND themselves).
 c_test_targets() {
   local f
   for f in tests/*.rs; do
-    grep -qE 'c_command|sspi_peer\(|compile_c\(' "$f" && printf -- '--test %s ' "$(basename "$f" .rs)"
+    grep -qE 'OPENSSPI_VALGRIND|c_command|sspi_peer\(|compile_c\(' "$f" && printf -- '--test %s ' "$(basename "$f" .rs)"
   done
 }
 

@@ -4,8 +4,8 @@
 use super::alloc::alloc_copy;
 use super::types::{SecBuffer, SecBufferDesc};
 use crate::sspi::consts::{
-    SECBUFFER_ATTRMASK, SECBUFFER_READONLY, SECBUFFER_READONLY_WITH_CHECKSUM, SECBUFFER_TOKEN,
-    SECBUFFER_VERSION,
+    SECBUFFER_ATTRMASK, SECBUFFER_DATA, SECBUFFER_READONLY, SECBUFFER_READONLY_WITH_CHECKSUM,
+    SECBUFFER_STREAM, SECBUFFER_TOKEN, SECBUFFER_VERSION,
 };
 use crate::sspi::{BufferData, MessageBuffer, SecResult, SecStatus};
 
@@ -61,6 +61,15 @@ pub fn find(bufs: &[SecBuffer], kind: u32) -> Option<usize> {
 /// Every non-NULL `pvBuffer` must be valid for `cbBuffer` bytes, writable
 /// unless marked read-only, and not used elsewhere during the call.
 pub unsafe fn message_buffers<'a>(bufs: &[SecBuffer]) -> SecResult<Vec<MessageBuffer<'a>>> {
+    // A buffer of bytes that claims a length but has no memory.
+    if bufs.iter().any(|b| {
+        b.pvBuffer.is_null()
+            && b.cbBuffer > 0
+            && [SECBUFFER_DATA, SECBUFFER_TOKEN, SECBUFFER_STREAM]
+                .contains(&(b.BufferType & !SECBUFFER_ATTRMASK))
+    }) {
+        return Err(SecStatus::InvalidToken);
+    }
     let mut spans: Vec<(usize, usize)> = bufs
         .iter()
         .filter(|b| !b.pvBuffer.is_null() && b.cbBuffer > 0)

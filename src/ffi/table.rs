@@ -255,7 +255,8 @@ pub struct SecurityFunctionTableA {
     pub EnumerateSecurityPackagesA: ENUMERATE_SECURITY_PACKAGES_FN_A,
     pub QueryCredentialsAttributesA: QUERY_CREDENTIALS_ATTRIBUTES_FN,
     pub AcquireCredentialsHandleA: ACQUIRE_CREDENTIALS_HANDLE_FN_A,
-    pub FreeCredentialsHandle: FREE_CREDENTIALS_HANDLE_FN,
+    /// Spelled as in the SDK's A table (the W table has `FreeCredentialsHandle`).
+    pub FreeCredentialHandle: FREE_CREDENTIALS_HANDLE_FN,
     pub Reserved2: *mut c_void,
     pub InitializeSecurityContextA: INITIALIZE_SECURITY_CONTEXT_FN_A,
     pub AcceptSecurityContext: ACCEPT_SECURITY_CONTEXT_FN,
@@ -330,7 +331,7 @@ static TABLE_A: SecurityFunctionTableA = SecurityFunctionTableA {
     EnumerateSecurityPackagesA: Some(EnumerateSecurityPackagesA),
     QueryCredentialsAttributesA: Some(QueryCredentialsAttributesA),
     AcquireCredentialsHandleA: Some(AcquireCredentialsHandleA),
-    FreeCredentialsHandle: Some(FreeCredentialsHandle),
+    FreeCredentialHandle: Some(FreeCredentialsHandle),
     Reserved2: std::ptr::null_mut(),
     InitializeSecurityContextA: Some(InitializeSecurityContextA),
     AcceptSecurityContext: Some(AcceptSecurityContext),

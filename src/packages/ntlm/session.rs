@@ -292,8 +292,7 @@ impl SecurityContext for Session {
     }
 
     /// EncryptMessage; SECQOP_WRAP_NO_ENCRYPT signs only (the data stays in
-    /// clear and the peer checks it with VerifySignature, since an NTLM
-    /// receiver cannot tell from the wire whether a message was sealed).
+    /// clear; the peer's DecryptMessage recognises it, see `SealingState::decrypt`).
     fn encrypt_message(
         &mut self,
         qop: u32,
@@ -307,13 +306,16 @@ impl SecurityContext for Session {
         }
     }
 
-    /// DecryptMessage: `*pfQOP` is left untouched (item 92).
+    /// DecryptMessage: `*pfQOP` is left untouched for a sealed message
+    /// (item 92) and set to SECQOP_WRAP_NO_ENCRYPT for an integrity-only
+    /// one (item 97).
     fn decrypt_message(
         &mut self,
         message: &mut [MessageBuffer<'_>],
         _seq_no: u32,
     ) -> SecResult<Option<u32>> {
-        self.sealing().decrypt(message).map(|_| None)
+        let integrity_only = self.sealing().decrypt(message)?;
+        Ok(integrity_only.then_some(SECQOP_WRAP_NO_ENCRYPT))
     }
 
     fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute> {

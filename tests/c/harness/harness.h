@@ -55,9 +55,9 @@
 
 #include "check.h"
 
-/* The Windows SDK (and mingw-w64) spell this A-table slot FreeCredentialHandle; opensspi.h uses FreeCredentialsHandle. */
+/* The Windows SDK (and mingw-w64, and opensspi.h) spell this A-table slot FreeCredentialHandle. */
 #ifndef HARNESS_A_FREECRED
-#define HARNESS_A_FREECRED FreeCredentialsHandle
+#define HARNESS_A_FREECRED FreeCredentialHandle
 #endif
 
 /* ---- constants the harness uses (values: docs/CONSTANTS.md); the library
@@ -346,6 +346,11 @@ struct sspi_api {
     PSecurityFunctionTableW (*InitSecurityInterfaceW)(void);
     PSecurityFunctionTableA (*InitSecurityInterfaceA)(void);
     HARNESS_FUNCS(HARNESS_API_FIELD)
+    /* opensspi's logon calls (LogonUserW etc. under Sspi names; dlsym'ed in dlopen mode) */
+    int32_t (*SspiLogonUserW)(const uint16_t *, const uint16_t *, const uint16_t *, ULONG, ULONG, HANDLE *);
+    NTSTATUS (*SspiGetTokenLogonId)(HANDLE, LUID *);
+    NTSTATUS (*SspiLogoffSession)(LUID *);
+    int32_t (*SspiCloseHandle)(HANDLE);
 };
 #undef HARNESS_API_FIELD
 extern struct sspi_api api;

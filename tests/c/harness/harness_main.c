@@ -29,6 +29,10 @@ static void fill_linked(void)
 #define ASSIGN(name, args) api.name = name;
     HARNESS_FUNCS(ASSIGN)
 #undef ASSIGN
+    api.SspiLogonUserW = SspiLogonUserW;
+    api.SspiGetTokenLogonId = SspiGetTokenLogonId;
+    api.SspiLogoffSession = SspiLogoffSession;
+    api.SspiCloseHandle = SspiCloseHandle;
 }
 
 #endif
@@ -48,6 +52,18 @@ static int fill_dlopen(const char *path)
     CHECK(w != NULL, "U: dlsym InitSecurityInterfaceW");
     CHECK(a != NULL, "U: dlsym InitSecurityInterfaceA");
     if (!w || !a) return 0;
+    const char *logon_names[4] = {"SspiLogonUserW", "SspiGetTokenLogonId", "SspiLogoffSession",
+                                  "SspiCloseHandle"};
+    void *logon_fns[4];
+    for (int i = 0; i < 4; i++) {
+        logon_fns[i] = dlsym(g_dl, logon_names[i]);
+        CHECK(logon_fns[i] != NULL, "U: dlsym %s", logon_names[i]);
+        if (!logon_fns[i]) return 0;
+    }
+    memcpy(&api.SspiLogonUserW, &logon_fns[0], sizeof logon_fns[0]);
+    memcpy(&api.SspiGetTokenLogonId, &logon_fns[1], sizeof logon_fns[1]);
+    memcpy(&api.SspiLogoffSession, &logon_fns[2], sizeof logon_fns[2]);
+    memcpy(&api.SspiCloseHandle, &logon_fns[3], sizeof logon_fns[3]);
     memcpy(&api.InitSecurityInterfaceW, &w, sizeof w);
     memcpy(&api.InitSecurityInterfaceA, &a, sizeof a);
     PSecurityFunctionTableW tw = api.InitSecurityInterfaceW();

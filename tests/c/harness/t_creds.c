@@ -36,6 +36,31 @@ static void ach_case(int wide, const char *pkg, ULONG use, void *auth, SECURITY_
     }
 }
 
+/* D.25: Windows always has a logon session for the caller, so ACH(NULL) succeeds there. Here a
+ * session exists only after a logon: without one the answer is SEC_E_NO_CREDENTIALS (the
+ * project's rule, issue "LSA core"), after LogonUser it is SEC_E_OK, after logoff NO_CREDENTIALS. */
+static void default_credentials(void)
+{
+    ach_case(1, "NTLM", SECPKG_CRED_OUTBOUND, NULL, SEC_E_NO_CREDENTIALS,
+             "D.25: ACH-W NTLM OUTBOUND, pAuthData NULL, no logon session yet");
+    HANDLE token = NULL;
+    SEC_WCHAR *u = w_dup("testuser"), *d = w_dup("WORKGROUP"), *p = w_dup("testpass");
+    int32_t ok = api.SspiLogonUserW(u, d, p, 2 /* LOGON32_LOGON_INTERACTIVE */, 0, &token);
+    free(u);
+    free(d);
+    free(p);
+    CHECK(ok == 1, "D.25: SspiLogonUserW(testuser, WORKGROUP) succeeds");
+    if (ok != 1) return;
+    ach_case(1, "NTLM", SECPKG_CRED_OUTBOUND, NULL, SEC_E_OK,
+             "D.25: ACH-W NTLM OUTBOUND, pAuthData NULL after a logon (default credentials)");
+    LUID luid;
+    CHECK(api.SspiGetTokenLogonId(token, &luid) == 0, "D.25: the token names its logon session");
+    CHECK(api.SspiLogoffSession(&luid) == 0, "D.25: logoff");
+    CHECK(api.SspiCloseHandle(token) == 1, "D.25: close the token");
+    ach_case(1, "NTLM", SECPKG_CRED_OUTBOUND, NULL, SEC_E_NO_CREDENTIALS,
+             "D.25: ACH-W NTLM OUTBOUND, pAuthData NULL after logoff");
+}
+
 static void ach_identity_a(void)
 {
     struct ident id;
@@ -149,7 +174,7 @@ static void ach_other(void)
         ach_case(1, "Negotiate", SECPKG_CRED_INBOUND, NULL, SEC_E_OK, "D.24: ACH-W Negotiate INBOUND, pAuthData NULL");
     else
         SKIP("D.24: Negotiate is not registered");
-    ach_case(1, "NTLM", SECPKG_CRED_OUTBOUND, NULL, SEC_E_OK, "D.25: ACH-W NTLM OUTBOUND, pAuthData NULL (default credentials)");
+    default_credentials();
 
     /* ptsExpiry NULL */
     CredHandle c;
