@@ -229,6 +229,23 @@ fn seal(c: &mut Criterion) {
     g.finish();
 }
 
+/// The two primitives NTLM sealing runs over every byte, as the crates the
+/// library uses implement them: compare with `openssl speed md5 rc4` (see
+/// bench/README.md) to separate primitive speed from sealing overhead.
+fn primitives(c: &mut Criterion) {
+    use opensspi::packages::ntlm::crypto::{hmac_md5, rc4_init};
+    use rc4::StreamCipher;
+    let mut g = c.benchmark_group("primitives");
+    let mut data = vec![0x11u8; 16384];
+    g.throughput(Throughput::Bytes(16384));
+    g.bench_function("hmac_md5/16384", |b| {
+        b.iter(|| hmac_md5(black_box(&[7u8; 16]), &[black_box(&data)]))
+    });
+    let mut rc4 = rc4_init(&[9u8; 16]);
+    g.bench_function("rc4/16384", |b| b.iter(|| rc4.apply_keystream(black_box(&mut data))));
+    g.finish();
+}
+
 fn handshakes(c: &mut Criterion) {
     let f = fixture();
     let mut g = c.benchmark_group("handshake");
@@ -238,5 +255,5 @@ fn handshakes(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, messages, keys, seal, handshakes);
+criterion_group!(benches, messages, keys, seal, primitives, handshakes);
 criterion_main!(benches);
