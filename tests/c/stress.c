@@ -9,6 +9,10 @@
  *
  *   stress [ITERS]      (default 200, or env OPENSSPI_STRESS_ITERS)
  *
+ * Then, single-threaded, a failure-path churn (calls that fail half-way,
+ * repeated ITERS*25 times) whose VmRSS must stay within 512 KiB (skipped
+ * when OPENSSPI_PROOF_NO_RSS=1, as under valgrind/ASan).
+ *
  * Prints "N passed, M failed"; exit status 0 only when nothing failed.
  */
 #define _GNU_SOURCE
@@ -278,6 +282,86 @@ static void *hostile(void *arg)
     return NULL;
 }
 
+static long vm_rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    long v = 0;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            v = strtol(line + 6, NULL, 10);
+    fclose(f);
+    return v;
+}
+
+/* Failure paths must not leak: repeat calls that fail half-way (garbage
+ * tokens, too-small outputs, truncated AUTHENTICATEs, stale handles) and
+ * check that RSS stays flat. */
+static void failure_churn(long rounds)
+{
+    unsigned char neg[PROOF_TOKEN_MAX], chal[PROOF_TOKEN_MAX], auth[PROOF_TOKEN_MAX],
+        out[PROOF_TOKEN_MAX];
+    ULONG neglen, challen, authlen, outlen;
+    long warm = rounds / 5, rss0 = 0;
+    for (long i = 0; i < rounds; i++) {
+        if (i == warm)
+            rss0 = vm_rss_kib();
+        CtxtHandle c = {0, 0}, s = {0, 0};
+        SECURITY_STATUS st = proof_isc(&ccred, NULL, &c, NULL, 0, neg, &neglen, PROOF_ISC_REQ);
+        check(st == SEC_I_CONTINUE_NEEDED, "churn: ISC first leg", 100, i, st);
+        st = proof_asc(&scred, NULL, &s, "NTLMSSP\0\3\0\0\0garbage", 19, out, &outlen,
+                       PROOF_ASC_REQ);
+        check(st < 0, "churn: ASC on a truncated AUTHENTICATE as first message fails", 100, i, st);
+        if (st >= 0)
+            DeleteSecurityContext(&s);
+        st = proof_asc(&scred, NULL, &s, neg, neglen, chal, &challen, PROOF_ASC_REQ);
+        check(st == SEC_I_CONTINUE_NEEDED, "churn: ASC first leg", 100, i, st);
+        /* Output too small for the AUTHENTICATE. */
+        SecBuffer ib = {challen, SECBUFFER_TOKEN, chal}, ob = {8, SECBUFFER_TOKEN, out};
+        SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+        ULONG attr;
+        st = InitializeSecurityContextW(NULL, &c, NULL, PROOF_ISC_REQ, 0, SECURITY_NATIVE_DREP, &id,
+                                        0, &c, &od, &attr, NULL);
+        check(st < 0, "churn: ISC second leg into 8 bytes fails", 100, i, st);
+        DeleteSecurityContext(&c);
+        st = proof_isc(&ccred, NULL, &c, NULL, 0, neg, &neglen, PROOF_ISC_REQ);
+        check(st == SEC_I_CONTINUE_NEEDED, "churn: ISC first leg", 100, i, st);
+        CtxtHandle s2 = {0, 0};
+        st = proof_asc(&scred, NULL, &s2, neg, neglen, chal, &challen, PROOF_ASC_REQ);
+        check(st == SEC_I_CONTINUE_NEEDED, "churn: second server's first leg", 100, i, st);
+        st = proof_isc(NULL, &c, &c, chal, challen, auth, &authlen, PROOF_ISC_REQ);
+        check(st == SEC_E_OK, "churn: ISC second leg", 100, i, st);
+        /* A truncated AUTHENTICATE, then the real one for the other server
+         * context (another challenge): both fail. */
+        st = proof_asc(&scred, &s, &s, auth, authlen / 2, out, &outlen, PROOF_ASC_REQ);
+        check(st < 0, "churn: truncated AUTHENTICATE fails", 100, i, st);
+        DeleteSecurityContext(&s);
+        DeleteSecurityContext(&s2);
+        DeleteSecurityContext(&c);
+        /* Allocated tokens that are never asked for: the failing call must
+         * not allocate. */
+        ob = (SecBuffer){0, SECBUFFER_DATA, NULL};
+        st = InitializeSecurityContextW(&ccred, NULL, NULL, PROOF_ISC_REQ | ISC_REQ_ALLOCATE_MEMORY,
+                                        0, SECURITY_NATIVE_DREP, NULL, 0, &c, &od, &attr, NULL);
+        if (st >= 0) {
+            if (ob.pvBuffer)
+                FreeContextBuffer(ob.pvBuffer);
+            DeleteSecurityContext(&c);
+        }
+    }
+    long rss1 = vm_rss_kib();
+    const char *no_rss = getenv("OPENSSPI_PROOF_NO_RSS");
+    if (no_rss && *no_rss == '1') {
+        /* valgrind and ASan keep freed blocks in quarantine: RSS says nothing. */
+        printf("failure churn: %ld rounds (RSS check skipped under valgrind/ASan)\n", rounds);
+        return;
+    }
+    printf("failure churn: %ld rounds, VmRSS %ld -> %ld KiB\n", rounds, rss0, rss1);
+    check(rss1 - rss0 <= 512, "churn: VmRSS grows by at most 512 KiB", 100, rounds, rss1 - rss0);
+}
+
 int main(int argc, char **argv)
 {
     const char *env = getenv("OPENSSPI_STRESS_ITERS");
@@ -315,6 +399,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < WORKERS; i++)
         pthread_join(t[i], NULL);
     pthread_join(h, NULL);
+    failure_churn(iters * 25);
     check(FreeCredentialsHandle(&ccred) == SEC_E_OK, "FreeCredentialsHandle(client)", 0, 0, 0);
     check(FreeCredentialsHandle(&scred) == SEC_E_OK, "FreeCredentialsHandle(server)", 0, 0, 0);
     check(FreeCredentialsHandle(&ccred) == SEC_E_INVALID_HANDLE, "FreeCredentialsHandle twice", 0,

@@ -147,6 +147,10 @@ pub fn run(exe: &Path, args: &[&str]) -> Outcome {
         .stdin(Stdio::null())
         .stdout(File::create(&out_path).expect("stdout file"))
         .stderr(File::create(&err_path).expect("stderr file"));
+    if asan() || valgrind() {
+        // Quarantined frees make RSS meaningless.
+        cmd.env("OPENSSPI_PROOF_NO_RSS", "1");
+    }
     if asan() {
         cmd.env(
             "ASAN_OPTIONS",
