@@ -179,6 +179,7 @@ typedef struct {
     long sign_count;    /* signatures made and verified */
     int openssl;        /* run openssl speed */
     int strict;         /* exit 1 when a target is missed */
+    int no_table;       /* ignore InitSecurityInterfaceW, dlsym every function */
 } Options;
 
 static Options opt = {
@@ -281,7 +282,8 @@ static void load(void)
         fprintf(stderr, "sspi_bench: dlopen: %s\n", dlerror());
         exit(2);
     }
-    FunctionTableW *(*init)(void) = (FunctionTableW * (*)(void)) dlsym(h, "InitSecurityInterfaceW");
+    FunctionTableW *(*init)(void) =
+        opt.no_table ? NULL : (FunctionTableW * (*)(void)) dlsym(h, "InitSecurityInterfaceW");
     FunctionTableW *t = init ? init() : NULL;
     if (t) {
         api.AcquireCredentialsHandleW = t->AcquireCredentialsHandleW;
@@ -524,7 +526,8 @@ static void usage(void)
             "usage: sspi_bench /path/libX.so [--handshakes N] [--threads T]\n"
             "         [--mt-handshakes N_PER_THREAD] [--rss-every N] [--warmup N]\n"
             "         [--seal-mb MB] [--sign-count N] [--package NAME] [--target SPN]\n"
-            "         [--user U] [--domain D] [--password P] [--no-openssl] [--strict]\n");
+            "         [--user U] [--domain D] [--password P] [--no-openssl] [--strict]\n"
+            "         [--no-table]\n");
     exit(2);
 }
 
@@ -571,6 +574,8 @@ int main(int argc, char **argv)
             opt.openssl = 0;
         else if (!strcmp(a, "--strict"))
             opt.strict = 1;
+        else if (!strcmp(a, "--no-table"))
+            opt.no_table = 1;
         else if (a[0] == '-' || opt.lib)
             usage();
         else
