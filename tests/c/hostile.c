@@ -959,6 +959,22 @@ static void isc_args(void)
     }
     record(trunc_fail == 0, "ISCW second leg, every truncation of a CHALLENGE fails", __LINE__,
            trunc_fail, "no failures");
+    /* The whole CHALLENGE ending exactly at a guard page: the client must
+     * not read a byte past it. */
+    {
+        CtxtHandle c2;
+        unsigned char n1[PROOF_TOKEN_MAX];
+        ULONG n1len;
+        EQ("ISCW first leg", proof_isc(&cc, NULL, &c2, NULL, 0, n1, &n1len, PROOF_ISC_REQ),
+           SEC_I_CONTINUE_NEEDED);
+        ProofGuard g;
+        unsigned char *gb = proof_guarded(challen, &g);
+        memcpy(gb, chal, challen);
+        EQ("ISCW second leg, whole CHALLENGE ending at a guard page",
+           proof_isc(NULL, &c2, &c2, gb, challen, tmp, &tmplen, PROOF_ISC_REQ), SEC_E_OK);
+        proof_unguard(&g);
+        DeleteSecurityContext(&c2);
+    }
     /* Second-leg output too small (AUTHENTICATE does not fit). */
     EQ("ISCW first leg", proof_isc(&cc, NULL, &c, NULL, 0, neg2, &neg2len, PROOF_ISC_REQ),
        SEC_I_CONTINUE_NEEDED);
@@ -1204,6 +1220,23 @@ static void asc_args(void)
     }
     record(trunc_fail == 0, "ASC second leg, every truncation of an AUTHENTICATE fails", __LINE__,
            trunc_fail, "no failures");
+    /* Whole NEGOTIATE and AUTHENTICATE ending exactly at a guard page. */
+    {
+        ProofGuard g;
+        unsigned char *gn = proof_guarded(neglen, &g);
+        memcpy(gn, neg, neglen);
+        CtxtHandle s3;
+        EQ("ASC first leg, whole NEGOTIATE ending at a guard page",
+           proof_asc(&sc, NULL, &s3, gn, neglen, out, &outlen, PROOF_ASC_REQ),
+           SEC_I_CONTINUE_NEEDED);
+        proof_unguard(&g);
+        unsigned char *ga = proof_guarded(authlen, &g);
+        memcpy(ga, auth, authlen);
+        EQ("ASC second leg, whole AUTHENTICATE (for another challenge) at a guard page",
+           proof_asc(&sc, &s3, &s3, ga, authlen, out, &outlen, PROOF_ASC_REQ), SEC_E_LOGON_DENIED);
+        proof_unguard(&g);
+        DeleteSecurityContext(&s3);
+    }
     /* The full AUTHENTICATE against a different server challenge. */
     EQ("ASC first leg (new challenge)",
        proof_asc(&sc, NULL, &s, neg, neglen, chal, &challen, PROOF_ASC_REQ), SEC_I_CONTINUE_NEEDED);
