@@ -242,7 +242,9 @@ fn primitives(c: &mut Criterion) {
         b.iter(|| hmac_md5(black_box(&[7u8; 16]), &[black_box(&data)]))
     });
     let mut rc4 = rc4_init(&[9u8; 16]);
-    g.bench_function("rc4/16384", |b| b.iter(|| rc4.apply_keystream(black_box(&mut data))));
+    g.bench_function("rc4/16384", |b| {
+        b.iter(|| rc4.apply_keystream(black_box(&mut data)))
+    });
     g.finish();
 }
 

@@ -157,7 +157,7 @@ static void pair_close(Pair *p)
 /* The sealed round trip still works (used after hostile calls on a pair). */
 static void pair_still_works(Pair *p, const char *what)
 {
-    unsigned char tok[16], data[32], sig[16];
+    unsigned char tok[16] = {0}, data[32] = {0}, sig[16] = {0};
     ULONG toklen = sizeof tok;
     memset(data, 'x', sizeof data);
     char name[160];
@@ -292,7 +292,7 @@ static void s_interface(void)
 static void bad_ctx_calls(CtxtHandle *h, const char *label, int exact)
 {
     char n[200];
-    unsigned char tok[64], data[64];
+    unsigned char tok[64] = {0}, data[64] = {0};
     SecBuffer b[2] = {{16, SECBUFFER_TOKEN, tok}, {sizeof data, SECBUFFER_DATA, data}};
     SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
     SecPkgContext_Sizes sizes;
@@ -493,7 +493,7 @@ static void stale_and_wrong_kind(void)
     EQ("handshake on extra credential", proof_handshake(&extra, &q.sc, &c2, &s2, NULL), SEC_E_OK);
     EQ("FreeCredentialsHandle(extra) while its context lives", FreeCredentialsHandle(&extra),
        SEC_E_OK);
-    unsigned char tok[16], data[8] = "abcdefg";
+    unsigned char tok[16] = {0}, data[8] = "abcdefg";
     ULONG toklen = 16;
     ANY("EncryptMessage after the credential was freed", proof_seal(&c2, tok, &toklen, data, 8));
     EQ("DeleteSecurityContext(c2)", DeleteSecurityContext(&c2), SEC_E_OK);
@@ -1273,7 +1273,7 @@ static void messages(void)
 {
     Pair p;
     pair_open(&p);
-    unsigned char tok[64], data[64], sig[64];
+    unsigned char tok[64] = {0}, data[64] = {0}, sig[64] = {0};
     ULONG qop = 0xdeadbeef;
     memset(data, 'd', sizeof data);
     SecBuffer b[4];
@@ -1477,7 +1477,7 @@ static void messages(void)
 
     /* Tampering and replays on a fresh pair (items 82, 87, 94). */
     pair_open(&p);
-    unsigned char msg[40], copy[40], t2[16], t2copy[16];
+    unsigned char msg[40] = {0}, copy[40] = {0}, t2[16] = {0}, t2copy[16] = {0};
     memset(msg, 'm', sizeof msg);
     ULONG tl = 16;
     EQ("EncryptMessage", proof_seal(&p.cctx, t2, &tl, msg, sizeof msg), SEC_E_OK);
@@ -1710,7 +1710,7 @@ static void out_of_order(void)
     CtxtHandle c, s;
     unsigned char neg[PROOF_TOKEN_MAX], chal[PROOF_TOKEN_MAX], out[PROOF_TOKEN_MAX];
     ULONG neglen, challen, outlen;
-    unsigned char tok[16], data[32], sig[16];
+    unsigned char tok[16] = {0}, data[32] = {0}, sig[16] = {0};
     memset(data, 'z', sizeof data);
     ULONG tl;
 

@@ -121,7 +121,7 @@ out:
 static void round_trip(CtxtHandle *from, CtxtHandle *to, long tid, long it, int size,
                        const char *dir)
 {
-    unsigned char plain[1024], data[1024], tok[16], sig[16];
+    unsigned char plain[1024], data[1024], tok[16] = {0}, sig[16] = {0};
     char what[96];
     for (int k = 0; k < size; k++)
         plain[k] = (unsigned char)(tid * 31 + it * 7 + k);
@@ -211,7 +211,7 @@ static void *hostile(void *arg)
         }
         pthread_mutex_unlock(&grave_lock);
         if (have) {
-            unsigned char tok[16], data[16] = {0};
+            unsigned char tok[16] = {0}, data[16] = {0};
             ULONG tl = 16;
             SecPkgContext_Sizes sz;
             SECURITY_STATUS st = proof_seal(&dead, tok, &tl, data, sizeof data);
@@ -246,7 +246,7 @@ static void *hostile(void *arg)
             SECURITY_STATUS st = QueryContextAttributesW(&racing, SECPKG_ATTR_SIZES, &sz);
             check(st == SEC_E_OK || st == SEC_E_INVALID_HANDLE,
                   "QueryContextAttributesW(racing delete)", tid, round, st);
-            unsigned char data[8] = "racing", sig[16];
+            unsigned char data[8] = "racing", sig[16] = {0};
             st = proof_sign(&racing, data, sizeof data, sig, sizeof sig);
             check(st == SEC_E_OK || st == SEC_E_INVALID_HANDLE, "MakeSignature(racing delete)",
                   tid, round, st);
