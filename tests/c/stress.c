@@ -5,7 +5,10 @@
  * directions, a NAMES query, delete both contexts }. Meanwhile a ninth
  * thread keeps using deleted and forged handles (expects exactly
  * SEC_E_INVALID_HANDLE), races live contexts that their owner is deleting
- * (expects SEC_E_OK or SEC_E_INVALID_HANDLE), and churns credentials.
+ * (expects SEC_E_OK or SEC_E_INVALID_HANDLE), churns credentials and logs
+ * off logon sessions that a tenth thread is using for noninteractive
+ * credentials (LogonUser, ACH with its LUID, handshake, logoff: every call
+ * returns a Windows status).
  *
  *   stress [ITERS]      (default 200, or env OPENSSPI_STRESS_ITERS)
  *
@@ -34,6 +37,11 @@ static long iters = 200;
 static pthread_mutex_t grave_lock = PTHREAD_MUTEX_INITIALIZER;
 static CtxtHandle graveyard[GRAVEYARD];
 static long grave_count;
+
+static atomic_long session_ok, session_refused;
+static pthread_mutex_t luid_lock = PTHREAD_MUTEX_INITIALIZER;
+static LUID luid_slot;
+static int luid_valid;
 
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static CtxtHandle live_slot;
@@ -189,6 +197,53 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* Noninteractive credentials from logon sessions that another thread logs
+ * off at any moment: every call returns a Windows status, nothing crashes. */
+static void *sessions(void *arg)
+{
+    (void)arg;
+    const long tid = 98;
+    for (long it = 0; it < iters; it++) {
+        HANDLE token = NULL;
+        if (!SspiLogonUserW(u"testuser", u"WORKGROUP", u"testpass", LOGON32_LOGON_INTERACTIVE,
+                            LOGON32_PROVIDER_DEFAULT, &token)) {
+            check(0, "SspiLogonUserW", tid, it, (SECURITY_STATUS)SspiGetLastError());
+            continue;
+        }
+        LUID luid;
+        NTSTATUS nt = SspiGetTokenLogonId(token, &luid);
+        check(nt == 0, "SspiGetTokenLogonId", tid, it, nt);
+        pthread_mutex_lock(&luid_lock);
+        luid_slot = luid;
+        luid_valid = 1;
+        pthread_mutex_unlock(&luid_lock);
+        CredHandle cred;
+        SECURITY_STATUS st = AcquireCredentialsHandleW(NULL, WSTR("NTLM"), SECPKG_CRED_OUTBOUND,
+                                                       &luid, NULL, NULL, NULL, &cred, NULL);
+        check(proof_is_windows_status(st), "ACH(logon session) returns a Windows status", tid, it,
+              st);
+        if (st != SEC_E_OK)
+            atomic_fetch_add(&session_refused, 1);
+        if (st == SEC_E_OK) {
+            CtxtHandle c, s;
+            st = proof_handshake(&cred, &scred, &c, &s, NULL);
+            check(proof_is_windows_status(st), "handshake from a logon session", tid, it, st);
+            atomic_fetch_add(st == SEC_E_OK ? &session_ok : &session_refused, 1);
+            if (st == SEC_E_OK) {
+                DeleteSecurityContext(&c);
+                DeleteSecurityContext(&s);
+            }
+            check(FreeCredentialsHandle(&cred) == SEC_E_OK, "FreeCredentialsHandle(session cred)",
+                  tid, it, 0);
+        }
+        nt = SspiLogoffSession(&luid);
+        check(nt == 0 || ((uint32_t)nt & 0xC0000000u) == 0xC0000000u, "SspiLogoffSession", tid,
+              it, nt);
+        check(SspiCloseHandle(token) != 0, "SspiCloseHandle(token)", tid, it, 0);
+    }
+    return NULL;
+}
+
 static void *hostile(void *arg)
 {
     (void)arg;
@@ -250,6 +305,21 @@ static void *hostile(void *arg)
             st = proof_sign(&racing, data, sizeof data, sig, sizeof sig);
             check(st == SEC_E_OK || st == SEC_E_INVALID_HANDLE, "MakeSignature(racing delete)",
                   tid, round, st);
+        }
+        /* Log off a session another thread is using. */
+        LUID victim;
+        have = 0;
+        pthread_mutex_lock(&luid_lock);
+        if (luid_valid) {
+            victim = luid_slot;
+            luid_valid = 0;
+            have = 1;
+        }
+        pthread_mutex_unlock(&luid_lock);
+        if (have) {
+            NTSTATUS nt = SspiLogoffSession(&victim);
+            check(nt == 0 || ((uint32_t)nt & 0xC0000000u) == 0xC0000000u,
+                  "SspiLogoffSession(racing)", tid, round, nt);
         }
         /* Forged handles. */
         CtxtHandle forged = {(uintptr_t)rng, (uintptr_t)(rng >> 17)};
@@ -389,16 +459,22 @@ int main(int argc, char **argv)
                (unsigned)st);
         return 1;
     }
-    pthread_t t[WORKERS], h;
+    pthread_t t[WORKERS], h, sess;
     atomic_store(&workers_running, WORKERS);
     for (long i = 0; i < WORKERS; i++)
         if (pthread_create(&t[i], NULL, worker, (void *)(intptr_t)i) != 0)
             return 3;
     if (pthread_create(&h, NULL, hostile, NULL) != 0)
         return 3;
+    if (pthread_create(&sess, NULL, sessions, NULL) != 0)
+        return 3;
     for (int i = 0; i < WORKERS; i++)
         pthread_join(t[i], NULL);
     pthread_join(h, NULL);
+    pthread_join(sess, NULL);
+    printf("logon sessions: %ld handshakes succeeded, %ld refused (session logged off first)\n",
+           atomic_load(&session_ok), atomic_load(&session_refused));
+    check(atomic_load(&session_ok) > 0, "some session handshakes succeed", 98, 0, 0);
     failure_churn(iters * 25);
     check(FreeCredentialsHandle(&ccred) == SEC_E_OK, "FreeCredentialsHandle(client)", 0, 0, 0);
     check(FreeCredentialsHandle(&scred) == SEC_E_OK, "FreeCredentialsHandle(server)", 0, 0, 0);
