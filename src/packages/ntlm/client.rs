@@ -195,17 +195,17 @@ impl NtlmClient {
             if self.hooks.trim_blob {
                 temp.truncate(temp.len() - 4);
             }
-            let key = ntowf_v2(&self.cred.nt_owf, &self.cred.user, &self.cred.domain);
-            let keyed = hmac_md5_keyed(&key[..]);
-            let proof = hmac_md5_with(&keyed, &[&sc, &temp]);
-            let mut nt = proof.to_vec();
+            let keyed = self.cred.ntowf_v2_keyed();
+            let proof = hmac_md5_with(keyed, &[&sc, &temp]);
+            let mut nt = Vec::with_capacity(16 + temp.len());
+            nt.extend_from_slice(&proof);
             nt.extend_from_slice(&temp);
             let lm = if mic {
                 vec![0u8; 24]
             } else {
-                lmv2_response(&key, &sc, &cc).to_vec()
+                lmv2_response_with(keyed, &sc, &cc).to_vec()
             };
-            (lm, nt, Zeroizing::new(hmac_md5_with(&keyed, &[&proof])))
+            (lm, nt, Zeroizing::new(hmac_md5_with(keyed, &[&proof])))
         } else {
             let ess = flags & ESS != 0;
             let nt = ntlmv1_response(&self.cred.nt_owf, &sc, ess.then_some(&cc)).to_vec();

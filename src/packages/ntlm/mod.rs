@@ -31,7 +31,7 @@ mod vectors;
 
 use std::sync::Arc;
 
-use once_cell::sync::Lazy;
+use once_cell::sync::{Lazy, OnceCell};
 
 use crate::lsa::accounts::AccountDatabase;
 use crate::sspi::consts::*;
@@ -39,7 +39,7 @@ use crate::sspi::{
     AcquireCredentials, Credential, CredentialUse, PackageInfo, SecResult, SecStatus,
     SecurityContext, SecurityPackage,
 };
-use crypto::Key16;
+use crypto::{HmacMd5, Key16};
 
 pub use client::NtlmClient;
 pub use server::NtlmServer;
@@ -169,6 +169,10 @@ pub struct ClientCredential {
     pub domain: String,
     pub(crate) nt_owf: Key16,
     pub anonymous: bool,
+    /// HMAC-MD5 keyed with NTOWFv2(user, domain): it depends only on the
+    /// fields above, so it is computed on the first NTLMv2 handshake and
+    /// cloned by the next ones (wiped on drop like every HMAC state here).
+    ntowf_v2: OnceCell<HmacMd5>,
 }
 
 impl std::fmt::Debug for ClientCredential {
@@ -189,7 +193,14 @@ impl ClientCredential {
             domain: domain.to_string(),
             nt_owf,
             anonymous: false,
+            ntowf_v2: OnceCell::new(),
         }
+    }
+
+    /// HMAC-MD5 keyed with this identity's NTOWFv2 (ResponseKeyNT/LM).
+    pub(crate) fn ntowf_v2_keyed(&self) -> &HmacMd5 {
+        self.ntowf_v2
+            .get_or_init(|| crypto::ntowf_v2_keyed(&self.nt_owf, &self.user, &self.domain))
     }
 
     /// The NULL-session identity.
@@ -199,6 +210,7 @@ impl ClientCredential {
             domain: String::new(),
             nt_owf: Key16::default(),
             anonymous: true,
+            ntowf_v2: OnceCell::new(),
         }
     }
 }

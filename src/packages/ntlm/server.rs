@@ -305,7 +305,7 @@ impl NtlmServer {
         let key = [domain, ""]
             .iter()
             .take(if domain.is_empty() { 1 } else { 2 })
-            .map(|d| hmac_md5_keyed(&ntowf_v2(&account.nt_owf, user, d)[..]))
+            .map(|d| account.ntowf_v2_keyed(user, d))
             .find(|k| ct_eq(&hmac_md5_with(k, &[sc, blob]), proof))
             .ok_or(SecStatus::LogonDenied)?;
         let pairs = AvPairs::decode(&blob[28..])?;
@@ -353,7 +353,7 @@ fn find_account<'a>(db: &'a AccountDatabase, user: &str, domain: &str) -> Option
     if domain.is_empty() {
         db.accounts()
             .iter()
-            .find(|a| a.user.to_lowercase() == user.to_lowercase())
+            .find(|a| accounts::eq_lowercase(&a.user, user))
     } else {
         db.lookup(user, domain)
     }
