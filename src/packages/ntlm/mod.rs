@@ -162,6 +162,35 @@ pub fn host_names() -> &'static HostNames {
     &NAMES
 }
 
+/// Encodings of the host names that every handshake sends.
+pub(crate) struct EncodedHostNames {
+    /// The NetBIOS name in UTF-16LE (TargetName, Workstation).
+    pub netbios_utf16: Vec<u8>,
+    /// The CHALLENGE_MESSAGE's MsvAvNbDomainName, MsvAvNbComputerName,
+    /// MsvAvDnsDomainName and MsvAvDnsComputerName pairs, encoded (no EOL).
+    pub challenge_av_names: Vec<u8>,
+}
+
+/// [`host_names`], encoded once.
+pub(crate) fn encoded_host_names() -> &'static EncodedHostNames {
+    static ENCODED: Lazy<EncodedHostNames> = Lazy::new(|| {
+        use messages::*;
+        let names = host_names();
+        let mut info = AvPairs::default();
+        info.set(MSV_AV_NB_DOMAIN_NAME, utf16le(&names.netbios));
+        info.set(MSV_AV_NB_COMPUTER_NAME, utf16le(&names.netbios));
+        info.set(MSV_AV_DNS_DOMAIN_NAME, utf16le(&names.dns_domain));
+        info.set(MSV_AV_DNS_COMPUTER_NAME, utf16le(&names.dns_computer));
+        let mut challenge_av_names = info.encode();
+        challenge_av_names.truncate(challenge_av_names.len() - 4); // EOL
+        EncodedHostNames {
+            netbios_utf16: utf16le(&names.netbios),
+            challenge_av_names,
+        }
+    });
+    &ENCODED
+}
+
 /// The client half of a credential: names and NT OWF only (never the
 /// password), or the anonymous identity.
 pub struct ClientCredential {
@@ -173,6 +202,9 @@ pub struct ClientCredential {
     /// fields above, so it is computed on the first NTLMv2 handshake and
     /// cloned by the next ones (wiped on drop like every HMAC state here).
     ntowf_v2: OnceCell<HmacMd5>,
+    /// `user` and `domain` in UTF-16LE, as AUTHENTICATE_MESSAGE carries them.
+    pub(crate) user_utf16: Vec<u8>,
+    pub(crate) domain_utf16: Vec<u8>,
 }
 
 impl std::fmt::Debug for ClientCredential {
@@ -194,6 +226,8 @@ impl ClientCredential {
             nt_owf,
             anonymous: false,
             ntowf_v2: OnceCell::new(),
+            user_utf16: messages::utf16le(user),
+            domain_utf16: messages::utf16le(domain),
         }
     }
 
@@ -211,6 +245,8 @@ impl ClientCredential {
             nt_owf: Key16::default(),
             anonymous: true,
             ntowf_v2: OnceCell::new(),
+            user_utf16: Vec::new(),
+            domain_utf16: Vec::new(),
         }
     }
 }
