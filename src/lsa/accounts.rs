@@ -7,15 +7,18 @@
 //! `DOMAIN\user` or `user@DOMAIN` and which carries only hashes. Blank lines
 //! and lines starting with `#` are ignored.
 //!
-//! The file is found through `NTLM_USER_FILE`, else [`DEFAULT_ACCOUNT_FILE`].
+//! The file is found through `NTLM_USER_FILE`, else [`DEFAULT_ACCOUNT_FILE`],
+//! and re-read when it changes (looked at once a second at most, see
+//! [`database`]).
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use md4::{Digest, Md4};
-use once_cell::sync::OnceCell;
-use parking_lot::Mutex;
+use once_cell::sync::{Lazy, OnceCell};
+use parking_lot::{Mutex, RwLock};
 use zeroize::Zeroizing;
 
 use crate::packages::ntlm::crypto::{ntowf_v2_keyed, ntowf_v2_user, HmacMd5};
@@ -241,20 +244,62 @@ struct Cached {
     db: Arc<AccountDatabase>,
 }
 
-static CACHE: Mutex<Option<Cached>> = Mutex::new(None);
+static CACHE: RwLock<Option<Cached>> = RwLock::new(None);
 
-/// The account database, re-read when the file's path, size or
-/// modification time changes. A missing file is an empty database.
+/// How long [`database`] trusts its cached copy before it looks at
+/// `NTLM_USER_FILE` and the file's size and modification time again.
+pub const RECHECK_INTERVAL: Duration = Duration::from_millis(1000);
+
+/// When the file was last looked at, in milliseconds since [`clock_base`]
+/// plus one; 0 = look at the next call.
+static CHECKED_AT: AtomicU64 = AtomicU64::new(0);
+
+fn clock_base() -> Instant {
+    static BASE: Lazy<Instant> = Lazy::new(Instant::now);
+    *BASE
+}
+
+fn now_ms() -> u64 {
+    clock_base().elapsed().as_millis() as u64 + 1
+}
+
+/// The account database: re-read when the file's path (`NTLM_USER_FILE`),
+/// size or modification time changes. Those are looked at at most once per
+/// [`RECHECK_INTERVAL`] (a `stat` and an environment read on every accept
+/// cost more than the rest of the lookup); in between, the cached copy is
+/// handed out under a shared read lock. [`recheck_database`] makes the next
+/// call look at once. A missing file is an empty database.
 pub fn database() -> Arc<AccountDatabase> {
+    let checked = CHECKED_AT.load(Ordering::Acquire);
+    if checked != 0 && now_ms().saturating_sub(checked) < RECHECK_INTERVAL.as_millis() as u64 {
+        if let Some(c) = CACHE.read().as_ref() {
+            return c.db.clone();
+        }
+    }
+    database_checked()
+}
+
+/// Make the next [`database`] call look at `NTLM_USER_FILE` and the file
+/// again (for programs and tests that change either and must see the
+/// change at once).
+pub fn recheck_database() {
+    CHECKED_AT.store(0, Ordering::Release);
+}
+
+fn database_checked() -> Arc<AccountDatabase> {
     let path = account_file_path();
     let meta = std::fs::metadata(&path).ok();
     let modified = meta.as_ref().and_then(|m| m.modified().ok());
     let len = meta.as_ref().map(|m| m.len()).unwrap_or(0);
-    let mut cache = CACHE.lock();
-    if let Some(c) = cache.as_ref() {
-        if c.path == path && c.modified == modified && c.len == len {
-            return c.db.clone();
-        }
+    let unchanged = |c: &Cached| c.path == path && c.modified == modified && c.len == len;
+    if let Some(c) = CACHE.read().as_ref().filter(|c| unchanged(c)) {
+        CHECKED_AT.store(now_ms(), Ordering::Release);
+        return c.db.clone();
+    }
+    let mut cache = CACHE.write();
+    if let Some(c) = cache.as_ref().filter(|c| unchanged(c)) {
+        CHECKED_AT.store(now_ms(), Ordering::Release);
+        return c.db.clone();
     }
     let text = Zeroizing::new(std::fs::read_to_string(&path).unwrap_or_default());
     let db = Arc::new(AccountDatabase::parse(&text));
@@ -264,6 +309,7 @@ pub fn database() -> Arc<AccountDatabase> {
         len,
         db: db.clone(),
     });
+    CHECKED_AT.store(now_ms(), Ordering::Release);
     db
 }
 
