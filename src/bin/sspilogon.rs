@@ -241,10 +241,16 @@ fn logon(a: &Args, lsa: &Lsa) -> Result<Luid, Failure> {
     };
     match lsa.logon_user(a.package.id(), a.logon_type as u32, &req) {
         Ok(r) => {
-            println!(
+            let msg = format!(
                 "Logged on {}\\{} (logon session {}, SID {}).",
                 r.domain, r.user, r.logon_id, r.sid
             );
+            // With --run, stdout belongs to COMMAND (it may be a pipe or a protocol stream).
+            if matches!(a.mode, Mode::Run(_)) {
+                eprintln!("{msg}");
+            } else {
+                println!("{msg}");
+            }
             Ok(r.logon_id)
         }
         Err(e) => {

@@ -3,8 +3,10 @@
  *
  *   sspi_peer client|server [--package NTLM|Negotiate|Kerberos] [--user DOMAIN\user|user@dom]
  *       [--password PW] [--default-creds] [--target host/localhost] [--wrap] [--no-seal] [--no-mic]
- *       [--channel-bindings HEX] [--report FILE] [--dlopen LIB.so]
+ *       [--channel-bindings HEX] [--logon-id HIGH:LOW] [--report FILE] [--dlopen LIB.so]
  *
+ * --logon-id passes that LUID (hex, as sspilogon prints it: 0x0:0x3e7 or 0:3e7) as pvLogonID to
+ * AcquireCredentialsHandleW: the credentials of that logon session instead of the caller's.
  * Built two ways (tests/common/mod.rs): linked against libopensspi.so (calls the exported
  * symbols), or with -DOPENSSPI_DLOPEN (-ldl only): then --dlopen LIB is required and the library
  * is used only through dlsym("InitSecurityInterfaceW") and the returned function table.
@@ -20,8 +22,8 @@
 
 static struct {
     int server, wrap, seal, mic, default_creds;
-    const char *package, *user, *password, *target, *cbt_hex, *report, *dlopen;
-} opt = {0, 0, 1, 1, 0, "NTLM", NULL, NULL, "host/localhost", NULL, NULL, NULL};
+    const char *package, *user, *password, *target, *cbt_hex, *report, *dlopen, *logon_id;
+} opt = {0, 0, 1, 1, 0, "NTLM", NULL, NULL, "host/localhost", NULL, NULL, NULL, NULL};
 
 static SecurityFunctionTableW *T;  /* every SSPI call goes through this table */
 static str_t rep;                  /* JSON members of the report, comma-separated */
@@ -129,8 +131,21 @@ static void split_user(const char *u, char **user, char **domain) {
     }
 }
 
+/* "HIGH:LOW" in hex (optional 0x prefixes) -> LUID; 0 on success */
+static int parse_luid(const char *s, LUID *l) {
+    char *end;
+    unsigned long hi = strtoul(s, &end, 16), lo;
+    if (end == s || *end != ':' || hi > 0xFFFFFFFFul) return -1;
+    s = end + 1;
+    lo = strtoul(s, &end, 16);
+    if (end == s || *end || lo > 0xFFFFFFFFul) return -1;
+    l->HighPart = (int32_t)(uint32_t)hi, l->LowPart = (ULONG)lo;
+    return 0;
+}
+
 static int acquire(CredHandle *cred) {
     SEC_WINNT_AUTH_IDENTITY_W id;
+    LUID luid;
     void *auth = NULL;
     char *user = NULL, *domain = NULL;
     size_t ul = 0, dl = 0, pl = 0;
@@ -149,8 +164,12 @@ static int acquire(CredHandle *cred) {
         id.Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE;
         auth = &id;
     }
+    if (opt.logon_id && parse_luid(opt.logon_id, &luid)) {
+        free(pkg);
+        return fail("--logon-id: expected HIGH:LOW in hex", 0);
+    }
     st = T->AcquireCredentialsHandleW(NULL, pkg, opt.server ? SECPKG_CRED_INBOUND : SECPKG_CRED_OUTBOUND,
-                                      NULL, auth, NULL, NULL, cred, &expiry);
+                                      opt.logon_id ? &luid : NULL, auth, NULL, NULL, cred, &expiry);
     free(user), free(domain), free(wu), free(wd), free(pkg);
     if (wp) memset(wp, 0, pl * 2), free(wp);
     return st == SEC_E_OK ? 0 : fail("AcquireCredentialsHandleW", st);
@@ -403,7 +422,7 @@ out:
 static int usage(void) {
     fprintf(stderr, "usage: sspi_peer client|server [--package P] [--user U] [--password PW] [--default-creds]\n"
                     "       [--target SPN] [--wrap] [--no-seal] [--no-mic] [--channel-bindings HEX]\n"
-                    "       [--report FILE] [--dlopen LIB.so]\n");
+                    "       [--logon-id HIGH:LOW] [--report FILE] [--dlopen LIB.so]\n");
     return 2;
 }
 
@@ -421,6 +440,7 @@ static int parse_args(int argc, char **argv) {
         else if (!strcmp(a, "--password")) val = &opt.password;
         else if (!strcmp(a, "--target")) val = &opt.target;
         else if (!strcmp(a, "--channel-bindings")) val = &opt.cbt_hex;
+        else if (!strcmp(a, "--logon-id")) val = &opt.logon_id;
         else if (!strcmp(a, "--report")) val = &opt.report;
         else if (!strcmp(a, "--dlopen")) val = &opt.dlopen;
         else return usage();

@@ -6,11 +6,12 @@
 //!   with `-lopensspi` (rpath) or, in [`Link::Dlopen`] mode, with `-ldl` only;
 //! * [`c_command`]: a `Command` for a C binary, under valgrind when `OPENSSPI_VALGRIND=1`;
 //! * [`run_pair`]: two peers cross-wired (stdout of one = stdin of the other), with a timeout;
+//!   [`run_pair_fed`] first writes a prefix (a password line) to the initiator's stdin;
 //! * [`venv_python`], [`peer_script`], [`UserFile`]: the Python peers and their account file.
 #![allow(dead_code)]
 
 use std::fs;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -333,18 +334,38 @@ fn finish(status: Option<ExitStatus>, err: thread::JoinHandle<String>) -> PeerRe
 /// Runs `initiator` and `acceptor` with the stdout of each wired to the stdin of the other (like
 /// tests/peers/connect.sh); kills both after `timeout` (times [`slowdown`]). Never panics on a
 /// peer failure: the caller asserts on the result.
-pub fn run_pair(mut initiator: Command, mut acceptor: Command, timeout: Duration) -> PairResult {
+pub fn run_pair(initiator: Command, acceptor: Command, timeout: Duration) -> PairResult {
+    run_pair_fed(initiator, None, acceptor, timeout)
+}
+
+/// Like [`run_pair`], but the initiator's stdin first receives `prefix` (e.g. a password line
+/// for `sspilogon --password-stdin --run ... -- client`), then everything the acceptor writes.
+pub fn run_pair_fed(
+    mut initiator: Command,
+    prefix: Option<&[u8]>,
+    mut acceptor: Command,
+    timeout: Duration,
+) -> PairResult {
     let mut ini = initiator
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {initiator:?}: {e}"));
-    let (to_ini, from_ini) = (ini.stdin.take().unwrap(), ini.stdout.take().unwrap());
-    acceptor
-        .stdin(Stdio::from(from_ini))
-        .stdout(Stdio::from(to_ini))
-        .stderr(Stdio::piped());
+    let (mut to_ini, from_ini) = (ini.stdin.take().unwrap(), ini.stdout.take().unwrap());
+    acceptor.stdin(Stdio::from(from_ini)).stderr(Stdio::piped());
+    let mut feeder = None;
+    match prefix {
+        None => {
+            acceptor.stdout(Stdio::from(to_ini));
+        }
+        Some(p) => {
+            acceptor.stdout(Stdio::piped());
+            let _ = to_ini.write_all(p);
+            let _ = to_ini.flush();
+            feeder = Some(to_ini);
+        }
+    }
     let spawned = acceptor.spawn();
     drop(acceptor); // closes our copies of the pipe ends, so EOF propagates
     let mut acc = match spawned {
@@ -354,6 +375,13 @@ pub fn run_pair(mut initiator: Command, mut acceptor: Command, timeout: Duration
             panic!("cannot start the acceptor: {e}");
         }
     };
+    if let Some(mut to_ini) = feeder {
+        let mut from_acc = acc.stdout.take().unwrap();
+        // Ends at the acceptor's EOF or when the initiator closed its stdin; drops `to_ini`.
+        thread::spawn(move || {
+            let _ = std::io::copy(&mut from_acc, &mut to_ini);
+        });
+    }
     let (ierr, aerr) = (collect_stderr(&mut ini), collect_stderr(&mut acc));
     let deadline = Instant::now() + timeout * slowdown();
     let (mut ist, mut ast) = (None, None);

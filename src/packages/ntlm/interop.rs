@@ -1,6 +1,8 @@
 //! Interop with pyspnego's pure-Python NTLM (tests/peers/ntlm_peer.py),
-//! both directions, handshake plus seal/unseal and sign/verify. Runs only
-//! when `OPENSSPI_PEER_PYTHON` names a Python with pyspnego installed.
+//! both directions, handshake plus seal/unseal and sign/verify, against the
+//! package itself (tests/interop_ntlm.rs does the same through the C ABI).
+//! The peers' venv comes from scripts/install-test-deps.sh: these tests fail,
+//! never pass silently, when it is missing.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -128,11 +130,21 @@ fn split2(l: &str) -> Vec<Vec<u8>> {
     l.split(' ').skip(1).map(b64d).collect()
 }
 
+/// The venv's Python (`OPENSSPI_VENV`, else `target/peers-venv`).
+fn peer_python() -> String {
+    let venv = std::env::var("OPENSSPI_VENV")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/target/peers-venv").into());
+    let python = format!("{venv}/bin/python");
+    assert!(
+        std::path::Path::new(&python).exists(),
+        "{python} is missing: run scripts/install-test-deps.sh (scripts/test.sh does)"
+    );
+    python
+}
+
 #[test]
 fn pyspnego_both_directions() {
-    let Ok(python) = std::env::var("OPENSSPI_PEER_PYTHON") else {
-        return;
-    };
+    let python = peer_python();
     let dir = std::env::temp_dir().join(format!("opensspi-ntlm-interop-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let users = dir.join("users");
@@ -231,12 +243,11 @@ fn pyspnego_both_directions() {
 /// its NTLMv2 blob lacks the trailing Z(4) and carries MsvAvSingleHost.
 #[test]
 fn samba_ntlm_auth_both_directions() {
-    let Ok(python) = std::env::var("OPENSSPI_PEER_PYTHON") else {
-        return;
-    };
-    if Command::new("ntlm_auth").arg("--version").output().is_err() {
-        return;
-    }
+    let python = peer_python();
+    assert!(
+        Command::new("ntlm_auth").arg("--version").output().is_ok(),
+        "ntlm_auth (package winbind) is missing: run scripts/install-test-deps.sh"
+    );
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/ntlm_auth_peer.py");
     let spawn = |role: &str| {
         let mut child = Command::new(&python)
