@@ -150,9 +150,22 @@ impl NtlmClient {
         }
         let unicode = flags & NTLMSSP_NEGOTIATE_UNICODE != 0;
         let sc = chal.server_challenge;
+        let key_exch = flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0
+            && flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL) != 0;
+        // ClientChallenge and (with KEY_EXCH) the RandomSessionKey from one
+        // getrandom call: bytes 0..8 and 8..24.
+        let need_random = self.hooks.client_challenge.is_none()
+            || (key_exch && self.hooks.random_session_key.is_none());
+        let random = Zeroizing::new(if need_random {
+            random_bytes::<24>()?
+        } else {
+            [0u8; 24]
+        });
         let cc = match self.hooks.client_challenge {
             Some(c) => c,
-            None => random_bytes::<8>()?,
+            None => random[..8]
+                .try_into()
+                .map_err(|_| SecStatus::InternalError)?,
         };
         let target = input
             .target
@@ -234,16 +247,15 @@ impl NtlmClient {
         let lm = &lm[..lm_len];
 
         let mut encrypted = [0u8; 16];
-        let key_exch = flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0
-            && flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL) != 0;
         let exported = if key_exch {
-            let random = Zeroizing::new(match self.hooks.random_session_key {
-                Some(k) => k,
-                None => random_bytes::<16>()?,
-            });
-            encrypted = *random;
+            let mut key = Key16::default();
+            match self.hooks.random_session_key {
+                Some(k) => *key = k,
+                None => key.copy_from_slice(&random[8..]),
+            }
+            encrypted = *key;
             rc4k(&kxkey[..], &mut encrypted);
-            random
+            key
         } else {
             kxkey
         };
