@@ -69,9 +69,11 @@ struct Direction {
     /// beyond the signature (see `SealingState::decrypt`). Usually empty.
     ahead: Zeroizing<Vec<u8>>,
     ahead_used: usize,
-    /// The key stream that encrypted the last checksum (`finish`).
+    /// The key stream that encrypted the last checksum (`finish`), kept
+    /// only during DecryptMessage's sealed reading (`record_sig_ks`).
     sig_ks: Zeroizing<[u8; 12]>,
     sig_ks_len: usize,
+    record_sig_ks: bool,
     /// DecryptMessage's copy of the sealed DATA as it arrived (reused).
     arrived: Zeroizing<Vec<u8>>,
 }
@@ -95,6 +97,7 @@ impl Direction {
             ahead_used: 0,
             sig_ks: Zeroizing::new([0; 12]),
             sig_ks_len: 0,
+            record_sig_ks: false,
             arrived: Zeroizing::new(Vec::new()),
         }
     }
@@ -118,17 +121,19 @@ impl Direction {
         self.pos += data.len() as u64;
     }
 
-    /// Encrypt the checksum bytes `sig`, remembering their key stream.
+    /// Encrypt the checksum bytes `sig`; while `record_sig_ks`, remember
+    /// their key stream.
     fn rc4_signature(&mut self, sig: &mut [u8]) {
-        let n = sig.len();
-        let mut ks = [0u8; 12];
-        self.rc4(&mut ks[..n]);
-        for (s, k) in sig.iter_mut().zip(&ks) {
-            *s ^= k;
+        if !self.record_sig_ks {
+            return self.rc4(sig);
         }
-        self.sig_ks[..n].copy_from_slice(&ks[..n]);
+        let n = sig.len();
+        self.sig_ks[..n].copy_from_slice(sig);
+        self.rc4(sig);
+        for (k, s) in self.sig_ks[..n].iter_mut().zip(sig.iter()) {
+            *k ^= s;
+        }
         self.sig_ks_len = n;
-        zeroize::Zeroize::zeroize(&mut ks);
     }
 
     fn mark(&self) -> Mark {
@@ -259,11 +264,15 @@ impl SealingState {
             }
         }
         let before = d.mark();
-        match self.unprotect(msg, &sig, true) {
+        d.record_sig_ks = signing;
+        d.sig_ks_len = 0;
+        let r = self.unprotect(msg, &sig, true);
+        let d = self.inbound_mut();
+        d.record_sig_ks = false;
+        match r {
             Err(SecStatus::MessageAltered) if signing => {}
             r => return r.map(|()| false),
         }
-        let d = self.inbound_mut();
         let consumed = (d.pos - before.pos) as usize;
         if consumed == 0 {
             // Refused before reading anything; so would the second reading be.
@@ -386,8 +395,6 @@ fn finish(sum: Checksum, d: &mut Direction, seq: u32, key_exch: bool) -> [u8; 16
             sig[4..12].copy_from_slice(&full[..8]);
             if key_exch {
                 d.rc4_signature(&mut sig[4..12]);
-            } else {
-                d.sig_ks_len = 0;
             }
             sig[12..].copy_from_slice(&seq.to_le_bytes());
         }
