@@ -321,7 +321,7 @@ pub struct ChallengeMessage {
 
 impl ChallengeMessage {
     pub fn encode(&self) -> Vec<u8> {
-        self.as_ref().encode()
+        self.borrowed().encode()
     }
 
     pub fn decode(b: &[u8]) -> SecResult<Self> {
@@ -336,7 +336,7 @@ impl ChallengeMessage {
     }
 
     /// The same message with borrowed fields.
-    pub fn as_ref(&self) -> ChallengeRef<'_> {
+    pub fn borrowed(&self) -> ChallengeRef<'_> {
         ChallengeRef {
             flags: self.flags,
             target_name: &self.target_name,
@@ -428,7 +428,7 @@ pub struct AuthenticateMessage {
 impl AuthenticateMessage {
     /// Encode; with `mic` the 16 bytes at [`MIC_OFFSET`] are reserved.
     pub fn encode(&self) -> Vec<u8> {
-        self.as_ref().encode()
+        self.borrowed().encode()
     }
 
     pub fn decode(b: &[u8]) -> SecResult<Self> {
@@ -447,7 +447,7 @@ impl AuthenticateMessage {
     }
 
     /// The same message with borrowed fields.
-    pub fn as_ref(&self) -> AuthenticateRef<'_> {
+    pub fn borrowed(&self) -> AuthenticateRef<'_> {
         AuthenticateRef {
             flags: self.flags,
             lm_response: &self.lm_response,
