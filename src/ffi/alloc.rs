@@ -12,7 +12,19 @@ use parking_lot::Mutex;
 
 use crate::sspi::SecStatus;
 
-static LIVE: Lazy<Mutex<HashSet<usize>>> = Lazy::new(|| Mutex::new(HashSet::new()));
+/// Blocks handed out, split by address so that threads seldom share a lock.
+const SHARDS: usize = 16;
+
+#[repr(align(128))]
+#[derive(Default)]
+struct Shard(Mutex<HashSet<usize>>);
+
+static LIVE: Lazy<[Shard; SHARDS]> = Lazy::new(Default::default);
+
+fn live(p: usize) -> &'static Mutex<HashSet<usize>> {
+    // malloc blocks are 16-byte aligned: mix the higher bits in.
+    &LIVE[((p >> 4) ^ (p >> 12)) % SHARDS].0
+}
 
 /// Allocate `len` zeroed bytes (at least 1) for the caller.
 pub fn alloc_block(len: usize) -> Result<*mut u8, SecStatus> {
@@ -21,7 +33,7 @@ pub fn alloc_block(len: usize) -> Result<*mut u8, SecStatus> {
     if p.is_null() {
         return Err(SecStatus::InsufficientMemory);
     }
-    LIVE.lock().insert(p as usize);
+    live(p as usize).lock().insert(p as usize);
     Ok(p)
 }
 
@@ -40,7 +52,7 @@ pub fn free_block(p: *mut c_void) -> Result<(), SecStatus> {
     if p.is_null() {
         return Ok(());
     }
-    if !LIVE.lock().remove(&(p as usize)) {
+    if !live(p as usize).lock().remove(&(p as usize)) {
         return Err(SecStatus::InvalidHandle);
     }
     // SAFETY: `p` came from calloc in `alloc_block` and is freed once.
@@ -50,5 +62,5 @@ pub fn free_block(p: *mut c_void) -> Result<(), SecStatus> {
 
 /// Number of blocks not yet freed (for leak checks in tests).
 pub fn live_blocks() -> usize {
-    LIVE.lock().len()
+    LIVE.iter().map(|s| s.0.lock().len()).sum()
 }

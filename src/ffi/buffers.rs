@@ -60,7 +60,7 @@ pub fn find(bufs: &[SecBuffer], kind: u32) -> Option<usize> {
 /// # Safety
 /// Every non-NULL `pvBuffer` must be valid for `cbBuffer` bytes, writable
 /// unless marked read-only, and not used elsewhere during the call.
-pub unsafe fn message_buffers<'a>(bufs: &[SecBuffer]) -> SecResult<Vec<MessageBuffer<'a>>> {
+pub unsafe fn message_buffers<'a>(bufs: &[SecBuffer]) -> SecResult<MessageBuffers<'a>> {
     // A buffer of bytes that claims a length but has no memory.
     if bufs.iter().any(|b| {
         b.pvBuffer.is_null()
@@ -70,41 +70,91 @@ pub unsafe fn message_buffers<'a>(bufs: &[SecBuffer]) -> SecResult<Vec<MessageBu
     }) {
         return Err(SecStatus::InvalidToken);
     }
-    let mut spans: Vec<(usize, usize)> = bufs
-        .iter()
-        .filter(|b| !b.pvBuffer.is_null() && b.cbBuffer > 0)
-        .map(|b| {
+    if overlapping(bufs) {
+        return Err(SecStatus::InvalidToken);
+    }
+    let borrow = |b: &SecBuffer| {
+        let readonly = b.BufferType & (SECBUFFER_READONLY | SECBUFFER_READONLY_WITH_CHECKSUM) != 0;
+        let data = if b.pvBuffer.is_null() || b.cbBuffer == 0 {
+            BufferData::Writable(&mut [])
+        } else if readonly {
+            // SAFETY: caller contract; never written.
+            BufferData::ReadOnly(unsafe {
+                std::slice::from_raw_parts(b.pvBuffer as *const u8, b.cbBuffer as usize)
+            })
+        } else {
+            // SAFETY: caller contract; spans checked disjoint above.
+            BufferData::Writable(unsafe {
+                std::slice::from_raw_parts_mut(b.pvBuffer as *mut u8, b.cbBuffer as usize)
+            })
+        };
+        MessageBuffer::new(b.BufferType, data)
+    };
+    Ok(if bufs.len() <= INLINE_BUFFERS {
+        MessageBuffers::Inline(
+            bufs.len(),
+            std::array::from_fn(|i| match bufs.get(i) {
+                Some(b) => borrow(b),
+                None => MessageBuffer::new(0, BufferData::Writable(&mut [])),
+            }),
+        )
+    } else {
+        MessageBuffers::Heap(bufs.iter().map(borrow).collect())
+    })
+}
+
+/// Whether two non-empty buffers share memory.
+fn overlapping(bufs: &[SecBuffer]) -> bool {
+    let span = |b: &SecBuffer| {
+        (!b.pvBuffer.is_null() && b.cbBuffer > 0).then(|| {
             (
                 b.pvBuffer as usize,
                 b.pvBuffer as usize + b.cbBuffer as usize,
             )
         })
-        .collect();
-    spans.sort_unstable();
-    if spans.windows(2).any(|w| w[1].0 < w[0].1) {
-        return Err(SecStatus::InvalidToken);
+    };
+    if bufs.len() <= INLINE_BUFFERS {
+        // Few buffers (every real call): compare each pair, no allocation.
+        let spans: [Option<(usize, usize)>; INLINE_BUFFERS] =
+            std::array::from_fn(|i| bufs.get(i).and_then(span));
+        return spans.iter().enumerate().any(|(i, a)| {
+            spans[i + 1..].iter().any(|b| match (a, b) {
+                (Some(a), Some(b)) => a.0 < b.1 && b.0 < a.1,
+                _ => false,
+            })
+        });
     }
-    Ok(bufs
-        .iter()
-        .map(|b| {
-            let readonly =
-                b.BufferType & (SECBUFFER_READONLY | SECBUFFER_READONLY_WITH_CHECKSUM) != 0;
-            let data = if b.pvBuffer.is_null() || b.cbBuffer == 0 {
-                BufferData::Writable(&mut [])
-            } else if readonly {
-                // SAFETY: caller contract; never written.
-                BufferData::ReadOnly(unsafe {
-                    std::slice::from_raw_parts(b.pvBuffer as *const u8, b.cbBuffer as usize)
-                })
-            } else {
-                // SAFETY: caller contract; spans checked disjoint above.
-                BufferData::Writable(unsafe {
-                    std::slice::from_raw_parts_mut(b.pvBuffer as *mut u8, b.cbBuffer as usize)
-                })
-            };
-            MessageBuffer::new(b.BufferType, data)
-        })
-        .collect())
+    let mut spans: Vec<(usize, usize)> = bufs.iter().filter_map(span).collect();
+    spans.sort_unstable();
+    spans.windows(2).any(|w| w[1].0 < w[0].1)
+}
+
+/// Messages with at most this many buffers are borrowed without allocating.
+const INLINE_BUFFERS: usize = 6;
+
+/// A message's buffers, borrowed (see [`message_buffers`]).
+pub enum MessageBuffers<'a> {
+    Inline(usize, [MessageBuffer<'a>; INLINE_BUFFERS]),
+    Heap(Vec<MessageBuffer<'a>>),
+}
+
+impl<'a> std::ops::Deref for MessageBuffers<'a> {
+    type Target = [MessageBuffer<'a>];
+    fn deref(&self) -> &Self::Target {
+        match self {
+            MessageBuffers::Inline(n, a) => &a[..*n],
+            MessageBuffers::Heap(v) => v,
+        }
+    }
+}
+
+impl std::ops::DerefMut for MessageBuffers<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            MessageBuffers::Inline(n, a) => &mut a[..*n],
+            MessageBuffers::Heap(v) => v,
+        }
+    }
 }
 
 /// Write each message buffer's (possibly shrunk) length back to `cbBuffer`.
@@ -181,4 +231,49 @@ pub unsafe fn deliver_token(
     unsafe { std::ptr::copy_nonoverlapping(token.as_ptr(), b.pvBuffer as *mut u8, token.len()) };
     b.cbBuffer = token.len() as u32;
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlap_check_is_the_same_for_few_and_many_buffers() {
+        let mut mem = [0u8; 64];
+        let base = mem.as_mut_ptr();
+        let buf = |off: usize, len: u32| SecBuffer {
+            cbBuffer: len,
+            BufferType: SECBUFFER_DATA,
+            // SAFETY: offsets stay inside `mem` (test only).
+            pvBuffer: unsafe { base.add(off) }.cast(),
+        };
+        let empty = SecBuffer {
+            cbBuffer: 0,
+            BufferType: SECBUFFER_DATA,
+            pvBuffer: std::ptr::null_mut(),
+        };
+        let cases: [(&[(usize, u32)], bool); 7] = [
+            (&[], false),
+            (&[(0, 8), (8, 8)], false),
+            (&[(0, 9), (8, 8)], true),
+            (&[(8, 8), (0, 9)], true),
+            (&[(0, 8), (0, 8)], true),
+            (&[(0, 32), (40, 4), (4, 2)], true),
+            (&[(0, 0), (0, 8), (8, 0)], false),
+        ];
+        for (spans, want) in cases {
+            let few: Vec<SecBuffer> = spans.iter().map(|&(o, l)| buf(o, l)).collect();
+            assert_eq!(overlapping(&few), want, "{spans:?}");
+            // The same with enough empty buffers to take the sorting path.
+            let mut many: Vec<SecBuffer> = (0..INLINE_BUFFERS).map(|_| empty).collect();
+            many.extend(spans.iter().map(|&(o, l)| buf(o, l)));
+            assert_eq!(overlapping(&many), want, "{spans:?} (many)");
+            // SAFETY: the spans are inside `mem`, which outlives the borrow.
+            let msgs = unsafe { message_buffers(&many) };
+            assert_eq!(msgs.is_err(), want);
+            if let Ok(m) = msgs {
+                assert_eq!(m.len(), many.len());
+            }
+        }
+    }
 }

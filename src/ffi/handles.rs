@@ -4,8 +4,10 @@
 //!
 //! Encoding: `dwLower` = slot + 1 (never 0); `dwUpper` = generation << 8 |
 //! kind tag, so no live handle is {0,0}, {-1,-1} or `SEC_DELETED_HANDLE`
-//! (BEHAVIOURS.md item 100).
+//! (BEHAVIOURS.md item 100). The table is split into shards by creating
+//! thread (the shard is the low bits of the slot number).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -33,41 +35,72 @@ struct Slab<T: ?Sized> {
     free: Vec<usize>,
 }
 
+/// Shards per table: a handle is created in its thread's shard, so threads
+/// that each work on their own contexts never touch the same lock (or the
+/// same cache line, hence the alignment).
+const SHARDS: usize = 16;
+
+#[repr(align(128))]
+struct Shard<T: ?Sized> {
+    inner: Mutex<Slab<T>>,
+}
+
+/// This thread's shard (threads are numbered in creation order).
+fn my_shard() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+    }
+    SHARD.with(|s| *s)
+}
+
 /// A generation-checked table of `Arc<T>`.
 pub struct HandleTable<T: ?Sized> {
     kind: HandleKind,
-    inner: Mutex<Slab<T>>,
+    shards: [Shard<T>; SHARDS],
 }
 
 impl<T: ?Sized> HandleTable<T> {
     pub const fn new(kind: HandleKind) -> Self {
         HandleTable {
             kind,
-            inner: Mutex::new(Slab {
-                slots: Vec::new(),
-                free: Vec::new(),
-            }),
+            shards: [const {
+                Shard {
+                    inner: Mutex::new(Slab {
+                        slots: Vec::new(),
+                        free: Vec::new(),
+                    }),
+                }
+            }; SHARDS],
         }
     }
 
-    fn encode(&self, index: usize, generation: u32) -> SecHandle {
+    /// Slot `local` of `shard` as one index: shard in the low bits.
+    fn encode(&self, shard: usize, local: usize, generation: u32) -> SecHandle {
         SecHandle {
-            dwLower: index + 1,
+            dwLower: local * SHARDS + shard + 1,
             dwUpper: ((generation as usize) << 8) | self.kind as usize,
         }
     }
 
-    fn decode(&self, h: &SecHandle) -> Option<(usize, u32)> {
+    /// (shard, slot in the shard, generation).
+    fn decode(&self, h: &SecHandle) -> Option<(&Mutex<Slab<T>>, usize, u32)> {
         if h.dwUpper & 0xFF != self.kind as usize || h.dwLower == 0 {
             return None;
         }
         let generation = u32::try_from(h.dwUpper >> 8).ok()?;
-        Some((h.dwLower - 1, generation))
+        let index = h.dwLower - 1;
+        Some((
+            &self.shards[index % SHARDS].inner,
+            index / SHARDS,
+            generation,
+        ))
     }
 
     /// Store `value` and return its new handle.
     pub fn insert(&self, value: Arc<T>) -> SecHandle {
-        let mut slab = self.inner.lock();
+        let shard = my_shard();
+        let mut slab = self.shards[shard].inner.lock();
         let index = match slab.free.pop() {
             Some(i) => i,
             None => {
@@ -86,13 +119,13 @@ impl<T: ?Sized> HandleTable<T> {
         }
         slot.value = Some(value);
         let generation = slot.generation;
-        self.encode(index, generation)
+        self.encode(shard, index, generation)
     }
 
     /// The object behind a live handle.
     pub fn get(&self, h: &SecHandle) -> Result<Arc<T>, SecStatus> {
-        let (index, generation) = self.decode(h).ok_or(SecStatus::InvalidHandle)?;
-        let slab = self.inner.lock();
+        let (shard, index, generation) = self.decode(h).ok_or(SecStatus::InvalidHandle)?;
+        let slab = shard.lock();
         match slab.slots.get(index) {
             Some(Slot {
                 generation: g,
@@ -104,8 +137,8 @@ impl<T: ?Sized> HandleTable<T> {
 
     /// Free a handle, returning its object.
     pub fn remove(&self, h: &SecHandle) -> Result<Arc<T>, SecStatus> {
-        let (index, generation) = self.decode(h).ok_or(SecStatus::InvalidHandle)?;
-        let mut slab = self.inner.lock();
+        let (shard, index, generation) = self.decode(h).ok_or(SecStatus::InvalidHandle)?;
+        let mut slab = shard.lock();
         let value = match slab.slots.get_mut(index) {
             Some(slot) if slot.generation == generation && slot.value.is_some() => {
                 slot.value.take()
@@ -113,17 +146,23 @@ impl<T: ?Sized> HandleTable<T> {
             _ => return Err(SecStatus::InvalidHandle),
         };
         slab.free.push(index);
+        drop(slab);
         value.ok_or(SecStatus::InvalidHandle)
     }
 
     /// Number of live handles (for leak checks in tests).
     pub fn live(&self) -> usize {
-        self.inner
-            .lock()
-            .slots
+        self.shards
             .iter()
-            .filter(|s| s.value.is_some())
-            .count()
+            .map(|s| {
+                s.inner
+                    .lock()
+                    .slots
+                    .iter()
+                    .filter(|s| s.value.is_some())
+                    .count()
+            })
+            .sum()
     }
 }
 
@@ -157,5 +196,27 @@ mod tests {
         assert_eq!(h2.dwLower, h.dwLower, "slot reused");
         assert!(creds.get(&h).is_err(), "old generation stays dead");
         assert_eq!(*creds.get(&h2).unwrap(), 8);
+    }
+
+    #[test]
+    fn handles_from_many_threads_are_distinct_and_usable_anywhere() {
+        static T: HandleTable<usize> = HandleTable::new(HandleKind::Context);
+        let handles: Vec<SecHandle> = (0..2 * SHARDS)
+            .map(|i| {
+                std::thread::spawn(move || T.insert(Arc::new(i)))
+                    .join()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(T.live(), 2 * SHARDS);
+        for (i, h) in handles.iter().enumerate() {
+            assert_eq!(*T.get(h).unwrap(), i);
+            assert!(handles[..i].iter().all(|o| o.dwLower != h.dwLower));
+        }
+        for h in &handles {
+            assert!(T.remove(h).is_ok());
+            assert!(T.get(h).is_err());
+        }
+        assert_eq!(T.live(), 0);
     }
 }

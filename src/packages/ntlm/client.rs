@@ -21,7 +21,7 @@ use super::crypto::*;
 use super::flags::*;
 use super::messages::*;
 use super::session::{query_incomplete, Session, SessionNames};
-use super::{host_names, ClientCredential, NtlmSettings, NTLM_PACKAGE_INFO};
+use super::{encoded_host_names, host_names, ClientCredential, NtlmSettings, NTLM_PACKAGE_INFO};
 use crate::sspi::time::{filetime_now, TIMESTAMP_NEVER};
 use crate::sspi::{
     ContextAttribute, HandshakeInput, HandshakeOutput, MessageBuffer, PackageInfo, SecResult,
@@ -128,7 +128,7 @@ impl NtlmClient {
             .token
             .filter(|t| !t.is_empty())
             .ok_or(SecStatus::InvalidToken)?;
-        let chal = ChallengeMessage::decode(token)?;
+        let chal = ChallengeRef::decode(token)?;
         let anonymous = self.anonymous();
         let v2 = self.settings.client_sends_v2();
 
@@ -150,9 +150,22 @@ impl NtlmClient {
         }
         let unicode = flags & NTLMSSP_NEGOTIATE_UNICODE != 0;
         let sc = chal.server_challenge;
+        let key_exch = flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0
+            && flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL) != 0;
+        // ClientChallenge and (with KEY_EXCH) the RandomSessionKey from one
+        // getrandom call: bytes 0..8 and 8..24.
+        let need_random = self.hooks.client_challenge.is_none()
+            || (key_exch && self.hooks.random_session_key.is_none());
+        let random = Zeroizing::new(if need_random {
+            random_bytes::<24>()?
+        } else {
+            [0u8; 24]
+        });
         let cc = match self.hooks.client_challenge {
             Some(c) => c,
-            None => random_bytes::<8>()?,
+            None => random[..8]
+                .try_into()
+                .map_err(|_| SecStatus::InternalError)?,
         };
         let target = input
             .target
@@ -161,10 +174,14 @@ impl NtlmClient {
             .or(self.target.clone());
 
         let mut mic = false;
-        let (lm, nt, kxkey) = if anonymous {
-            (vec![0u8], Vec::new(), Key16::default())
+        // LmChallengeResponse is at most 24 bytes (Z(1) when anonymous).
+        let mut lm = [0u8; 24];
+        let mut lm_len = 24;
+        let (nt, kxkey) = if anonymous {
+            lm_len = 1;
+            (Vec::new(), Key16::default())
         } else if v2 {
-            let mut pairs = AvPairs::decode(&chal.target_info)?;
+            let pairs = AvPairsRef::parse(chal.target_info)?;
             let server_time = pairs
                 .get(MSV_AV_TIMESTAMP)
                 .and_then(|t| t.try_into().ok())
@@ -174,80 +191,99 @@ impl NtlmClient {
                 .time
                 .or(server_time)
                 .unwrap_or(filetime_now() as u64);
-            if server_time.is_some() {
-                mic = true;
-                pairs.set(
-                    MSV_AV_FLAGS,
-                    (pairs.av_flags() | MSV_AV_FLAG_MIC_PRESENT)
-                        .to_le_bytes()
-                        .to_vec(),
-                );
-            }
+            // The client's AV pairs: the server's with these set (AvPairs::set).
+            let av_flags = (pairs.av_flags() | MSV_AV_FLAG_MIC_PRESENT).to_le_bytes();
             let cbt = match input.channel_bindings {
                 Some(raw) => channel_bindings_hash(raw)?,
                 None => [0u8; 16],
             };
-            pairs.set(MSV_AV_CHANNEL_BINDINGS, cbt.to_vec());
-            if let Some(t) = &target {
-                pairs.set(MSV_AV_TARGET_NAME, utf16le(t));
+            let target_utf16 = target.as_deref().map(utf16le);
+            let mut sets: [(u16, &[u8]); 3] = [(0, &[]); 3];
+            let mut n = 0;
+            if server_time.is_some() {
+                mic = true;
+                sets[n] = (MSV_AV_FLAGS, &av_flags);
+                n += 1;
             }
-            let mut temp = ntlmv2_temp(time, &cc, &pairs.encode());
+            sets[n] = (MSV_AV_CHANNEL_BINDINGS, &cbt);
+            n += 1;
+            if let Some(t) = &target_utf16 {
+                sets[n] = (MSV_AV_TARGET_NAME, t);
+                n += 1;
+            }
+            let sets = &sets[..n];
+            // NtChallengeResponse = NTProofStr || temp (ntlmv2_temp), built
+            // in one buffer: the proof goes in front once temp is known.
+            let mut nt = Vec::with_capacity(16 + 28 + pairs.encoded_len_with(sets) + 4);
+            nt.extend_from_slice(&[0; 16]);
+            nt.extend_from_slice(&[1, 1, 0, 0, 0, 0, 0, 0]);
+            nt.extend_from_slice(&time.to_le_bytes());
+            nt.extend_from_slice(&cc);
+            nt.extend_from_slice(&[0; 4]);
+            pairs.encode_with(sets, &mut nt);
+            nt.extend_from_slice(&[0; 4]);
             if self.hooks.trim_blob {
-                temp.truncate(temp.len() - 4);
+                nt.truncate(nt.len() - 4);
             }
-            let key = ntowf_v2(&self.cred.nt_owf, &self.cred.user, &self.cred.domain);
-            let keyed = hmac_md5_keyed(&key[..]);
-            let proof = hmac_md5_with(&keyed, &[&sc, &temp]);
-            let mut nt = proof.to_vec();
-            nt.extend_from_slice(&temp);
-            let lm = if mic {
-                vec![0u8; 24]
-            } else {
-                lmv2_response(&key, &sc, &cc).to_vec()
-            };
-            (lm, nt, Zeroizing::new(hmac_md5_with(&keyed, &[&proof])))
+            let keyed = self.cred.ntowf_v2_keyed();
+            let proof = hmac_md5_with(keyed, &[&sc, &nt[16..]]);
+            nt[..16].copy_from_slice(&proof);
+            if !mic {
+                lm = lmv2_response_with(keyed, &sc, &cc);
+            }
+            (nt, Zeroizing::new(hmac_md5_with(keyed, &[&proof])))
         } else {
             let ess = flags & ESS != 0;
-            let nt = ntlmv1_response(&self.cred.nt_owf, &sc, ess.then_some(&cc)).to_vec();
-            let lm = if ess {
-                let mut l = cc.to_vec();
-                l.extend_from_slice(&[0; 16]);
-                l
+            let nt = ntlmv1_response(&self.cred.nt_owf, &sc, ess.then_some(&cc));
+            if ess {
+                lm[..8].copy_from_slice(&cc);
             } else {
-                nt.clone()
-            };
+                lm = nt;
+            }
             let sbk = ntlmv1_session_base_key(&self.cred.nt_owf);
             let kx = kxkey_v1(flags, &sbk, None, &lm, &sc)?;
-            (lm, nt, kx)
+            (nt.to_vec(), kx)
         };
+        let lm = &lm[..lm_len];
 
-        let (exported, encrypted) = if flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0
-            && flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL) != 0
-        {
-            let random = Zeroizing::new(match self.hooks.random_session_key {
-                Some(k) => k,
-                None => random_bytes::<16>()?,
-            });
-            let mut enc = random.to_vec();
-            rc4k(&kxkey[..], &mut enc);
-            (random, enc)
+        let mut encrypted = [0u8; 16];
+        let exported = if key_exch {
+            let mut key = Key16::default();
+            match self.hooks.random_session_key {
+                Some(k) => *key = k,
+                None => key.copy_from_slice(&random[8..]),
+            }
+            encrypted = *key;
+            rc4k(&kxkey[..], &mut encrypted);
+            key
         } else {
-            (kxkey, Vec::new())
+            kxkey
         };
 
         let (user, domain) = (&self.cred.user, &self.cred.domain);
-        let msg = AuthenticateMessage {
+        let netbios = &host_names().netbios;
+        let msg = AuthenticateRef {
             flags,
             lm_response: lm,
-            nt_response: nt,
-            domain: encode_string(domain, unicode),
-            user: encode_string(user, unicode),
-            workstation: if anonymous {
-                Vec::new()
+            nt_response: &nt,
+            domain: if unicode {
+                &self.cred.domain_utf16
             } else {
-                encode_string(&host_names().netbios, unicode)
+                domain.as_bytes()
             },
-            encrypted_random_session_key: encrypted,
+            user: if unicode {
+                &self.cred.user_utf16
+            } else {
+                user.as_bytes()
+            },
+            workstation: if anonymous {
+                &[]
+            } else if unicode {
+                &encoded_host_names().netbios_utf16
+            } else {
+                netbios.as_bytes()
+            },
+            encrypted_random_session_key: if key_exch { &encrypted } else { &[] },
             version: (flags & NTLMSSP_NEGOTIATE_VERSION != 0).then_some(Version::OURS),
             mic: mic.then_some([0u8; 16]),
         };
@@ -258,7 +294,7 @@ impl NtlmClient {
         }
 
         let chal_target = decode_string(
-            &chal.target_name,
+            chal.target_name,
             chal.flags & NTLMSSP_NEGOTIATE_UNICODE != 0,
         )
         .unwrap_or_default();

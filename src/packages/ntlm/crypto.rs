@@ -10,7 +10,6 @@ use rc4::{Rc4, StreamCipher};
 use zeroize::Zeroizing;
 
 use super::flags::*;
-use super::messages::utf16le;
 use crate::sspi::{SecResult, SecStatus};
 
 pub use crate::lsa::accounts::nt_owf_v1;
@@ -106,23 +105,57 @@ pub fn lmowf_v1(password: &str) -> Key16 {
     out
 }
 
-/// Upper-case the way RtlUpcaseUnicodeString does: one code point to one.
-fn upcase(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            let mut u = c.to_uppercase();
-            match (u.next(), u.next()) {
-                (Some(one), None) => one,
-                _ => c,
+/// Upper-case one character the way RtlUpcaseUnicodeString does: one code
+/// point to one (a character whose upper case is longer stays as it is).
+fn upcase_char(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_uppercase();
+    }
+    let mut u = c.to_uppercase();
+    match (u.next(), u.next()) {
+        (Some(one), None) => one,
+        _ => c,
+    }
+}
+
+/// Feed the UTF-16LE encoding of `chars` to `mac` without building a string
+/// (a small stack buffer, wiped afterwards: user names are not secret, but
+/// the buffer is cheap to clear).
+fn update_utf16(mac: &mut HmacMd5, chars: impl Iterator<Item = char>) {
+    let mut buf = Zeroizing::new([0u8; 64]);
+    let mut n = 0;
+    for c in chars {
+        let mut units = [0u16; 2];
+        for u in c.encode_utf16(&mut units) {
+            if n + 2 > buf.len() {
+                mac.update(&buf[..n]);
+                n = 0;
             }
-        })
-        .collect()
+            buf[n..n + 2].copy_from_slice(&u.to_le_bytes());
+            n += 2;
+        }
+    }
+    mac.update(&buf[..n]);
 }
 
 /// NTOWFv2 (3.3.2): HMAC_MD5(NTOWFv1, UNICODE(Uppercase(User) || UserDom)).
 pub fn ntowf_v2(nt_owf: &[u8; 16], user: &str, domain: &str) -> Key16 {
-    let ud = Zeroizing::new(utf16le(&(upcase(user) + domain)));
-    Zeroizing::new(hmac_md5(nt_owf, &[&ud]))
+    let mut m = hmac_md5_keyed(nt_owf);
+    update_utf16(&mut m, user.chars().map(upcase_char).chain(domain.chars()));
+    Zeroizing::new(m.finalize().into_bytes().into())
+}
+
+/// HMAC-MD5 keyed with NTOWFv2(`nt_owf`, `user`, `domain`): what NTLMv2
+/// responses and their session keys are computed with. Callers keep it
+/// (per credential or per account) and clone it per handshake.
+pub fn ntowf_v2_keyed(nt_owf: &[u8; 16], user: &str, domain: &str) -> HmacMd5 {
+    hmac_md5_keyed(&ntowf_v2(nt_owf, user, domain)[..])
+}
+
+/// The upper-cased user name as NTOWFv2 sees it (a cache key: two user
+/// names with the same upper case have the same NTOWFv2).
+pub fn ntowf_v2_user(user: &str) -> String {
+    user.chars().map(upcase_char).collect()
 }
 
 /// The NTLMv2 `temp` (3.3.2): Responserversion, HiResponserversion, Z(6),
@@ -154,11 +187,21 @@ pub fn lmv2_response(
     server_challenge: &[u8; 8],
     client_challenge: &[u8; 8],
 ) -> [u8; 24] {
+    lmv2_response_with(
+        &hmac_md5_keyed(response_key_lm),
+        server_challenge,
+        client_challenge,
+    )
+}
+
+/// [`lmv2_response`] with an HMAC already keyed with ResponseKeyLM.
+pub fn lmv2_response_with(
+    keyed: &HmacMd5,
+    server_challenge: &[u8; 8],
+    client_challenge: &[u8; 8],
+) -> [u8; 24] {
     let mut out = [0u8; 24];
-    out[..16].copy_from_slice(&hmac_md5(
-        response_key_lm,
-        &[server_challenge, client_challenge],
-    ));
+    out[..16].copy_from_slice(&hmac_md5_with(keyed, &[server_challenge, client_challenge]));
     out[16..].copy_from_slice(client_challenge);
     out
 }

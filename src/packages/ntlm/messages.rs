@@ -61,14 +61,14 @@ fn field(b: &[u8], at: usize) -> SecResult<(usize, usize)> {
     Ok((off, len))
 }
 
-/// The bytes a field descriptor points to.
-fn payload(b: &[u8], at: usize) -> SecResult<Vec<u8>> {
+/// The bytes a field descriptor points to (borrowed from `b`).
+fn payload(b: &[u8], at: usize) -> SecResult<&[u8]> {
     let (off, len) = field(b, at)?;
     if len == 0 {
-        return Ok(Vec::new());
+        return Ok(&[]);
     }
     let end = off.checked_add(len).ok_or(SecStatus::InvalidToken)?;
-    Ok(b.get(off..end).ok_or(SecStatus::InvalidToken)?.to_vec())
+    b.get(off..end).ok_or(SecStatus::InvalidToken)
 }
 
 /// Check the signature and MessageType.
@@ -135,19 +135,12 @@ impl AvPairs {
     /// Decode up to MsvAvEOL; a list that ends without EOL exactly at the
     /// end of `b` is accepted, a pair overrunning `b` is not.
     pub fn decode(b: &[u8]) -> SecResult<Self> {
-        let mut pairs = Vec::new();
-        let mut at = 0usize;
-        while at < b.len() {
-            let id = le16(b, at)?;
-            let len = le16(b, at + 2)? as usize;
-            if id == MSV_AV_EOL {
-                break;
-            }
-            let v = b.get(at + 4..at + 4 + len).ok_or(SecStatus::InvalidToken)?;
-            pairs.push((id, v.to_vec()));
-            at += 4 + len;
-        }
-        Ok(AvPairs(pairs))
+        Ok(AvPairs(
+            AvPairsRef::parse(b)?
+                .iter()
+                .map(|(id, v)| (id, v.to_vec()))
+                .collect(),
+        ))
     }
 
     /// Encode with the terminating MsvAvEOL.
@@ -180,6 +173,88 @@ impl AvPairs {
             .and_then(|v| v.get(..4))
             .map(|v| u32::from_le_bytes([v[0], v[1], v[2], v[3]]))
             .unwrap_or(0)
+    }
+}
+
+/// An AV_PAIR list read in place: the bytes [`AvPairs::decode`] accepts,
+/// checked once, up to (without) MsvAvEOL.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AvPairsRef<'a>(&'a [u8]);
+
+impl<'a> AvPairsRef<'a> {
+    /// Check `b` as [`AvPairs::decode`] does (same errors).
+    pub fn parse(b: &'a [u8]) -> SecResult<Self> {
+        let mut at = 0usize;
+        while at < b.len() {
+            let id = le16(b, at)?;
+            let len = le16(b, at + 2)? as usize;
+            if id == MSV_AV_EOL {
+                break;
+            }
+            b.get(at + 4..at + 4 + len).ok_or(SecStatus::InvalidToken)?;
+            at += 4 + len;
+        }
+        Ok(AvPairsRef(&b[..at]))
+    }
+
+    /// The pairs in wire order.
+    pub fn iter(&self) -> impl Iterator<Item = (u16, &'a [u8])> {
+        let b = self.0;
+        let mut at = 0usize;
+        std::iter::from_fn(move || {
+            let id = le16(b, at).ok()?;
+            let len = le16(b, at + 2).ok()? as usize;
+            let v = b.get(at + 4..at + 4 + len)?;
+            at += 4 + len;
+            Some((id, v))
+        })
+    }
+
+    /// The first pair `id`.
+    pub fn get(&self, id: u16) -> Option<&'a [u8]> {
+        self.iter().find(|p| p.0 == id).map(|p| p.1)
+    }
+
+    /// MsvAvFlags as a u32 (0 when absent or short).
+    pub fn av_flags(&self) -> u32 {
+        self.get(MSV_AV_FLAGS)
+            .and_then(|v| v.get(..4))
+            .map(|v| u32::from_le_bytes([v[0], v[1], v[2], v[3]]))
+            .unwrap_or(0)
+    }
+
+    /// Append the list to `out` as [`AvPairs::set`] for each of `sets` (in
+    /// order, distinct ids) and then [`AvPairs::encode`] would write it:
+    /// the first pair of each id in `sets` takes the new value in place,
+    /// the others are appended, then MsvAvEOL.
+    pub fn encode_with(&self, sets: &[(u16, &[u8])], out: &mut Vec<u8>) {
+        fn put(out: &mut Vec<u8>, id: u16, v: &[u8]) {
+            out.extend_from_slice(&id.to_le_bytes());
+            out.extend_from_slice(&(v.len() as u16).to_le_bytes());
+            out.extend_from_slice(v);
+        }
+        debug_assert!(sets.len() <= 8);
+        let mut done = [false; 8];
+        for (id, v) in self.iter() {
+            match sets.iter().position(|s| s.0 == id) {
+                Some(i) if !done[i] => {
+                    done[i] = true;
+                    put(out, id, sets[i].1);
+                }
+                _ => put(out, id, v),
+            }
+        }
+        for (i, (id, v)) in sets.iter().enumerate() {
+            if !done[i] {
+                put(out, *id, v);
+            }
+        }
+        out.extend_from_slice(&[0, 0, 0, 0]);
+    }
+
+    /// Bytes [`AvPairsRef::encode_with`] writes at most.
+    pub fn encoded_len_with(&self, sets: &[(u16, &[u8])]) -> usize {
+        self.0.len() + sets.iter().map(|s| 4 + s.1.len()).sum::<usize>() + 4
     }
 }
 
@@ -216,8 +291,8 @@ impl NegotiateMessage {
         let flags = le32(b, 12)?;
         let (mut domain, mut workstation, mut version) = (Vec::new(), Vec::new(), None);
         if b.len() >= 32 {
-            domain = payload(b, 16)?;
-            workstation = payload(b, 24)?;
+            domain = payload(b, 16)?.to_vec();
+            workstation = payload(b, 24)?.to_vec();
             if flags & NTLMSSP_NEGOTIATE_VERSION != 0 && payload_start(b, &[16, 24]) >= 40 {
                 version = b
                     .get(32..40)
@@ -246,16 +321,55 @@ pub struct ChallengeMessage {
 
 impl ChallengeMessage {
     pub fn encode(&self) -> Vec<u8> {
+        self.borrowed().encode()
+    }
+
+    pub fn decode(b: &[u8]) -> SecResult<Self> {
+        let m = ChallengeRef::decode(b)?;
+        Ok(ChallengeMessage {
+            flags: m.flags,
+            target_name: m.target_name.to_vec(),
+            server_challenge: m.server_challenge,
+            target_info: m.target_info.to_vec(),
+            version: m.version,
+        })
+    }
+
+    /// The same message with borrowed fields.
+    pub fn borrowed(&self) -> ChallengeRef<'_> {
+        ChallengeRef {
+            flags: self.flags,
+            target_name: &self.target_name,
+            server_challenge: self.server_challenge,
+            target_info: &self.target_info,
+            version: self.version,
+        }
+    }
+}
+
+/// [`ChallengeMessage`] with its payload fields borrowed (from the token
+/// being decoded, or from wherever the encoder's inputs live).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChallengeRef<'a> {
+    pub flags: u32,
+    pub target_name: &'a [u8],
+    pub server_challenge: [u8; 8],
+    pub target_info: &'a [u8],
+    pub version: Option<Version>,
+}
+
+impl<'a> ChallengeRef<'a> {
+    pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::new(
             NTLM_CHALLENGE,
             56,
             self.target_name.len() + self.target_info.len(),
         );
-        w.field(12, &self.target_name);
+        w.field(12, self.target_name);
         w.put32(20, self.flags);
         w.out[24..32].copy_from_slice(&self.server_challenge);
         if !self.target_info.is_empty() {
-            w.field(40, &self.target_info);
+            w.field(40, self.target_info);
         }
         if let Some(v) = self.version {
             w.out[48..56].copy_from_slice(&v.0);
@@ -263,7 +377,7 @@ impl ChallengeMessage {
         w.out
     }
 
-    pub fn decode(b: &[u8]) -> SecResult<Self> {
+    pub fn decode(b: &'a [u8]) -> SecResult<Self> {
         check_header(b, NTLM_CHALLENGE)?;
         let target_name = payload(b, 12)?;
         let flags = le32(b, 20)?;
@@ -272,7 +386,7 @@ impl ChallengeMessage {
             .ok_or(SecStatus::InvalidToken)?
             .try_into()
             .map_err(|_| SecStatus::InvalidToken)?;
-        let (mut target_info, mut version) = (Vec::new(), None);
+        let (mut target_info, mut version) = (&[][..], None);
         if b.len() >= 48 {
             target_info = payload(b, 40)?;
         }
@@ -284,7 +398,7 @@ impl ChallengeMessage {
                 .get(48..56)
                 .map(|v| Version(v.try_into().unwrap_or_default()));
         }
-        Ok(ChallengeMessage {
+        Ok(ChallengeRef {
             flags,
             target_name,
             server_challenge,
@@ -314,6 +428,58 @@ pub struct AuthenticateMessage {
 impl AuthenticateMessage {
     /// Encode; with `mic` the 16 bytes at [`MIC_OFFSET`] are reserved.
     pub fn encode(&self) -> Vec<u8> {
+        self.borrowed().encode()
+    }
+
+    pub fn decode(b: &[u8]) -> SecResult<Self> {
+        let m = AuthenticateRef::decode(b)?;
+        Ok(AuthenticateMessage {
+            flags: m.flags,
+            lm_response: m.lm_response.to_vec(),
+            nt_response: m.nt_response.to_vec(),
+            domain: m.domain.to_vec(),
+            user: m.user.to_vec(),
+            workstation: m.workstation.to_vec(),
+            encrypted_random_session_key: m.encrypted_random_session_key.to_vec(),
+            version: m.version,
+            mic: m.mic,
+        })
+    }
+
+    /// The same message with borrowed fields.
+    pub fn borrowed(&self) -> AuthenticateRef<'_> {
+        AuthenticateRef {
+            flags: self.flags,
+            lm_response: &self.lm_response,
+            nt_response: &self.nt_response,
+            domain: &self.domain,
+            user: &self.user,
+            workstation: &self.workstation,
+            encrypted_random_session_key: &self.encrypted_random_session_key,
+            version: self.version,
+            mic: self.mic,
+        }
+    }
+}
+
+/// [`AuthenticateMessage`] with its payload fields borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AuthenticateRef<'a> {
+    pub flags: u32,
+    pub lm_response: &'a [u8],
+    pub nt_response: &'a [u8],
+    pub domain: &'a [u8],
+    pub user: &'a [u8],
+    pub workstation: &'a [u8],
+    pub encrypted_random_session_key: &'a [u8],
+    pub version: Option<Version>,
+    /// The MIC field; `Some` reserves it (zeroed until the MIC is known).
+    pub mic: Option<[u8; 16]>,
+}
+
+impl<'a> AuthenticateRef<'a> {
+    /// Encode; with `mic` the 16 bytes at [`MIC_OFFSET`] are reserved.
+    pub fn encode(&self) -> Vec<u8> {
         let header = match (self.version.is_some(), self.mic.is_some()) {
             (_, true) => MIC_OFFSET + 16,
             (true, false) => MIC_OFFSET,
@@ -326,12 +492,12 @@ impl AuthenticateMessage {
             + self.workstation.len()
             + self.encrypted_random_session_key.len();
         let mut w = Writer::new(NTLM_AUTHENTICATE, header, total);
-        w.field(28, &self.domain);
-        w.field(36, &self.user);
-        w.field(44, &self.workstation);
-        w.field(12, &self.lm_response);
-        w.field(20, &self.nt_response);
-        w.field(52, &self.encrypted_random_session_key);
+        w.field(28, self.domain);
+        w.field(36, self.user);
+        w.field(44, self.workstation);
+        w.field(12, self.lm_response);
+        w.field(20, self.nt_response);
+        w.field(52, self.encrypted_random_session_key);
         w.put32(60, self.flags);
         if let Some(v) = self.version {
             w.out[64..72].copy_from_slice(&v.0);
@@ -342,7 +508,7 @@ impl AuthenticateMessage {
         w.out
     }
 
-    pub fn decode(b: &[u8]) -> SecResult<Self> {
+    pub fn decode(b: &'a [u8]) -> SecResult<Self> {
         check_header(b, NTLM_AUTHENTICATE)?;
         if b.len() < 64 {
             return Err(SecStatus::InvalidToken);
@@ -364,7 +530,7 @@ impl AuthenticateMessage {
         } else {
             None
         };
-        Ok(AuthenticateMessage {
+        Ok(AuthenticateRef {
             flags,
             lm_response: payload(b, 12)?,
             nt_response: payload(b, 20)?,
@@ -394,11 +560,12 @@ pub fn decode_string(b: &[u8], unicode: bool) -> SecResult<String> {
         if !b.len().is_multiple_of(2) {
             return Err(SecStatus::InvalidToken);
         }
-        let units: Vec<u16> = b
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        String::from_utf16(&units).map_err(|_| SecStatus::InvalidToken)
+        let units = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+        let mut out = String::with_capacity(b.len() / 2);
+        for c in char::decode_utf16(units) {
+            out.push(c.map_err(|_| SecStatus::InvalidToken)?);
+        }
+        Ok(out)
     } else {
         Ok(String::from_utf8_lossy(b).into_owned())
     }
@@ -406,7 +573,16 @@ pub fn decode_string(b: &[u8], unicode: bool) -> SecResult<String> {
 
 /// UTF-16LE bytes of `s`.
 pub fn utf16le(s: &str) -> Vec<u8> {
-    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    let mut out = Vec::with_capacity(2 * s.len());
+    push_utf16le(&mut out, s);
+    out
+}
+
+/// Append the UTF-16LE bytes of `s` to `out`.
+pub fn push_utf16le(out: &mut Vec<u8>, s: &str) {
+    for u in s.encode_utf16() {
+        out.extend_from_slice(&u.to_le_bytes());
+    }
 }
 
 #[cfg(test)]
@@ -440,6 +616,59 @@ mod tests {
         assert_eq!(back.mic, Some([0; 16]));
         assert_eq!(back.nt_response.len(), 60);
         assert_eq!(back.version, Some(Version::OURS));
+    }
+
+    #[test]
+    fn av_pairs_ref_matches_av_pairs() {
+        let pair = |id: u16, v: &[u8]| {
+            let mut b = id.to_le_bytes().to_vec();
+            b.extend_from_slice(&(v.len() as u16).to_le_bytes());
+            b.extend_from_slice(v);
+            b
+        };
+        let bases: Vec<Vec<u8>> = vec![
+            vec![],
+            [pair(2, b"D\0"), pair(7, &[9; 8]), vec![0, 0, 0, 0]].concat(),
+            // duplicates, a short MsvAvFlags, no EOL
+            [
+                pair(6, &[3]),
+                pair(10, &[1; 16]),
+                pair(6, &[4, 0, 0, 0]),
+                pair(9, b"x"),
+            ]
+            .concat(),
+            // pairs after EOL are not part of the list
+            [pair(6, &[1, 0, 0, 0]), vec![0, 0, 0, 0], pair(9, b"after")].concat(),
+            [pair(1, b"a"), pair(6, &[1, 0, 0, 0, 5])].concat(),
+        ];
+        let sets_list: [&[(u16, &[u8])]; 4] = [
+            &[],
+            &[(6, &[2, 0, 0, 0])],
+            &[(6, &[2, 0, 0, 0]), (10, &[0; 16]), (9, b"t\0a\0")],
+            &[(10, &[7; 16]), (1, b"")],
+        ];
+        for b in &bases {
+            let owned = AvPairs::decode(b).unwrap();
+            let view = AvPairsRef::parse(b).unwrap();
+            assert_eq!(view.av_flags(), owned.av_flags());
+            for id in 0..12 {
+                assert_eq!(view.get(id), owned.get(id));
+            }
+            for sets in sets_list {
+                let mut o = owned.clone();
+                for (id, v) in sets {
+                    o.set(*id, v.to_vec());
+                }
+                let mut out = vec![0xEE];
+                view.encode_with(sets, &mut out);
+                assert_eq!(out[1..], o.encode()[..]);
+                assert!(out.len() - 1 <= view.encoded_len_with(sets));
+            }
+        }
+        for bad in [&[1u8, 0, 9, 0, 1][..], &[1, 0, 1], &[0]] {
+            assert!(AvPairs::decode(bad).is_err());
+            assert!(AvPairsRef::parse(bad).is_err());
+        }
     }
 
     #[test]

@@ -31,7 +31,7 @@ mod vectors;
 
 use std::sync::Arc;
 
-use once_cell::sync::Lazy;
+use once_cell::sync::{Lazy, OnceCell};
 
 use crate::lsa::accounts::AccountDatabase;
 use crate::sspi::consts::*;
@@ -39,7 +39,7 @@ use crate::sspi::{
     AcquireCredentials, Credential, CredentialUse, PackageInfo, SecResult, SecStatus,
     SecurityContext, SecurityPackage,
 };
-use crypto::Key16;
+use crypto::{HmacMd5, Key16};
 
 pub use client::NtlmClient;
 pub use server::NtlmServer;
@@ -162,6 +162,35 @@ pub fn host_names() -> &'static HostNames {
     &NAMES
 }
 
+/// Encodings of the host names that every handshake sends.
+pub(crate) struct EncodedHostNames {
+    /// The NetBIOS name in UTF-16LE (TargetName, Workstation).
+    pub netbios_utf16: Vec<u8>,
+    /// The CHALLENGE_MESSAGE's MsvAvNbDomainName, MsvAvNbComputerName,
+    /// MsvAvDnsDomainName and MsvAvDnsComputerName pairs, encoded (no EOL).
+    pub challenge_av_names: Vec<u8>,
+}
+
+/// [`host_names`], encoded once.
+pub(crate) fn encoded_host_names() -> &'static EncodedHostNames {
+    static ENCODED: Lazy<EncodedHostNames> = Lazy::new(|| {
+        use messages::*;
+        let names = host_names();
+        let mut info = AvPairs::default();
+        info.set(MSV_AV_NB_DOMAIN_NAME, utf16le(&names.netbios));
+        info.set(MSV_AV_NB_COMPUTER_NAME, utf16le(&names.netbios));
+        info.set(MSV_AV_DNS_DOMAIN_NAME, utf16le(&names.dns_domain));
+        info.set(MSV_AV_DNS_COMPUTER_NAME, utf16le(&names.dns_computer));
+        let mut challenge_av_names = info.encode();
+        challenge_av_names.truncate(challenge_av_names.len() - 4); // EOL
+        EncodedHostNames {
+            netbios_utf16: utf16le(&names.netbios),
+            challenge_av_names,
+        }
+    });
+    &ENCODED
+}
+
 /// The client half of a credential: names and NT OWF only (never the
 /// password), or the anonymous identity.
 pub struct ClientCredential {
@@ -169,6 +198,13 @@ pub struct ClientCredential {
     pub domain: String,
     pub(crate) nt_owf: Key16,
     pub anonymous: bool,
+    /// HMAC-MD5 keyed with NTOWFv2(user, domain): it depends only on the
+    /// fields above, so it is computed on the first NTLMv2 handshake and
+    /// cloned by the next ones (wiped on drop like every HMAC state here).
+    ntowf_v2: OnceCell<HmacMd5>,
+    /// `user` and `domain` in UTF-16LE, as AUTHENTICATE_MESSAGE carries them.
+    pub(crate) user_utf16: Vec<u8>,
+    pub(crate) domain_utf16: Vec<u8>,
 }
 
 impl std::fmt::Debug for ClientCredential {
@@ -189,7 +225,16 @@ impl ClientCredential {
             domain: domain.to_string(),
             nt_owf,
             anonymous: false,
+            ntowf_v2: OnceCell::new(),
+            user_utf16: messages::utf16le(user),
+            domain_utf16: messages::utf16le(domain),
         }
+    }
+
+    /// HMAC-MD5 keyed with this identity's NTOWFv2 (ResponseKeyNT/LM).
+    pub(crate) fn ntowf_v2_keyed(&self) -> &HmacMd5 {
+        self.ntowf_v2
+            .get_or_init(|| crypto::ntowf_v2_keyed(&self.nt_owf, &self.user, &self.domain))
     }
 
     /// The NULL-session identity.
@@ -199,6 +244,9 @@ impl ClientCredential {
             domain: String::new(),
             nt_owf: Key16::default(),
             anonymous: true,
+            ntowf_v2: OnceCell::new(),
+            user_utf16: Vec::new(),
+            domain_utf16: Vec::new(),
         }
     }
 }

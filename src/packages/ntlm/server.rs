@@ -37,7 +37,9 @@ use super::crypto::*;
 use super::flags::*;
 use super::messages::*;
 use super::session::{query_incomplete, Session, SessionNames};
-use super::{host_names, NtlmSettings, MAX_LIFETIME, MAX_TOKEN, NTLM_PACKAGE_INFO};
+use super::{
+    encoded_host_names, host_names, NtlmSettings, MAX_LIFETIME, MAX_TOKEN, NTLM_PACKAGE_INFO,
+};
 use crate::lsa::accounts::{self, Account, AccountDatabase};
 use crate::sspi::consts::*;
 use crate::sspi::time::{filetime_now, TIMESTAMP_NEVER};
@@ -128,28 +130,30 @@ impl NtlmServer {
         let flags = challenge_flags(neg.flags);
         let unicode = flags & NTLMSSP_NEGOTIATE_UNICODE != 0;
         let names = host_names();
+        let encoded = encoded_host_names();
         let sc = match self.fixed_challenge {
             Some(c) => c,
             None => random_bytes::<8>()?,
         };
-        let mut info = AvPairs::default();
-        info.set(MSV_AV_NB_DOMAIN_NAME, utf16le(&names.netbios));
-        info.set(MSV_AV_NB_COMPUTER_NAME, utf16le(&names.netbios));
-        info.set(MSV_AV_DNS_DOMAIN_NAME, utf16le(&names.dns_domain));
-        info.set(MSV_AV_DNS_COMPUTER_NAME, utf16le(&names.dns_computer));
-        info.set(
-            MSV_AV_TIMESTAMP,
-            (filetime_now() as u64).to_le_bytes().to_vec(),
-        );
-        let challenge = ChallengeMessage {
+        // The four name pairs (encoded once per process), MsvAvTimestamp, EOL.
+        let prefix = &encoded.challenge_av_names;
+        let mut info = Vec::with_capacity(prefix.len() + 16);
+        info.extend_from_slice(prefix);
+        info.extend_from_slice(&MSV_AV_TIMESTAMP.to_le_bytes());
+        info.extend_from_slice(&8u16.to_le_bytes());
+        info.extend_from_slice(&(filetime_now() as u64).to_le_bytes());
+        info.extend_from_slice(&[0, 0, 0, 0]);
+        let challenge = ChallengeRef {
             flags,
-            target_name: if flags & NTLMSSP_REQUEST_TARGET != 0 {
-                encode_string(&names.netbios, unicode)
+            target_name: if flags & NTLMSSP_REQUEST_TARGET == 0 {
+                &[]
+            } else if unicode {
+                &encoded.netbios_utf16
             } else {
-                Vec::new()
+                names.netbios.as_bytes()
             },
             server_challenge: sc,
-            target_info: info.encode(),
+            target_info: &info,
             version: (flags & NTLMSSP_NEGOTIATE_VERSION != 0).then_some(Version::OURS),
         }
         .encode();
@@ -176,11 +180,11 @@ impl NtlmServer {
         token: &[u8],
         input: &HandshakeInput<'_>,
     ) -> SecResult<Session> {
-        let auth = AuthenticateMessage::decode(token)?;
+        let auth = AuthenticateRef::decode(token)?;
         let flags = auth.flags;
         let unicode = flags & NTLMSSP_NEGOTIATE_UNICODE != 0;
-        let user = decode_string(&auth.user, unicode)?;
-        let domain = decode_string(&auth.domain, unicode)?;
+        let user = decode_string(auth.user, unicode)?;
+        let domain = decode_string(auth.domain, unicode)?;
         let anonymous = user.is_empty()
             && auth.nt_response.is_empty()
             && (auth.lm_response.is_empty() || auth.lm_response[..] == [0]);
@@ -196,7 +200,7 @@ impl NtlmServer {
                 server: host_names().netbios.clone(),
                 authority: "NT AUTHORITY".into(),
             };
-            (Key16::default(), AvPairs::default(), names)
+            (Key16::default(), AvPairsRef::default(), names)
         } else {
             if user.is_empty() {
                 return Err(SecStatus::LogonDenied);
@@ -209,7 +213,7 @@ impl NtlmServer {
             let (kxkey, pairs) = if auth.nt_response.len() > 24 {
                 self.check_v2(&auth, account, &user, &domain, sc)?
             } else if auth.nt_response.len() == 24 && self.settings.server_accepts_v1() {
-                (self.check_v1(&auth, account, sc)?, AvPairs::default())
+                (self.check_v1(&auth, account, sc)?, AvPairsRef::default())
             } else {
                 return Err(SecStatus::LogonDenied);
             };
@@ -232,7 +236,7 @@ impl NtlmServer {
         let exported = if flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0
             && flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL) != 0
         {
-            let enc = &auth.encrypted_random_session_key;
+            let enc = auth.encrypted_random_session_key;
             if enc.len() != 16 {
                 return Err(SecStatus::InvalidToken);
             }
@@ -289,14 +293,14 @@ impl NtlmServer {
 
     /// NTLMv2: NTProofStr over the blob exactly as received, then the
     /// TimeStamp. Returns KXKEY (= SessionBaseKey) and the client's AV pairs.
-    fn check_v2(
+    fn check_v2<'a>(
         &self,
-        auth: &AuthenticateMessage,
+        auth: &AuthenticateRef<'a>,
         account: &Account,
         user: &str,
         domain: &str,
         sc: &[u8; 8],
-    ) -> SecResult<(Key16, AvPairs)> {
+    ) -> SecResult<(Key16, AvPairsRef<'a>)> {
         let (proof, blob) = auth.nt_response.split_at(16);
         if blob.len() < 28 {
             return Err(SecStatus::InvalidToken);
@@ -305,10 +309,10 @@ impl NtlmServer {
         let key = [domain, ""]
             .iter()
             .take(if domain.is_empty() { 1 } else { 2 })
-            .map(|d| hmac_md5_keyed(&ntowf_v2(&account.nt_owf, user, d)[..]))
+            .map(|d| account.ntowf_v2_keyed(user, d))
             .find(|k| ct_eq(&hmac_md5_with(k, &[sc, blob]), proof))
             .ok_or(SecStatus::LogonDenied)?;
-        let pairs = AvPairs::decode(&blob[28..])?;
+        let pairs = AvPairsRef::parse(&blob[28..])?;
         let mut ts = [0u8; 8];
         ts.copy_from_slice(&blob[8..16]);
         let ts = u64::from_le_bytes(ts) as i64;
@@ -321,7 +325,7 @@ impl NtlmServer {
     /// NTLMv1 (only below LM compatibility level 3): returns KXKEY.
     fn check_v1(
         &self,
-        auth: &AuthenticateMessage,
+        auth: &AuthenticateRef<'_>,
         account: &Account,
         sc: &[u8; 8],
     ) -> SecResult<Key16> {
@@ -338,12 +342,12 @@ impl NtlmServer {
             None
         };
         let expected = ntlmv1_response(&account.nt_owf, sc, cc.as_ref());
-        if !ct_eq(&expected, &auth.nt_response) {
+        if !ct_eq(&expected, auth.nt_response) {
             return Err(SecStatus::LogonDenied);
         }
         let lmowf = account.password.as_ref().map(|p| lmowf_v1(p));
         let sbk = ntlmv1_session_base_key(&account.nt_owf);
-        kxkey_v1(auth.flags, &sbk, lmowf.as_deref(), &auth.lm_response, sc)
+        kxkey_v1(auth.flags, &sbk, lmowf.as_deref(), auth.lm_response, sc)
     }
 }
 
@@ -353,7 +357,7 @@ fn find_account<'a>(db: &'a AccountDatabase, user: &str, domain: &str) -> Option
     if domain.is_empty() {
         db.accounts()
             .iter()
-            .find(|a| a.user.to_lowercase() == user.to_lowercase())
+            .find(|a| accounts::eq_lowercase(&a.user, user))
     } else {
         db.lookup(user, domain)
     }

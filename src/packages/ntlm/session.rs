@@ -38,8 +38,10 @@ pub struct Session {
     attrs: u32,
     start: i64,
     exported: Key16,
-    /// Built on first use: many contexts only authenticate.
-    sealing: Option<SealingState>,
+    /// Built on first use: many contexts only authenticate (boxed: the
+    /// keys and RC4 states are large, and a context that never signs or
+    /// seals should not carry them).
+    sealing: Option<Box<SealingState>>,
     names: SessionNames,
 }
 
@@ -96,7 +98,7 @@ impl Session {
         let (flags, is_client) = (self.flags, self.is_client);
         let exported = &self.exported;
         self.sealing
-            .get_or_insert_with(|| SealingState::new(flags, exported, is_client))
+            .get_or_insert_with(|| Box::new(SealingState::new(flags, exported, is_client)))
     }
 
     fn client_name(&self) -> String {
@@ -186,7 +188,9 @@ impl Session {
             flags,
             attrs,
             start,
-            sealing: Some(SealingState::resume(flags, &exported, is_client, p)),
+            sealing: Some(Box::new(SealingState::resume(
+                flags, &exported, is_client, p,
+            ))),
             exported,
             names,
         })

@@ -375,3 +375,95 @@ fn throughput() {
     let mbps = (rounds * 16384 * 2) as f64 / t0.elapsed().as_secs_f64() / 1e6;
     println!("{hs:.0} handshakes/s (one core, client+server); seal+unseal {mbps:.0} MB/s");
 }
+
+/// DecryptMessage over a stream that mixes sealed and integrity-only
+/// (SECQOP_WRAP_NO_ENCRYPT) messages, several DATA buffers, tampering and
+/// an export/import in the middle, with and without ESS / KEY_EXCH.
+#[test]
+fn decrypt_mixed_sealed_and_integrity_only_streams() {
+    use super::crypto::Key16;
+    use super::flags::*;
+    use super::seal::SealingState;
+    use super::session::Session;
+    let base = NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL | NTLMSSP_NEGOTIATE_128;
+    let key = [0x5Au8; 16];
+    for flags in [
+        base | ESS | NTLMSSP_NEGOTIATE_KEY_EXCH,
+        base | ESS,
+        base | NTLMSSP_NEGOTIATE_KEY_EXCH,
+    ] {
+        let mut tx = SealingState::new(flags, &key, true);
+        let rx_session = Session::new(false, false, flags, 0, Key16::from(key), Default::default());
+        let mut rx: Box<dyn SecurityContext> = Box::new(rx_session);
+        // (integrity only, tamper, message length)
+        let plan = [
+            (false, false, 100),
+            (true, false, 7),
+            (true, false, 3000),
+            (false, false, 1),
+            (false, true, 50),
+            (false, false, 64),
+            (false, false, 0),
+            (true, false, 20),
+            (false, false, 5000),
+            (true, true, 10),
+        ];
+        for (i, (integrity, tamper, len)) in plan.into_iter().enumerate() {
+            if i == 6 {
+                // Export/import the receiver between messages.
+                let packed = rx.export().unwrap();
+                rx = Box::new(Session::import(&packed).unwrap());
+            }
+            let clear: Vec<u8> = (0..len).map(|j| (i * 31 + j) as u8).collect();
+            let (mut a, mut b) = (clear[..len / 3].to_vec(), clear[len / 3..].to_vec());
+            let header = b"header".to_vec();
+            let mut t = [0u8; 16];
+            {
+                let mut msg = [
+                    MessageBuffer::new(SECBUFFER_DATA, BufferData::Writable(&mut a)),
+                    MessageBuffer::new(
+                        SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM,
+                        BufferData::ReadOnly(&header),
+                    ),
+                    MessageBuffer::new(SECBUFFER_TOKEN, BufferData::Writable(&mut t)),
+                    MessageBuffer::new(SECBUFFER_DATA, BufferData::Writable(&mut b)),
+                ];
+                if integrity {
+                    tx.make_signature(&mut msg).unwrap();
+                } else {
+                    tx.encrypt(&mut msg).unwrap();
+                }
+            }
+            if tamper {
+                t[6] ^= 1;
+            }
+            let sent = [a.clone(), b.clone()].concat();
+            let r = rx.decrypt_message(
+                &mut [
+                    MessageBuffer::new(SECBUFFER_DATA, BufferData::Writable(&mut a)),
+                    MessageBuffer::new(
+                        SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM,
+                        BufferData::ReadOnly(&header),
+                    ),
+                    MessageBuffer::new(SECBUFFER_TOKEN, BufferData::Writable(&mut t)),
+                    MessageBuffer::new(SECBUFFER_DATA, BufferData::Writable(&mut b)),
+                ],
+                0,
+            );
+            let what = format!("flags {flags:#x} message {i}");
+            if tamper {
+                assert_eq!(r, Err(SecStatus::MessageAltered), "{what}");
+                if integrity {
+                    // What arrived is left in the buffers.
+                    assert_eq!([a, b].concat(), sent, "{what}");
+                }
+            } else if integrity {
+                assert_eq!(r, Ok(Some(SECQOP_WRAP_NO_ENCRYPT)), "{what}");
+                assert_eq!([a, b].concat(), clear, "{what}");
+            } else {
+                assert_eq!(r, Ok(None), "{what}");
+                assert_eq!([a, b].concat(), clear, "{what}");
+            }
+        }
+    }
+}
