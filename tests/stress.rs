@@ -19,10 +19,12 @@ fn eight_threads_share_credentials_without_failures() {
     });
     let out = proof_util::run(&exe, &[&iters]);
     eprintln!("{}", out.stdout);
-    if out.code == Some(proof_util::SKIP) {
-        eprintln!("stress: NTLM not available; skipped");
-        return;
-    }
+    assert_ne!(
+        out.code,
+        Some(proof_util::SKIP),
+        "NTLM is not available from the library (exit 77)\n{}",
+        out.report()
+    );
     assert_eq!(out.code, Some(0), "{}", out.report());
     let (passed, failed) = out.summary().expect("summary line");
     assert_eq!(failed, 0, "{}", out.report());
