@@ -152,8 +152,14 @@ impl Session {
         out
     }
 
+    /// Most key-stream bytes an import replays per direction: RC4 handles
+    /// are rebuilt by discarding the bytes already used, so a context that
+    /// has sealed more than this (or a forged position) cannot be imported.
+    pub const MAX_IMPORT_KEYSTREAM: u64 = 64 << 20;
+
     /// Rebuild a context from [`Session::export_bytes`] (ImportSecurityContext).
-    /// Malformed input is SEC_E_INVALID_TOKEN.
+    /// Malformed input, or key-stream positions past
+    /// [`Session::MAX_IMPORT_KEYSTREAM`], is SEC_E_INVALID_TOKEN.
     pub fn import(b: &[u8]) -> SecResult<Self> {
         let mut r = Reader { b, at: 0 };
         if r.take(8)? != Self::MAGIC {
@@ -172,6 +178,9 @@ impl Session {
             pos_out: r.u64()?,
             pos_in: r.u64()?,
         };
+        if p.pos_out.max(p.pos_in) > Self::MAX_IMPORT_KEYSTREAM {
+            return Err(SecStatus::InvalidToken);
+        }
         let mut s = || -> SecResult<String> {
             let n = r.u32()? as usize;
             String::from_utf8(r.take(n)?.to_vec()).map_err(|_| SecStatus::InvalidToken)
