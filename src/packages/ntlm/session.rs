@@ -383,3 +383,62 @@ impl SecurityContext for Session {
         })
     }
 }
+
+/// The `SecurityContext` methods an NTLM client or server context forwards
+/// to its established [`Session`]. The context needs
+/// `fn session(&self) -> Option<&Session>`,
+/// `fn session_mut(&mut self) -> SecResult<&mut Session>` (SEC_E_INVALID_HANDLE
+/// before completion) and an `attrs` field with its attribute word.
+macro_rules! forward_to_session {
+    () => {
+        fn is_established(&self) -> bool {
+            self.session().is_some()
+        }
+
+        fn make_signature(
+            &mut self,
+            qop: u32,
+            message: &mut [MessageBuffer<'_>],
+            seq_no: u32,
+        ) -> SecResult<()> {
+            self.session_mut()?.make_signature(qop, message, seq_no)
+        }
+
+        fn verify_signature(
+            &mut self,
+            message: &mut [MessageBuffer<'_>],
+            seq_no: u32,
+        ) -> SecResult<Option<u32>> {
+            self.session_mut()?.verify_signature(message, seq_no)
+        }
+
+        fn encrypt_message(
+            &mut self,
+            qop: u32,
+            message: &mut [MessageBuffer<'_>],
+            seq_no: u32,
+        ) -> SecResult<()> {
+            self.session_mut()?.encrypt_message(qop, message, seq_no)
+        }
+
+        fn decrypt_message(
+            &mut self,
+            message: &mut [MessageBuffer<'_>],
+            seq_no: u32,
+        ) -> SecResult<Option<u32>> {
+            self.session_mut()?.decrypt_message(message, seq_no)
+        }
+
+        fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute> {
+            match self.session() {
+                Some(s) => s.query_attribute(attribute),
+                None => query_incomplete(attribute, self.attrs),
+            }
+        }
+
+        fn export(&self) -> SecResult<Zeroizing<Vec<u8>>> {
+            self.session().ok_or(SecStatus::InvalidHandle)?.export()
+        }
+    };
+}
+pub(super) use forward_to_session;
