@@ -3,7 +3,7 @@
 # Idempotent and fast on re-runs: apt only when a package is missing, pip only when the venv
 # cannot import the peers' modules.
 #   Debian: krb5-kdc krb5-admin-server krb5-user libkrb5-dev (MIT KDC + krb5-config for the
-#           gssapi/krb5 sdists), gcc + python3-dev + python3-venv, gss-ntlmssp (GSSAPI NTLM mech),
+#           gssapi/krb5 sdists), gcc, g++ (header check) + python3-dev + python3-venv, gss-ntlmssp (GSSAPI NTLM mech),
 #           winbind (Samba ntlm_auth), valgrind, make, curl/ca-certificates.
 #   venv:   $OPENSSPI_VENV (default target/peers-venv): gssapi, pyspnego, krb5, sspilib.
 # Env: OPENSSPI_VENV, PYTHON (interpreter for the venv, default python3), OPENSSPI_SKIP_APT=1.
@@ -11,7 +11,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${OPENSSPI_VENV:-$ROOT/target/peers-venv}
 PY=${PYTHON:-python3}
-PKGS="krb5-kdc krb5-admin-server krb5-user libkrb5-dev gcc make pkg-config python3-dev python3-venv
+PKGS="krb5-kdc krb5-admin-server krb5-user libkrb5-dev gcc g++ make pkg-config python3-dev python3-venv
       gss-ntlmssp winbind valgrind ca-certificates"
 PIP_PKGS="gssapi pyspnego krb5 sspilib"
 

@@ -105,28 +105,35 @@ pub unsafe fn message_buffers<'a>(bufs: &[SecBuffer]) -> SecResult<MessageBuffer
 
 /// Whether two non-empty buffers share memory.
 fn overlapping(bufs: &[SecBuffer]) -> bool {
+    // (start, end, writable) of a buffer with memory. Read-only buffers may
+    // share memory (Windows accepts one header passed twice); a writable one
+    // must not overlap anything, or it could not be borrowed mutably.
     let span = |b: &SecBuffer| {
         (!b.pvBuffer.is_null() && b.cbBuffer > 0).then(|| {
-            (
-                b.pvBuffer as usize,
-                b.pvBuffer as usize + b.cbBuffer as usize,
-            )
+            let start = b.pvBuffer as usize;
+            let readonly =
+                b.BufferType & (SECBUFFER_READONLY | SECBUFFER_READONLY_WITH_CHECKSUM) != 0;
+            (start, start + b.cbBuffer as usize, !readonly)
         })
     };
+    let clash =
+        |a: &(usize, usize, bool), b: &(usize, usize, bool)| (a.2 || b.2) && a.0 < b.1 && b.0 < a.1;
     if bufs.len() <= INLINE_BUFFERS {
         // Few buffers (every real call): compare each pair, no allocation.
-        let spans: [Option<(usize, usize)>; INLINE_BUFFERS] =
+        let spans: [Option<(usize, usize, bool)>; INLINE_BUFFERS] =
             std::array::from_fn(|i| bufs.get(i).and_then(span));
         return spans.iter().enumerate().any(|(i, a)| {
             spans[i + 1..].iter().any(|b| match (a, b) {
-                (Some(a), Some(b)) => a.0 < b.1 && b.0 < a.1,
+                (Some(a), Some(b)) => clash(a, b),
                 _ => false,
             })
         });
     }
-    let mut spans: Vec<(usize, usize)> = bufs.iter().filter_map(span).collect();
-    spans.sort_unstable();
-    spans.windows(2).any(|w| w[1].0 < w[0].1)
+    let spans: Vec<(usize, usize, bool)> = bufs.iter().filter_map(span).collect();
+    spans
+        .iter()
+        .enumerate()
+        .any(|(i, a)| spans[i + 1..].iter().any(|b| clash(a, b)))
 }
 
 /// Messages with at most this many buffers are borrowed without allocating.
@@ -275,5 +282,24 @@ mod tests {
                 assert_eq!(m.len(), many.len());
             }
         }
+    }
+
+    #[test]
+    fn read_only_buffers_may_share_memory_writable_ones_may_not() {
+        let mut mem = [0u8; 32];
+        let p = mem.as_mut_ptr().cast();
+        let ro = |t: u32| SecBuffer {
+            cbBuffer: 16,
+            BufferType: SECBUFFER_DATA | t,
+            pvBuffer: p,
+        };
+        // One header passed twice, read-only both times: accepted.
+        assert!(!overlapping(&[
+            ro(SECBUFFER_READONLY_WITH_CHECKSUM),
+            ro(SECBUFFER_READONLY)
+        ]));
+        // A writable buffer over a read-only one: refused.
+        assert!(overlapping(&[ro(SECBUFFER_READONLY), ro(0)]));
+        assert!(overlapping(&[ro(0), ro(0)]));
     }
 }

@@ -36,7 +36,7 @@ use super::client::ct_eq;
 use super::crypto::*;
 use super::flags::*;
 use super::messages::*;
-use super::session::{query_incomplete, Session, SessionNames};
+use super::session::{forward_to_session, query_incomplete, Session, SessionNames};
 use super::{
     encoded_host_names, host_names, NtlmSettings, MAX_LIFETIME, MAX_TOKEN, NTLM_PACKAGE_INFO,
 };
@@ -401,54 +401,7 @@ impl SecurityContext for NtlmServer {
         }
     }
 
-    fn is_established(&self) -> bool {
-        matches!(self.state, State::Done(_))
-    }
-
-    fn make_signature(
-        &mut self,
-        qop: u32,
-        message: &mut [MessageBuffer<'_>],
-        seq_no: u32,
-    ) -> SecResult<()> {
-        self.session_mut()?.make_signature(qop, message, seq_no)
-    }
-
-    fn verify_signature(
-        &mut self,
-        message: &mut [MessageBuffer<'_>],
-        seq_no: u32,
-    ) -> SecResult<Option<u32>> {
-        self.session_mut()?.verify_signature(message, seq_no)
-    }
-
-    fn encrypt_message(
-        &mut self,
-        qop: u32,
-        message: &mut [MessageBuffer<'_>],
-        seq_no: u32,
-    ) -> SecResult<()> {
-        self.session_mut()?.encrypt_message(qop, message, seq_no)
-    }
-
-    fn decrypt_message(
-        &mut self,
-        message: &mut [MessageBuffer<'_>],
-        seq_no: u32,
-    ) -> SecResult<Option<u32>> {
-        self.session_mut()?.decrypt_message(message, seq_no)
-    }
-
-    fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute> {
-        match self.session() {
-            Some(s) => s.query_attribute(attribute),
-            None => query_incomplete(attribute, self.attrs),
-        }
-    }
-
-    fn export(&self) -> SecResult<Zeroizing<Vec<u8>>> {
-        self.session().ok_or(SecStatus::InvalidHandle)?.export()
-    }
+    forward_to_session!();
 
     fn client_identity(&self) -> Option<(String, String)> {
         self.session().and_then(|s| s.client_identity())

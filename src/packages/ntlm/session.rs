@@ -152,8 +152,14 @@ impl Session {
         out
     }
 
+    /// Most key-stream bytes an import replays per direction: RC4 handles
+    /// are rebuilt by discarding the bytes already used, so a context that
+    /// has sealed more than this (or a forged position) cannot be imported.
+    pub const MAX_IMPORT_KEYSTREAM: u64 = 64 << 20;
+
     /// Rebuild a context from [`Session::export_bytes`] (ImportSecurityContext).
-    /// Malformed input is SEC_E_INVALID_TOKEN.
+    /// Malformed input, or key-stream positions past
+    /// [`Session::MAX_IMPORT_KEYSTREAM`], is SEC_E_INVALID_TOKEN.
     pub fn import(b: &[u8]) -> SecResult<Self> {
         let mut r = Reader { b, at: 0 };
         if r.take(8)? != Self::MAGIC {
@@ -172,6 +178,9 @@ impl Session {
             pos_out: r.u64()?,
             pos_in: r.u64()?,
         };
+        if p.pos_out.max(p.pos_in) > Self::MAX_IMPORT_KEYSTREAM {
+            return Err(SecStatus::InvalidToken);
+        }
         let mut s = || -> SecResult<String> {
             let n = r.u32()? as usize;
             String::from_utf8(r.take(n)?.to_vec()).map_err(|_| SecStatus::InvalidToken)
@@ -374,3 +383,62 @@ impl SecurityContext for Session {
         })
     }
 }
+
+/// The `SecurityContext` methods an NTLM client or server context forwards
+/// to its established [`Session`]. The context needs
+/// `fn session(&self) -> Option<&Session>`,
+/// `fn session_mut(&mut self) -> SecResult<&mut Session>` (SEC_E_INVALID_HANDLE
+/// before completion) and an `attrs` field with its attribute word.
+macro_rules! forward_to_session {
+    () => {
+        fn is_established(&self) -> bool {
+            self.session().is_some()
+        }
+
+        fn make_signature(
+            &mut self,
+            qop: u32,
+            message: &mut [MessageBuffer<'_>],
+            seq_no: u32,
+        ) -> SecResult<()> {
+            self.session_mut()?.make_signature(qop, message, seq_no)
+        }
+
+        fn verify_signature(
+            &mut self,
+            message: &mut [MessageBuffer<'_>],
+            seq_no: u32,
+        ) -> SecResult<Option<u32>> {
+            self.session_mut()?.verify_signature(message, seq_no)
+        }
+
+        fn encrypt_message(
+            &mut self,
+            qop: u32,
+            message: &mut [MessageBuffer<'_>],
+            seq_no: u32,
+        ) -> SecResult<()> {
+            self.session_mut()?.encrypt_message(qop, message, seq_no)
+        }
+
+        fn decrypt_message(
+            &mut self,
+            message: &mut [MessageBuffer<'_>],
+            seq_no: u32,
+        ) -> SecResult<Option<u32>> {
+            self.session_mut()?.decrypt_message(message, seq_no)
+        }
+
+        fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute> {
+            match self.session() {
+                Some(s) => s.query_attribute(attribute),
+                None => query_incomplete(attribute, self.attrs),
+            }
+        }
+
+        fn export(&self) -> SecResult<Zeroizing<Vec<u8>>> {
+            self.session().ok_or(SecStatus::InvalidHandle)?.export()
+        }
+    };
+}
+pub(super) use forward_to_session;

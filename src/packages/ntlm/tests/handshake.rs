@@ -420,6 +420,26 @@ fn export_import_continues_the_sequence() {
     assert!(server().export().is_err());
 }
 
+/// A forged key-stream position would make the import replay up to 2^64
+/// RC4 bytes: refused at once (found by the hostile-caller tests).
+#[test]
+fn import_refuses_forged_keystream_positions() {
+    let (c, _s) = established();
+    let packed = c.export().unwrap();
+    // MAGIC 8, is_client 1, anonymous 1, flags 4, attrs 4, start 8, key 16, seqs 8
+    let pos_out = 50;
+    for forged in [
+        u64::MAX,
+        crate::packages::ntlm::session::Session::MAX_IMPORT_KEYSTREAM + 1,
+    ] {
+        for at in [pos_out, pos_out + 8] {
+            let mut p = packed.to_vec();
+            p[at..at + 8].copy_from_slice(&forged.to_le_bytes());
+            assert_eq!(NTLM.import_context(&p).err(), Some(SecStatus::InvalidToken));
+        }
+    }
+}
+
 #[test]
 fn acquire_credentials() {
     use crate::sspi::{AcquireCredentials, AuthIdentity};
