@@ -1833,6 +1833,32 @@ static void out_of_order(void)
         }
         DeleteSecurityContext(&s3);
     }
+    /* Impersonate a server context, delete it while impersonating, then
+     * acquire default credentials and revert: any status, no crash. */
+    {
+        CtxtHandle c4, s4;
+        EQ("handshake", proof_handshake(&cc, &sc, &c4, &s4, NULL), SEC_E_OK);
+        ANY("ImpersonateSecurityContext(server)", ImpersonateSecurityContext(&s4));
+        EQ("DeleteSecurityContext while impersonating", DeleteSecurityContext(&s4), SEC_E_OK);
+        CredHandle dflt;
+        SECURITY_STATUS ast = AcquireCredentialsHandleW(NULL, WSTR("NTLM"), SECPKG_CRED_OUTBOUND,
+                                                        NULL, NULL, NULL, NULL, &dflt, NULL);
+        ANY("ACHW(default credentials) after the impersonated context was deleted", ast);
+        if (ast == SEC_E_OK) {
+            CtxtHandle c5;
+            unsigned char o5[PROOF_TOKEN_MAX];
+            ULONG o5l;
+            SECURITY_STATUS ist = proof_isc(&dflt, NULL, &c5, NULL, 0, o5, &o5l, PROOF_ISC_REQ);
+            ANY("ISC with those credentials", ist);
+            if (ist >= 0)
+                DeleteSecurityContext(&c5);
+            FreeCredentialsHandle(&dflt);
+        }
+        PROBE_ERR("RevertSecurityContext(deleted context)", RevertSecurityContext(&s4),
+                  SEC_E_INVALID_HANDLE);
+        SspiRevertToSelf();
+        DeleteSecurityContext(&c4);
+    }
     /* AddCredentials / ChangeAccountPassword on live handles. */
     ERR("AddCredentialsW(live, NULL package)",
         AddCredentialsW(&cc, NULL, NULL, SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL));
