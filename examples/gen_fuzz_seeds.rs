@@ -213,6 +213,32 @@ fn main() {
         let mut seed = (base as u64).to_le_bytes().to_vec();
         seed.extend_from_slice(&block);
         write(&dir, "lsa_submit", &format!("interactive-{i}"), &seed);
+        // lsa_calls: LsaLogonUser(MSV1_0 = 2, Interactive = 2) and
+        // (Kerberos = 1, Interactive = 2) with the same block.
+        for (pkg, name) in [(2u8, "msv1_0"), (1u8, "kerberos")] {
+            let mut call = vec![0x80 | (2 << 2) | pkg];
+            call.extend_from_slice(&seed);
+            write(&dir, "lsa_calls", &format!("logon-{name}-{i}"), &call);
+        }
+    }
+    // lsa_calls: LsaCallAuthenticationPackage requests. Negotiate (0)
+    // NegGetCallerName {MessageType 1, LogonId 0}; Kerberos (1)
+    // KerbQueryTicketCacheMessage {1, LogonId 0} and a few other message
+    // types; MSV1_0 (2) message types 0..4 with zeroed bodies.
+    for (pkg, mt, len) in [
+        (0u8, 1u32, 12usize),
+        (1, 1, 12),
+        (1, 14, 32),
+        (2, 0, 48),
+        (2, 2, 48),
+        (2, 4, 64),
+    ] {
+        let mut call = vec![pkg];
+        call.extend_from_slice(&0u64.to_le_bytes());
+        let mut req = vec![0u8; len];
+        req[..4].copy_from_slice(&mt.to_le_bytes());
+        call.extend_from_slice(&req);
+        write(&dir, "lsa_calls", &format!("call-{pkg}-{mt}"), &call);
     }
     match ntlm_seeds(&dir) {
         Ok(n) => println!("NTLM: {n} handshakes dumped"),
