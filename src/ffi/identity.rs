@@ -33,7 +33,9 @@ struct Fields {
     flags: u32,
 }
 
-/// Decode an identity structure.
+/// Decode an identity structure. An EX structure whose `Length` is smaller
+/// than the EX layout is `SEC_E_UNKNOWN_CREDENTIALS` (it is not read past
+/// `Length`).
 ///
 /// # Safety
 /// `p` must point to one of the identity structures with valid strings.
@@ -41,7 +43,13 @@ pub unsafe fn decode_identity(p: *const c_void, entry: Charset) -> SecResult<Aut
     // SAFETY: every identity structure starts with a 32-bit field.
     let version = unsafe { (p as *const u32).read_unaligned() };
     let f = if version == SEC_WINNT_AUTH_IDENTITY_VERSION {
-        // SAFETY: Version 0x200 announces the EX layout (A and W agree).
+        // SAFETY: Version 0x200 announces the EX layout, whose second
+        // 32-bit field is `Length`; the caller promises that many bytes.
+        let length = unsafe { (p as *const u32).add(1).read_unaligned() };
+        if (length as usize) < std::mem::size_of::<SEC_WINNT_AUTH_IDENTITY_EXW>() {
+            return Err(SecStatus::UnknownCredentials);
+        }
+        // SAFETY: `Length` covers the whole EX structure (A and W agree).
         let ex = unsafe { &*(p as *const SEC_WINNT_AUTH_IDENTITY_EXW) };
         Fields {
             user: (ex.User.cast(), ex.UserLength),

@@ -359,10 +359,12 @@ pub struct ChallengeRef<'a> {
 }
 
 impl<'a> ChallengeRef<'a> {
+    /// The header is 56 bytes with a VERSION, 48 without one (the payload
+    /// then starts where VERSION would be, as older peers send it).
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::new(
             NTLM_CHALLENGE,
-            56,
+            if self.version.is_some() { 56 } else { 48 },
             self.target_name.len() + self.target_info.len(),
         );
         w.field(12, self.target_name);
