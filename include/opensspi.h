@@ -581,6 +581,76 @@ typedef void (*SEC_GET_KEY_FN)(void *Arg,
                                void **Key,
                                SECURITY_STATUS *Status);
 
+// `LSA_STRING` / `STRING`: counted 8-bit string (Length in bytes).
+typedef struct LSA_STRING {
+  USHORT Length;
+  USHORT MaximumLength;
+  char *Buffer;
+} LSA_STRING;
+
+// `LUID`.
+typedef struct LUID {
+  ULONG LowPart;
+  int32_t HighPart;
+} LUID;
+
+// `LSA_UNICODE_STRING` / `UNICODE_STRING`: counted UTF-16 (Length in bytes).
+typedef struct LSA_UNICODE_STRING {
+  USHORT Length;
+  USHORT MaximumLength;
+  uint16_t *Buffer;
+} LSA_UNICODE_STRING;
+
+// `LSA_LAST_INTER_LOGON_INFO` (24 bytes).
+typedef struct LSA_LAST_INTER_LOGON_INFO {
+  LARGE_INTEGER LastSuccessfulLogon;
+  LARGE_INTEGER LastFailedLogon;
+  ULONG FailedAttemptCountSinceLastSuccessfulLogon;
+} LSA_LAST_INTER_LOGON_INFO;
+
+// `SECURITY_LOGON_SESSION_DATA` (272 bytes).
+typedef struct SECURITY_LOGON_SESSION_DATA {
+  ULONG Size;
+  struct LUID LogonId;
+  struct LSA_UNICODE_STRING UserName;
+  struct LSA_UNICODE_STRING LogonDomain;
+  struct LSA_UNICODE_STRING AuthenticationPackage;
+  ULONG LogonType;
+  ULONG Session;
+  void *Sid;
+  LARGE_INTEGER LogonTime;
+  struct LSA_UNICODE_STRING LogonServer;
+  struct LSA_UNICODE_STRING DnsDomainName;
+  struct LSA_UNICODE_STRING Upn;
+  ULONG UserFlags;
+  struct LSA_LAST_INTER_LOGON_INFO LastLogonInfo;
+  struct LSA_UNICODE_STRING LogonScript;
+  struct LSA_UNICODE_STRING ProfilePath;
+  struct LSA_UNICODE_STRING HomeDirectory;
+  struct LSA_UNICODE_STRING HomeDirectoryDrive;
+  LARGE_INTEGER LogoffTime;
+  LARGE_INTEGER KickOffTime;
+  LARGE_INTEGER PasswordLastSet;
+  LARGE_INTEGER PasswordCanChange;
+  LARGE_INTEGER PasswordMustChange;
+} SECURITY_LOGON_SESSION_DATA;
+
+// `TOKEN_SOURCE` (16 bytes).
+typedef struct TOKEN_SOURCE {
+  uint8_t SourceName[8];
+  struct LUID SourceIdentifier;
+} TOKEN_SOURCE;
+
+// `QUOTA_LIMITS` (48 bytes).
+typedef struct QUOTA_LIMITS {
+  uintptr_t PagedPoolLimit;
+  uintptr_t NonPagedPoolLimit;
+  uintptr_t MinimumWorkingSetSize;
+  uintptr_t MaximumWorkingSetSize;
+  uintptr_t PagefileLimit;
+  LARGE_INTEGER TimeLimit;
+} QUOTA_LIMITS;
+
 typedef struct SecPkgInfoW {
   ULONG fCapabilities;
   USHORT wVersion;
@@ -1032,15 +1102,67 @@ typedef struct SecPkgCredentials_NamesA {
   SEC_CHAR *sUserName;
 } SecPkgCredentials_NamesA;
 
-// `LUID`.
-typedef struct LUID {
-  ULONG LowPart;
-  int32_t HighPart;
-} LUID;
-
 typedef struct SecPkgContext_AuthenticationId {
   struct LUID AuthenticationId;
 } SecPkgContext_AuthenticationId;
+
+// `MSV1_0_INTERACTIVE_LOGON` / `KERB_INTERACTIVE_LOGON` (56 bytes).
+typedef struct MSV1_0_INTERACTIVE_LOGON {
+  ULONG MessageType;
+  struct LSA_UNICODE_STRING LogonDomainName;
+  struct LSA_UNICODE_STRING UserName;
+  struct LSA_UNICODE_STRING Password;
+} MSV1_0_INTERACTIVE_LOGON;
+
+// `MSV1_0_INTERACTIVE_PROFILE` / `KERB_INTERACTIVE_PROFILE` (160 bytes).
+typedef struct MSV1_0_INTERACTIVE_PROFILE {
+  ULONG MessageType;
+  USHORT LogonCount;
+  USHORT BadPasswordCount;
+  LARGE_INTEGER LogonTime;
+  LARGE_INTEGER LogoffTime;
+  LARGE_INTEGER KickOffTime;
+  LARGE_INTEGER PasswordLastSet;
+  LARGE_INTEGER PasswordCanChange;
+  LARGE_INTEGER PasswordMustChange;
+  struct LSA_UNICODE_STRING LogonScript;
+  struct LSA_UNICODE_STRING HomeDirectory;
+  struct LSA_UNICODE_STRING FullName;
+  struct LSA_UNICODE_STRING ProfilePath;
+  struct LSA_UNICODE_STRING HomeDirectoryDrive;
+  struct LSA_UNICODE_STRING LogonServer;
+  ULONG UserFlags;
+} MSV1_0_INTERACTIVE_PROFILE;
+
+// `KERB_QUERY_TKT_CACHE_REQUEST` / `NEGOTIATE_CALLER_NAME_REQUEST` shape
+// (12 bytes): a message type and a logon id.
+typedef struct KERB_QUERY_TKT_CACHE_REQUEST {
+  ULONG MessageType;
+  struct LUID LogonId;
+} KERB_QUERY_TKT_CACHE_REQUEST;
+
+// `KERB_TICKET_CACHE_INFO` (64 bytes).
+typedef struct KERB_TICKET_CACHE_INFO {
+  struct LSA_UNICODE_STRING ServerName;
+  struct LSA_UNICODE_STRING RealmName;
+  LARGE_INTEGER StartTime;
+  LARGE_INTEGER EndTime;
+  LARGE_INTEGER RenewTime;
+  int32_t EncryptionType;
+  ULONG TicketFlags;
+} KERB_TICKET_CACHE_INFO;
+
+// `KERB_QUERY_TKT_CACHE_RESPONSE` header; `Tickets` follow.
+typedef struct KERB_QUERY_TKT_CACHE_RESPONSE {
+  ULONG MessageType;
+  ULONG CountOfTickets;
+} KERB_QUERY_TKT_CACHE_RESPONSE;
+
+// `NEGOTIATE_CALLER_NAME_RESPONSE` (16 bytes; the name follows).
+typedef struct NEGOTIATE_CALLER_NAME_RESPONSE {
+  ULONG MessageType;
+  uint16_t *CallerName;
+} NEGOTIATE_CALLER_NAME_RESPONSE;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1224,6 +1346,64 @@ SECURITY_STATUS AddCredentialsA(CredHandle *hCredentials,
                                 void *_pvGetKeyArgument,
                                 TimeStamp *_ptsExpiry);
 
+// `LsaConnectUntrusted`.
+NTSTATUS LsaConnectUntrusted(HANDLE *LsaHandle);
+
+// `LsaRegisterLogonProcess`: needs the TCB role (uid 0 here).
+NTSTATUS LsaRegisterLogonProcess(struct LSA_STRING *LogonProcessName,
+                                 HANDLE *LsaHandle,
+                                 ULONG *SecurityMode);
+
+// `LsaDeregisterLogonProcess` (closes `LsaConnectUntrusted` handles too).
+NTSTATUS LsaDeregisterLogonProcess(HANDLE LsaHandle);
+
+// `LsaLookupAuthenticationPackage`: Negotiate 0, Kerberos 1,
+// MICROSOFT_AUTHENTICATION_PACKAGE_V1_0 2.
+NTSTATUS LsaLookupAuthenticationPackage(HANDLE LsaHandle,
+                                        struct LSA_STRING *PackageName,
+                                        ULONG *AuthenticationPackage);
+
+// `LsaFreeReturnBuffer`: a pointer the LSA did not return →
+// `STATUS_INVALID_PARAMETER`.
+NTSTATUS LsaFreeReturnBuffer(void *Buffer);
+
+// `LsaEnumerateLogonSessions`: the caller's sessions (all for uid 0).
+NTSTATUS LsaEnumerateLogonSessions(ULONG *LogonSessionCount,
+                                   struct LUID **LogonSessionList);
+
+// `LsaGetLogonSessionData`: one `SECURITY_LOGON_SESSION_DATA` block.
+NTSTATUS LsaGetLogonSessionData(struct LUID *LogonId,
+                                struct SECURITY_LOGON_SESSION_DATA **ppLogonSessionData);
+
+// `LsaLogonUser` with `MSV1_0_INTERACTIVE_LOGON` / `KERB_INTERACTIVE_LOGON`
+// submit buffers. Outputs are written when their pointers are not NULL;
+// `Token` names the new logon session (close it with `SspiCloseHandle`).
+NTSTATUS LsaLogonUser(HANDLE LsaHandle,
+                      struct LSA_STRING *_OriginName,
+                      ULONG LogonType,
+                      ULONG AuthenticationPackage,
+                      void *AuthenticationInformation,
+                      ULONG AuthenticationInformationLength,
+                      void *_LocalGroups,
+                      struct TOKEN_SOURCE *_SourceContext,
+                      void **ProfileBuffer,
+                      ULONG *ProfileBufferLength,
+                      struct LUID *LogonId,
+                      HANDLE *Token,
+                      struct QUOTA_LIMITS *Quotas,
+                      NTSTATUS *SubStatus);
+
+// `LsaCallAuthenticationPackage`. Outputs are initialised before any
+// check (BEHAVIOURS.md items 120-125); the package's own status is in
+// `*ProtocolStatus`.
+NTSTATUS LsaCallAuthenticationPackage(HANDLE LsaHandle,
+                                      ULONG AuthenticationPackage,
+                                      void *ProtocolSubmitBuffer,
+                                      ULONG SubmitBufferLength,
+                                      void **ProtocolReturnBuffer,
+                                      ULONG *ReturnBufferLength,
+                                      NTSTATUS *ProtocolStatus);
+
 // `MakeSignature`.
 SECURITY_STATUS MakeSignature(CtxtHandle *phContext,
                               ULONG fQOP,
@@ -1313,6 +1493,45 @@ struct SecurityFunctionTableW *InitSecurityInterfaceW(void);
 // `InitSecurityInterfaceA`: the static A table (never NULL).
 struct SecurityFunctionTableA *InitSecurityInterfaceA(void);
 
+// `LogonUserW`: returns TRUE and a token, or FALSE with
+// `SspiGetLastError()` set (e.g. 1326 ERROR_LOGON_FAILURE).
+int32_t SspiLogonUserW(const uint16_t *lpszUsername,
+                       const uint16_t *lpszDomain,
+                       const uint16_t *lpszPassword,
+                       ULONG dwLogonType,
+                       ULONG dwLogonProvider,
+                       HANDLE *phToken);
+
+// `LogonUserA` (UTF-8 strings).
+int32_t SspiLogonUserA(const char *lpszUsername,
+                       const char *lpszDomain,
+                       const char *lpszPassword,
+                       ULONG dwLogonType,
+                       ULONG dwLogonProvider,
+                       HANDLE *phToken);
+
+// `ImpersonateLoggedOnUser`: the calling thread uses the token's logon
+// session for default credentials until `SspiRevertToSelf`.
+int32_t SspiImpersonateLoggedOnUser(HANDLE hToken);
+
+// `RevertToSelf`.
+int32_t SspiRevertToSelf(void);
+
+// `CloseHandle` for tokens: the logon session stays.
+int32_t SspiCloseHandle(HANDLE hObject);
+
+// `GetLastError` of the `Sspi*` Win32-style calls on this thread.
+ULONG SspiGetLastError(void);
+
+// The logon session a token names (`GetTokenInformation(TokenStatistics)`'s
+// AuthenticationId).
+NTSTATUS SspiGetTokenLogonId(HANDLE hToken,
+                             struct LUID *LogonId);
+
+// Log a session off: it is removed from the store and its credentials
+// zeroized; every process of the user loses it.
+NTSTATUS SspiLogoffSession(struct LUID *LogonId);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus
@@ -1369,4 +1588,86 @@ typedef PSecurityFunctionTableA (*INIT_SECURITY_INTERFACE_A)(void);
 #define QueryCredentialsAttributes QueryCredentialsAttributesA
 #define SecPkgContext_Names SecPkgContext_NamesA
 #define SecPkgCredentials_Names SecPkgCredentials_NamesA
+#endif
+
+/* ntsecapi.h names. */
+typedef LSA_STRING STRING, *PSTRING, *PLSA_STRING;
+typedef LSA_UNICODE_STRING UNICODE_STRING, *PUNICODE_STRING, *PLSA_UNICODE_STRING;
+typedef MSV1_0_INTERACTIVE_LOGON *PMSV1_0_INTERACTIVE_LOGON;
+typedef MSV1_0_INTERACTIVE_LOGON KERB_INTERACTIVE_LOGON, *PKERB_INTERACTIVE_LOGON;
+typedef MSV1_0_INTERACTIVE_PROFILE *PMSV1_0_INTERACTIVE_PROFILE;
+typedef MSV1_0_INTERACTIVE_PROFILE KERB_INTERACTIVE_PROFILE, *PKERB_INTERACTIVE_PROFILE;
+typedef SECURITY_LOGON_SESSION_DATA *PSECURITY_LOGON_SESSION_DATA;
+typedef TOKEN_SOURCE *PTOKEN_SOURCE;
+typedef QUOTA_LIMITS *PQUOTA_LIMITS;
+typedef KERB_QUERY_TKT_CACHE_REQUEST *PKERB_QUERY_TKT_CACHE_REQUEST;
+typedef KERB_QUERY_TKT_CACHE_REQUEST NEGOTIATE_CALLER_NAME_REQUEST, *PNEGOTIATE_CALLER_NAME_REQUEST;
+typedef KERB_QUERY_TKT_CACHE_RESPONSE *PKERB_QUERY_TKT_CACHE_RESPONSE;
+typedef NEGOTIATE_CALLER_NAME_RESPONSE *PNEGOTIATE_CALLER_NAME_RESPONSE;
+typedef ULONG LSA_OPERATIONAL_MODE, *PLSA_OPERATIONAL_MODE;
+
+typedef enum _SECURITY_LOGON_TYPE {
+    UndefinedLogonType = 0, Interactive = 2, Network, Batch, Service, Proxy, Unlock,
+    NetworkCleartext, NewCredentials, RemoteInteractive, CachedInteractive,
+    CachedRemoteInteractive, CachedUnlock
+} SECURITY_LOGON_TYPE, *PSECURITY_LOGON_TYPE;
+typedef enum _MSV1_0_LOGON_SUBMIT_TYPE {
+    MsV1_0InteractiveLogon = 2, MsV1_0Lm20Logon, MsV1_0NetworkLogon, MsV1_0SubAuthLogon,
+    MsV1_0WorkstationUnlockLogon = 7, MsV1_0S4ULogon = 12, MsV1_0VirtualLogon = 82,
+    MsV1_0NoElevationLogon = 83, MsV1_0LuidLogon = 84
+} MSV1_0_LOGON_SUBMIT_TYPE;
+typedef enum _MSV1_0_PROFILE_BUFFER_TYPE {
+    MsV1_0InteractiveProfile = 2, MsV1_0Lm20LogonProfile, MsV1_0SmartCardProfile
+} MSV1_0_PROFILE_BUFFER_TYPE;
+typedef enum _KERB_LOGON_SUBMIT_TYPE {
+    KerbInteractiveLogon = 2, KerbSmartCardLogon = 6, KerbWorkstationUnlockLogon = 7,
+    KerbSmartCardUnlockLogon = 8, KerbProxyLogon = 9, KerbTicketLogon = 10,
+    KerbTicketUnlockLogon = 11, KerbS4ULogon = 12
+} KERB_LOGON_SUBMIT_TYPE;
+typedef enum _KERB_PROTOCOL_MESSAGE_TYPE {
+    KerbDebugRequestMessage = 0, KerbQueryTicketCacheMessage, KerbChangeMachinePasswordMessage,
+    KerbVerifyPacMessage, KerbRetrieveTicketMessage, KerbUpdateAddressesMessage,
+    KerbPurgeTicketCacheMessage, KerbChangePasswordMessage, KerbRetrieveEncodedTicketMessage,
+    KerbDecryptDataMessage, KerbAddBindingCacheEntryMessage, KerbSetPasswordMessage,
+    KerbSetPasswordExMessage, KerbVerifyCredentialsMessage, KerbQueryTicketCacheExMessage,
+    KerbPurgeTicketCacheExMessage
+} KERB_PROTOCOL_MESSAGE_TYPE;
+typedef enum _MSV1_0_PROTOCOL_MESSAGE_TYPE {
+    MsV1_0Lm20ChallengeRequest = 0, MsV1_0Lm20GetChallengeResponse, MsV1_0EnumerateUsers,
+    MsV1_0GetUserInfo, MsV1_0ReLogonUsers, MsV1_0ChangePassword, MsV1_0ChangeCachedPassword,
+    MsV1_0GenericPassthrough, MsV1_0CacheLogon, MsV1_0SubAuth, MsV1_0DeriveCredential,
+    MsV1_0CacheLookup, MsV1_0SetProcessOption, MsV1_0ConfigLocalAliases,
+    MsV1_0ClearCachedCredentials
+} MSV1_0_PROTOCOL_MESSAGE_TYPE;
+typedef enum _NEGOTIATE_MESSAGES {
+    NegEnumPackagePrefixes = 0, NegGetCallerName = 1, NegTransferCredentials = 2,
+    NegCallPackageMax = 4
+} NEGOTIATE_MESSAGES;
+
+#define LOGON32_LOGON_INTERACTIVE 2
+#define LOGON32_LOGON_NETWORK 3
+#define LOGON32_LOGON_BATCH 4
+#define LOGON32_LOGON_SERVICE 5
+#define LOGON32_LOGON_UNLOCK 7
+#define LOGON32_LOGON_NETWORK_CLEARTEXT 8
+#define LOGON32_LOGON_NEW_CREDENTIALS 9
+#define LOGON32_PROVIDER_DEFAULT 0
+#define LOGON32_PROVIDER_WINNT35 1
+#define LOGON32_PROVIDER_WINNT40 2
+#define LOGON32_PROVIDER_WINNT50 3
+
+/* Win32 names of the Sspi* logon calls, on request (they would clash with
+ * WinPR's or Wine's own exports otherwise). */
+#ifdef OPENSSPI_WIN32_ALIASES
+#define LogonUserW SspiLogonUserW
+#define LogonUserA SspiLogonUserA
+#define ImpersonateLoggedOnUser SspiImpersonateLoggedOnUser
+#define RevertToSelf SspiRevertToSelf
+#define CloseHandle SspiCloseHandle
+#define GetLastError SspiGetLastError
+#ifdef UNICODE
+#define LogonUser LogonUserW
+#else
+#define LogonUser LogonUserA
+#endif
 #endif

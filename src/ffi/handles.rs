@@ -19,6 +19,8 @@ use crate::sspi::SecStatus;
 pub enum HandleKind {
     Credential = 0xC1,
     Context = 0xC7,
+    /// Logon-session tokens (`HANDLE`s from `LsaLogonUser`/`SspiLogonUser`).
+    Token = 0x70,
 }
 
 struct Slot<T: ?Sized> {

@@ -2,7 +2,7 @@
 //! their Windows x64 layouts (CONSTANTS.md §10, §13).
 #![allow(non_snake_case, non_camel_case_types)]
 
-use std::ffi::c_void;
+use std::ffi::{c_char, c_void};
 
 use super::types::{LUID, ULONG, USHORT};
 
@@ -14,7 +14,7 @@ pub type LARGE_INTEGER = i64;
 pub struct LSA_STRING {
     pub Length: USHORT,
     pub MaximumLength: USHORT,
-    pub Buffer: *mut u8,
+    pub Buffer: *mut c_char,
 }
 
 /// `LSA_UNICODE_STRING` / `UNICODE_STRING`: counted UTF-16 (Length in bytes).

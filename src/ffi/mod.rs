@@ -15,12 +15,14 @@ pub mod context;
 pub mod credentials;
 pub mod handles;
 pub mod identity;
+pub mod lsa;
 pub mod lsa_types;
 pub mod messages;
 pub mod misc;
 pub mod pkginfo;
 pub mod strings;
 pub mod table;
+pub mod tokens;
 pub mod types;
 
 #[cfg(test)]
