@@ -225,6 +225,7 @@ pub fn peer_script(script: &str, args: &[&str]) -> Command {
     cmd.arg(manifest_dir().join("tests/peers").join(script))
         .args(args);
     base_env(&mut cmd);
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1"); // keep tests/peers/ free of __pycache__
     cmd
 }
 
