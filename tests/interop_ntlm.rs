@@ -283,6 +283,15 @@ fn channel_bindings_that_differ_are_rejected() {
         "mismatched channel bindings were accepted:\n{r}"
     );
     assert!(!r.acceptor.stderr.contains("AUTHENTICATED "), "\n{r}");
+    assert!(
+        r.initiator.report_ok(),
+        "the client should finish its legs:\n{r}"
+    );
+    assert_eq!(
+        r.acceptor.field("status"),
+        "0x80090346",
+        "expected SEC_E_BAD_BINDINGS from AcceptSecurityContext:\n{r}"
+    );
 }
 
 /// A rejected AUTHENTICATE: our server must fail with SEC_E_LOGON_DENIED. (The NTLM client
