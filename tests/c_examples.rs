@@ -3,12 +3,12 @@
 mod common;
 
 use common::*;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{mpsc, OnceLock};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// `make -C c-examples` once per test process (the tests run in parallel threads).
 fn build_examples() -> PathBuf {
@@ -93,7 +93,7 @@ fn run_examples(tag: &str, password: &str) -> Outcome {
         }
     };
     let user = format!("{DOMAIN}\\{USER}");
-    let client = c_command(&dir.join("sspi_client"))
+    let mut client = c_command(&dir.join("sspi_client"))
         .args([
             "--port",
             &port.to_string(),
@@ -103,31 +103,24 @@ fn run_examples(tag: &str, password: &str) -> Outcome {
             password,
         ])
         .env("NTLM_USER_FILE", &users.path)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("cannot run sspi_client");
-    // The server exits after one client; don't wait forever if it hangs.
-    let mut server_ok = false;
-    for _ in 0..(1000 * slowdown()) {
-        if let Some(st) = server.try_wait().unwrap() {
-            server_ok = st.success();
-            break;
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    let _ = server.kill();
-    let _ = server.wait();
-    let mut server_err = String::new();
-    let _ = server
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut server_err);
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start sspi_client");
+    let (client_out, client_err) = (
+        read_all(client.stdout.take().unwrap()),
+        read_all(client.stderr.take().unwrap()),
+    );
+    let server_err = read_all(server.stderr.take().unwrap());
+    // Each side exits after one exchange; a hang fails the test instead of blocking it.
+    let deadline = Instant::now() + Duration::from_secs(30) * slowdown();
+    let client_st = wait_until(&mut client, deadline);
+    let server_st = wait_until(&mut server, deadline);
     Outcome {
-        server_ok,
-        server_out: reader.join().unwrap() + &server_err,
-        client_ok: client.status.success(),
-        client_out: String::from_utf8_lossy(&client.stdout).into_owned(),
+        server_ok: server_st.is_some_and(|s| s.success()),
+        server_out: reader.join().unwrap() + &server_err.join().unwrap(),
+        client_ok: client_st.is_some_and(|s| s.success()),
+        client_out: client_out.join().unwrap() + &client_err.join().unwrap(),
     }
 }
 

@@ -126,6 +126,23 @@ fn our_client_dlopen_to_pyspnego_server() {
     assert_pair(&r, true);
 }
 
+/// `user@DOMAIN` (UPN form) in SEC_WINNT_AUTH_IDENTITY_W.User with an empty Domain.
+#[test]
+fn our_client_upn_user_to_pyspnego_server() {
+    let users = UserFile::alice("c-py-upn");
+    let upn = format!("{USER}@{DOMAIN}");
+    let r = run_pair(
+        ours(
+            Link::Linked,
+            &["client", "--user", &upn, "--password", PASSWORD, "--wrap"],
+            &users,
+        ),
+        python_peer("ntlm_peer.py", &["server", "--wrap"], &users),
+        TIMEOUT,
+    );
+    assert_pair(&r, true);
+}
+
 #[test]
 fn pyspnego_client_to_our_server() {
     let users = UserFile::alice("py-s");
@@ -266,6 +283,15 @@ fn channel_bindings_that_differ_are_rejected() {
         "mismatched channel bindings were accepted:\n{r}"
     );
     assert!(!r.acceptor.stderr.contains("AUTHENTICATED "), "\n{r}");
+    assert!(
+        r.initiator.report_ok(),
+        "the client should finish its legs:\n{r}"
+    );
+    assert_eq!(
+        r.acceptor.field("status"),
+        "0x80090346",
+        "expected SEC_E_BAD_BINDINGS from AcceptSecurityContext:\n{r}"
+    );
 }
 
 /// A rejected AUTHENTICATE: our server must fail with SEC_E_LOGON_DENIED. (The NTLM client

@@ -226,6 +226,7 @@ pub fn peer_script(script: &str, args: &[&str]) -> Command {
     cmd.arg(manifest_dir().join("tests/peers").join(script))
         .args(args);
     base_env(&mut cmd);
+    cmd.env("PYTHONDONTWRITEBYTECODE", "1"); // keep tests/peers/ free of __pycache__
     cmd
 }
 
@@ -308,13 +309,32 @@ impl std::fmt::Display for PairResult {
     }
 }
 
-fn collect_stderr(child: &mut Child) -> thread::JoinHandle<String> {
-    let mut err = child.stderr.take().unwrap();
+/// Reads `r` to the end on a thread (so a full pipe never blocks the child).
+pub fn read_all(mut r: impl Read + Send + 'static) -> thread::JoinHandle<String> {
     thread::spawn(move || {
         let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
+        let _ = r.read_to_end(&mut s);
         String::from_utf8_lossy(&s).into_owned()
     })
+}
+
+fn collect_stderr(child: &mut Child) -> thread::JoinHandle<String> {
+    read_all(child.stderr.take().unwrap())
+}
+
+/// Waits for `child` until `deadline`; kills it then. None = it had to be killed.
+pub fn wait_until(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return Some(st);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
 }
 
 fn finish(status: Option<ExitStatus>, err: thread::JoinHandle<String>) -> PeerResult {
@@ -384,22 +404,8 @@ pub fn run_pair_fed(
     }
     let (ierr, aerr) = (collect_stderr(&mut ini), collect_stderr(&mut acc));
     let deadline = Instant::now() + timeout * slowdown();
-    let (mut ist, mut ast) = (None, None);
-    while (ist.is_none() || ast.is_none()) && Instant::now() < deadline {
-        if ist.is_none() {
-            ist = ini.try_wait().unwrap();
-        }
-        if ast.is_none() {
-            ast = acc.try_wait().unwrap();
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-    for (child, st) in [(&mut ini, &mut ist), (&mut acc, &mut ast)] {
-        if st.is_none() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
+    let ist = wait_until(&mut ini, deadline);
+    let ast = wait_until(&mut acc, deadline);
     PairResult {
         initiator: finish(ist, ierr),
         acceptor: finish(ast, aerr),
