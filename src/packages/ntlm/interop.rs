@@ -130,6 +130,64 @@ fn split2(l: &str) -> Vec<Vec<u8>> {
     l.split(' ').skip(1).map(b64d).collect()
 }
 
+/// Our client's two legs as EXAMPLE\alice against `peer`; returns the
+/// established context.
+fn initiate_as_alice(peer: &mut Peer, context_req: u32) -> NtlmClient {
+    let cred = ClientCredential::new("alice", "EXAMPLE", nt_owf_v1("alice-Passw0rd"));
+    let mut c = NtlmCredential::new(
+        CredentialUse::Outbound,
+        Some(cred),
+        NtlmSettings::default(),
+        None,
+    )
+    .initiator(Some("host/localhost"), context_req)
+    .unwrap();
+    let o1 = c.initialize(&HandshakeInput::default()).unwrap();
+    peer.send(&b64e(&o1.token));
+    let chal = b64d(&peer.recv());
+    let o3 = c
+        .initialize(&HandshakeInput {
+            token: Some(&chal),
+            ..Default::default()
+        })
+        .unwrap();
+    peer.send(&b64e(&o3.token));
+    c
+}
+
+/// Our server's two legs against `peer`, whose client must authenticate as
+/// EXAMPLE\alice; returns the established context.
+fn accept_alice(peer: &mut Peer) -> NtlmServer {
+    let db = std::sync::Arc::new(AccountDatabase::parse("EXAMPLE:alice:alice-Passw0rd\n"));
+    let mut s = NtlmCredential::new(
+        CredentialUse::Inbound,
+        None,
+        NtlmSettings::default(),
+        Some(db),
+    )
+    .acceptor(0)
+    .unwrap();
+    let neg = b64d(&peer.recv());
+    let o2 = s
+        .accept(&HandshakeInput {
+            token: Some(&neg),
+            ..Default::default()
+        })
+        .unwrap();
+    peer.send(&b64e(&o2.token));
+    let auth = b64d(&peer.recv());
+    s.accept(&HandshakeInput {
+        token: Some(&auth),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(
+        s.client_identity(),
+        Some(("EXAMPLE".into(), "alice".into()))
+    );
+    s
+}
+
 /// The venv's Python (`OPENSSPI_VENV`, else `target/peers-venv`).
 fn peer_python() -> String {
     let venv = std::env::var("OPENSSPI_VENV")
@@ -149,27 +207,10 @@ fn pyspnego_both_directions() {
     std::fs::create_dir_all(&dir).unwrap();
     let users = dir.join("users");
     std::fs::write(&users, "EXAMPLE:alice:alice-Passw0rd\n").unwrap();
-    let settings = NtlmSettings::default();
 
     // Our client, pyspnego server.
     let mut peer = Peer::spawn(&python, &["server", "--impl", "python", "--wrap"], &users);
-    let cred = ClientCredential::new("alice", "EXAMPLE", nt_owf_v1("alice-Passw0rd"));
-    let mut c = NtlmCredential::new(CredentialUse::Outbound, Some(cred), settings, None)
-        .initiator(
-            Some("host/localhost"),
-            ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY,
-        )
-        .unwrap();
-    let o1 = c.initialize(&HandshakeInput::default()).unwrap();
-    peer.send(&b64e(&o1.token));
-    let chal = b64d(&peer.recv());
-    let o3 = c
-        .initialize(&HandshakeInput {
-            token: Some(&chal),
-            ..Default::default()
-        })
-        .unwrap();
-    peer.send(&b64e(&o3.token));
+    let mut c = initiate_as_alice(&mut peer, ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY);
     peer.send(&format!(
         "WRAP {}",
         b64e(&wrap(&mut c, b"hello from initiator"))
@@ -200,28 +241,7 @@ fn pyspnego_both_directions() {
         ],
         &users,
     );
-    let db = std::sync::Arc::new(AccountDatabase::parse("EXAMPLE:alice:alice-Passw0rd\n"));
-    let mut s = NtlmCredential::new(CredentialUse::Inbound, None, settings, Some(db))
-        .acceptor(0)
-        .unwrap();
-    let neg = b64d(&peer.recv());
-    let o2 = s
-        .accept(&HandshakeInput {
-            token: Some(&neg),
-            ..Default::default()
-        })
-        .unwrap();
-    peer.send(&b64e(&o2.token));
-    let auth = b64d(&peer.recv());
-    s.accept(&HandshakeInput {
-        token: Some(&auth),
-        ..Default::default()
-    })
-    .unwrap();
-    assert_eq!(
-        s.client_identity(),
-        Some(("EXAMPLE".into(), "alice".into()))
-    );
+    let mut s = accept_alice(&mut peer);
     let w = split2(&peer.recv());
     let msg = unwrap(&mut s, &w[0]);
     assert_eq!(msg, b"hello from initiator");
@@ -269,49 +289,14 @@ fn samba_ntlm_auth_both_directions() {
         let out = BufReader::new(child.stdout.take().unwrap());
         Peer { child, out }
     };
-    let settings = NtlmSettings::default();
 
     // Samba client, our server.
     let mut peer = spawn("client");
-    let db = std::sync::Arc::new(AccountDatabase::parse("EXAMPLE:alice:alice-Passw0rd\n"));
-    let mut s = NtlmCredential::new(CredentialUse::Inbound, None, settings, Some(db))
-        .acceptor(0)
-        .unwrap();
-    let neg = b64d(&peer.recv());
-    let o2 = s
-        .accept(&HandshakeInput {
-            token: Some(&neg),
-            ..Default::default()
-        })
-        .unwrap();
-    peer.send(&b64e(&o2.token));
-    let auth = b64d(&peer.recv());
-    s.accept(&HandshakeInput {
-        token: Some(&auth),
-        ..Default::default()
-    })
-    .unwrap();
-    assert_eq!(
-        s.client_identity(),
-        Some(("EXAMPLE".into(), "alice".into()))
-    );
+    accept_alice(&mut peer);
     assert!(peer.finish());
 
     // Our client, Samba server.
     let mut peer = spawn("server");
-    let cred = ClientCredential::new("alice", "EXAMPLE", nt_owf_v1("alice-Passw0rd"));
-    let mut c = NtlmCredential::new(CredentialUse::Outbound, Some(cred), settings, None)
-        .initiator(Some("host/localhost"), ISC_REQ_CONFIDENTIALITY)
-        .unwrap();
-    let o1 = c.initialize(&HandshakeInput::default()).unwrap();
-    peer.send(&b64e(&o1.token));
-    let chal = b64d(&peer.recv());
-    let o3 = c
-        .initialize(&HandshakeInput {
-            token: Some(&chal),
-            ..Default::default()
-        })
-        .unwrap();
-    peer.send(&b64e(&o3.token));
+    initiate_as_alice(&mut peer, ISC_REQ_CONFIDENTIALITY);
     assert!(peer.finish(), "ntlm_auth rejected our AUTHENTICATE");
 }
