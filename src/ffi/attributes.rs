@@ -8,10 +8,10 @@ use std::mem::size_of;
 use super::alloc::alloc_copy;
 use super::boundary::{sspi_call, FfiResult};
 use super::context::context;
+use super::lsa::luid_out;
 use super::pkginfo::alloc_package_infos;
 use super::strings::{alloc_string, Charset};
 use super::types::*;
-use crate::lsa::Luid;
 use crate::sspi::consts::*;
 use crate::sspi::{ContextAttribute, SecStatus, Step};
 
@@ -33,13 +33,6 @@ fn attribute_size(attribute: u32) -> Option<usize> {
         SECPKG_ATTR_AUTHENTICATION_ID => size_of::<SecPkgContext_AuthenticationId>(),
         _ => return None,
     })
-}
-
-fn luid(l: Luid) -> LUID {
-    LUID {
-        LowPart: l.low_part,
-        HighPart: l.high_part,
-    }
 }
 
 /// Write `value` (the answer for `attribute`) into `buf`.
@@ -166,7 +159,7 @@ unsafe fn write_attribute(
             (SECPKG_ATTR_AUTHENTICATION_ID, A::AuthenticationId(l)) => (buf
                 as *mut SecPkgContext_AuthenticationId)
                 .write_unaligned(SecPkgContext_AuthenticationId {
-                    AuthenticationId: luid(l),
+                    AuthenticationId: luid_out(l),
                 }),
             _ => return Err(SecStatus::InternalError),
         }

@@ -31,13 +31,17 @@ pub fn new_token(luid: Luid) -> HANDLE {
     ((h.dwUpper << 32) | h.dwLower) as HANDLE
 }
 
-fn token_luid(token: HANDLE) -> Option<Luid> {
+/// The table handle a token `HANDLE` encodes (see [`new_token`]).
+fn token_handle(token: HANDLE) -> SecHandle {
     let v = token as usize;
-    let h = SecHandle {
+    SecHandle {
         dwLower: v & 0xFFFF_FFFF,
         dwUpper: v >> 32,
-    };
-    TOKENS.get(&h).ok().map(|l| *l)
+    }
+}
+
+fn token_luid(token: HANDLE) -> Option<Luid> {
+    TOKENS.get(&token_handle(token)).ok().map(|l| *l)
 }
 
 fn win32_result(r: Result<(), NtStatus>) -> i32 {
@@ -168,11 +172,7 @@ pub extern "C" fn SspiRevertToSelf() -> i32 {
 #[no_mangle]
 pub extern "C" fn SspiCloseHandle(hObject: HANDLE) -> i32 {
     lsa_call(|| {
-        let v = hObject as usize;
-        let h = SecHandle {
-            dwLower: v & 0xFFFF_FFFF,
-            dwUpper: v >> 32,
-        };
+        let h = token_handle(hObject);
         win32_result(
             TOKENS
                 .remove(&h)
