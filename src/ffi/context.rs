@@ -9,8 +9,8 @@ use parking_lot::Mutex;
 
 use super::boundary::{mut_or, sspi_call, write_opt, FfiResult};
 use super::buffers::{buffer_bytes, deliver_token, desc_buffers, find, precheck_output};
-use super::credentials::credential;
 use super::handles::{HandleKind, HandleTable};
+use super::recent_credentials::with_credential;
 use super::strings::{read_z, Charset};
 use super::types::{
     CredHandle, CtxtHandle, SecBufferDesc, TimeStamp, HANDLE, SECURITY_STATUS, SEC_CHAR, SEC_WCHAR,
@@ -126,16 +126,18 @@ unsafe fn initialize(
         // SAFETY: forwarded contract.
         return unsafe { finish_leg(out, allocate, output, attr, expiry) };
     }
-    // SAFETY: forwarded contract.
-    let cred = unsafe { credential(ph_cred)? };
-    if !cred.usage().can_initiate() {
-        return Err(SecStatus::NoCredentials);
-    }
-    // SAFETY: the new-context output must be writable.
-    let new_handle = unsafe { mut_or(ph_new, SecStatus::InvalidHandle)? };
-    // SAFETY: forwarded contract.
-    unsafe { precheck_output(output, allocate)? };
-    let mut ctx = cred.new_initiator(target.as_deref(), req)?;
+    // SAFETY: a non-NULL handle pointer is readable.
+    let h_cred = unsafe { ph_cred.as_ref() }.ok_or(SecStatus::InvalidHandle)?;
+    let (new_handle, mut ctx) = with_credential(h_cred, |cred| {
+        if !cred.usage().can_initiate() {
+            return Err(SecStatus::NoCredentials);
+        }
+        // SAFETY: the new-context output must be writable.
+        let new_handle = unsafe { mut_or(ph_new, SecStatus::InvalidHandle)? };
+        // SAFETY: forwarded contract.
+        unsafe { precheck_output(output, allocate)? };
+        Ok((new_handle, cred.new_initiator(target.as_deref(), req)?))
+    })?;
     let out = ctx.initialize(&hs)?;
     // SAFETY: forwarded contract.
     let step = unsafe { finish_leg(out, allocate, output, attr, expiry)? };
@@ -247,14 +249,16 @@ unsafe fn accept(
         // SAFETY: forwarded contract.
         return unsafe { finish_leg(out, allocate, output, attr, expiry) };
     }
-    // SAFETY: forwarded contract.
-    let cred = unsafe { credential(ph_cred)? };
-    if !cred.usage().can_accept() {
-        return Err(SecStatus::InvalidHandle);
-    }
-    // SAFETY: the new-context output must be writable.
-    let new_handle = unsafe { mut_or(ph_new, SecStatus::InvalidHandle)? };
-    let mut ctx = cred.new_acceptor(req)?;
+    // SAFETY: a non-NULL handle pointer is readable.
+    let h_cred = unsafe { ph_cred.as_ref() }.ok_or(SecStatus::InvalidHandle)?;
+    let (new_handle, mut ctx) = with_credential(h_cred, |cred| {
+        if !cred.usage().can_accept() {
+            return Err(SecStatus::InvalidHandle);
+        }
+        // SAFETY: the new-context output must be writable.
+        let new_handle = unsafe { mut_or(ph_new, SecStatus::InvalidHandle)? };
+        Ok((new_handle, cred.new_acceptor(req)?))
+    })?;
     let out = ctx.accept(&hs)?;
     // SAFETY: forwarded contract.
     let step = unsafe { finish_leg(out, allocate, output, attr, expiry)? };

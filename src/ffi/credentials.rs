@@ -150,6 +150,7 @@ pub unsafe extern "C" fn FreeCredentialsHandle(phCredential: *mut CredHandle) ->
         // SAFETY: a non-NULL handle pointer is readable.
         let h = unsafe { phCredential.as_ref() }.ok_or(SecStatus::InvalidHandle)?;
         CREDENTIALS.remove(h)?;
+        super::recent_credentials::forget_freed();
         Ok(Step::Complete)
     })
 }

@@ -20,6 +20,7 @@ pub mod lsa_types;
 pub mod messages;
 pub mod misc;
 pub mod pkginfo;
+pub mod recent_credentials;
 pub mod strings;
 pub mod table;
 pub mod tokens;

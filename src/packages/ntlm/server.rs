@@ -189,7 +189,6 @@ impl NtlmServer {
             && auth.nt_response.is_empty()
             && (auth.lm_response.is_empty() || auth.lm_response[..] == [0]);
 
-        let db;
         let (kxkey, pairs, names) = if anonymous {
             if self.settings.deny_anonymous {
                 return Err(SecStatus::LogonDenied);
@@ -205,32 +204,34 @@ impl NtlmServer {
             if user.is_empty() {
                 return Err(SecStatus::LogonDenied);
             }
-            db = match &self.accounts {
-                Some(d) => d.clone(),
-                None => accounts::database(),
+            let check = |db: &AccountDatabase| {
+                let account = find_account(db, &user, &domain).ok_or(SecStatus::LogonDenied)?;
+                let (kxkey, pairs) = if auth.nt_response.len() > 24 {
+                    self.check_v2(&auth, account, &user, &domain, sc)?
+                } else if auth.nt_response.len() == 24 && self.settings.server_accepts_v1() {
+                    (self.check_v1(&auth, account, sc)?, AvPairsRef::default())
+                } else {
+                    return Err(SecStatus::LogonDenied);
+                };
+                let client_domain = if !domain.is_empty() {
+                    domain.clone()
+                } else if !account.domain.is_empty() {
+                    account.domain.clone()
+                } else {
+                    host_names().netbios.clone()
+                };
+                let names = SessionNames {
+                    authority: client_domain.clone(),
+                    client_domain,
+                    client_user: user.clone(),
+                    server: host_names().netbios.clone(),
+                };
+                Ok::<_, SecStatus>((kxkey, pairs, names))
             };
-            let account = find_account(&db, &user, &domain).ok_or(SecStatus::LogonDenied)?;
-            let (kxkey, pairs) = if auth.nt_response.len() > 24 {
-                self.check_v2(&auth, account, &user, &domain, sc)?
-            } else if auth.nt_response.len() == 24 && self.settings.server_accepts_v1() {
-                (self.check_v1(&auth, account, sc)?, AvPairsRef::default())
-            } else {
-                return Err(SecStatus::LogonDenied);
-            };
-            let client_domain = if !domain.is_empty() {
-                domain.clone()
-            } else if !account.domain.is_empty() {
-                account.domain.clone()
-            } else {
-                host_names().netbios.clone()
-            };
-            let names = SessionNames {
-                authority: client_domain.clone(),
-                client_domain,
-                client_user: user.clone(),
-                server: host_names().netbios.clone(),
-            };
-            (kxkey, pairs, names)
+            match &self.accounts {
+                Some(d) => check(d)?,
+                None => accounts::with_database(check)?,
+            }
         };
 
         let exported = if flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0
