@@ -7,7 +7,7 @@
 #   test      cargo test    (unit tests, the C harness, interop and example tests)
 #   valgrind  the integration tests that run C programs, again with OPENSSPI_VALGRIND=1: every C
 #             binary runs under valgrind --error-exitcode=1 --leak-check=full
-#             --errors-for-leak-kinds=definite (0 errors, 0 definite leaks)
+#             --errors-for-leak-kinds=definite,indirect,possible (0 errors, 0 leaks)
 # Every step runs even when an earlier one failed; the last line is "N passed, N failed" and the
 # exit status is non-zero if any step failed. Env: OPENSSPI_VENV, OPENSSPI_SKIP_DEPS=1,
 # OPENSSPI_SKIP_VALGRIND=1 (local shortcuts only; CI runs everything).

@@ -4,7 +4,7 @@
 //! we did not hand out (or freeing twice) is refused instead of corrupting
 //! the heap.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::ffi::c_void;
 
 use once_cell::sync::Lazy;
@@ -17,11 +17,11 @@ const SHARDS: usize = 16;
 
 #[repr(align(128))]
 #[derive(Default)]
-struct Shard(Mutex<HashSet<usize>>);
+struct Shard(Mutex<BTreeSet<usize>>);
 
 static LIVE: Lazy<[Shard; SHARDS]> = Lazy::new(Default::default);
 
-fn live(p: usize) -> &'static Mutex<HashSet<usize>> {
+fn live(p: usize) -> &'static Mutex<BTreeSet<usize>> {
     // malloc blocks are 16-byte aligned: mix the higher bits in.
     &LIVE[((p >> 4) ^ (p >> 12)) % SHARDS].0
 }

@@ -5,9 +5,7 @@
 
 use std::ffi::c_void;
 
-use zeroize::Zeroizing;
-
-use super::strings::{read_counted, Charset};
+use super::strings::{read_counted, read_counted_secret, Charset};
 use super::types::{SEC_WINNT_AUTH_IDENTITY_EXW, SEC_WINNT_AUTH_IDENTITY_W};
 use crate::sspi::consts::{
     SEC_WINNT_AUTH_IDENTITY_ANSI, SEC_WINNT_AUTH_IDENTITY_UNICODE, SEC_WINNT_AUTH_IDENTITY_VERSION,
@@ -78,7 +76,7 @@ pub unsafe fn decode_identity(p: *const c_void, entry: Charset) -> SecResult<Aut
         Ok(AuthIdentity {
             user: read_counted(f.user.0, f.user.1, cs)?,
             domain: read_counted(f.domain.0, f.domain.1, cs)?,
-            password: read_counted(f.password.0, f.password.1, cs)?.map(Zeroizing::new),
+            password: read_counted_secret(f.password.0, f.password.1, cs)?,
             package_list: read_counted(f.package_list.0, f.package_list.1, cs)?,
         })
     }

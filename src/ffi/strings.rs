@@ -3,7 +3,9 @@
 use std::ffi::CStr;
 
 use super::alloc::alloc_block;
+use crate::sspi::identity::{secret_from_utf16, secret_from_utf8};
 use crate::sspi::SecStatus;
+use zeroize::Zeroizing;
 
 /// Which string width a call uses.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -94,6 +96,39 @@ pub unsafe fn read_counted(
             // SAFETY: valid for `len` bytes per the caller.
             let bytes = unsafe { std::slice::from_raw_parts(p, len) };
             Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
+        }
+    }
+}
+
+/// As [`read_counted`], for a secret: decoded straight into a zeroizing
+/// string of its final size (no reallocation leaves a copy behind).
+///
+/// # Safety
+/// A non-NULL `p` must be valid for `len` units.
+pub unsafe fn read_counted_secret(
+    p: *const u8,
+    len: u32,
+    cs: Charset,
+) -> Result<Option<Zeroizing<String>>, SecStatus> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    let len = len as usize;
+    if len > MAX_UNITS {
+        return Err(SecStatus::InvalidParameter);
+    }
+    match cs {
+        Charset::Wide => {
+            // SAFETY: valid for `len` u16 units per the caller.
+            let units = unsafe { std::slice::from_raw_parts(p.cast::<u16>(), len) };
+            secret_from_utf16(units.iter().copied())
+                .map(Some)
+                .ok_or(SecStatus::InvalidParameter)
+        }
+        Charset::Ansi => {
+            // SAFETY: valid for `len` bytes per the caller.
+            let bytes = unsafe { std::slice::from_raw_parts(p, len) };
+            Ok(Some(secret_from_utf8(bytes)))
         }
     }
 }

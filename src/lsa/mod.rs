@@ -46,7 +46,7 @@ pub mod submit;
 pub mod wire;
 
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use once_cell::sync::OnceCell;
@@ -129,7 +129,7 @@ pub struct Lsa {
     uid: u32,
     process_session: Mutex<Option<Luid>>,
     kerberos: RwLock<Option<KerberosProviderRef>>,
-    connections: Mutex<HashMap<u64, Connection>>,
+    connections: Mutex<BTreeMap<u64, Connection>>,
 }
 
 static GLOBAL: OnceCell<Result<Lsa, StoreError>> = OnceCell::new();
@@ -186,7 +186,7 @@ impl Lsa {
             uid: store::keyring::current_uid(),
             process_session: Mutex::new(None),
             kerberos: RwLock::new(None),
-            connections: Mutex::new(HashMap::new()),
+            connections: Mutex::new(BTreeMap::new()),
         }
     }
 

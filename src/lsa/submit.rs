@@ -26,6 +26,8 @@
 
 use zeroize::Zeroizing;
 
+use crate::sspi::identity::secret_from_utf16;
+
 use super::status::{NtResult, NtStatus};
 
 /// `MsV1_0InteractiveLogon` = `KerbInteractiveLogon` = 2.
@@ -90,23 +92,13 @@ fn u16_at(buf: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([buf[at], buf[at + 1]])
 }
 
-/// Decode UTF-16LE into a `String` allocated once at its final size, so
-/// no partial copy of a secret is left behind by reallocation.
+/// Decode UTF-16LE (see [`secret_from_utf16`]).
 fn utf16_to_string(bytes: &[u8]) -> Option<Zeroizing<String>> {
-    let units = || {
+    secret_from_utf16(
         bytes
             .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-    };
-    let mut len = 0usize;
-    for c in char::decode_utf16(units()) {
-        len += c.ok()?.len_utf8();
-    }
-    let mut s = Zeroizing::new(String::with_capacity(len));
-    for c in char::decode_utf16(units()).flatten() {
-        s.push(c);
-    }
-    Some(s)
+            .map(|c| u16::from_le_bytes([c[0], c[1]])),
+    )
 }
 
 /// The `UNICODE_STRING` at `at` of the block `buf` placed at `base_addr`,

@@ -87,4 +87,56 @@ mod tests {
         assert_eq!(id.split_user_domain(), ("alice".into(), "D".into()));
         assert!(!format!("{id:?}").contains("secret"));
     }
+
+    #[test]
+    fn secrets_decode_at_their_final_size() {
+        let text = "pässwörd€😀";
+        let units: Vec<u16> = text.encode_utf16().collect();
+        let s = secret_from_utf16(units.iter().copied()).unwrap();
+        assert_eq!(s.as_str(), text);
+        assert_eq!(s.capacity(), text.len());
+        assert!(secret_from_utf16([0xD800u16, 0x41].into_iter()).is_none());
+
+        let s = secret_from_utf8(text.as_bytes());
+        assert_eq!((s.as_str(), s.capacity()), (text, text.len()));
+        let bad = b"a\xffb\xe2\x82";
+        let s = secret_from_utf8(bad);
+        assert_eq!(s.as_str(), String::from_utf8_lossy(bad));
+        assert_eq!(s.capacity(), s.len());
+    }
+}
+
+/// Decode UTF-16 into a `String` allocated once at its final size, so no
+/// partial copy of a secret is left behind by reallocation; `None` for
+/// unpaired surrogates.
+pub fn secret_from_utf16<I>(units: I) -> Option<Zeroizing<String>>
+where
+    I: Iterator<Item = u16> + Clone,
+{
+    let mut len = 0usize;
+    for c in char::decode_utf16(units.clone()) {
+        len += c.ok()?.len_utf8();
+    }
+    let mut s = Zeroizing::new(String::with_capacity(len));
+    for c in char::decode_utf16(units).flatten() {
+        s.push(c);
+    }
+    Some(s)
+}
+
+/// Decode UTF-8 (invalid sequences become U+FFFD, as `from_utf8_lossy`)
+/// into a `String` allocated once at its final size.
+pub fn secret_from_utf8(bytes: &[u8]) -> Zeroizing<String> {
+    let len: usize = bytes
+        .utf8_chunks()
+        .map(|c| c.valid().len() + if c.invalid().is_empty() { 0 } else { 3 })
+        .sum();
+    let mut s = Zeroizing::new(String::with_capacity(len));
+    for c in bytes.utf8_chunks() {
+        s.push_str(c.valid());
+        if !c.invalid().is_empty() {
+            s.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    s
 }

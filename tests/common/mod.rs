@@ -173,8 +173,8 @@ pub fn slowdown() -> u32 {
     }
 }
 
-/// A command running the C binary `bin`, wrapped in valgrind (0 errors, no definite leaks,
-/// exit code 1 otherwise) when [`valgrind`] is on. The environment is cleared; add what the
+/// A command running the C binary `bin`, wrapped in valgrind (0 errors and no definite,
+/// indirect or possible leaks, exit code 1 otherwise) when [`valgrind`] is on. The environment is cleared; add what the
 /// program needs with [`Command::env`].
 pub fn c_command(bin: &Path) -> Command {
     let mut cmd = if valgrind() {
@@ -183,8 +183,8 @@ pub fn c_command(bin: &Path) -> Command {
             "-q",
             "--error-exitcode=1",
             "--leak-check=full",
-            "--errors-for-leak-kinds=definite",
-            "--show-leak-kinds=definite",
+            "--errors-for-leak-kinds=definite,indirect,possible",
+            "--show-leak-kinds=definite,indirect,possible",
         ])
         .arg(bin);
         c

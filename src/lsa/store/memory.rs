@@ -1,7 +1,7 @@
 //! The in-process session store: a map guarded by a mutex. Sessions die
 //! with the process; removed sessions zeroize their secrets on drop.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use parking_lot::Mutex;
 
@@ -12,8 +12,8 @@ use crate::lsa::Luid;
 /// The embedded default store.
 #[derive(Default)]
 pub struct MemoryStore {
-    sessions: Mutex<HashMap<Luid, LogonSession>>,
-    current: Mutex<HashMap<u32, Luid>>,
+    sessions: Mutex<BTreeMap<Luid, LogonSession>>,
+    current: Mutex<BTreeMap<u32, Luid>>,
 }
 
 impl MemoryStore {
