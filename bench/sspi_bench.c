@@ -180,6 +180,7 @@ typedef struct {
     int openssl;        /* run openssl speed */
     int strict;         /* exit 1 when a target is missed */
     int no_table;       /* ignore InitSecurityInterfaceW, dlsym every function */
+    long logons;        /* LSA logon/logoff cycles (0 = skip the LSA section) */
 } Options;
 
 static Options opt = {
@@ -197,6 +198,7 @@ static Options opt = {
     .sign_count = 200000,
     .openssl = 1,
     .strict = 0,
+    .logons = 20000,
 };
 
 static Api api;
@@ -275,9 +277,11 @@ static void *must_sym(void *h, const char *name)
     return p;
 }
 
+static void *lib_handle;
+
 static void load(void)
 {
-    void *h = dlopen(opt.lib, RTLD_NOW | RTLD_LOCAL);
+    void *h = lib_handle = dlopen(opt.lib, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         fprintf(stderr, "sspi_bench: dlopen: %s\n", dlerror());
         exit(2);
@@ -528,6 +532,184 @@ static double run_speed(const char *cmd, const char *name)
     return parse_speed(out, name);
 }
 
+/* ---- LSA (optional): logon sessions and default credentials ----------------- */
+
+/* Runs when the library exports the LSA logon calls and a way to end a
+ * session (opensspi: SspiLogoffSession, SspiCloseHandle); skipped otherwise. */
+typedef int32_t NTSTATUS;
+typedef void *HANDLE;
+typedef struct {
+    uint16_t Length, MaximumLength;
+    char *Buffer;
+} LsaString;
+typedef struct {
+    uint16_t Length, MaximumLength;
+    SEC_WCHAR *Buffer;
+} LsaUnicodeString;
+typedef struct {
+    ULONG LowPart;
+    int32_t HighPart;
+} Luid;
+typedef struct {
+    ULONG MessageType; /* MsV1_0InteractiveLogon = 2 */
+    LsaUnicodeString LogonDomainName, UserName, Password;
+} Msv1_0InteractiveLogon;
+typedef struct {
+    char SourceName[8];
+    Luid SourceIdentifier;
+} TokenSource;
+typedef struct {
+    size_t PagedPoolLimit, NonPagedPoolLimit, MinimumWorkingSetSize, MaximumWorkingSetSize,
+        PagefileLimit;
+    int64_t TimeLimit;
+} QuotaLimits;
+
+typedef struct {
+    NTSTATUS (*ConnectUntrusted)(HANDLE *);
+    NTSTATUS (*LookupAuthenticationPackage)(HANDLE, LsaString *, ULONG *);
+    NTSTATUS (*LogonUser)(HANDLE, LsaString *, ULONG, ULONG, void *, ULONG, void *, TokenSource *,
+                          void **, ULONG *, Luid *, HANDLE *, QuotaLimits *, NTSTATUS *);
+    NTSTATUS (*FreeReturnBuffer)(void *);
+    NTSTATUS (*DeregisterLogonProcess)(HANDLE);
+    int (*CloseHandle)(HANDLE);
+    NTSTATUS (*LogoffSession)(Luid *);
+} LsaApi;
+
+typedef struct {
+    int ran;
+    long logons;
+    double logons_per_sec;
+    long rss_growth_kib;
+    double default_cred_per_sec;
+} LsaFigures;
+
+/* The contiguous MSV1_0_INTERACTIVE_LOGON submit buffer. */
+static Msv1_0InteractiveLogon *interactive_logon(ULONG *size)
+{
+    const char *src[3] = {opt.domain, opt.user, opt.password};
+    size_t total = 0;
+    for (int i = 0; i < 3; i++)
+        total += strlen(src[i]);
+    *size = (ULONG)(sizeof(Msv1_0InteractiveLogon) + 2 * total);
+    Msv1_0InteractiveLogon *l = calloc(1, *size);
+    if (!l)
+        exit(2);
+    SEC_WCHAR *w = (SEC_WCHAR *)(l + 1);
+    LsaUnicodeString *dst[3] = {&l->LogonDomainName, &l->UserName, &l->Password};
+    for (int i = 0; i < 3; i++) {
+        size_t n = strlen(src[i]);
+        for (size_t k = 0; k < n; k++)
+            w[k] = (unsigned char)src[i][k];
+        dst[i]->Length = dst[i]->MaximumLength = (uint16_t)(2 * n);
+        dst[i]->Buffer = w;
+        w += n;
+    }
+    l->MessageType = 2;
+    return l;
+}
+
+/* One LsaLogonUser(Interactive) with its session ended again. */
+static NTSTATUS logon_cycle(const LsaApi *l, HANDLE lsa, ULONG pkg, Msv1_0InteractiveLogon *sub,
+                            ULONG size, int end_session, Luid *luid)
+{
+    LsaString origin = {10, 11, (char *)"sspi_bench"};
+    TokenSource source = {{'b', 'e', 'n', 'c', 'h', 0, 0, 0}, {0, 0}};
+    void *profile = NULL;
+    ULONG profile_len = 0;
+    HANDLE token = NULL;
+    QuotaLimits quotas;
+    NTSTATUS substatus = 0;
+    NTSTATUS st = l->LogonUser(lsa, &origin, 2 /* Interactive */, pkg, sub, size, NULL, &source,
+                               &profile, &profile_len, luid, &token, &quotas, &substatus);
+    if (st != 0)
+        return st;
+    l->FreeReturnBuffer(profile);
+    l->CloseHandle(token);
+    return end_session ? l->LogoffSession(luid) : 0;
+}
+
+static LsaFigures lsa_section(unsigned char *cbuf, unsigned char *sbuf)
+{
+    LsaFigures f = {0};
+    LsaApi l;
+    void *syms[7] = {
+        dlsym(lib_handle, "LsaConnectUntrusted"),    dlsym(lib_handle, "LsaLookupAuthenticationPackage"),
+        dlsym(lib_handle, "LsaLogonUser"),           dlsym(lib_handle, "LsaFreeReturnBuffer"),
+        dlsym(lib_handle, "LsaDeregisterLogonProcess"), dlsym(lib_handle, "SspiCloseHandle"),
+        dlsym(lib_handle, "SspiLogoffSession"),
+    };
+    for (int i = 0; i < 7; i++)
+        if (!syms[i] || opt.logons == 0) {
+            printf("lsa: skipped (%s)\n",
+                   opt.logons ? "the library lacks the LSA logon exports" : "--logons 0");
+            return f;
+        }
+    memcpy(&l.ConnectUntrusted, &syms[0], sizeof(void *));
+    memcpy(&l.LookupAuthenticationPackage, &syms[1], sizeof(void *));
+    memcpy(&l.LogonUser, &syms[2], sizeof(void *));
+    memcpy(&l.FreeReturnBuffer, &syms[3], sizeof(void *));
+    memcpy(&l.DeregisterLogonProcess, &syms[4], sizeof(void *));
+    memcpy(&l.CloseHandle, &syms[5], sizeof(void *));
+    memcpy(&l.LogoffSession, &syms[6], sizeof(void *));
+
+    HANDLE lsa = NULL;
+    ULONG pkg = 0, size = 0;
+    LsaString name = {37, 38, (char *)"MICROSOFT_AUTHENTICATION_PACKAGE_V1_0"};
+    NTSTATUS st = l.ConnectUntrusted(&lsa);
+    if (st == 0)
+        st = l.LookupAuthenticationPackage(lsa, &name, &pkg);
+    if (st != 0)
+        die("LsaConnectUntrusted/LsaLookupAuthenticationPackage", st);
+    Msv1_0InteractiveLogon *sub = interactive_logon(&size);
+    Luid luid;
+
+    /* Logon + logoff cycles: rate and RSS growth. */
+    for (long i = 0; i < 200; i++)
+        if ((st = logon_cycle(&l, lsa, pkg, sub, size, 1, &luid)) != 0)
+            die("LsaLogonUser (warm-up)", st);
+    long rss0 = proc_status_kib("VmRSS");
+    double t0 = now();
+    for (long i = 0; i < opt.logons; i++)
+        if ((st = logon_cycle(&l, lsa, pkg, sub, size, 1, &luid)) != 0)
+            die("LsaLogonUser", st);
+    double dt = now() - t0;
+    f.logons = opt.logons;
+    f.logons_per_sec = (double)opt.logons / dt;
+    f.rss_growth_kib = proc_status_kib("VmRSS") - rss0;
+
+    /* Noninteractive: one logon, then AcquireCredentialsHandle with no
+     * identity + a full handshake + FreeCredentialsHandle, as a program that
+     * authenticates once per run. */
+    if ((st = logon_cycle(&l, lsa, pkg, sub, size, 0, &luid)) != 0)
+        die("LsaLogonUser (session kept)", st);
+    SecHandle explicit_cred = client_cred;
+    long n = opt.logons;
+    t0 = now();
+    for (long i = 0; i < n; i++) {
+        TimeStamp exp;
+        SECURITY_STATUS s = api.AcquireCredentialsHandleW(
+            NULL, w_package, SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL, &client_cred, &exp);
+        if (s != SEC_E_OK)
+            die("AcquireCredentialsHandleW(default credentials)", s);
+        s = handshake_and_delete(cbuf, sbuf);
+        if (s != SEC_E_OK)
+            die("handshake with default credentials", s);
+        api.FreeCredentialsHandle(&client_cred);
+    }
+    dt = now() - t0;
+    client_cred = explicit_cred;
+    f.default_cred_per_sec = (double)n / dt;
+    l.LogoffSession(&luid);
+    memset(sub, 0, size);
+    free(sub);
+    l.DeregisterLogonProcess(lsa);
+    f.ran = 1;
+    printf("lsa: %ld LsaLogonUser(Interactive, MSV1_0) + logoff cycles: %.0f logons/s, RSS %+ld "
+           "KiB; AcquireCredentialsHandle(default credentials) + handshake + free: %.0f/s\n",
+           f.logons, f.logons_per_sec, f.rss_growth_kib, f.default_cred_per_sec);
+    return f;
+}
+
 /* ---- main -------------------------------------------------------------------- */
 
 static void usage(void)
@@ -537,7 +719,7 @@ static void usage(void)
             "         [--mt-handshakes N_PER_THREAD] [--rss-every N] [--warmup N]\n"
             "         [--seal-mb MB] [--sign-count N] [--package NAME] [--target SPN]\n"
             "         [--user U] [--domain D] [--password P] [--no-openssl] [--strict]\n"
-            "         [--no-table]\n");
+            "         [--no-table] [--logons N]\n");
     exit(2);
 }
 
@@ -586,6 +768,8 @@ int main(int argc, char **argv)
             opt.strict = 1;
         else if (!strcmp(a, "--no-table"))
             opt.no_table = 1;
+        else if (!strcmp(a, "--logons"))
+            opt.logons = num_arg(&i, argc, argv);
         else if (a[0] == '-' || opt.lib)
             usage();
         else
@@ -794,7 +978,10 @@ int main(int argc, char **argv)
            "(medians of 3 runs of %ld handshakes per thread; %ld online CPUs)\n",
            one, opt.threads, many, ratio, opt.mt_handshakes, sysconf(_SC_NPROCESSORS_ONLN));
 
-    /* 5. The MD5 + RC4 serial limit. */
+    /* 5. LSA logons and default credentials (when the library has them). */
+    LsaFigures lsa_fig = lsa_section(cbuf, sbuf);
+
+    /* 6. The MD5 + RC4 serial limit. */
     double md5 = 0, rc4 = 0, limit = 0, pct = 0, dec_pct = 0;
     if (opt.openssl) {
         md5 = run_speed("openssl speed -bytes 16384 -seconds 1 md5 2>/dev/null", "md5");
@@ -842,11 +1029,18 @@ int main(int argc, char **argv)
            "\"threads_per_sec\":%.1f,\"thread_ratio\":%.3f,\"cpus\":%ld,"
            "\"openssl_md5_MBps\":%.2f,\"openssl_rc4_MBps\":%.2f,\"seal_limit_MBps\":%.2f,"
            "\"encrypt_pct_of_limit\":%.2f,\"decrypt_pct_of_limit\":%.2f,"
-           "\"targets\":{\"handshakes\":%s,\"sealing\":%s,\"memory_flat\":%s,\"threads\":%s}}\n",
+           "\"targets\":{\"handshakes\":%s,\"sealing\":%s,\"memory_flat\":%s,\"threads\":%s},",
            growth, vmhwm, ru_max, opt.threads, opt.mt_handshakes, one, many, ratio,
            sysconf(_SC_NPROCESSORS_ONLN), md5, rc4, limit, pct, dec_pct,
            t_hs ? "true" : "false", limit > 0 ? (t_seal ? "true" : "false") : "null",
            t_mem ? "true" : "false", t_mt ? "true" : "false");
+    if (lsa_fig.ran)
+        printf("\"lsa\":{\"logons\":%ld,\"logons_per_sec\":%.1f,\"logon_rss_growth_kib\":%ld,"
+               "\"default_cred_handshakes_per_sec\":%.1f}}\n",
+               lsa_fig.logons, lsa_fig.logons_per_sec, lsa_fig.rss_growth_kib,
+               lsa_fig.default_cred_per_sec);
+    else
+        printf("\"lsa\":null}\n");
 
     api.FreeCredentialsHandle(&client_cred);
     api.FreeCredentialsHandle(&server_cred);
