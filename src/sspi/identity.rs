@@ -59,6 +59,41 @@ impl std::fmt::Debug for AuthIdentity {
     }
 }
 
+/// Decode UTF-16 into a `String` allocated once at its final size, so no
+/// partial copy of a secret is left behind by reallocation; `None` for
+/// unpaired surrogates.
+pub fn secret_from_utf16<I>(units: I) -> Option<Zeroizing<String>>
+where
+    I: Iterator<Item = u16> + Clone,
+{
+    let mut len = 0usize;
+    for c in char::decode_utf16(units.clone()) {
+        len += c.ok()?.len_utf8();
+    }
+    let mut s = Zeroizing::new(String::with_capacity(len));
+    for c in char::decode_utf16(units).flatten() {
+        s.push(c);
+    }
+    Some(s)
+}
+
+/// Decode UTF-8 (invalid sequences become U+FFFD, as `from_utf8_lossy`)
+/// into a `String` allocated once at its final size.
+pub fn secret_from_utf8(bytes: &[u8]) -> Zeroizing<String> {
+    let len: usize = bytes
+        .utf8_chunks()
+        .map(|c| c.valid().len() + if c.invalid().is_empty() { 0 } else { 3 })
+        .sum();
+    let mut s = Zeroizing::new(String::with_capacity(len));
+    for c in bytes.utf8_chunks() {
+        s.push_str(c.valid());
+        if !c.invalid().is_empty() {
+            s.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,39 +139,4 @@ mod tests {
         assert_eq!(s.as_str(), String::from_utf8_lossy(bad));
         assert_eq!(s.capacity(), s.len());
     }
-}
-
-/// Decode UTF-16 into a `String` allocated once at its final size, so no
-/// partial copy of a secret is left behind by reallocation; `None` for
-/// unpaired surrogates.
-pub fn secret_from_utf16<I>(units: I) -> Option<Zeroizing<String>>
-where
-    I: Iterator<Item = u16> + Clone,
-{
-    let mut len = 0usize;
-    for c in char::decode_utf16(units.clone()) {
-        len += c.ok()?.len_utf8();
-    }
-    let mut s = Zeroizing::new(String::with_capacity(len));
-    for c in char::decode_utf16(units).flatten() {
-        s.push(c);
-    }
-    Some(s)
-}
-
-/// Decode UTF-8 (invalid sequences become U+FFFD, as `from_utf8_lossy`)
-/// into a `String` allocated once at its final size.
-pub fn secret_from_utf8(bytes: &[u8]) -> Zeroizing<String> {
-    let len: usize = bytes
-        .utf8_chunks()
-        .map(|c| c.valid().len() + if c.invalid().is_empty() { 0 } else { 3 })
-        .sum();
-    let mut s = Zeroizing::new(String::with_capacity(len));
-    for c in bytes.utf8_chunks() {
-        s.push_str(c.valid());
-        if !c.invalid().is_empty() {
-            s.push(char::REPLACEMENT_CHARACTER);
-        }
-    }
-    s
 }
