@@ -68,15 +68,18 @@ pub unsafe fn read_z(p: *const u8, cs: Charset) -> Result<Option<String>, SecSta
     }
 }
 
-/// Read `len` units (no terminator needed) of either width; `None` for NULL.
+/// The `len` units at `p` (no terminator needed), as UTF-16 units or bytes
+/// by `cs`, handed to `wide` or `ansi`; `None` for NULL.
 ///
 /// # Safety
 /// A non-NULL `p` must be valid for `len` units.
-pub unsafe fn read_counted(
+unsafe fn read_counted_with<T>(
     p: *const u8,
     len: u32,
     cs: Charset,
-) -> Result<Option<String>, SecStatus> {
+    wide: impl FnOnce(&[u16]) -> Option<T>,
+    ansi: impl FnOnce(&[u8]) -> T,
+) -> Result<Option<T>, SecStatus> {
     if p.is_null() {
         return Ok(None);
     }
@@ -88,15 +91,34 @@ pub unsafe fn read_counted(
         Charset::Wide => {
             // SAFETY: valid for `len` u16 units per the caller.
             let units = unsafe { std::slice::from_raw_parts(p.cast::<u16>(), len) };
-            String::from_utf16(units)
-                .map(Some)
-                .map_err(|_| SecStatus::InvalidParameter)
+            wide(units).map(Some).ok_or(SecStatus::InvalidParameter)
         }
         Charset::Ansi => {
             // SAFETY: valid for `len` bytes per the caller.
             let bytes = unsafe { std::slice::from_raw_parts(p, len) };
-            Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
+            Ok(Some(ansi(bytes)))
         }
+    }
+}
+
+/// Read `len` units (no terminator needed) of either width; `None` for NULL.
+///
+/// # Safety
+/// A non-NULL `p` must be valid for `len` units.
+pub unsafe fn read_counted(
+    p: *const u8,
+    len: u32,
+    cs: Charset,
+) -> Result<Option<String>, SecStatus> {
+    // SAFETY: forwarded contract.
+    unsafe {
+        read_counted_with(
+            p,
+            len,
+            cs,
+            |units| String::from_utf16(units).ok(),
+            |bytes| String::from_utf8_lossy(bytes).into_owned(),
+        )
     }
 }
 
@@ -110,26 +132,15 @@ pub unsafe fn read_counted_secret(
     len: u32,
     cs: Charset,
 ) -> Result<Option<Zeroizing<String>>, SecStatus> {
-    if p.is_null() {
-        return Ok(None);
-    }
-    let len = len as usize;
-    if len > MAX_UNITS {
-        return Err(SecStatus::InvalidParameter);
-    }
-    match cs {
-        Charset::Wide => {
-            // SAFETY: valid for `len` u16 units per the caller.
-            let units = unsafe { std::slice::from_raw_parts(p.cast::<u16>(), len) };
-            secret_from_utf16(units.iter().copied())
-                .map(Some)
-                .ok_or(SecStatus::InvalidParameter)
-        }
-        Charset::Ansi => {
-            // SAFETY: valid for `len` bytes per the caller.
-            let bytes = unsafe { std::slice::from_raw_parts(p, len) };
-            Ok(Some(secret_from_utf8(bytes)))
-        }
+    // SAFETY: forwarded contract.
+    unsafe {
+        read_counted_with(
+            p,
+            len,
+            cs,
+            |units| secret_from_utf16(units.iter().copied()),
+            secret_from_utf8,
+        )
     }
 }
 

@@ -264,6 +264,12 @@ fn now_ms() -> u64 {
     clock_base().elapsed().as_millis() as u64 + 1
 }
 
+/// Whether the file was looked at less than [`RECHECK_INTERVAL`] ago.
+fn recently_checked() -> bool {
+    let checked = CHECKED_AT.load(Ordering::Acquire);
+    checked != 0 && now_ms().saturating_sub(checked) < RECHECK_INTERVAL.as_millis() as u64
+}
+
 /// The account database: re-read when the file's path (`NTLM_USER_FILE`),
 /// size or modification time changes. Those are looked at at most once per
 /// [`RECHECK_INTERVAL`] (a `stat` and an environment read on every accept
@@ -271,8 +277,7 @@ fn now_ms() -> u64 {
 /// handed out under a shared read lock. [`recheck_database`] makes the next
 /// call look at once. A missing file is an empty database.
 pub fn database() -> Arc<AccountDatabase> {
-    let checked = CHECKED_AT.load(Ordering::Acquire);
-    if checked != 0 && now_ms().saturating_sub(checked) < RECHECK_INTERVAL.as_millis() as u64 {
+    if recently_checked() {
         if let Some(c) = CACHE.read().as_ref() {
             return c.db.clone();
         }
@@ -295,10 +300,8 @@ thread_local! {
 /// (that cost two threads about a twentieth of their handshake rate). A
 /// thread lets go of a replaced database when it next calls this.
 pub fn with_database<R>(f: impl FnOnce(&AccountDatabase) -> R) -> R {
-    let checked = CHECKED_AT.load(Ordering::Acquire);
     let generation = GENERATION.load(Ordering::Acquire);
-    let fresh =
-        checked != 0 && now_ms().saturating_sub(checked) < RECHECK_INTERVAL.as_millis() as u64;
+    let fresh = recently_checked();
     let mine = MINE
         .try_with(|m| m.borrow_mut().take())
         .ok()
