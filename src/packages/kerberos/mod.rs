@@ -1,0 +1,9 @@
+//! Kerberos (RFC 4120, RFC 4121, MS-KILE): the security package named
+//! `Kerberos`. Built up in modules, one concept each:
+//! - `crypto`: the RFC 3961 framework (n-fold, key derivation per usage) and
+//!   the encryption types 17, 18 (RFC 3962), 19, 20 (RFC 8009) and 23 (RFC 4757);
+//! - `ccache`, `keytab`, `config`: MIT's credential cache, keytab and
+//!   krb5.conf profile formats.
+//!
+//! Credential operations (AS and TGS exchanges, holding the TGT) are kept
+//! apart from the context state so that they can move behind the LSA.
