@@ -5,13 +5,29 @@
 //! [`codec`] encoding; the "current session" of Linux user
 //! `uid` is the key `opensspi:current:<uid>` holding that LUID. Keys are
 //! linked into the caller's *session keyring* (`KEY_SPEC_SESSION_KEYRING`),
-//! so they are:
-//! - shared by every process of the login session, and inherited by child
-//!   processes (fork/exec keep the session keyring);
-//! - given permissions `KEY_POS_ALL` only (0x3f000000): usable by processes
-//!   that possess them, invisible to others, even of the same uid;
-//! - never written to disk; the kernel frees `user` payloads with
-//!   `kfree_sensitive` (zeroized) when a key is invalidated or destroyed.
+//! so they are shared by every process of the login session, inherited by
+//! child processes (fork/exec keep the session keyring), and never written
+//! to disk; the kernel frees `user` payloads with `kfree_sensitive`
+//! (zeroized) when a key is invalidated or destroyed.
+//!
+//! Possessing the session keyring does not make a process the user's: `su`,
+//! `runuser` and `setpriv --reuid` keep it, and the kernel grants a key's
+//! possessor rights (`KEY_POS_*`) to every process that holds it, whatever
+//! its uid. So the keys bind to the owning uid instead:
+//! - they carry [`KEY_PERM_OWNER_ALL`] (`KEY_USR_*` rights, nothing for
+//!   possessor, group or other): another uid can neither read, search,
+//!   update, link nor re-permission them, even from inside the keyring;
+//! - a key is created in the process keyring (possessed by this process
+//!   alone), given those permissions, and only then linked into the session
+//!   keyring, displacing any key of the same description: a key another uid
+//!   planted under that name is never updated with our payload;
+//! - a key is used only when the kernel says it belongs to the caller's uid
+//!   (`KEYCTL_DESCRIBE`; never an owner written inside the payload): keys of
+//!   other uids found in the keyring are treated as absent.
+//!
+//! Another uid holding the keyring can still unlink the caller's keys (the
+//! keyring grants its possessors write access); the caller then sees no
+//! session, never someone else's.
 //!
 //! When the process has no session keyring of its own (containers, cron,
 //! logins without `pam_keyinit`), the kernel falls back to the user's
@@ -30,19 +46,23 @@ use super::{codec, SessionStore, StoreError, StoreKind, StoreResult};
 use crate::lsa::session::LogonSession;
 use crate::lsa::Luid;
 
+const KEY_SPEC_PROCESS_KEYRING: i32 = -2;
 const KEY_SPEC_SESSION_KEYRING: i32 = -3;
 const KEYCTL_GET_KEYRING_ID: libc::c_long = 0;
 const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
 const KEYCTL_REVOKE: libc::c_long = 3;
 const KEYCTL_SETPERM: libc::c_long = 5;
 const KEYCTL_DESCRIBE: libc::c_long = 6;
+const KEYCTL_LINK: libc::c_long = 8;
 const KEYCTL_UNLINK: libc::c_long = 9;
 const KEYCTL_SEARCH: libc::c_long = 10;
 const KEYCTL_READ: libc::c_long = 11;
 const KEYCTL_INVALIDATE: libc::c_long = 21;
 
-/// `KEY_POS_VIEW | READ | WRITE | SEARCH | LINK | SETATTR`: possessor only.
-pub const KEY_PERM_POSSESSOR_ALL: u32 = 0x3f00_0000;
+/// `KEY_USR_VIEW | READ | WRITE | SEARCH | LINK | SETATTR`: the owning uid
+/// only. No `KEY_POS_*` rights: the kernel adds those for any process that
+/// possesses the key, whatever its uid.
+pub const KEY_PERM_OWNER_ALL: u32 = 0x003f_0000;
 
 const SESSION_PREFIX: &str = "opensspi:session:";
 const CURRENT_PREFIX: &str = "opensspi:current:";
@@ -106,6 +126,51 @@ pub fn join_new_session_keyring() -> StoreResult<i32> {
         .map_err(|e| unavailable("keyctl(KEYCTL_JOIN_SESSION_KEYRING)", e))
 }
 
+/// `add_key("user", description, payload, keyring)`: the new (or updated)
+/// key's serial.
+fn add_key(description: &str, payload: &[u8], keyring: i32) -> StoreResult<i32> {
+    let ty = cstr("user")?;
+    let desc = cstr(description)?;
+    // SAFETY: `ty` and `desc` are NUL-terminated and outlive the call;
+    // `payload` is a live slice whose exact length is passed; the kernel
+    // copies the payload before returning.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_add_key,
+            ty.as_ptr(),
+            desc.as_ptr(),
+            payload.as_ptr() as *const libc::c_void,
+            payload.len() as libc::size_t,
+            keyring as libc::c_long,
+        )
+    };
+    if r < 0 {
+        return Err(unavailable("add_key", errno()));
+    }
+    Ok(r as i32)
+}
+
+/// The fields of `KEYCTL_DESCRIBE`'s `type;uid;gid;perm;description`.
+struct KeyInfo<'a> {
+    ty: &'a str,
+    uid: u32,
+    description: &'a str,
+}
+
+impl<'a> KeyInfo<'a> {
+    fn parse(d: &'a str) -> Option<KeyInfo<'a>> {
+        let mut parts = d.splitn(5, ';');
+        let ty = parts.next()?;
+        let uid = parts.next()?.parse().ok()?;
+        let description = parts.nth(2)?;
+        Some(KeyInfo {
+            ty,
+            uid,
+            description,
+        })
+    }
+}
+
 /// The keyring store of the caller's session keyring.
 pub struct KeyringStore {
     keyring: i32,
@@ -126,34 +191,60 @@ impl KeyringStore {
         self.keyring
     }
 
+    /// Store `payload` as the `user` key `description` of the session
+    /// keyring, owned by the caller's uid with [`KEY_PERM_OWNER_ALL`]. The
+    /// key is made in the process keyring, where no other process can reach
+    /// it, re-permissioned, then linked into the session keyring
+    /// (`KEYCTL_LINK` displaces a key of the same description, unlike
+    /// `add_key`, which would update it in place: another uid's key planted
+    /// under our name would receive our payload).
     fn add(&self, description: &str, payload: &[u8]) -> StoreResult<i32> {
-        let ty = cstr("user")?;
-        let desc = cstr(description)?;
-        // SAFETY: `ty` and `desc` are NUL-terminated and outlive the call;
-        // `payload` is a live slice whose exact length is passed; the kernel
-        // copies the payload before returning.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_add_key,
-                ty.as_ptr(),
-                desc.as_ptr(),
-                payload.as_ptr() as *const libc::c_void,
-                payload.len() as libc::size_t,
-                self.keyring as libc::c_long,
-            )
-        };
-        if r < 0 {
-            return Err(unavailable("add_key", errno()));
-        }
-        let serial = r as i32;
-        keyctl(
+        let serial = add_key(description, payload, KEY_SPEC_PROCESS_KEYRING)?;
+        let placed = keyctl(
             KEYCTL_SETPERM,
             serial as libc::c_long,
-            KEY_PERM_POSSESSOR_ALL as libc::c_long,
+            KEY_PERM_OWNER_ALL as libc::c_long,
             0,
         )
-        .map_err(|e| unavailable("keyctl(KEYCTL_SETPERM)", e))?;
-        Ok(serial)
+        .map_err(|e| unavailable("keyctl(KEYCTL_SETPERM)", e))
+        .and_then(|_| {
+            keyctl(
+                KEYCTL_LINK,
+                serial as libc::c_long,
+                self.keyring as libc::c_long,
+                0,
+            )
+            .map_err(|e| unavailable("keyctl(KEYCTL_LINK)", e))
+        });
+        if let Err(e) = placed {
+            let _ = keyctl(KEYCTL_INVALIDATE, serial as libc::c_long, 0, 0);
+            return Err(e);
+        }
+        // Another thread storing the same description may have unlinked it
+        // already (ENOENT).
+        match keyctl(
+            KEYCTL_UNLINK,
+            serial as libc::c_long,
+            KEY_SPEC_PROCESS_KEYRING as libc::c_long,
+            0,
+        ) {
+            Ok(_) | Err(libc::ENOENT) => Ok(serial),
+            Err(e) => Err(unavailable("keyctl(KEYCTL_UNLINK, process keyring)", e)),
+        }
+    }
+
+    /// The key `description` if it belongs to the caller's uid by the
+    /// kernel's record; another uid's key of that name counts as absent.
+    fn find_own(&self, description: &str) -> StoreResult<Option<i32>> {
+        Ok(self
+            .search(description)?
+            .filter(|&serial| self.is_own(serial)))
+    }
+
+    /// Whether key `serial` is owned by the caller's uid (`KEYCTL_DESCRIBE`).
+    fn is_own(&self, serial: i32) -> bool {
+        self.describe(serial)
+            .is_some_and(|d| KeyInfo::parse(&d).is_some_and(|k| k.uid == current_uid()))
     }
 
     /// Serial of the `user` key described `description`, if present.
@@ -292,7 +383,7 @@ impl SessionStore for KeyringStore {
     }
 
     fn get(&self, luid: Luid) -> StoreResult<Option<LogonSession>> {
-        let Some(serial) = self.search(&session_description(luid))? else {
+        let Some(serial) = self.find_own(&session_description(luid))? else {
             return Ok(None);
         };
         let Some(payload) = self.read(serial)? else {
@@ -306,7 +397,7 @@ impl SessionStore for KeyringStore {
     }
 
     fn remove(&self, luid: Luid) -> StoreResult<bool> {
-        match self.search(&session_description(luid))? {
+        match self.find_own(&session_description(luid))? {
             Some(serial) => self.destroy(serial).map(|_| true),
             None => Ok(false),
         }
@@ -318,12 +409,13 @@ impl SessionStore for KeyringStore {
             let Some(d) = self.describe(serial) else {
                 continue;
             };
-            let mut parts = d.splitn(5, ';');
-            if parts.next() != Some("user") {
+            let Some(k) = KeyInfo::parse(&d) else {
+                continue;
+            };
+            if k.ty != "user" || k.uid != current_uid() {
                 continue;
             }
-            let Some(desc) = parts.nth(3) else { continue };
-            if let Some(hex) = desc.strip_prefix(SESSION_PREFIX) {
+            if let Some(hex) = k.description.strip_prefix(SESSION_PREFIX) {
                 if let Ok(v) = u64::from_str_radix(hex, 16) {
                     out.push(Luid::from_u64(v));
                 }
@@ -336,12 +428,11 @@ impl SessionStore for KeyringStore {
     fn set_current(&self, uid: u32, luid: Option<Luid>) -> StoreResult<()> {
         let desc = format!("{CURRENT_PREFIX}{uid}");
         match luid {
-            // add_key replaces the payload of an existing key of the same
-            // type and description in the keyring.
+            // The new key displaces the old one of the same description.
             Some(l) => self
                 .add(&desc, format!("{:016x}", l.as_u64()).as_bytes())
                 .map(|_| ()),
-            None => match self.search(&desc)? {
+            None => match self.find_own(&desc)? {
                 Some(serial) => self.destroy(serial),
                 None => Ok(()),
             },
@@ -349,7 +440,7 @@ impl SessionStore for KeyringStore {
     }
 
     fn current_for_user(&self, uid: u32) -> StoreResult<Option<Luid>> {
-        let Some(serial) = self.search(&format!("{CURRENT_PREFIX}{uid}"))? else {
+        let Some(serial) = self.find_own(&format!("{CURRENT_PREFIX}{uid}"))? else {
             return Ok(None);
         };
         let Some(payload) = self.read(serial)? else {
@@ -390,22 +481,45 @@ mod tests {
         crate::lsa::store::tests::exercise(&store);
     }
 
+    /// The session key belongs to the caller's uid, with user rights only
+    /// (no possessor, group or other rights), and is linked into the
+    /// session keyring, not left in the process keyring.
     #[test]
-    fn keys_are_possessor_only() {
+    fn keys_are_owner_only() {
         let Some(store) = isolated_store() else {
             return;
         };
         let s = codec::tests::sample(current_uid());
         store.put(&s).unwrap();
         let serial = store
-            .search(&session_description(s.logon_id))
+            .find_own(&session_description(s.logon_id))
             .unwrap()
             .unwrap();
         let d = store.describe(serial).unwrap();
-        let perm = d.split(';').nth(3).unwrap();
-        assert_eq!(perm, "3f000000", "{d}");
+        let fields: Vec<&str> = d.split(';').collect();
+        assert_eq!(fields[1], current_uid().to_string(), "{d}");
+        assert_eq!(fields[3], "003f0000", "{d}");
+        assert!(store.members().unwrap().contains(&serial));
+        let process_keyring = KeyringStore {
+            keyring: keyctl(
+                KEYCTL_GET_KEYRING_ID,
+                KEY_SPEC_PROCESS_KEYRING as libc::c_long,
+                1,
+                0,
+            )
+            .unwrap() as i32,
+        };
+        assert!(!process_keyring.members().unwrap().contains(&serial));
+        // A second put displaces the first key.
+        store.put(&s).unwrap();
+        let again = store
+            .find_own(&session_description(s.logon_id))
+            .unwrap()
+            .unwrap();
+        assert_ne!(again, serial);
+        assert!(!store.members().unwrap().contains(&serial));
         assert!(store.remove(s.logon_id).unwrap());
-        assert!(store.read(serial).unwrap().is_none());
+        assert!(store.read(again).unwrap().is_none());
     }
 
     const CHILD_ENV: &str = "OPENSSPI_KEYRING_TEST_CHILD";
