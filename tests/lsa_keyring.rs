@@ -133,3 +133,75 @@ fn logon_in_one_process_serves_another() {
     assert_eq!(sspilogon(&[], None, &accounts).0, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A fresh session keyring for this thread (children inherit it); false = skip.
+fn fresh_session_keyring() -> bool {
+    match join_new_session_keyring() {
+        Ok(_) => true,
+        Err(e) if std::env::var_os("OPENSSPI_SKIP_KEYRING_TESTS").is_some() => {
+            eprintln!("SKIPPED: kernel keyrings unavailable: {e}");
+            false
+        }
+        Err(e) => panic!(
+            "kernel keyrings unavailable here: {e}; set OPENSSPI_SKIP_KEYRING_TESTS=1 to skip"
+        ),
+    }
+}
+
+/// A throwaway account file with EXAMPLE\alice in its own directory.
+fn alice_accounts(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("opensspi-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let accounts = dir.join("ntlm_user_file");
+    std::fs::write(&accounts, "EXAMPLE:alice:alice-Passw0rd\n").unwrap();
+    accounts
+}
+
+/// `sspilogon args` with all of `stdin` written up front: (exit code, stdout, stderr).
+fn sspilogon_split(
+    args: &[&str],
+    stdin: &[u8],
+    accounts: &std::path::Path,
+) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sspilogon"))
+        .args(args)
+        .env("NTLM_USER_FILE", accounts)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run sspilogon");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `--password-stdin --run`: the password is the first line only; COMMAND reads the rest of
+/// standard input (the whole input is in the pipe before sspilogon reads).
+#[test]
+fn run_command_reads_the_rest_of_stdin() {
+    if !fresh_session_keyring() {
+        return;
+    }
+    let accounts = alice_accounts("run-stdin");
+    let (code, out, err) = sspilogon_split(
+        &["--password-stdin", "--run", "EXAMPLE\\alice", "--", "cat"],
+        b"alice-Passw0rd\nline2\nline3\n",
+        &accounts,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out, "line2\nline3\n", "stderr: {err}");
+    assert!(err.contains("Logged on EXAMPLE\\alice"), "{err}");
+    // A password without a newline at the end of the input works too.
+    let (code, out, err) = sspilogon_split(
+        &["--password-stdin", "--run", "alice", "--", "cat"],
+        b"alice-Passw0rd",
+        &accounts,
+    );
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    let _ = std::fs::remove_dir_all(accounts.parent().unwrap());
+}

@@ -7,7 +7,7 @@
 //! `AcquireCredentialsHandle(NULL, …)` without a password. Run
 //! `sspilogon --help` for usage and exit codes.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::process::ExitCode;
 
 use opensspi::lsa::packages::AuthPackage;
@@ -31,7 +31,8 @@ Programs find them when OPENSSPI_LSA_STORE=keyring is in their environment.
 
 options:
   --password-stdin     read the password from the first line of standard input
-                       (default: prompt on the terminal without echo)
+                       (default: prompt on the terminal without echo); with --run,
+                       COMMAND reads the rest of standard input
   --package NAME       Negotiate (default), NTLM (MSV1_0) or Kerberos
   --logon-type TYPE    interactive (default), batch, service,
                        network-cleartext, new-credentials (no validation;
@@ -196,10 +197,48 @@ impl Drop for EchoOff {
     }
 }
 
+/// The first line of standard input, newline included, read one byte at a
+/// time from file descriptor 0 (a duplicate of it: `std::io::stdin()`
+/// buffers): nothing past the newline is consumed, so the command that
+/// `--run` starts reads the rest of its standard input.
+fn read_stdin_line() -> std::io::Result<Zeroizing<String>> {
+    use std::os::fd::AsFd;
+    let mut fd0 = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?);
+    let mut line = Zeroizing::new(Vec::with_capacity(256));
+    let mut byte = [0u8; 1];
+    loop {
+        match fd0.read(&mut byte) {
+            Ok(0) => break,
+            Ok(_) => {
+                if line.len() == line.capacity() {
+                    // Grow by hand so no unzeroized copy of the secret is left behind.
+                    let mut bigger = Zeroizing::new(Vec::with_capacity(2 * line.capacity()));
+                    bigger.extend_from_slice(&line);
+                    line = bigger;
+                }
+                line.push(byte[0]);
+                if byte[0] == b'\n' {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // The bytes move into the String (no copy); on error they come back
+    // and are wiped.
+    String::from_utf8(std::mem::take(&mut *line))
+        .map(Zeroizing::new)
+        .map_err(|e| {
+            drop(Zeroizing::new(e.into_bytes()));
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "the password is not UTF-8")
+        })
+}
+
 fn read_password(from_stdin: bool, who: &str) -> Result<Zeroizing<String>, Failure> {
     let mut line = Zeroizing::new(String::with_capacity(1024));
     if from_stdin {
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+        line = read_stdin_line().map_err(|e| {
             Failure(
                 EXIT_IO,
                 format!("cannot read the password from standard input: {e}"),
