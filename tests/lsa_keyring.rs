@@ -205,3 +205,59 @@ fn run_command_reads_the_rest_of_stdin() {
     assert_eq!((code, out.as_str()), (0, ""), "{err}");
     let _ = std::fs::remove_dir_all(accounts.parent().unwrap());
 }
+
+/// `--list`: per session, `* LUID  DOMAIN\user` (`*` = current, else a space) and an indented
+/// detail line ending in `credentials: NTLM`, each line ending in a newline, nothing on stderr.
+#[test]
+fn list_output_format() {
+    if !fresh_session_keyring() {
+        return;
+    }
+    let accounts = alice_accounts("list-format");
+    let (code, out, err) = sspilogon_split(&["--list"], b"", &accounts);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (0, "No logon sessions.\n", "")
+    );
+    let (code, out, err) = sspilogon_split(
+        &["--password-stdin", "EXAMPLE\\alice"],
+        b"alice-Passw0rd\n",
+        &accounts,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let luid = out
+        .split("logon session ")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .unwrap_or_else(|| panic!("no LUID in {out}"))
+        .to_string();
+    let sid = out.split("SID ").nth(1).unwrap().trim_end_matches(").\n");
+
+    let (code, out, err) = sspilogon_split(&["--list"], b"", &accounts);
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    let lines: Vec<&str> = out.split_inclusive('\n').collect();
+    assert_eq!(lines.len(), 2, "{out:?}");
+    assert_eq!(lines[0], format!("* {luid}  EXAMPLE\\alice\n"));
+    let (head, tail) = lines[1]
+        .split_once(" UTC, ")
+        .unwrap_or_else(|| panic!("{:?}", lines[1]));
+    let when = head
+        .strip_prefix("      package NTLM, Interactive logon at ")
+        .unwrap_or_else(|| panic!("{:?}", lines[1]));
+    // YYYY-MM-DD hh:mm:ss
+    assert_eq!(when.len(), 19, "{when:?}");
+    for (i, c) in when.char_indices() {
+        let want = match i {
+            4 | 7 => c == '-',
+            10 => c == ' ',
+            13 | 16 => c == ':',
+            _ => c.is_ascii_digit(),
+        };
+        assert!(want, "{when:?}");
+    }
+    assert_eq!(tail, format!("SID {sid}, credentials: NTLM\n"));
+
+    let (code, _, err) = sspilogon_split(&["--logoff", &luid], b"", &accounts);
+    assert_eq!(code, 0, "{err}");
+    let _ = std::fs::remove_dir_all(accounts.parent().unwrap());
+}
