@@ -4,7 +4,8 @@
 //!   embedded default, used by tests and demos.
 //! - [`keyring::KeyringStore`]: the Linux kernel *session keyring*. Sessions
 //!   outlive the process that created them, are inherited by child
-//!   processes, are readable only by their possessor and never touch disk
+//!   processes, are usable only by the uid that owns them (another uid
+//!   holding the keyring sees none of them) and never touch disk
 //!   (see keyrings(7), session-keyring(7)). This is how one interactive
 //!   logon (`sspilogon`) serves every later program of the login session.
 //!
@@ -112,7 +113,8 @@ pub trait SessionStore: Send + Sync {
     /// Remove the session (its secrets are zeroized); `false` when absent.
     fn remove(&self, luid: Luid) -> StoreResult<bool>;
 
-    /// Every session of the store, any owner.
+    /// Every session of the store, any `owner_uid` (the keyring store holds
+    /// only keys the kernel says belong to the caller's uid).
     fn list(&self) -> StoreResult<Vec<Luid>>;
 
     /// Record (or clear) the session later processes of Linux user `uid`
