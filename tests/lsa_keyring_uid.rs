@@ -178,13 +178,19 @@ fn other_luid(luid: Luid) -> Luid {
     Luid::from_u64(luid.as_u64() ^ 0x5a5a_5a5a)
 }
 
-/// Our C client with no identity, as the attacker, against our server.
-fn attacker_default_client(users: &UserFile) -> PairResult {
+/// Our C client with no identity (as the attacker when `attacker`), against our server.
+fn default_client(users: &UserFile, attacker: bool) -> PairResult {
     let c = sspi_peer(
         Link::Linked,
         &["client", "--package", "NTLM", "--wrap", "--default-creds"],
     );
-    let mut client = as_attacker(c.get_program(), c.get_args());
+    let mut client = if attacker {
+        as_attacker(c.get_program(), c.get_args())
+    } else {
+        let mut own = Command::new(c.get_program());
+        own.args(c.get_args());
+        own
+    };
     for (k, v) in c.get_envs() {
         match v {
             Some(v) => client.env(k, v),
@@ -195,6 +201,20 @@ fn attacker_default_client(users: &UserFile) -> PairResult {
     let mut server = sspi_peer(Link::Linked, &["server", "--package", "NTLM", "--wrap"]);
     server.env("NTLM_USER_FILE", &users.path);
     run_pair(client, server, TIMEOUT)
+}
+
+/// The client failed in AcquireCredentialsHandleW with SEC_E_NO_CREDENTIALS.
+fn assert_no_credentials(r: &PairResult, who: &str) {
+    let c = &r.initiator;
+    assert!(
+        !c.success() && !c.report_ok(),
+        "{who} authenticated with a session that is not its own:\n{r}"
+    );
+    assert_eq!(c.field("status"), SEC_E_NO_CREDENTIALS, "\n{r}");
+    assert!(
+        c.field("error").contains("AcquireCredentialsHandleW"),
+        "\n{r}"
+    );
 }
 
 /// Another uid holding the session keyring cannot read the session key's payload (NT OWF).
@@ -252,17 +272,7 @@ fn another_uid_cannot_use_the_session() {
         b"",
     );
     assert!(ok, "{err}");
-    let r = attacker_default_client(&v.users);
-    let c = &r.initiator;
-    assert!(
-        !c.success() && !c.report_ok(),
-        "uid {ATTACKER_UID} authenticated with the victim's session:\n{r}"
-    );
-    assert_eq!(c.field("status"), SEC_E_NO_CREDENTIALS, "\n{r}");
-    assert!(
-        c.field("error").contains("AcquireCredentialsHandleW"),
-        "\n{r}"
-    );
+    assert_no_credentials(&default_client(&v.users, true), "uid 65534");
     assert_authenticates_as_alice(&v, v.luid);
 }
 
@@ -343,6 +353,8 @@ fn keys_planted_by_another_uid_are_not_used() {
         assert!(r.is_err(), "the victim uses planted session {luid}");
     }
     assert_eq!(v.lsa.enumerate_sessions().unwrap(), vec![]);
+    // Another process of the victim: AcquireCredentialsHandle(NULL) finds no session.
+    assert_no_credentials(&default_client(&v.users, false), "the victim");
 }
 
 /// The victim's next logon is not stored into a key another uid planted (writable by all) under
