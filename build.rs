@@ -1,11 +1,16 @@
 //! Generates the C header with cbindgen from `src/ffi` and
 //! `src/sspi/consts.rs`, into `$OUT_DIR/opensspi.h`. A unit test fails when
 //! the committed `include/opensspi.h` differs; `OPENSSPI_UPDATE_HEADER=1
-//! cargo build` rewrites the committed copy.
+//! cargo build` rewrites the committed copy. It also links the cdylib with
+//! `-Bsymbolic-functions`.
 
 use std::path::PathBuf;
 
 fn main() {
+    // The function tables and every internal call bind to this library's own
+    // definitions, not to the first `AcceptSecurityContext` (WinPR, ...) the
+    // process loaded (ELF interposition): tests/interpose.rs.
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-Bsymbolic-functions");
     let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("opensspi.h");
     for p in ["src/ffi", "src/sspi/consts.rs", "cbindgen.toml", "build.rs"] {

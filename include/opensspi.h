@@ -1423,7 +1423,8 @@ SECURITY_STATUS EncryptMessage(CtxtHandle *phContext,
                                struct SecBufferDesc *pMessage,
                                ULONG MessageSeqNo);
 
-// `DecryptMessage`. `*pfQOP` is written only when the package reports one.
+// `DecryptMessage`, also in the stream form `[STREAM, DATA]` (BEHAVIOURS.md
+// 96/96a). `*pfQOP` is written only when the package reports one.
 SECURITY_STATUS DecryptMessage(CtxtHandle *phContext,
                                struct SecBufferDesc *pMessage,
                                ULONG MessageSeqNo,

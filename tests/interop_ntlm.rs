@@ -376,3 +376,112 @@ fn reference_gss_ntlmssp_client_to_pyspnego_server() {
     );
     assert_pair(&r, true);
 }
+
+// ---- The buffer layouts of pyspnego's SSPI backend and sspilib (BEHAVIOURS.md 96a) ----
+// Wrap [TOKEN, DATA, PADDING], unwrap [STREAM, DATA(NULL)] with DATA then pointing inside the
+// STREAM buffer, sign and verify [DATA, TOKEN]; each pairing runs both directions.
+
+/// Our peer used the stream layout.
+fn assert_stream_layout(p: &PeerResult, r: &PairResult) {
+    assert_eq!(
+        p.field("buffers"),
+        "stream layout (pyspnego, sspilib)",
+        "\n{r}"
+    );
+}
+
+#[test]
+fn our_client_stream_layout_to_pyspnego_server() {
+    for link in [Link::Linked, Link::Dlopen] {
+        let users = UserFile::alice("c-stream-py");
+        let r = run_pair(
+            ours_client(link, &["--wrap", "--stream-layout"], &users),
+            python_peer("ntlm_peer.py", &["server", "--wrap"], &users),
+            TIMEOUT,
+        );
+        assert_pair(&r, true);
+        assert_stream_layout(&r.initiator, &r);
+    }
+}
+
+#[test]
+fn pyspnego_client_to_our_server_stream_layout() {
+    for link in [Link::Linked, Link::Dlopen] {
+        let users = UserFile::alice("py-s-stream");
+        let user = qualified_user();
+        let r = run_pair(
+            python_peer(
+                "ntlm_peer.py",
+                &["client", "--user", &user, "--password", PASSWORD, "--wrap"],
+                &users,
+            ),
+            ours(
+                link,
+                &["server", "--package", "NTLM", "--wrap", "--stream-layout"],
+                &users,
+            ),
+            TIMEOUT,
+        );
+        assert_pair(&r, true);
+        assert_stream_layout(&r.acceptor, &r);
+    }
+}
+
+/// sspilib itself (the caller behind pyspnego's SSPI backend) on our library: LD_PRELOAD puts
+/// our SSPI symbols ahead of its bundled libsspi (tests/peers/README.md, section 5).
+fn sspilib_on_ours(args: &[&str], users: &UserFile) -> Command {
+    let mut c = python_peer("sspilib_peer.py", args, users);
+    c.env("LD_PRELOAD", cdylib());
+    c
+}
+
+fn assert_sspilib_used_ours(p: &PeerResult, r: &PairResult) {
+    let lib = p.field("sspi_library");
+    assert!(
+        lib.ends_with("libopensspi.so"),
+        "sspilib called {lib:?}, not our library:\n{r}"
+    );
+}
+
+#[test]
+fn sspilib_on_our_library_client_to_pyspnego_server() {
+    let users = UserFile::alice("sspilib-c-py");
+    let r = run_pair(
+        sspilib_on_ours(
+            &[
+                "client",
+                "--package",
+                "NTLM",
+                "--user",
+                USER,
+                "--domain",
+                DOMAIN,
+                "--password",
+                PASSWORD,
+                "--wrap",
+            ],
+            &users,
+        ),
+        python_peer("ntlm_peer.py", &["server", "--wrap"], &users),
+        TIMEOUT,
+    );
+    assert_pair(&r, true);
+    assert_sspilib_used_ours(&r.initiator, &r);
+}
+
+#[test]
+fn pyspnego_client_to_sspilib_on_our_library_server() {
+    let users = UserFile::alice("py-sspilib-s");
+    let user = qualified_user();
+    let r = run_pair(
+        python_peer(
+            "ntlm_peer.py",
+            &["client", "--user", &user, "--password", PASSWORD, "--wrap"],
+            &users,
+        ),
+        sspilib_on_ours(&["server", "--package", "NTLM", "--wrap"], &users),
+        TIMEOUT,
+    );
+    assert_pair(&r, true);
+    assert_sspilib_used_ours(&r.acceptor, &r);
+}

@@ -4,10 +4,11 @@
 use super::alloc::alloc_copy;
 use super::types::{SecBuffer, SecBufferDesc};
 use crate::sspi::consts::{
-    SECBUFFER_ATTRMASK, SECBUFFER_DATA, SECBUFFER_READONLY, SECBUFFER_READONLY_WITH_CHECKSUM,
-    SECBUFFER_STREAM, SECBUFFER_TOKEN, SECBUFFER_VERSION,
+    SECBUFFER_ATTRMASK, SECBUFFER_DATA, SECBUFFER_EMPTY, SECBUFFER_MISSING, SECBUFFER_PADDING,
+    SECBUFFER_READONLY, SECBUFFER_READONLY_WITH_CHECKSUM, SECBUFFER_STREAM, SECBUFFER_TOKEN,
+    SECBUFFER_VERSION,
 };
-use crate::sspi::{BufferData, MessageBuffer, SecResult, SecStatus};
+use crate::sspi::{BufferData, MessageBuffer, SecResult, SecStatus, StreamLayout};
 
 /// More buffers than any SSPI call uses: a corrupt descriptor.
 const MAX_BUFFERS: u32 = 256;
@@ -137,7 +138,7 @@ fn overlapping(bufs: &[SecBuffer]) -> bool {
 }
 
 /// Messages with at most this many buffers are borrowed without allocating.
-const INLINE_BUFFERS: usize = 6;
+pub(crate) const INLINE_BUFFERS: usize = 6;
 
 /// A message's buffers, borrowed (see [`message_buffers`]).
 pub enum MessageBuffers<'a> {
@@ -170,6 +171,85 @@ pub fn write_back_lengths(bufs: &mut [SecBuffer], msgs: &[MessageBuffer<'_>]) {
         if !b.pvBuffer.is_null() && (m.len() as u32) < b.cbBuffer {
             b.cbBuffer = m.len() as u32;
         }
+    }
+}
+
+/// `SECBUFFER_READONLY` or `SECBUFFER_READONLY_WITH_CHECKSUM`.
+fn is_readonly(b: &SecBuffer) -> bool {
+    b.BufferType & (SECBUFFER_READONLY | SECBUFFER_READONLY_WITH_CHECKSUM) != 0
+}
+
+/// DecryptMessage's stream form (BEHAVIOURS.md 96/96a): a `SECBUFFER_STREAM`
+/// buffer holding the whole message and no TOKEN. Returns the indexes of
+/// the STREAM buffer and of the DATA buffer that receives the plaintext
+/// (the first DATA not marked read-only; usually empty, pvBuffer NULL), or
+/// `None` for any other layout. A stream form without such a DATA buffer,
+/// with a read-only STREAM (it is decrypted in place) or with a STREAM that
+/// has a length and no memory is `SEC_E_INVALID_TOKEN`.
+pub fn stream_form(bufs: &[SecBuffer]) -> Option<SecResult<(usize, usize)>> {
+    let stream = find(bufs, SECBUFFER_STREAM)?;
+    if find(bufs, SECBUFFER_TOKEN).is_some() {
+        return None;
+    }
+    let s = &bufs[stream];
+    if is_readonly(s) || (s.pvBuffer.is_null() && s.cbBuffer > 0) {
+        return Some(Err(SecStatus::InvalidToken));
+    }
+    let data = bufs
+        .iter()
+        .position(|b| b.BufferType & !SECBUFFER_ATTRMASK == SECBUFFER_DATA && !is_readonly(b));
+    Some(data.map(|d| (stream, d)).ok_or(SecStatus::InvalidToken))
+}
+
+/// The package's view of a stream-form message, in `out` (at least
+/// `bufs.len() + 1` entries): the caller's buffers in order, with the
+/// STREAM replaced by a TOKEN over its first `layout.header` bytes and the
+/// output DATA by a DATA over the next `data_len` bytes, followed by a
+/// PADDING over the trailer when there is one: the `[TOKEN, DATA, PADDING]`
+/// message the sender's EncryptMessage produced, in the caller's STREAM
+/// memory. SECBUFFER_EMPTY buffers are left out. Returns how many buffers
+/// `out` holds and the index of its DATA.
+pub fn stream_message(
+    bufs: &[SecBuffer],
+    (stream, data): (usize, usize),
+    layout: StreamLayout,
+    data_len: usize,
+    out: &mut [SecBuffer],
+) -> (usize, usize) {
+    let base = bufs[stream].pvBuffer.cast::<u8>();
+    let piece = |off: usize, len: usize, kind: u32| SecBuffer {
+        cbBuffer: len as u32,
+        BufferType: kind,
+        pvBuffer: base.wrapping_add(off).cast(),
+    };
+    let (mut n, mut data_at) = (0, 0);
+    for (i, b) in bufs.iter().enumerate() {
+        if i == stream {
+            out[n] = piece(0, layout.header, SECBUFFER_TOKEN);
+        } else if i == data {
+            data_at = n;
+            out[n] = piece(layout.header, data_len, SECBUFFER_DATA);
+            if layout.trailer > 0 {
+                n += 1;
+                out[n] = piece(layout.header + data_len, layout.trailer, SECBUFFER_PADDING);
+            }
+        } else if b.BufferType == SECBUFFER_EMPTY {
+            continue;
+        } else {
+            out[n] = *b;
+        }
+        n += 1;
+    }
+    (n, data_at)
+}
+
+/// A truncated stream (`SEC_E_INCOMPLETE_MESSAGE`): as Schannel does, the
+/// first `SECBUFFER_EMPTY` buffer becomes `SECBUFFER_MISSING` with
+/// `cbBuffer` = the bytes missing.
+pub fn mark_missing(bufs: &mut [SecBuffer], missing: usize) {
+    if let Some(b) = bufs.iter_mut().find(|b| b.BufferType == SECBUFFER_EMPTY) {
+        b.BufferType = SECBUFFER_MISSING;
+        b.cbBuffer = u32::try_from(missing).unwrap_or(u32::MAX);
     }
 }
 
@@ -282,6 +362,63 @@ mod tests {
                 assert_eq!(m.len(), many.len());
             }
         }
+    }
+
+    #[test]
+    fn stream_form_becomes_token_data_padding_inside_the_stream() {
+        let mut mem = [0u8; 20];
+        let base = mem.as_mut_ptr();
+        let buf = |kind: u32, len: u32, p: *mut u8| SecBuffer {
+            cbBuffer: len,
+            BufferType: kind,
+            pvBuffer: p.cast(),
+        };
+        let null = std::ptr::null_mut();
+        let mut bufs = [
+            buf(SECBUFFER_STREAM, 20, base),
+            buf(SECBUFFER_EMPTY, 0, null),
+            buf(SECBUFFER_DATA, 0, null),
+        ];
+        let form = stream_form(&bufs).unwrap().unwrap();
+        assert_eq!(form, (0, 2));
+        let layout = StreamLayout {
+            header: 16,
+            trailer: 3,
+        };
+        let empty = buf(SECBUFFER_EMPTY, 0, null);
+        let mut out = [empty; 4];
+        let (n, data_at) = stream_message(&bufs, form, layout, 1, &mut out);
+        assert_eq!((n, data_at), (3, 1));
+        let at = |b: &SecBuffer| {
+            (
+                b.BufferType,
+                b.pvBuffer as usize - base as usize,
+                b.cbBuffer,
+            )
+        };
+        assert_eq!(at(&out[0]), (SECBUFFER_TOKEN, 0, 16));
+        assert_eq!(at(&out[1]), (SECBUFFER_DATA, 16, 1));
+        assert_eq!(at(&out[2]), (SECBUFFER_PADDING, 17, 3));
+        mark_missing(&mut bufs, 5);
+        assert_eq!(
+            (bufs[1].BufferType, bufs[1].cbBuffer),
+            (SECBUFFER_MISSING, 5)
+        );
+        // Not the stream form: a TOKEN is present, or no STREAM.
+        let tok = [
+            buf(SECBUFFER_STREAM, 20, base),
+            buf(SECBUFFER_TOKEN, 0, null),
+        ];
+        assert!(stream_form(&tok).is_none());
+        assert!(stream_form(&bufs[1..]).is_none());
+        // The stream form without an output DATA, or with a read-only STREAM.
+        let no_data = [buf(SECBUFFER_STREAM, 20, base)];
+        assert_eq!(stream_form(&no_data), Some(Err(SecStatus::InvalidToken)));
+        let ro = [
+            buf(SECBUFFER_STREAM | SECBUFFER_READONLY, 20, base),
+            buf(SECBUFFER_DATA, 0, null),
+        ];
+        assert_eq!(stream_form(&ro), Some(Err(SecStatus::InvalidToken)));
     }
 
     #[test]

@@ -1,20 +1,28 @@
-//! MakeSignature, VerifySignature, EncryptMessage, DecryptMessage.
+//! MakeSignature, VerifySignature, EncryptMessage, DecryptMessage. Buffers
+//! are found by type, in any order (pyspnego and sspilib sign and verify
+//! `[DATA, TOKEN]`); DecryptMessage also takes the stream form.
 #![allow(non_snake_case)]
 
 use super::boundary::{sspi_call, write_opt, FfiResult};
-use super::buffers::{desc_buffers, message_buffers, write_back_lengths};
-use super::context::context;
-use super::types::{CtxtHandle, SecBufferDesc, SECURITY_STATUS, ULONG};
+use super::buffers::{
+    buffer_bytes, desc_buffers, mark_missing, message_buffers, stream_form, stream_message,
+    write_back_lengths, INLINE_BUFFERS,
+};
+use super::context::{context, ContextEntry};
+use super::types::{CtxtHandle, SecBuffer, SecBufferDesc, SECURITY_STATUS, ULONG};
+use crate::sspi::consts::SECBUFFER_EMPTY;
 use crate::sspi::{MessageBuffer, SecResult, SecStatus, SecurityContext, Step};
 
 /// Borrow the message, run `op` on the established context, write the
-/// buffer lengths back.
+/// buffer lengths back. With `stream`, the stream form `[STREAM, DATA]` is
+/// accepted too (see [`with_stream`]).
 ///
 /// # Safety
 /// `ph` and `desc` follow the SSPI contract.
 unsafe fn with_message<T>(
     ph: *mut CtxtHandle,
     desc: *mut SecBufferDesc,
+    stream: bool,
     op: impl FnOnce(&mut dyn SecurityContext, &mut [MessageBuffer<'_>]) -> SecResult<T>,
 ) -> SecResult<T> {
     // SAFETY: forwarded contract.
@@ -24,6 +32,10 @@ unsafe fn with_message<T>(
     }
     // SAFETY: forwarded contract.
     let bufs = unsafe { desc_buffers(desc)? };
+    if let Some(form) = stream.then(|| stream_form(bufs)).flatten() {
+        // SAFETY: forwarded contract.
+        return unsafe { with_stream(&entry, bufs, form?, op) };
+    }
     // SAFETY: the buffers' memory is valid for their lengths.
     let mut msgs = unsafe { message_buffers(bufs)? };
     let mut ctx = entry.ctx.lock();
@@ -32,6 +44,61 @@ unsafe fn with_message<T>(
     }
     let r = op(ctx.as_mut(), &mut msgs)?;
     write_back_lengths(bufs, &msgs);
+    Ok(r)
+}
+
+/// DecryptMessage's stream form `[STREAM, DATA]` (BEHAVIOURS.md 96/96a), for
+/// every package: the package says where its header and trailer lie in the
+/// stream (`SecurityContext::stream_layout`), `op` sees the `[TOKEN, DATA,
+/// PADDING]` message inside the caller's STREAM memory, and on success the
+/// caller's DATA `pvBuffer`/`cbBuffer` point at the plaintext there. A
+/// stream shorter than header and trailer is `SEC_E_INCOMPLETE_MESSAGE`, and
+/// a `SECBUFFER_EMPTY` buffer becomes `SECBUFFER_MISSING` (bytes missing).
+///
+/// # Safety
+/// As [`with_message`]; `form` is what `stream_form(bufs)` returned.
+unsafe fn with_stream<T>(
+    entry: &ContextEntry,
+    bufs: &mut [SecBuffer],
+    form: (usize, usize),
+    op: impl FnOnce(&mut dyn SecurityContext, &mut [MessageBuffer<'_>]) -> SecResult<T>,
+) -> SecResult<T> {
+    let mut ctx = entry.ctx.lock();
+    if !ctx.is_established() {
+        return Err(SecStatus::InvalidHandle);
+    }
+    // SAFETY: the STREAM buffer is valid for its length; this shared view
+    // is used only during the call, before the message is borrowed below.
+    let layout = ctx.stream_layout(unsafe { buffer_bytes(&bufs[form.0]) })?;
+    let data_len = match layout.data_len(bufs[form.0].cbBuffer as usize) {
+        Ok(n) => n,
+        Err(missing) => {
+            mark_missing(bufs, missing);
+            return Err(SecStatus::IncompleteMessage);
+        }
+    };
+    let empty = SecBuffer {
+        cbBuffer: 0,
+        BufferType: SECBUFFER_EMPTY,
+        pvBuffer: std::ptr::null_mut(),
+    };
+    let mut inline = [empty; INLINE_BUFFERS];
+    let mut heap = Vec::new();
+    let out: &mut [SecBuffer] = if bufs.len() < INLINE_BUFFERS {
+        &mut inline
+    } else {
+        heap.resize(bufs.len() + 1, empty);
+        &mut heap
+    };
+    let (n, data_at) = stream_message(bufs, form, layout, data_len, out);
+    let out = &out[..n];
+    // SAFETY: the pieces lie inside the caller's STREAM buffer (header +
+    // data + trailer = its length); the other buffers are the caller's own.
+    let mut msgs = unsafe { message_buffers(out)? };
+    let r = op(ctx.as_mut(), &mut msgs)?;
+    let data = &mut bufs[form.1];
+    data.pvBuffer = out[data_at].pvBuffer;
+    data.cbBuffer = msgs[data_at].len() as u32;
     Ok(r)
 }
 
@@ -46,7 +113,7 @@ pub unsafe extern "C" fn MakeSignature(
     sspi_call(|| -> FfiResult {
         // SAFETY: checked inside.
         unsafe {
-            with_message(phContext, pMessage, |c, m| {
+            with_message(phContext, pMessage, false, |c, m| {
                 c.make_signature(fQOP, m, MessageSeqNo)
             })?
         };
@@ -65,7 +132,7 @@ pub unsafe extern "C" fn VerifySignature(
     sspi_call(|| -> FfiResult {
         // SAFETY: checked inside.
         let qop = unsafe {
-            with_message(phContext, pMessage, |c, m| {
+            with_message(phContext, pMessage, false, |c, m| {
                 c.verify_signature(m, MessageSeqNo)
             })?
         };
@@ -88,7 +155,7 @@ pub unsafe extern "C" fn EncryptMessage(
     sspi_call(|| -> FfiResult {
         // SAFETY: checked inside.
         unsafe {
-            with_message(phContext, pMessage, |c, m| {
+            with_message(phContext, pMessage, false, |c, m| {
                 c.encrypt_message(fQOP, m, MessageSeqNo)
             })?
         };
@@ -96,7 +163,8 @@ pub unsafe extern "C" fn EncryptMessage(
     })
 }
 
-/// `DecryptMessage`. `*pfQOP` is written only when the package reports one.
+/// `DecryptMessage`, also in the stream form `[STREAM, DATA]` (BEHAVIOURS.md
+/// 96/96a). `*pfQOP` is written only when the package reports one.
 #[no_mangle]
 pub unsafe extern "C" fn DecryptMessage(
     phContext: *mut CtxtHandle,
@@ -107,7 +175,7 @@ pub unsafe extern "C" fn DecryptMessage(
     sspi_call(|| -> FfiResult {
         // SAFETY: checked inside.
         let qop = unsafe {
-            with_message(phContext, pMessage, |c, m| {
+            with_message(phContext, pMessage, true, |c, m| {
                 c.decrypt_message(m, MessageSeqNo)
             })?
         };

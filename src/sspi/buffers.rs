@@ -84,7 +84,56 @@ impl<'a> MessageBuffer<'a> {
     }
 }
 
+/// How a protected message lies in one `SECBUFFER_STREAM` buffer
+/// (DecryptMessage `[STREAM, DATA]`, BEHAVIOURS.md 96/96a): `header` bytes
+/// (the TOKEN of the sender's `[TOKEN, DATA, PADDING]`), the data, then
+/// `trailer` bytes (its PADDING). See `SecurityContext::stream_layout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamLayout {
+    pub header: usize,
+    pub trailer: usize,
+}
+
+impl StreamLayout {
+    /// The data length of a `len`-byte stream, or `Err(missing)`: the bytes
+    /// missing from a stream too short for the header and trailer
+    /// (`SEC_E_INCOMPLETE_MESSAGE`, `SECBUFFER_MISSING`).
+    pub fn data_len(&self, len: usize) -> Result<usize, usize> {
+        let fixed = self.header.saturating_add(self.trailer);
+        len.checked_sub(fixed).ok_or_else(|| fixed - len)
+    }
+}
+
 /// Index of the first buffer of type `kind`.
 pub fn find_buffer(buffers: &[MessageBuffer<'_>], kind: u32) -> Option<usize> {
     buffers.iter().position(|b| b.kind == kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_split_counts_missing_bytes() {
+        let ntlm = StreamLayout {
+            header: 16,
+            trailer: 0,
+        };
+        assert_eq!(ntlm.data_len(16), Ok(0));
+        assert_eq!(ntlm.data_len(29), Ok(13));
+        assert_eq!(ntlm.data_len(15), Err(1));
+        assert_eq!(ntlm.data_len(0), Err(16));
+        let framed = StreamLayout {
+            header: 60,
+            trailer: 8,
+        };
+        assert_eq!(framed.data_len(68), Ok(0));
+        assert_eq!(framed.data_len(100), Ok(32));
+        assert_eq!(framed.data_len(61), Err(7));
+        let huge = StreamLayout {
+            header: usize::MAX,
+            trailer: 1,
+        };
+        assert_eq!(huge.data_len(10), Err(usize::MAX - 10));
+    }
 }

@@ -9,7 +9,7 @@ pub mod registry;
 pub mod status;
 pub mod time;
 
-pub use buffers::{BufferData, MessageBuffer};
+pub use buffers::{BufferData, MessageBuffer, StreamLayout};
 pub use identity::AuthIdentity;
 pub use package::{
     AcquireCredentials, ContextAttribute, Credential, CredentialUse, HandshakeInput,

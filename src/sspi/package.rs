@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use super::{AuthIdentity, MessageBuffer, SecResult, SecStatus, Step};
+use super::consts::{SECPKG_ATTR_SIZES, SECPKG_ATTR_STREAM_SIZES};
+use super::{AuthIdentity, MessageBuffer, SecResult, SecStatus, Step, StreamLayout};
 use crate::lsa::Luid;
 
 /// `SecPkgInfo` values of a package (BEHAVIOURS.md C).
@@ -223,6 +224,35 @@ pub trait SecurityContext: Send {
 
     /// `QueryContextAttributes` (`SECPKG_ATTR_*`).
     fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute>;
+
+    /// Where the peer's EncryptMessage output lies in one `SECBUFFER_STREAM`
+    /// buffer (`stream`: its bytes, possibly truncated), for DecryptMessage
+    /// `[STREAM, DATA]` (BEHAVIOURS.md 96/96a); the FFI layer splits the
+    /// stream. Default: `SECPKG_ATTR_STREAM_SIZES` header and trailer when
+    /// the package has them, else a `cbSecurityTrailer`-byte header (the
+    /// TOKEN of `[TOKEN, DATA]`: NTLM's 16-byte signature) and no trailer.
+    /// A package whose header length varies reads it from `stream`.
+    fn stream_layout(&self, _stream: &[u8]) -> SecResult<StreamLayout> {
+        let sizes = match self.query_attribute(SECPKG_ATTR_STREAM_SIZES) {
+            Ok(sizes) => sizes,
+            Err(_) => self.query_attribute(SECPKG_ATTR_SIZES)?,
+        };
+        match sizes {
+            ContextAttribute::StreamSizes {
+                header, trailer, ..
+            } => Ok(StreamLayout {
+                header: header as usize,
+                trailer: trailer as usize,
+            }),
+            ContextAttribute::Sizes {
+                security_trailer, ..
+            } => Ok(StreamLayout {
+                header: security_trailer as usize,
+                trailer: 0,
+            }),
+            _ => Err(SecStatus::InternalError),
+        }
+    }
 
     /// `SetContextAttributes`.
     fn set_attribute(&mut self, _attribute: u32, _value: &[u8]) -> SecResult<()> {

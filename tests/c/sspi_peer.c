@@ -3,7 +3,13 @@
  *
  *   sspi_peer client|server [--package NTLM|Negotiate|Kerberos] [--user DOMAIN\user|user@dom]
  *       [--password PW] [--default-creds] [--target host/localhost] [--wrap] [--no-seal] [--no-mic]
- *       [--channel-bindings HEX] [--logon-id HIGH:LOW] [--report FILE] [--dlopen LIB.so]
+ *       [--channel-bindings HEX] [--logon-id HIGH:LOW] [--stream-layout] [--report FILE] [--dlopen LIB.so]
+ *
+ * Message buffers: by default EncryptMessage/DecryptMessage [TOKEN, DATA] and Make/VerifySignature
+ * [TOKEN, DATA]. --stream-layout uses the layouts of pyspnego's SSPI backend and sspilib instead
+ * (BEHAVIOURS.md 96a): wrap [TOKEN(cbSecurityTrailer), DATA, PADDING(cbBlockSize)], unwrap
+ * [STREAM(whole message), DATA(NULL, 0)] with the plaintext read where DATA then points, sign and
+ * verify [DATA, TOKEN].
  *
  * --logon-id passes that LUID (hex, as sspilogon prints it: 0x0:0x3e7 or 0:3e7) as pvLogonID to
  * AcquireCredentialsHandleW: the credentials of that logon session instead of the caller's.
@@ -21,9 +27,9 @@
 #define INIT_MSG "hello from initiator"
 
 static struct {
-    int server, wrap, seal, mic, default_creds;
+    int server, wrap, seal, mic, default_creds, stream;
     const char *package, *user, *password, *target, *cbt_hex, *report, *dlopen, *logon_id;
-} opt = {0, 0, 1, 1, 0, "NTLM", NULL, NULL, "host/localhost", NULL, NULL, NULL, NULL};
+} opt = {0, 0, 1, 1, 0, 0, "NTLM", NULL, NULL, "host/localhost", NULL, NULL, NULL, NULL};
 
 static SecurityFunctionTableW *T;  /* every SSPI call goes through this table */
 static str_t rep;                  /* JSON members of the report, comma-separated */
@@ -314,39 +320,55 @@ static int query_attributes(CtxtHandle *ctx, SecPkgContext_Sizes *sz) {
 }
 
 /* ---- message phase (--wrap) ---------------------------------------------- */
-/* EncryptMessage [TOKEN(cbSecurityTrailer), DATA] -> line "WRAP b64(token || data)" */
+/* EncryptMessage [TOKEN(cbSecurityTrailer), DATA] (--stream-layout: + PADDING(cbBlockSize), as
+ * pyspnego and sspilib wrap) -> line "WRAP b64(token || data || padding)" */
 static int send_wrap(CtxtHandle *ctx, const SecPkgContext_Sizes *sz, const char *msg) {
-    size_t n = strlen(msg);
-    uint8_t *wire = malloc(sz->cbSecurityTrailer + n);
-    SecBuffer b[2] = {{sz->cbSecurityTrailer, SECBUFFER_TOKEN, wire},
-                      {(ULONG)n, SECBUFFER_DATA, wire + sz->cbSecurityTrailer}};
-    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
-    memcpy(wire + sz->cbSecurityTrailer, msg, n);
+    size_t n = strlen(msg), trailer = sz->cbSecurityTrailer;
+    uint8_t *wire = malloc(trailer + n + sz->cbBlockSize + 1);
+    SecBuffer b[3] = {{(ULONG)trailer, SECBUFFER_TOKEN, wire},
+                      {(ULONG)n, SECBUFFER_DATA, wire + trailer},
+                      {sz->cbBlockSize, SECBUFFER_PADDING, wire + trailer + n}};
+    SecBufferDesc d = {SECBUFFER_VERSION, opt.stream ? 3 : 2, b};
+    memcpy(wire + trailer, msg, n);
     SECURITY_STATUS st = T->EncryptMessage(ctx, opt.seal ? 0 : SECQOP_WRAP_NO_ENCRYPT, &d, 0);
     if (st == SEC_E_OK) {
-        if (b[0].cbBuffer < sz->cbSecurityTrailer) /* keep token || data contiguous */
-            memmove(wire + b[0].cbBuffer, wire + sz->cbSecurityTrailer, n);
-        send_token("WRAP", wire, b[0].cbBuffer + n);
+        size_t len = b[0].cbBuffer; /* keep token || data || padding contiguous */
+        for (ULONG i = 1; i < d.cBuffers; i++) {
+            memmove(wire + len, b[i].pvBuffer, b[i].cbBuffer);
+            len += b[i].cbBuffer;
+        }
+        send_token("WRAP", wire, len);
     }
     free(wire);
     return st == SEC_E_OK ? 0 : fail("EncryptMessage", st);
 }
 
-/* line "WRAP b64" -> split at cbSecurityTrailer -> DecryptMessage; *out = malloc'd plaintext */
+/* line "WRAP b64" -> split at cbSecurityTrailer (--stream-layout: one STREAM buffer, split by the
+ * library) -> DecryptMessage; *out = malloc'd plaintext */
 static int recv_wrap(CtxtHandle *ctx, const SecPkgContext_Sizes *sz, char **out) {
     uint8_t *wire;
     size_t n;
     ULONG qop = 0;
+    SecBuffer b[2];
     *out = NULL;
     if (recv_msg("WRAP", &wire, &n, NULL, NULL)) return -1;
-    if (n < sz->cbSecurityTrailer) {
+    if (opt.stream) {
+        b[0] = (SecBuffer){(ULONG)n, SECBUFFER_STREAM, wire};
+        b[1] = (SecBuffer){0, SECBUFFER_DATA, NULL};
+    } else if (n < sz->cbSecurityTrailer) {
         free(wire);
         return fail("WRAP shorter than the security trailer", 0);
+    } else {
+        b[0] = (SecBuffer){sz->cbSecurityTrailer, SECBUFFER_TOKEN, wire};
+        b[1] = (SecBuffer){(ULONG)(n - sz->cbSecurityTrailer), SECBUFFER_DATA, wire + sz->cbSecurityTrailer};
     }
-    SecBuffer b[2] = {{sz->cbSecurityTrailer, SECBUFFER_TOKEN, wire},
-                      {(ULONG)(n - sz->cbSecurityTrailer), SECBUFFER_DATA, wire + sz->cbSecurityTrailer}};
     SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
     SECURITY_STATUS st = T->DecryptMessage(ctx, &d, 0, &qop);
+    if (st == SEC_E_OK && opt.stream &&
+        (!b[1].pvBuffer || (uint8_t *)b[1].pvBuffer < wire || (uint8_t *)b[1].pvBuffer + b[1].cbBuffer > wire + n)) {
+        free(wire);
+        return fail("DecryptMessage [STREAM, DATA]: DATA does not point inside the STREAM buffer", 0);
+    }
     if (st == SEC_E_OK) {
         *out = strndup((const char *)b[1].pvBuffer, b[1].cbBuffer);
         rep_bool("peer_encrypted", qop != SECQOP_WRAP_NO_ENCRYPT);
@@ -356,15 +378,24 @@ static int recv_wrap(CtxtHandle *ctx, const SecPkgContext_Sizes *sz, char **out)
     return st == SEC_E_OK ? 0 : fail("DecryptMessage", st);
 }
 
-/* MakeSignature [DATA, TOKEN(cbMaxSignature)] -> line "MIC b64(msg) b64(sig)" */
+/* buffers [TOKEN, DATA], or [DATA, TOKEN] with --stream-layout (pyspnego, sspilib); returns the
+ * index of the TOKEN */
+static int sig_buffers(SecBuffer b[2], void *data, size_t n, void *sig, size_t sig_n) {
+    int t = opt.stream ? 1 : 0;
+    b[t] = (SecBuffer){(ULONG)sig_n, SECBUFFER_TOKEN, sig};
+    b[1 - t] = (SecBuffer){(ULONG)n, SECBUFFER_DATA, data};
+    return t;
+}
+
+/* MakeSignature [TOKEN(cbMaxSignature), DATA] (or [DATA, TOKEN]) -> line "MIC b64(msg) b64(sig)" */
 static int send_mic(CtxtHandle *ctx, const SecPkgContext_Sizes *sz, const char *msg) {
     uint8_t *sig = malloc(sz->cbMaxSignature ? sz->cbMaxSignature : 1);
-    SecBuffer b[2] = {{(ULONG)strlen(msg), SECBUFFER_DATA, (void *)msg},
-                      {sz->cbMaxSignature, SECBUFFER_TOKEN, sig}};
+    SecBuffer b[2];
+    int t = sig_buffers(b, (void *)msg, strlen(msg), sig, sz->cbMaxSignature);
     SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
     SECURITY_STATUS st = T->MakeSignature(ctx, 0, &d, 0);
     if (st == SEC_E_OK) {
-        char *m = b64_encode((const uint8_t *)msg, strlen(msg)), *s = b64_encode(sig, b[1].cbBuffer);
+        char *m = b64_encode((const uint8_t *)msg, strlen(msg)), *s = b64_encode(sig, b[t].cbBuffer);
         send_line("MIC", m, s);
         free(m), free(s);
     }
@@ -380,7 +411,8 @@ static int recv_mic(CtxtHandle *ctx) {
         free(msg);
         return -1;
     }
-    SecBuffer b[2] = {{(ULONG)mn, SECBUFFER_DATA, msg}, {(ULONG)sn, SECBUFFER_TOKEN, sig}};
+    SecBuffer b[2];
+    sig_buffers(b, msg, mn, sig, sn);
     SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
     SECURITY_STATUS st = T->VerifySignature(ctx, &d, 0, &qop);
     if (st == SEC_E_OK) {
@@ -422,7 +454,7 @@ out:
 static int usage(void) {
     fprintf(stderr, "usage: sspi_peer client|server [--package P] [--user U] [--password PW] [--default-creds]\n"
                     "       [--target SPN] [--wrap] [--no-seal] [--no-mic] [--channel-bindings HEX]\n"
-                    "       [--logon-id HIGH:LOW] [--report FILE] [--dlopen LIB.so]\n");
+                    "       [--logon-id HIGH:LOW] [--stream-layout] [--report FILE] [--dlopen LIB.so]\n");
     return 2;
 }
 
@@ -435,6 +467,7 @@ static int parse_args(int argc, char **argv) {
         else if (!strcmp(a, "--no-seal")) opt.seal = 0;
         else if (!strcmp(a, "--no-mic")) opt.mic = 0;
         else if (!strcmp(a, "--default-creds")) opt.default_creds = 1;
+        else if (!strcmp(a, "--stream-layout")) opt.stream = 1;
         else if (!strcmp(a, "--package")) val = &opt.package;
         else if (!strcmp(a, "--user")) val = &opt.user;
         else if (!strcmp(a, "--password")) val = &opt.password;
@@ -501,6 +534,7 @@ int main(int argc, char **argv) {
     rep_str("lib", "opensspi (linked)");
 #endif
     rep_str("package", opt.package);
+    rep_str("buffers", opt.stream ? "stream layout (pyspnego, sspilib)" : "token+data");
     lib = load_table();
     if (lib && !acquire(&cred)) {
         have_cred = 1;

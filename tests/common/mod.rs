@@ -118,6 +118,17 @@ pub fn compile_c(src: &str, link: Link) -> PathBuf {
 /// Like [`compile_c`] for a program made of several `srcs` with extra `-D` `defines`, into
 /// `target/c-tests/<name>[-dlopen]`. Dlopen mode adds `-DOPENSSPI_DLOPEN -ldl`.
 pub fn compile_c_with(name: &str, srcs: &[&str], link: Link, defines: &[&str]) -> PathBuf {
+    compile_c_flags(name, srcs, link, defines, &[])
+}
+
+/// Like [`compile_c_with`], with extra compiler/linker `flags` (e.g. `-rdynamic`).
+pub fn compile_c_flags(
+    name: &str,
+    srcs: &[&str],
+    link: Link,
+    defines: &[&str],
+    flags: &[&str],
+) -> PathBuf {
     cdylib();
     let _guard = CC_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let srcs: Vec<PathBuf> = srcs.iter().map(|s| manifest_dir().join(s)).collect();
@@ -135,6 +146,7 @@ pub fn compile_c_with(name: &str, srcs: &[&str], link: Link, defines: &[&str]) -
         .arg(manifest_dir().join("include"))
         .args(defines.iter().map(|d| format!("-D{d}")))
         .args(&srcs)
+        .args(flags)
         .arg("-o")
         .arg(&tmp);
     match link {

@@ -152,10 +152,12 @@ impl Direction {
     }
 
     /// Go back to `m`; only valid while the bytes read since stay in `ahead`.
+    /// `rc4` empties `ahead` once all of it was read; a mark at its end is
+    /// then the start of the empty one.
     fn reset(&mut self, m: Mark) {
         self.seq = m.seq;
         self.pos = m.pos;
-        self.ahead_used = m.ahead_used;
+        self.ahead_used = m.ahead_used.min(self.ahead.len());
     }
 }
 

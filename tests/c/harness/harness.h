@@ -462,6 +462,7 @@ void t_attributes(void);
 void t_server_negative(void);
 void t_signatures(void);
 void t_seal(void);
+void t_stream(void);
 void t_canned(void);
 void t_misc(void);
 void t_hostile_handles(void);

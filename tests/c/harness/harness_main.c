@@ -162,6 +162,7 @@ static const struct group groups[] = {
     {"server_negative", t_server_negative},
     {"signatures", t_signatures},
     {"seal", t_seal},
+    {"stream", t_stream},
     {"canned", t_canned},
     {"misc", t_misc},
     {"a_table", t_a_table},

@@ -346,8 +346,35 @@ static void seal_tamper(void)
         }
         hs_cleanup(&h);
     }
-    /* out of order */
+    /* K.94: altered messages in a row, each with an empty DATA (both readings of
+     * DecryptMessage, sealed and integrity-only, fail), then a genuine one */
     struct hs h;
+    if (!pair(&h)) return;
+    int altered = 1;
+    for (ULONG seq = 0; seq < 3; seq++) {
+        struct msg e;
+        msg_init(&e, "", 0);
+        seal(&h.cctx, &e, 0, seq);
+        e.tok[6] ^= 1;
+        ULONG qop;
+        SECURITY_STATUS st = unseal(&h.sctx, &e, seq, &qop);
+        if (st != SEC_E_MESSAGE_ALTERED) {
+            altered = 0;
+            diag("altered empty message %u: %s", (unsigned)seq, sec_name(st));
+        }
+    }
+    CHECK(altered, "K.94: three altered empty sealed messages in a row -> SEC_E_MESSAGE_ALTERED each");
+    {
+        struct msg g;
+        ULONG qop;
+        msg_init(&g, MSG, MSGLEN);
+        seal(&h.cctx, &g, 0, 3);
+        CHECK_ST(unseal(&h.sctx, &g, 3, &qop), SEC_E_OK, "K.94: the genuine message after them decrypts");
+        CHECK(!memcmp(g.data, MSG, MSGLEN), "K.94: ... to the plaintext");
+    }
+    hs_cleanup(&h);
+
+    /* out of order */
     if (!pair(&h)) return;
     struct msg m0, m1;
     msg_init(&m0, MSG, MSGLEN);
