@@ -154,6 +154,13 @@ fn installed_library_serves_pkg_config_builds_of_the_examples_and_uninstalls_cle
     ] {
         assert!(prefix.join(f).is_file(), "{f} not installed");
     }
+    for h in ["opensspi.h", "security.h", "sspi.h"] {
+        assert_eq!(
+            fs::read(prefix.join("include/opensspi").join(h)).unwrap(),
+            fs::read(manifest_dir().join("include").join(h)).unwrap(),
+            "installed {h} differs from include/{h}"
+        );
+    }
     assert!(
         readelf_dynamic(&lib.join(&real)).contains("Library soname: [libopensspi.so.0]"),
         "no SONAME libopensspi.so.0"
