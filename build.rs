@@ -31,4 +31,23 @@ fn main() {
     if std::env::var_os("OPENSSPI_UPDATE_HEADER").is_some() {
         bindings.write_to_file(dir.join("include/opensspi.h"));
     }
+    soname();
+}
+
+/// The shared library's SONAME, `libopensspi.so.0` (the ABI version, 0 while the crate is 0.x),
+/// as `scripts/install.sh` installs it. Programs linked against the uninstalled
+/// `target/<profile>/libopensspi.so` record that name, so the same name is a symlink beside it
+/// (and in `deps/`, where cargo links test binaries).
+fn soname() {
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libopensspi.so.0");
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    // OUT_DIR is <target>/<profile>/build/opensspi-<hash>/out.
+    if let Some(profile) = out.ancestors().nth(3) {
+        for d in [profile.to_path_buf(), profile.join("deps")] {
+            let link = d.join("libopensspi.so.0");
+            if std::fs::create_dir_all(&d).is_ok() && std::fs::symlink_metadata(&link).is_err() {
+                let _ = std::os::unix::fs::symlink("libopensspi.so", link);
+            }
+        }
+    }
 }
