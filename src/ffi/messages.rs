@@ -5,6 +5,7 @@ use super::boundary::{sspi_call, write_opt, FfiResult};
 use super::buffers::{desc_buffers, message_buffers, write_back_lengths};
 use super::context::context;
 use super::types::{CtxtHandle, SecBufferDesc, SECURITY_STATUS, ULONG};
+use crate::sspi::consts::SECQOP_WRAP_NO_ENCRYPT;
 use crate::sspi::{MessageBuffer, SecResult, SecStatus, SecurityContext, Step};
 
 /// Borrow the message, run `op` on the established context, write the
@@ -97,6 +98,12 @@ pub unsafe extern "C" fn EncryptMessage(
 }
 
 /// `DecryptMessage`. `*pfQOP` is written only when the package reports one.
+/// A message that was only signed (the package reports
+/// SECQOP_WRAP_NO_ENCRYPT) is accepted only by a caller who passed `pfQOP`
+/// and so can tell it from a sealed one; with `pfQOP` NULL it is
+/// SEC_E_MESSAGE_ALTERED: a caller who asked for confidentiality must not
+/// take a cleartext message (perhaps forged from known key stream) for a
+/// sealed one.
 #[no_mangle]
 pub unsafe extern "C" fn DecryptMessage(
     phContext: *mut CtxtHandle,
@@ -108,7 +115,11 @@ pub unsafe extern "C" fn DecryptMessage(
         // SAFETY: checked inside.
         let qop = unsafe {
             with_message(phContext, pMessage, |c, m| {
-                c.decrypt_message(m, MessageSeqNo)
+                let qop = c.decrypt_message(m, MessageSeqNo)?;
+                if qop == Some(SECQOP_WRAP_NO_ENCRYPT) && pfQOP.is_null() {
+                    return Err(SecStatus::MessageAltered);
+                }
+                Ok(qop)
             })?
         };
         if let Some(q) = qop {

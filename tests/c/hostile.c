@@ -1874,6 +1874,46 @@ static void out_of_order(void)
     EQ("FreeCredentialsHandle(server)", FreeCredentialsHandle(&sc), SEC_E_OK);
 }
 
+/* Issue 8 item 4: a message that was only signed (EncryptMessage with
+ * SECQOP_WRAP_NO_ENCRYPT, or a forgery from known key stream after a
+ * downgrade) on a context that negotiated confidentiality is accepted only by
+ * a caller who passes pfQOP and so can tell it from a sealed one. */
+static void integrity_only_needs_pfqop(void)
+{
+    Pair p;
+    pair_open(&p);
+    static const char plain[24] = "cleartext, never sealed";
+    unsigned char tok[16], data[sizeof plain];
+    SecBuffer b[2];
+    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    for (int with_qop = 0; with_qop < 2; with_qop++) {
+        memcpy(data, plain, sizeof data);
+        b[0] = (SecBuffer){sizeof tok, SECBUFFER_TOKEN, tok};
+        b[1] = (SecBuffer){sizeof data, SECBUFFER_DATA, data};
+        EQ("EncryptMessage(SECQOP_WRAP_NO_ENCRYPT)",
+           EncryptMessage(&p.cctx, SECQOP_WRAP_NO_ENCRYPT, &d, 0), SEC_E_OK);
+        TRUE_("the integrity-only message stays in clear", !memcmp(data, plain, sizeof data));
+        ULONG qop = 0xdeadbeef;
+        if (!with_qop) {
+            EQ("DecryptMessage(integrity-only message, pfQOP NULL)",
+               DecryptMessage(&p.sctx, &d, 0, NULL), SEC_E_MESSAGE_ALTERED);
+        } else {
+            EQ("DecryptMessage(integrity-only message, pfQOP)", DecryptMessage(&p.sctx, &d, 0, &qop),
+               SEC_E_OK);
+            TRUE_("*pfQOP == SECQOP_WRAP_NO_ENCRYPT [97]", qop == SECQOP_WRAP_NO_ENCRYPT);
+        }
+    }
+    /* A sealed message needs no pfQOP. */
+    unsigned char sealed[32];
+    ULONG toklen = sizeof tok;
+    memset(sealed, 's', sizeof sealed);
+    EQ("EncryptMessage(sealed)", proof_seal(&p.cctx, tok, &toklen, sealed, sizeof sealed), SEC_E_OK);
+    b[0] = (SecBuffer){toklen, SECBUFFER_TOKEN, tok};
+    b[1] = (SecBuffer){sizeof sealed, SECBUFFER_DATA, sealed};
+    EQ("DecryptMessage(sealed message, pfQOP NULL)", DecryptMessage(&p.sctx, &d, 0, NULL), SEC_E_OK);
+    pair_close(&p);
+}
+
 /* ImportSecurityContext with a well-formed packed context whose key-stream
  * positions are forged (2^40 bytes): must answer within seconds (an alarm
  * kills the section otherwise; reported as signal 14). */
@@ -2365,6 +2405,7 @@ int main(void)
     section("attributes", attributes, 1);
     section("out of order", out_of_order, 1);
     section("import with a forged position", import_forged_position, 1);
+    section("integrity-only message needs pfQOP", integrity_only_needs_pfqop, 1);
     section("LSA and token exports", lsa_exports, 0);
 
     unlink(userfile);

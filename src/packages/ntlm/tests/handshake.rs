@@ -86,15 +86,6 @@ fn mic_cases() {
     assert_eq!(r, Err(SecStatus::LogonDenied));
 }
 
-/// A server CHALLENGE without MsvAvTimestamp makes the client send no MIC.
-fn strip_timestamp(chal: &[u8]) -> Vec<u8> {
-    let mut m = ChallengeMessage::decode(chal).unwrap();
-    let mut p = AvPairs::decode(&m.target_info).unwrap();
-    p.0.retain(|x| x.0 != MSV_AV_TIMESTAMP);
-    m.target_info = p.encode();
-    m.encode()
-}
-
 #[test]
 fn require_mic_policy() {
     for (require, expect) in [(false, Ok(())), (true, Err(SecStatus::InvalidToken))] {
@@ -359,10 +350,32 @@ fn lm_compat_levels() {
         run(&mut c, &mut server(), None, None, |_| {}).unwrap_err(),
         SecStatus::LogonDenied
     );
-    // Level 2 on both sides: NTLMv1 with ESS; level 0: without ESS (CRC32 signing).
+    // Level 0 never uses ESS, which the default minimum session security
+    // requires: the client refuses the server's CHALLENGE.
+    let level0 = NtlmSettings {
+        lm_compat_level: 0,
+        ..Default::default()
+    };
+    let mut c = client_with("alice", "EXAMPLE", "alice-Passw0rd", level0, 0);
+    let neg = c.initialize(&HandshakeInput::default()).unwrap().token;
+    let chal = server_with(level0, 0).accept(&tok(&neg)).unwrap().token;
+    assert_eq!(
+        c.initialize(&tok(&chal)).unwrap_err(),
+        SecStatus::UnsupportedFunction
+    );
+    // Level 2 on both sides: NTLMv1 with ESS; level 0 (with the minimum
+    // session security lowered to Windows' default, 128-bit keys only):
+    // without ESS (CRC32 signing).
     for level in [0u8, 1, 2] {
+        let min_sec = if level == 0 {
+            flags::NTLMSSP_NEGOTIATE_128
+        } else {
+            flags::MIN_SEC_DEFAULT
+        };
         let st = NtlmSettings {
             lm_compat_level: level,
+            min_client_sec: min_sec,
+            min_server_sec: min_sec,
             ..Default::default()
         };
         let mut c = client_with(
