@@ -15,6 +15,7 @@ use super::types::{
 };
 use crate::sspi::consts::{SECBUFFER_TOKEN, SECPKG_CONTEXT_EXPORT_DELETE_OLD};
 use crate::sspi::registry::find_package;
+use crate::sspi::retired::Retired;
 use crate::sspi::{SecStatus, Step};
 
 /// `FreeContextBuffer`: frees any block this library returned. NULL is
@@ -28,7 +29,10 @@ pub unsafe extern "C" fn FreeContextBuffer(pvContextBuffer: *mut c_void) -> SECU
 }
 
 /// `ExportSecurityContext`: the packed context is a `FreeContextBuffer`
-/// block; `*pToken` is always NULL (no kernel tokens).
+/// block; `*pToken` is always NULL (no kernel tokens). The package decides
+/// which `fFlags` it accepts (NTLM: DELETE_OLD only, `sspi::export`); with
+/// DELETE_OLD the old context is retired before the handle is removed, so a
+/// call that already holds it on another thread cannot use it either.
 #[no_mangle]
 pub unsafe extern "C" fn ExportSecurityContext(
     phContext: *mut CtxtHandle,
@@ -41,17 +45,20 @@ pub unsafe extern "C" fn ExportSecurityContext(
         let entry = unsafe { context(phContext)? };
         // SAFETY: the packed-context output must be writable.
         let out = unsafe { mut_or(pPackedContext, SecStatus::InvalidParameter)? };
-        let packed = entry.ctx.lock().export()?;
-        out.pvBuffer = alloc_copy(&packed)?.cast();
+        let mut ctx = entry.ctx.lock();
+        let packed = ctx.export(fFlags)?;
+        let block = alloc_copy(&packed)?;
+        if fFlags & SECPKG_CONTEXT_EXPORT_DELETE_OLD != 0 {
+            *ctx = Box::new(Retired(ctx.package()));
+            // SAFETY: `phContext` was valid above.
+            let _ = CONTEXTS.remove(unsafe { &*phContext });
+        }
+        out.pvBuffer = block.cast();
         out.cbBuffer = packed.len() as u32;
         out.BufferType = SECBUFFER_TOKEN;
         if !pToken.is_null() {
             // SAFETY: checked non-NULL.
             unsafe { *pToken = std::ptr::null_mut() };
-        }
-        if fFlags & SECPKG_CONTEXT_EXPORT_DELETE_OLD != 0 {
-            // SAFETY: `phContext` was valid above.
-            let _ = CONTEXTS.remove(unsafe { &*phContext });
         }
         Ok(Step::Complete)
     })

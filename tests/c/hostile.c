@@ -1925,8 +1925,9 @@ static void import_forged_position(void)
     EQ("server credential", proof_server_cred(&sc), SEC_E_OK);
     EQ("handshake", proof_handshake(&cc, &sc, &c, &s, NULL), SEC_E_OK);
     SecBuffer packed = {0, 0, NULL};
-    SECURITY_STATUS st = ExportSecurityContext(&c, 0, &packed, NULL);
-    EQ("ExportSecurityContext(client)", st, SEC_E_OK);
+    SECURITY_STATUS st =
+        ExportSecurityContext(&c, SECPKG_CONTEXT_EXPORT_DELETE_OLD, &packed, NULL);
+    EQ("ExportSecurityContext(client, DELETE_OLD)", st, SEC_E_OK);
     if (st == SEC_E_OK && packed.cbBuffer >= 66) {
         unsigned char *copy = malloc(packed.cbBuffer);
         if (!copy)
@@ -1950,6 +1951,7 @@ static void import_forged_position(void)
             SECURITY_STATUS is = ImportSecurityContextW(WSTR("NTLM"), &forged, NULL, &imp);
             alarm(0);
             ANY(n, is);
+            EQ("ImportSecurityContextW(edited export) [issue 8]", is, SEC_E_INVALID_TOKEN);
             if (is == SEC_E_OK)
                 DeleteSecurityContext(&imp);
         }
@@ -1957,10 +1959,121 @@ static void import_forged_position(void)
     }
     if (packed.pvBuffer)
         FreeContextBuffer(packed.pvBuffer);
-    DeleteSecurityContext(&c);
+    EQ("DELETE_OLD deleted the client context", DeleteSecurityContext(&c), SEC_E_INVALID_HANDLE);
     DeleteSecurityContext(&s);
     FreeCredentialsHandle(&cc);
     FreeCredentialsHandle(&sc);
+}
+
+/* Issue 8 item 6: an imported context never carries an identity that only
+ * the blob asserts, and an export never leaves two contexts on one key
+ * stream. */
+static void export_attacks(void)
+{
+    Pair p;
+    pair_open(&p);
+    /* Without DELETE_OLD (or with RESET_NEW) the export is refused and the
+     * context goes on as before. */
+    const ULONG refused[] = {0, SECPKG_CONTEXT_EXPORT_RESET_NEW,
+                             SECPKG_CONTEXT_EXPORT_RESET_NEW | SECPKG_CONTEXT_EXPORT_DELETE_OLD};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        SecBuffer packed = {0, 0, NULL};
+        SECURITY_STATUS st = ExportSecurityContext(&p.sctx, refused[i], &packed, NULL);
+        EQ("ExportSecurityContext without DELETE_OLD (two-time pad)", st, SEC_E_UNSUPPORTED_FUNCTION);
+        if (st == SEC_E_OK)
+            FreeContextBuffer(packed.pvBuffer);
+    }
+    pair_still_works(&p, "after a refused export");
+
+    /* A blob made from nothing: the export layout, a server context claiming
+     * CORP\administrator under a key of the forger's choice, with a tag of
+     * zeros and without one. */
+    unsigned char forged[160];
+    size_t n = 0;
+    memcpy(forged, "OSNTLM\0\1", 8);
+    n = 8;
+    forged[n++] = 0; /* server */
+    forged[n++] = 0; /* not anonymous */
+    const uint32_t flags = 0xE2888235u, attrs = 0x2001Cu;
+    memcpy(forged + n, &flags, 4);
+    memcpy(forged + n + 4, &attrs, 4);
+    n += 8;
+    memset(forged + n, 0, 8);
+    n += 8;
+    memset(forged + n, 0x41, 16); /* the chosen session key */
+    n += 16;
+    memset(forged + n, 0, 24); /* sequence numbers, key-stream positions */
+    n += 24;
+    const char *names[] = {"CORP", "administrator", "SERVER", "CORP"};
+    for (size_t i = 0; i < 4; i++) {
+        uint32_t len = (uint32_t)strlen(names[i]);
+        memcpy(forged + n, &len, 4);
+        memcpy(forged + n + 4, names[i], len);
+        n += 4 + len;
+    }
+    size_t body = n;
+    memset(forged + n, 0, 32);
+    n += 32;
+    CtxtHandle imp;
+    SecBuffer fb = {(ULONG)body, SECBUFFER_TOKEN, forged};
+    SECURITY_STATUS is = ImportSecurityContextW(WSTR("NTLM"), &fb, NULL, &imp);
+    EQ("ImportSecurityContextW(blob made from nothing)", is, SEC_E_INVALID_TOKEN);
+    if (is == SEC_E_OK)
+        DeleteSecurityContext(&imp);
+    fb.cbBuffer = (ULONG)n;
+    is = ImportSecurityContextW(WSTR("NTLM"), &fb, NULL, &imp);
+    EQ("ImportSecurityContextW(blob made from nothing, zero tag)", is, SEC_E_INVALID_TOKEN);
+    if (is == SEC_E_OK)
+        DeleteSecurityContext(&imp);
+
+    /* A genuine export with the user name edited (testuser -> adminxxx). */
+    SecBuffer packed = {0, 0, NULL};
+    EQ("ExportSecurityContext(server, DELETE_OLD)",
+       ExportSecurityContext(&p.sctx, SECPKG_CONTEXT_EXPORT_DELETE_OLD, &packed, NULL), SEC_E_OK);
+    EQ("DELETE_OLD deleted the server context", DeleteSecurityContext(&p.sctx), SEC_E_INVALID_HANDLE);
+    if (packed.pvBuffer) {
+        unsigned char *copy = malloc(packed.cbBuffer);
+        if (!copy)
+            exit(3);
+        memcpy(copy, packed.pvBuffer, packed.cbBuffer);
+        unsigned char *at = memmem(copy, packed.cbBuffer, "testuser", 8);
+        TRUE_("the client name is in the export", at != NULL);
+        if (at) {
+            memcpy(at, "adminxxx", 8);
+            SecBuffer tb = {packed.cbBuffer, SECBUFFER_TOKEN, copy};
+            is = ImportSecurityContextW(WSTR("NTLM"), &tb, NULL, &imp);
+            EQ("ImportSecurityContextW(tampered export)", is, SEC_E_INVALID_TOKEN);
+            if (is == SEC_E_OK)
+                DeleteSecurityContext(&imp);
+        }
+        free(copy);
+        /* The genuine blob imports, with the verified identity. */
+        is = ImportSecurityContextW(WSTR("NTLM"), &packed, NULL, &imp);
+        EQ("ImportSecurityContextW(genuine export)", is, SEC_E_OK);
+        if (is == SEC_E_OK) {
+            SecPkgContext_NamesW nm = {0};
+            EQ("QueryContextAttributesW(imported, NAMES)",
+               QueryContextAttributesW(&imp, SECPKG_ATTR_NAMES, &nm), SEC_E_OK);
+            if (nm.sUserName) {
+                static const char16_t want[] = u"WORKGROUP\\testuser";
+                TRUE_("imported NAMES is the authenticated client",
+                      !memcmp(nm.sUserName, want, sizeof want));
+                FreeContextBuffer(nm.sUserName);
+            }
+            unsigned char tok[16], data[16];
+            ULONG tl = sizeof tok;
+            memset(data, 'i', sizeof data);
+            EQ("client EncryptMessage -> imported server", proof_seal(&p.cctx, tok, &tl, data, sizeof data),
+               SEC_E_OK);
+            EQ("imported server DecryptMessage", proof_unseal(&imp, tok, tl, data, sizeof data), SEC_E_OK);
+            DeleteSecurityContext(&imp);
+        }
+        FreeContextBuffer(packed.pvBuffer);
+    }
+    /* The fixture's server context is gone: close the rest by hand. */
+    DeleteSecurityContext(&p.cctx);
+    FreeCredentialsHandle(&p.cc);
+    FreeCredentialsHandle(&p.sc);
 }
 
 /* ---- section: the function tables behave like the exports ------------------------ */
@@ -2406,6 +2519,7 @@ int main(void)
     section("out of order", out_of_order, 1);
     section("import with a forged position", import_forged_position, 1);
     section("integrity-only message needs pfQOP", integrity_only_needs_pfqop, 1);
+    section("export and import attacks", export_attacks, 1);
     section("LSA and token exports", lsa_exports, 0);
 
     unlink(userfile);

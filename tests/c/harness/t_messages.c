@@ -669,12 +669,19 @@ static void export_import(int ansi)
 
     SecBuffer packed = {0, 0, NULL};
     void *token = NULL;
+    /* opensspi exports an NTLM context only with DELETE_OLD: two live
+     * contexts would seal with one RC4 key stream (docs/BEHAVIOURS.md V). */
     SECURITY_STATUS st = api.ExportSecurityContext(&h.cctx, 0, &packed, &token);
-    CHECK_ST(st, SEC_E_OK, "O.111: ExportSecurityContext(client, 0)");
+    CHECK_ST(st, SEC_E_UNSUPPORTED_FUNCTION, "O.111: ExportSecurityContext(client, 0) is refused (SEC_E_NOT_SUPPORTED)");
+    if (st == SEC_E_OK && packed.pvBuffer) api.FreeContextBuffer(packed.pvBuffer);
+    packed = (SecBuffer){0, 0, NULL};
+    st = api.ExportSecurityContext(&h.cctx, SECPKG_CONTEXT_EXPORT_DELETE_OLD, &packed, &token);
+    CHECK_ST(st, SEC_E_OK, "O.111: ExportSecurityContext(client, DELETE_OLD)");
     if (st != SEC_E_OK) {
         hs_cleanup(&h);
         return;
     }
+    h.have_cctx = 0;
     CHECK(packed.pvBuffer != NULL && packed.cbBuffer > 0, "O.111: packed context returned (%u bytes)", (unsigned)packed.cbBuffer);
     if (token) diag("ExportSecurityContext returned a token handle %p", token);
     CtxtHandle imp;
