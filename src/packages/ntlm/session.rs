@@ -169,8 +169,11 @@ impl Session {
         Self::from_export_bytes(b)
     }
 
-    /// Decode [`Session::export_bytes`] (already authenticated).
-    fn from_export_bytes(b: &[u8]) -> SecResult<Self> {
+    /// Decode [`Session::export_bytes`] without checking where the bytes
+    /// came from: only for an authenticated body ([`Session::import`]) and
+    /// the `ntlm_import` fuzzer (public for it; never reachable from C).
+    #[doc(hidden)]
+    pub fn from_export_bytes(b: &[u8]) -> SecResult<Self> {
         let mut r = Reader { b, at: 0 };
         if r.take(8)? != Self::MAGIC {
             return Err(SecStatus::InvalidToken);
