@@ -27,11 +27,8 @@ unsafe fn with_message<T>(
     let bufs = unsafe { desc_buffers(desc)? };
     // SAFETY: the buffers' memory is valid for their lengths.
     let mut msgs = unsafe { message_buffers(bufs)? };
-    let mut ctx = entry.ctx.lock();
-    if !ctx.is_established() {
-        return Err(SecStatus::InvalidHandle);
-    }
-    let r = op(ctx.as_mut(), &mut msgs)?;
+    let mut slot = entry.ctx.lock();
+    let r = op(slot.established_mut()?, &mut msgs)?;
     write_back_lengths(bufs, &msgs);
     Ok(r)
 }

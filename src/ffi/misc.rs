@@ -9,13 +9,13 @@ use parking_lot::Mutex;
 use super::alloc::{alloc_copy, free_block};
 use super::boundary::{mut_or, sspi_call};
 use super::context::{context, ContextEntry, CONTEXTS};
+use super::slot::ContextSlot;
 use super::strings::{read_z, Charset};
 use super::types::{
     CtxtHandle, SecBuffer, SecBufferDesc, BOOLEAN, SECURITY_STATUS, SEC_CHAR, SEC_WCHAR, ULONG,
 };
 use crate::sspi::consts::{SECBUFFER_TOKEN, SECPKG_CONTEXT_EXPORT_DELETE_OLD};
 use crate::sspi::registry::find_package;
-use crate::sspi::retired::Retired;
 use crate::sspi::{SecStatus, Step};
 
 /// `FreeContextBuffer`: frees any block this library returned. NULL is
@@ -45,11 +45,11 @@ pub unsafe extern "C" fn ExportSecurityContext(
         let entry = unsafe { context(phContext)? };
         // SAFETY: the packed-context output must be writable.
         let out = unsafe { mut_or(pPackedContext, SecStatus::InvalidParameter)? };
-        let mut ctx = entry.ctx.lock();
-        let packed = ctx.export(fFlags)?;
+        let mut slot = entry.ctx.lock();
+        let packed = slot.established()?.export(fFlags)?;
         let block = alloc_copy(&packed)?;
         if fFlags & SECPKG_CONTEXT_EXPORT_DELETE_OLD != 0 {
-            *ctx = Box::new(Retired(ctx.package()));
+            slot.retire();
             // SAFETY: `phContext` was valid above.
             let _ = CONTEXTS.remove(unsafe { &*phContext });
         }
@@ -82,7 +82,7 @@ unsafe fn import(
     let ctx = pkg.import_context(bytes)?;
     let initiator = ctx.client_identity().is_none();
     *out = CONTEXTS.insert(Arc::new(ContextEntry {
-        ctx: Mutex::new(ctx),
+        ctx: Mutex::new(ContextSlot::new(ctx)),
         initiator,
     }));
     Ok(Step::Complete)

@@ -2076,6 +2076,106 @@ static void export_attacks(void)
     FreeCredentialsHandle(&p.sc);
 }
 
+/* Issue 8 item 7: an output buffer too small for a later leg's token. The
+ * call fails with SEC_E_BUFFER_TOO_SMALL and the context stays where it
+ * was: not usable, and the same call with a large enough buffer returns the
+ * token, which the peer accepts. A first leg creates no context at all. */
+static void small_output_buffer_then_retry(void)
+{
+    CredHandle cc, sc;
+    EQ("client credential", proof_client_cred(&cc), SEC_E_OK);
+    EQ("server credential", proof_server_cred(&sc), SEC_E_OK);
+    CtxtHandle c, s = {0x5a5a, 0x5a5a};
+    ProofTokens t;
+    unsigned char small[8], tok[16], data[32];
+    ULONG outlen = 0, tl;
+    memset(data, 'q', sizeof data);
+    EQ("ISC first leg", proof_isc(&cc, NULL, &c, NULL, 0, t.neg, &t.neglen, PROOF_ISC_REQ),
+       SEC_I_CONTINUE_NEEDED);
+
+    /* The server's CHALLENGE leg into 8 bytes: no context is created. */
+    {
+        SecBuffer ib = {t.neglen, SECBUFFER_TOKEN, t.neg}, ob = {sizeof small, SECBUFFER_TOKEN, small};
+        SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+        ULONG attr = 0;
+        EQ("ASC CHALLENGE leg into 8 bytes",
+           AcceptSecurityContext(&sc, NULL, &id, PROOF_ASC_REQ, SECURITY_NATIVE_DREP, &s, &od, &attr,
+                                 NULL),
+           SEC_E_BUFFER_TOO_SMALL);
+        TRUE_("no server context was created", s.dwLower == 0x5a5a && s.dwUpper == 0x5a5a);
+    }
+    EQ("ASC CHALLENGE leg again, large enough",
+       proof_asc(&sc, NULL, &s, t.neg, t.neglen, t.chal, &t.challen, PROOF_ASC_REQ),
+       SEC_I_CONTINUE_NEEDED);
+
+    /* The client's AUTHENTICATE leg into 8 bytes. */
+    SecBuffer ib = {t.challen, SECBUFFER_TOKEN, t.chal}, ob = {sizeof small, SECBUFFER_TOKEN, small};
+    SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+    ULONG attr = 0;
+    EQ("ISC AUTHENTICATE leg into 8 bytes",
+       InitializeSecurityContextW(NULL, &c, NULL, PROOF_ISC_REQ, 0, SECURITY_NATIVE_DREP, &id, 0, &c,
+                                  &od, &attr, NULL),
+       SEC_E_BUFFER_TOO_SMALL);
+    tl = sizeof tok;
+    EQ("EncryptMessage on the client whose AUTHENTICATE was not delivered",
+       proof_seal(&c, tok, &tl, data, sizeof data), SEC_E_INVALID_HANDLE);
+    EQ("MakeSignature on that client", proof_sign(&c, data, sizeof data, tok, sizeof tok),
+       SEC_E_INVALID_HANDLE);
+    {
+        SecBuffer packed = {0, 0, NULL};
+        EQ("ExportSecurityContext of that client",
+           ExportSecurityContext(&c, SECPKG_CONTEXT_EXPORT_DELETE_OLD, &packed, NULL),
+           SEC_E_INVALID_HANDLE);
+    }
+    /* A different CHALLENGE is not the retry of that call. */
+    {
+        unsigned char other[PROOF_TOKEN_MAX];
+        memcpy(other, t.chal, t.challen);
+        other[24] ^= 1; /* ServerChallenge */
+        SecBuffer ib2 = {t.challen, SECBUFFER_TOKEN, other};
+        SecBufferDesc id2 = {SECBUFFER_VERSION, 1, &ib2};
+        ob = (SecBuffer){sizeof t.auth, SECBUFFER_TOKEN, t.auth};
+        EQ("ISC retry with another CHALLENGE",
+           InitializeSecurityContextW(NULL, &c, NULL, PROOF_ISC_REQ, 0, SECURITY_NATIVE_DREP, &id2, 0,
+                                      &c, &od, &attr, NULL),
+           SEC_E_OUT_OF_SEQUENCE);
+    }
+    /* The retry with the same CHALLENGE and room for the token. */
+    ob = (SecBuffer){sizeof t.auth, SECBUFFER_TOKEN, t.auth};
+    EQ("ISC AUTHENTICATE leg again, large enough",
+       InitializeSecurityContextW(NULL, &c, NULL, PROOF_ISC_REQ, 0, SECURITY_NATIVE_DREP, &id, 0, &c,
+                                  &od, &attr, NULL),
+       SEC_E_OK);
+    t.authlen = ob.cbBuffer;
+    TRUE_("the retry returned the AUTHENTICATE", t.authlen > 64 && !memcmp(t.auth, "NTLMSSP\0\3", 9));
+    TRUE_("the retry reports the final attributes [46]", (attr & 0x1001C) == 0x1001C);
+
+    /* The server's final leg with an output descriptor it cannot use: held
+     * back too; then delivered. */
+    {
+        SecBuffer ib3 = {t.authlen, SECBUFFER_TOKEN, t.auth}, ob3 = {sizeof small, SECBUFFER_TOKEN, small};
+        SecBufferDesc id3 = {SECBUFFER_VERSION, 1, &ib3}, od3 = {1 /* bad version */, 1, &ob3};
+        ULONG a3 = 0;
+        ERR("ASC AUTHENTICATE leg with a broken output descriptor",
+            AcceptSecurityContext(&sc, &s, &id3, PROOF_ASC_REQ, SECURITY_NATIVE_DREP, &s, &od3, &a3,
+                                  NULL));
+        EQ("DecryptMessage on the server whose final leg was not delivered",
+           proof_unseal(&s, tok, sizeof tok, data, sizeof data), SEC_E_INVALID_HANDLE);
+        PROBE_ERR("ImpersonateSecurityContext on that server", ImpersonateSecurityContext(&s),
+                  SEC_E_NO_IMPERSONATION);
+    }
+    EQ("ASC AUTHENTICATE leg again",
+       proof_asc(&sc, &s, &s, t.auth, t.authlen, small, &outlen, PROOF_ASC_REQ), SEC_E_OK);
+    tl = sizeof tok;
+    EQ("EncryptMessage after the retries", proof_seal(&c, tok, &tl, data, sizeof data), SEC_E_OK);
+    EQ("DecryptMessage after the retries", proof_unseal(&s, tok, tl, data, sizeof data), SEC_E_OK);
+    TRUE_("the round trip gives the plaintext back", data[0] == 'q' && data[31] == 'q');
+    EQ("DeleteSecurityContext(client)", DeleteSecurityContext(&c), SEC_E_OK);
+    EQ("DeleteSecurityContext(server)", DeleteSecurityContext(&s), SEC_E_OK);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+
 /* ---- section: the function tables behave like the exports ------------------------ */
 
 static void tables(void)
@@ -2520,6 +2620,7 @@ int main(void)
     section("import with a forged position", import_forged_position, 1);
     section("integrity-only message needs pfQOP", integrity_only_needs_pfqop, 1);
     section("export and import attacks", export_attacks, 1);
+    section("small output buffer, then retry", small_output_buffer_then_retry, 1);
     section("LSA and token exports", lsa_exports, 0);
 
     unlink(userfile);
