@@ -1424,12 +1424,11 @@ SECURITY_STATUS EncryptMessage(CtxtHandle *phContext,
                                ULONG MessageSeqNo);
 
 // `DecryptMessage`. `*pfQOP` is written only when the package reports one.
-// A message that was only signed (the package reports
-// SECQOP_WRAP_NO_ENCRYPT) is accepted only by a caller who passed `pfQOP`
-// and so can tell it from a sealed one; with `pfQOP` NULL it is
-// SEC_E_MESSAGE_ALTERED: a caller who asked for confidentiality must not
-// take a cleartext message (perhaps forged from known key stream) for a
-// sealed one.
+// On a context that negotiated confidentiality, a message that was only
+// signed (the package reports SECQOP_WRAP_NO_ENCRYPT) is accepted only by
+// a caller who passed `pfQOP` and so can tell it from a sealed one; with
+// `pfQOP` NULL it is SEC_E_MESSAGE_ALTERED: a cleartext message (perhaps
+// forged from known key stream) must not pass for a sealed one.
 SECURITY_STATUS DecryptMessage(CtxtHandle *phContext,
                                struct SecBufferDesc *pMessage,
                                ULONG MessageSeqNo,

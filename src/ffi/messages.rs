@@ -5,8 +5,10 @@ use super::boundary::{sspi_call, write_opt, FfiResult};
 use super::buffers::{desc_buffers, message_buffers, write_back_lengths};
 use super::context::context;
 use super::types::{CtxtHandle, SecBufferDesc, SECURITY_STATUS, ULONG};
-use crate::sspi::consts::SECQOP_WRAP_NO_ENCRYPT;
-use crate::sspi::{MessageBuffer, SecResult, SecStatus, SecurityContext, Step};
+use crate::sspi::consts::{
+    ASC_RET_CONFIDENTIALITY, ISC_RET_CONFIDENTIALITY, SECPKG_ATTR_FLAGS, SECQOP_WRAP_NO_ENCRYPT,
+};
+use crate::sspi::{ContextAttribute, MessageBuffer, SecResult, SecStatus, SecurityContext, Step};
 
 /// Borrow the message, run `op` on the established context, write the
 /// buffer lengths back.
@@ -31,6 +33,17 @@ unsafe fn with_message<T>(
     let r = op(slot.established_mut()?, &mut msgs)?;
     write_back_lengths(bufs, &msgs);
     Ok(r)
+}
+
+const _: () = assert!(ISC_RET_CONFIDENTIALITY == ASC_RET_CONFIDENTIALITY);
+
+/// Whether the context negotiated confidentiality (ISC_RET_ and
+/// ASC_RET_CONFIDENTIALITY are the same bit); unknown counts as yes.
+fn confidential(c: &dyn SecurityContext) -> bool {
+    match c.query_attribute(SECPKG_ATTR_FLAGS) {
+        Ok(ContextAttribute::Flags(f)) => f & ISC_RET_CONFIDENTIALITY != 0,
+        _ => true,
+    }
 }
 
 /// `MakeSignature`.
@@ -95,12 +108,11 @@ pub unsafe extern "C" fn EncryptMessage(
 }
 
 /// `DecryptMessage`. `*pfQOP` is written only when the package reports one.
-/// A message that was only signed (the package reports
-/// SECQOP_WRAP_NO_ENCRYPT) is accepted only by a caller who passed `pfQOP`
-/// and so can tell it from a sealed one; with `pfQOP` NULL it is
-/// SEC_E_MESSAGE_ALTERED: a caller who asked for confidentiality must not
-/// take a cleartext message (perhaps forged from known key stream) for a
-/// sealed one.
+/// On a context that negotiated confidentiality, a message that was only
+/// signed (the package reports SECQOP_WRAP_NO_ENCRYPT) is accepted only by
+/// a caller who passed `pfQOP` and so can tell it from a sealed one; with
+/// `pfQOP` NULL it is SEC_E_MESSAGE_ALTERED: a cleartext message (perhaps
+/// forged from known key stream) must not pass for a sealed one.
 #[no_mangle]
 pub unsafe extern "C" fn DecryptMessage(
     phContext: *mut CtxtHandle,
@@ -113,7 +125,7 @@ pub unsafe extern "C" fn DecryptMessage(
         let qop = unsafe {
             with_message(phContext, pMessage, |c, m| {
                 let qop = c.decrypt_message(m, MessageSeqNo)?;
-                if qop == Some(SECQOP_WRAP_NO_ENCRYPT) && pfQOP.is_null() {
+                if qop == Some(SECQOP_WRAP_NO_ENCRYPT) && pfQOP.is_null() && confidential(c) {
                     return Err(SecStatus::MessageAltered);
                 }
                 Ok(qop)

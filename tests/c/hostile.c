@@ -1780,12 +1780,16 @@ static void out_of_order(void)
         ANY("QuerySecurityContextToken(server)", QuerySecurityContextToken(&s, &h));
         ERR("QuerySecurityContextToken(client)", QuerySecurityContextToken(&c, &h));
     }
-    /* Export / import. */
+    /* Export / import (of a throwaway context: DELETE_OLD ends it). */
     {
         SecBuffer packed = {0, 0, NULL};
         ERR("ExportSecurityContext(NULL packed)", ExportSecurityContext(&c, 0, NULL, NULL));
-        SECURITY_STATUS st = ExportSecurityContext(&c, 0, &packed, NULL);
-        ANY("ExportSecurityContext(client, NULL pToken)", st);
+        CtxtHandle c2, s2;
+        EQ("handshake", proof_handshake(&cc, &sc, &c2, &s2, NULL), SEC_E_OK);
+        SECURITY_STATUS st =
+            ExportSecurityContext(&c2, SECPKG_CONTEXT_EXPORT_DELETE_OLD, &packed, NULL);
+        EQ("ExportSecurityContext(client, DELETE_OLD, NULL pToken)", st, SEC_E_OK);
+        DeleteSecurityContext(&s2);
         if (st == SEC_E_OK && packed.pvBuffer) {
             CtxtHandle imp;
             SecBuffer half = {packed.cbBuffer / 2, SECBUFFER_TOKEN, NULL};
@@ -1912,6 +1916,35 @@ static void integrity_only_needs_pfqop(void)
     b[1] = (SecBuffer){sizeof sealed, SECBUFFER_DATA, sealed};
     EQ("DecryptMessage(sealed message, pfQOP NULL)", DecryptMessage(&p.sctx, &d, 0, NULL), SEC_E_OK);
     pair_close(&p);
+
+    /* A context that negotiated integrity only: cleartext is what the
+     * caller asked for, so pfQOP may be NULL. */
+    CredHandle cc, sc;
+    CtxtHandle c, s;
+    ProofTokens t;
+    unsigned char fin[PROOF_TOKEN_MAX];
+    ULONG finlen;
+    EQ("client credential", proof_client_cred(&cc), SEC_E_OK);
+    EQ("server credential", proof_server_cred(&sc), SEC_E_OK);
+    EQ("ISC (integrity only)", proof_isc(&cc, NULL, &c, NULL, 0, t.neg, &t.neglen, ISC_REQ_INTEGRITY),
+       SEC_I_CONTINUE_NEEDED);
+    EQ("ASC (integrity only)", proof_asc(&sc, NULL, &s, t.neg, t.neglen, t.chal, &t.challen, 0),
+       SEC_I_CONTINUE_NEEDED);
+    EQ("ISC (integrity only) final",
+       proof_isc(NULL, &c, &c, t.chal, t.challen, t.auth, &t.authlen, ISC_REQ_INTEGRITY), SEC_E_OK);
+    EQ("ASC (integrity only) final", proof_asc(&sc, &s, &s, t.auth, t.authlen, fin, &finlen, 0),
+       SEC_E_OK);
+    memcpy(data, plain, sizeof data);
+    b[0] = (SecBuffer){sizeof tok, SECBUFFER_TOKEN, tok};
+    b[1] = (SecBuffer){sizeof data, SECBUFFER_DATA, data};
+    EQ("EncryptMessage(SECQOP_WRAP_NO_ENCRYPT), integrity-only context",
+       EncryptMessage(&c, SECQOP_WRAP_NO_ENCRYPT, &d, 0), SEC_E_OK);
+    EQ("DecryptMessage(pfQOP NULL), integrity-only context", DecryptMessage(&s, &d, 0, NULL),
+       SEC_E_OK);
+    DeleteSecurityContext(&c);
+    DeleteSecurityContext(&s);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
 }
 
 /* ImportSecurityContext with a well-formed packed context whose key-stream
