@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use opensspi::lsa::InteractiveLogon;
 use opensspi::sspi::consts::*;
+use opensspi::sspi::export::TAG_LEN;
 use opensspi::sspi::registry::find_package;
 use opensspi::sspi::{
     AcquireCredentials, AuthIdentity, BufferData, Credential, CredentialUse, HandshakeInput,
@@ -144,11 +145,25 @@ fn ntlm_seeds(dir: &Path) -> SecResult<usize> {
         // Sealed and signed messages in the ntlm_unseal input format:
         // op, token length, attribute bits, token, data.
         if c.is_established() {
-            if let Ok(packed) = c.export() {
-                write(dir, "ntlm_import", &format!("client-{i}-{tag}"), &packed);
+            // ntlm_import fuzzes the body's decoder: the seeds go without
+            // the tag (exporting with DELETE_OLD does not end the context
+            // here; only the C ABI retires it).
+            let body = |p: &[u8]| p[..p.len() - TAG_LEN].to_vec();
+            if let Ok(packed) = c.export(SECPKG_CONTEXT_EXPORT_DELETE_OLD) {
+                write(
+                    dir,
+                    "ntlm_import",
+                    &format!("client-{i}-{tag}"),
+                    &body(&packed),
+                );
             }
-            if let Ok(packed) = s.export() {
-                write(dir, "ntlm_import", &format!("server-{i}-{tag}"), &packed);
+            if let Ok(packed) = s.export(SECPKG_CONTEXT_EXPORT_DELETE_OLD) {
+                write(
+                    dir,
+                    "ntlm_import",
+                    &format!("server-{i}-{tag}"),
+                    &body(&packed),
+                );
             }
             for (op, what) in [(0u8, "decrypt"), (2u8, "verify")] {
                 let mut tok = [0u8; 16];

@@ -1425,6 +1425,11 @@ SECURITY_STATUS EncryptMessage(CtxtHandle *phContext,
 
 // `DecryptMessage`, also in the stream form `[STREAM, DATA]` (BEHAVIOURS.md
 // 96/96a). `*pfQOP` is written only when the package reports one.
+// On a context that negotiated confidentiality, a message that was only
+// signed (the package reports SECQOP_WRAP_NO_ENCRYPT) is accepted only by
+// a caller who passed `pfQOP` and so can tell it from a sealed one; with
+// `pfQOP` NULL it is SEC_E_MESSAGE_ALTERED: a cleartext message (perhaps
+// forged from known key stream) must not pass for a sealed one.
 SECURITY_STATUS DecryptMessage(CtxtHandle *phContext,
                                struct SecBufferDesc *pMessage,
                                ULONG MessageSeqNo,
@@ -1435,7 +1440,10 @@ SECURITY_STATUS DecryptMessage(CtxtHandle *phContext,
 SECURITY_STATUS FreeContextBuffer(void *pvContextBuffer);
 
 // `ExportSecurityContext`: the packed context is a `FreeContextBuffer`
-// block; `*pToken` is always NULL (no kernel tokens).
+// block; `*pToken` is always NULL (no kernel tokens). The package decides
+// which `fFlags` it accepts (NTLM: DELETE_OLD only, `sspi::export`); with
+// DELETE_OLD the old context is retired before the handle is removed, so a
+// call that already holds it on another thread cannot use it either.
 SECURITY_STATUS ExportSecurityContext(CtxtHandle *phContext,
                                       ULONG fFlags,
                                       struct SecBuffer *pPackedContext,

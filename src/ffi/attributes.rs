@@ -185,7 +185,8 @@ unsafe fn query(
     if size.is_some_and(|n| (n as usize) < needed) {
         return Err(SecStatus::BufferTooSmall);
     }
-    let ctx = entry.ctx.lock();
+    let slot = entry.ctx.lock();
+    let ctx = slot.context();
     let value = match (attribute, ctx.query_attribute(attribute)) {
         (SECPKG_ATTR_PACKAGE_INFO, Err(SecStatus::UnsupportedFunction)) => {
             ContextAttribute::PackageInfo(ctx.package())
@@ -193,7 +194,7 @@ unsafe fn query(
         (SECPKG_ATTR_NEGOTIATION_INFO, Err(SecStatus::UnsupportedFunction)) => {
             ContextAttribute::NegotiationInfo {
                 package: ctx.package(),
-                state: if ctx.is_established() {
+                state: if slot.is_established() {
                     SECPKG_NEGOTIATION_COMPLETE
                 } else {
                     SECPKG_NEGOTIATION_IN_PROGRESS
@@ -202,7 +203,7 @@ unsafe fn query(
         }
         (_, r) => r?,
     };
-    drop(ctx);
+    drop(slot);
     // SAFETY: `buf` is non-NULL and holds the attribute's structure.
     unsafe { write_attribute(attribute, value, buf, cs) }
 }
@@ -279,7 +280,11 @@ unsafe fn set(ph: *mut CtxtHandle, attribute: u32, buf: *mut c_void, len: u32) -
         // SAFETY: the buffer holds `len` bytes.
         unsafe { std::slice::from_raw_parts(buf as *const u8, len as usize) }
     };
-    entry.ctx.lock().set_attribute(attribute, value)?;
+    entry
+        .ctx
+        .lock()
+        .context_mut()?
+        .set_attribute(attribute, value)?;
     Ok(Step::Complete)
 }
 

@@ -11,17 +11,18 @@ use super::boundary::{mut_or, sspi_call, write_opt, FfiResult};
 use super::buffers::{buffer_bytes, deliver_token, desc_buffers, find, precheck_output};
 use super::handles::{HandleKind, HandleTable};
 use super::recent_credentials::with_credential;
+use super::slot::ContextSlot;
 use super::strings::{read_z, Charset};
 use super::types::{
     CredHandle, CtxtHandle, SecBufferDesc, TimeStamp, HANDLE, SECURITY_STATUS, SEC_CHAR, SEC_WCHAR,
     ULONG,
 };
 use crate::sspi::consts::*;
-use crate::sspi::{HandshakeInput, HandshakeOutput, SecResult, SecStatus, SecurityContext};
+use crate::sspi::{HandshakeInput, HandshakeOutput, SecResult, SecStatus};
 
 /// A context handle's object.
 pub struct ContextEntry {
-    pub ctx: Mutex<Box<dyn SecurityContext>>,
+    pub ctx: Mutex<ContextSlot>,
     /// Created by InitializeSecurityContext (else AcceptSecurityContext).
     pub initiator: bool,
 }
@@ -70,7 +71,7 @@ unsafe fn handshake_input<'a>(
 /// # Safety
 /// Output pointers follow the SSPI contract.
 unsafe fn finish_leg(
-    out: HandshakeOutput,
+    out: &HandshakeOutput,
     allocate: bool,
     output: *mut SecBufferDesc,
     attr: *mut ULONG,
@@ -91,6 +92,34 @@ unsafe fn finish_leg(
         write_opt(expiry, out.expiry);
     }
     Ok(step)
+}
+
+/// A leg on an existing context. When its output cannot be handed back
+/// (buffer too small, no memory, bad descriptor), the context keeps it and
+/// stays unusable until a retry with the same input delivers it
+/// ([`ContextSlot`]); a first leg needs nothing of the kind, since its
+/// context is only created once the output was delivered.
+///
+/// # Safety
+/// As [`finish_leg`].
+unsafe fn next_leg(
+    entry: &ContextEntry,
+    hs: &HandshakeInput<'_>,
+    allocate: bool,
+    output: *mut SecBufferDesc,
+    attr: *mut ULONG,
+    expiry: *mut TimeStamp,
+) -> FfiResult {
+    let mut slot = entry.ctx.lock();
+    let out = slot.leg(hs, entry.initiator)?;
+    // SAFETY: forwarded contract.
+    match unsafe { finish_leg(&out, allocate, output, attr, expiry) } {
+        Ok(step) => Ok(step),
+        Err(e) => {
+            slot.hold(out, hs);
+            Err(e)
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -118,13 +147,12 @@ unsafe fn initialize(
         if !entry.initiator {
             return Err(SecStatus::InvalidHandle);
         }
-        let out = entry.ctx.lock().initialize(&hs)?;
         if !ph_new.is_null() && ph_new != ph_ctx {
             // SAFETY: both are valid handle pointers.
             unsafe { *ph_new = *ph_ctx };
         }
         // SAFETY: forwarded contract.
-        return unsafe { finish_leg(out, allocate, output, attr, expiry) };
+        return unsafe { next_leg(&entry, &hs, allocate, output, attr, expiry) };
     }
     // SAFETY: a non-NULL handle pointer is readable.
     let h_cred = unsafe { ph_cred.as_ref() }.ok_or(SecStatus::InvalidHandle)?;
@@ -140,9 +168,9 @@ unsafe fn initialize(
     })?;
     let out = ctx.initialize(&hs)?;
     // SAFETY: forwarded contract.
-    let step = unsafe { finish_leg(out, allocate, output, attr, expiry)? };
+    let step = unsafe { finish_leg(&out, allocate, output, attr, expiry)? };
     *new_handle = CONTEXTS.insert(Arc::new(ContextEntry {
-        ctx: Mutex::new(ctx),
+        ctx: Mutex::new(ContextSlot::new(ctx)),
         initiator: true,
     }));
     Ok(step)
@@ -241,13 +269,12 @@ unsafe fn accept(
         if entry.initiator {
             return Err(SecStatus::InvalidHandle);
         }
-        let out = entry.ctx.lock().accept(&hs)?;
         if !ph_new.is_null() && ph_new != ph_ctx {
             // SAFETY: both are valid handle pointers.
             unsafe { *ph_new = *ph_ctx };
         }
         // SAFETY: forwarded contract.
-        return unsafe { finish_leg(out, allocate, output, attr, expiry) };
+        return unsafe { next_leg(&entry, &hs, allocate, output, attr, expiry) };
     }
     // SAFETY: a non-NULL handle pointer is readable.
     let h_cred = unsafe { ph_cred.as_ref() }.ok_or(SecStatus::InvalidHandle)?;
@@ -261,9 +288,9 @@ unsafe fn accept(
     })?;
     let out = ctx.accept(&hs)?;
     // SAFETY: forwarded contract.
-    let step = unsafe { finish_leg(out, allocate, output, attr, expiry)? };
+    let step = unsafe { finish_leg(&out, allocate, output, attr, expiry)? };
     *new_handle = CONTEXTS.insert(Arc::new(ContextEntry {
-        ctx: Mutex::new(ctx),
+        ctx: Mutex::new(ContextSlot::new(ctx)),
         initiator: false,
     }));
     Ok(step)
@@ -309,7 +336,7 @@ pub unsafe extern "C" fn CompleteAuthToken(
     sspi_call(|| {
         // SAFETY: checked inside.
         let entry = unsafe { context(phContext)? };
-        entry.ctx.lock().complete_auth_token()?;
+        entry.ctx.lock().context_mut()?.complete_auth_token()?;
         Ok(crate::sspi::Step::Complete)
     })
 }
@@ -361,10 +388,8 @@ pub unsafe extern "C" fn ImpersonateSecurityContext(phContext: *mut CtxtHandle) 
         if entry.initiator {
             return Err(SecStatus::NoImpersonation);
         }
-        let ctx = entry.ctx.lock();
-        if !ctx.is_established() {
-            return Err(SecStatus::NoImpersonation);
-        }
+        let slot = entry.ctx.lock();
+        let ctx = slot.established().map_err(|_| SecStatus::NoImpersonation)?;
         let client = ctx.client_identity().ok_or(SecStatus::NoImpersonation)?;
         IMPERSONATING.with(|i| *i.borrow_mut() = Some(client));
         Ok(crate::sspi::Step::Complete)

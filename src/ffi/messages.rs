@@ -10,8 +10,11 @@ use super::buffers::{
 };
 use super::context::{context, ContextEntry};
 use super::types::{CtxtHandle, SecBuffer, SecBufferDesc, SECURITY_STATUS, ULONG};
-use crate::sspi::consts::SECBUFFER_EMPTY;
-use crate::sspi::{MessageBuffer, SecResult, SecStatus, SecurityContext, Step};
+use crate::sspi::consts::{
+    ASC_RET_CONFIDENTIALITY, ISC_RET_CONFIDENTIALITY, SECBUFFER_EMPTY, SECPKG_ATTR_FLAGS,
+    SECQOP_WRAP_NO_ENCRYPT,
+};
+use crate::sspi::{ContextAttribute, MessageBuffer, SecResult, SecStatus, SecurityContext, Step};
 
 /// Borrow the message, run `op` on the established context, write the
 /// buffer lengths back. With `stream`, the stream form `[STREAM, DATA]` is
@@ -38,11 +41,8 @@ unsafe fn with_message<T>(
     }
     // SAFETY: the buffers' memory is valid for their lengths.
     let mut msgs = unsafe { message_buffers(bufs)? };
-    let mut ctx = entry.ctx.lock();
-    if !ctx.is_established() {
-        return Err(SecStatus::InvalidHandle);
-    }
-    let r = op(ctx.as_mut(), &mut msgs)?;
+    let mut slot = entry.ctx.lock();
+    let r = op(slot.established_mut()?, &mut msgs)?;
     write_back_lengths(bufs, &msgs);
     Ok(r)
 }
@@ -63,10 +63,8 @@ unsafe fn with_stream<T>(
     form: (usize, usize),
     op: impl FnOnce(&mut dyn SecurityContext, &mut [MessageBuffer<'_>]) -> SecResult<T>,
 ) -> SecResult<T> {
-    let mut ctx = entry.ctx.lock();
-    if !ctx.is_established() {
-        return Err(SecStatus::InvalidHandle);
-    }
+    let mut slot = entry.ctx.lock();
+    let ctx = slot.established_mut()?;
     // SAFETY: the STREAM buffer is valid for its length; this shared view
     // is used only during the call, before the message is borrowed below.
     let layout = ctx.stream_layout(unsafe { buffer_bytes(&bufs[form.0]) })?;
@@ -95,11 +93,22 @@ unsafe fn with_stream<T>(
     // SAFETY: the pieces lie inside the caller's STREAM buffer (header +
     // data + trailer = its length); the other buffers are the caller's own.
     let mut msgs = unsafe { message_buffers(out)? };
-    let r = op(ctx.as_mut(), &mut msgs)?;
+    let r = op(ctx, &mut msgs)?;
     let data = &mut bufs[form.1];
     data.pvBuffer = out[data_at].pvBuffer;
     data.cbBuffer = msgs[data_at].len() as u32;
     Ok(r)
+}
+
+const _: () = assert!(ISC_RET_CONFIDENTIALITY == ASC_RET_CONFIDENTIALITY);
+
+/// Whether the context negotiated confidentiality (ISC_RET_ and
+/// ASC_RET_CONFIDENTIALITY are the same bit); unknown counts as yes.
+fn confidential(c: &dyn SecurityContext) -> bool {
+    match c.query_attribute(SECPKG_ATTR_FLAGS) {
+        Ok(ContextAttribute::Flags(f)) => f & ISC_RET_CONFIDENTIALITY != 0,
+        _ => true,
+    }
 }
 
 /// `MakeSignature`.
@@ -165,6 +174,11 @@ pub unsafe extern "C" fn EncryptMessage(
 
 /// `DecryptMessage`, also in the stream form `[STREAM, DATA]` (BEHAVIOURS.md
 /// 96/96a). `*pfQOP` is written only when the package reports one.
+/// On a context that negotiated confidentiality, a message that was only
+/// signed (the package reports SECQOP_WRAP_NO_ENCRYPT) is accepted only by
+/// a caller who passed `pfQOP` and so can tell it from a sealed one; with
+/// `pfQOP` NULL it is SEC_E_MESSAGE_ALTERED: a cleartext message (perhaps
+/// forged from known key stream) must not pass for a sealed one.
 #[no_mangle]
 pub unsafe extern "C" fn DecryptMessage(
     phContext: *mut CtxtHandle,
@@ -176,7 +190,11 @@ pub unsafe extern "C" fn DecryptMessage(
         // SAFETY: checked inside.
         let qop = unsafe {
             with_message(phContext, pMessage, true, |c, m| {
-                c.decrypt_message(m, MessageSeqNo)
+                let qop = c.decrypt_message(m, MessageSeqNo)?;
+                if qop == Some(SECQOP_WRAP_NO_ENCRYPT) && pfQOP.is_null() && confidential(c) {
+                    return Err(SecStatus::MessageAltered);
+                }
+                Ok(qop)
             })?
         };
         if let Some(q) = qop {

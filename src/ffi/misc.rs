@@ -9,6 +9,7 @@ use parking_lot::Mutex;
 use super::alloc::{alloc_copy, free_block};
 use super::boundary::{mut_or, sspi_call};
 use super::context::{context, ContextEntry, CONTEXTS};
+use super::slot::ContextSlot;
 use super::strings::{read_z, Charset};
 use super::types::{
     CtxtHandle, SecBuffer, SecBufferDesc, BOOLEAN, SECURITY_STATUS, SEC_CHAR, SEC_WCHAR, ULONG,
@@ -28,7 +29,10 @@ pub unsafe extern "C" fn FreeContextBuffer(pvContextBuffer: *mut c_void) -> SECU
 }
 
 /// `ExportSecurityContext`: the packed context is a `FreeContextBuffer`
-/// block; `*pToken` is always NULL (no kernel tokens).
+/// block; `*pToken` is always NULL (no kernel tokens). The package decides
+/// which `fFlags` it accepts (NTLM: DELETE_OLD only, `sspi::export`); with
+/// DELETE_OLD the old context is retired before the handle is removed, so a
+/// call that already holds it on another thread cannot use it either.
 #[no_mangle]
 pub unsafe extern "C" fn ExportSecurityContext(
     phContext: *mut CtxtHandle,
@@ -41,17 +45,20 @@ pub unsafe extern "C" fn ExportSecurityContext(
         let entry = unsafe { context(phContext)? };
         // SAFETY: the packed-context output must be writable.
         let out = unsafe { mut_or(pPackedContext, SecStatus::InvalidParameter)? };
-        let packed = entry.ctx.lock().export()?;
-        out.pvBuffer = alloc_copy(&packed)?.cast();
+        let mut slot = entry.ctx.lock();
+        let packed = slot.established()?.export(fFlags)?;
+        let block = alloc_copy(&packed)?;
+        if fFlags & SECPKG_CONTEXT_EXPORT_DELETE_OLD != 0 {
+            slot.retire();
+            // SAFETY: `phContext` was valid above.
+            let _ = CONTEXTS.remove(unsafe { &*phContext });
+        }
+        out.pvBuffer = block.cast();
         out.cbBuffer = packed.len() as u32;
         out.BufferType = SECBUFFER_TOKEN;
         if !pToken.is_null() {
             // SAFETY: checked non-NULL.
             unsafe { *pToken = std::ptr::null_mut() };
-        }
-        if fFlags & SECPKG_CONTEXT_EXPORT_DELETE_OLD != 0 {
-            // SAFETY: `phContext` was valid above.
-            let _ = CONTEXTS.remove(unsafe { &*phContext });
         }
         Ok(Step::Complete)
     })
@@ -75,7 +82,7 @@ unsafe fn import(
     let ctx = pkg.import_context(bytes)?;
     let initiator = ctx.client_identity().is_none();
     *out = CONTEXTS.insert(Arc::new(ContextEntry {
-        ctx: Mutex::new(ctx),
+        ctx: Mutex::new(ContextSlot::new(ctx)),
         initiator,
     }));
     Ok(Step::Complete)

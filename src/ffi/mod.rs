@@ -21,6 +21,7 @@ pub mod messages;
 pub mod misc;
 pub mod pkginfo;
 pub mod recent_credentials;
+pub mod slot;
 pub mod strings;
 pub mod table;
 pub mod tokens;

@@ -3,9 +3,11 @@
 
 pub mod buffers;
 pub mod consts;
+pub mod export;
 pub mod identity;
 pub mod package;
 pub mod registry;
+pub mod retired;
 pub mod status;
 pub mod time;
 

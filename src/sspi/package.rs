@@ -259,8 +259,10 @@ pub trait SecurityContext: Send {
         Err(SecStatus::UnsupportedFunction)
     }
 
-    /// `ExportSecurityContext`: serialise the established context.
-    fn export(&self) -> SecResult<Zeroizing<Vec<u8>>> {
+    /// `ExportSecurityContext`: serialise the established context (`fFlags`
+    /// as the caller passed them; see [`super::export`]). On success with
+    /// DELETE_OLD the caller retires this context.
+    fn export(&self, _flags: u32) -> SecResult<Zeroizing<Vec<u8>>> {
         Err(SecStatus::UnsupportedFunction)
     }
 

@@ -1780,12 +1780,16 @@ static void out_of_order(void)
         ANY("QuerySecurityContextToken(server)", QuerySecurityContextToken(&s, &h));
         ERR("QuerySecurityContextToken(client)", QuerySecurityContextToken(&c, &h));
     }
-    /* Export / import. */
+    /* Export / import (of a throwaway context: DELETE_OLD ends it). */
     {
         SecBuffer packed = {0, 0, NULL};
         ERR("ExportSecurityContext(NULL packed)", ExportSecurityContext(&c, 0, NULL, NULL));
-        SECURITY_STATUS st = ExportSecurityContext(&c, 0, &packed, NULL);
-        ANY("ExportSecurityContext(client, NULL pToken)", st);
+        CtxtHandle c2, s2;
+        EQ("handshake", proof_handshake(&cc, &sc, &c2, &s2, NULL), SEC_E_OK);
+        SECURITY_STATUS st =
+            ExportSecurityContext(&c2, SECPKG_CONTEXT_EXPORT_DELETE_OLD, &packed, NULL);
+        EQ("ExportSecurityContext(client, DELETE_OLD, NULL pToken)", st, SEC_E_OK);
+        DeleteSecurityContext(&s2);
         if (st == SEC_E_OK && packed.pvBuffer) {
             CtxtHandle imp;
             SecBuffer half = {packed.cbBuffer / 2, SECBUFFER_TOKEN, NULL};
@@ -1874,6 +1878,75 @@ static void out_of_order(void)
     EQ("FreeCredentialsHandle(server)", FreeCredentialsHandle(&sc), SEC_E_OK);
 }
 
+/* Issue 8 item 4: a message that was only signed (EncryptMessage with
+ * SECQOP_WRAP_NO_ENCRYPT, or a forgery from known key stream after a
+ * downgrade) on a context that negotiated confidentiality is accepted only by
+ * a caller who passes pfQOP and so can tell it from a sealed one. */
+static void integrity_only_needs_pfqop(void)
+{
+    Pair p;
+    pair_open(&p);
+    static const char plain[24] = "cleartext, never sealed";
+    unsigned char tok[16], data[sizeof plain];
+    SecBuffer b[2];
+    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    for (int with_qop = 0; with_qop < 2; with_qop++) {
+        memcpy(data, plain, sizeof data);
+        b[0] = (SecBuffer){sizeof tok, SECBUFFER_TOKEN, tok};
+        b[1] = (SecBuffer){sizeof data, SECBUFFER_DATA, data};
+        EQ("EncryptMessage(SECQOP_WRAP_NO_ENCRYPT)",
+           EncryptMessage(&p.cctx, SECQOP_WRAP_NO_ENCRYPT, &d, 0), SEC_E_OK);
+        TRUE_("the integrity-only message stays in clear", !memcmp(data, plain, sizeof data));
+        ULONG qop = 0xdeadbeef;
+        if (!with_qop) {
+            EQ("DecryptMessage(integrity-only message, pfQOP NULL)",
+               DecryptMessage(&p.sctx, &d, 0, NULL), SEC_E_MESSAGE_ALTERED);
+        } else {
+            EQ("DecryptMessage(integrity-only message, pfQOP)", DecryptMessage(&p.sctx, &d, 0, &qop),
+               SEC_E_OK);
+            TRUE_("*pfQOP == SECQOP_WRAP_NO_ENCRYPT [97]", qop == SECQOP_WRAP_NO_ENCRYPT);
+        }
+    }
+    /* A sealed message needs no pfQOP. */
+    unsigned char sealed[32];
+    ULONG toklen = sizeof tok;
+    memset(sealed, 's', sizeof sealed);
+    EQ("EncryptMessage(sealed)", proof_seal(&p.cctx, tok, &toklen, sealed, sizeof sealed), SEC_E_OK);
+    b[0] = (SecBuffer){toklen, SECBUFFER_TOKEN, tok};
+    b[1] = (SecBuffer){sizeof sealed, SECBUFFER_DATA, sealed};
+    EQ("DecryptMessage(sealed message, pfQOP NULL)", DecryptMessage(&p.sctx, &d, 0, NULL), SEC_E_OK);
+    pair_close(&p);
+
+    /* A context that negotiated integrity only: cleartext is what the
+     * caller asked for, so pfQOP may be NULL. */
+    CredHandle cc, sc;
+    CtxtHandle c, s;
+    ProofTokens t;
+    unsigned char fin[PROOF_TOKEN_MAX];
+    ULONG finlen;
+    EQ("client credential", proof_client_cred(&cc), SEC_E_OK);
+    EQ("server credential", proof_server_cred(&sc), SEC_E_OK);
+    EQ("ISC (integrity only)", proof_isc(&cc, NULL, &c, NULL, 0, t.neg, &t.neglen, ISC_REQ_INTEGRITY),
+       SEC_I_CONTINUE_NEEDED);
+    EQ("ASC (integrity only)", proof_asc(&sc, NULL, &s, t.neg, t.neglen, t.chal, &t.challen, 0),
+       SEC_I_CONTINUE_NEEDED);
+    EQ("ISC (integrity only) final",
+       proof_isc(NULL, &c, &c, t.chal, t.challen, t.auth, &t.authlen, ISC_REQ_INTEGRITY), SEC_E_OK);
+    EQ("ASC (integrity only) final", proof_asc(&sc, &s, &s, t.auth, t.authlen, fin, &finlen, 0),
+       SEC_E_OK);
+    memcpy(data, plain, sizeof data);
+    b[0] = (SecBuffer){sizeof tok, SECBUFFER_TOKEN, tok};
+    b[1] = (SecBuffer){sizeof data, SECBUFFER_DATA, data};
+    EQ("EncryptMessage(SECQOP_WRAP_NO_ENCRYPT), integrity-only context",
+       EncryptMessage(&c, SECQOP_WRAP_NO_ENCRYPT, &d, 0), SEC_E_OK);
+    EQ("DecryptMessage(pfQOP NULL), integrity-only context", DecryptMessage(&s, &d, 0, NULL),
+       SEC_E_OK);
+    DeleteSecurityContext(&c);
+    DeleteSecurityContext(&s);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+
 /* ImportSecurityContext with a well-formed packed context whose key-stream
  * positions are forged (2^40 bytes): must answer within seconds (an alarm
  * kills the section otherwise; reported as signal 14). */
@@ -1885,8 +1958,9 @@ static void import_forged_position(void)
     EQ("server credential", proof_server_cred(&sc), SEC_E_OK);
     EQ("handshake", proof_handshake(&cc, &sc, &c, &s, NULL), SEC_E_OK);
     SecBuffer packed = {0, 0, NULL};
-    SECURITY_STATUS st = ExportSecurityContext(&c, 0, &packed, NULL);
-    EQ("ExportSecurityContext(client)", st, SEC_E_OK);
+    SECURITY_STATUS st =
+        ExportSecurityContext(&c, SECPKG_CONTEXT_EXPORT_DELETE_OLD, &packed, NULL);
+    EQ("ExportSecurityContext(client, DELETE_OLD)", st, SEC_E_OK);
     if (st == SEC_E_OK && packed.cbBuffer >= 66) {
         unsigned char *copy = malloc(packed.cbBuffer);
         if (!copy)
@@ -1910,6 +1984,7 @@ static void import_forged_position(void)
             SECURITY_STATUS is = ImportSecurityContextW(WSTR("NTLM"), &forged, NULL, &imp);
             alarm(0);
             ANY(n, is);
+            EQ("ImportSecurityContextW(edited export) [issue 8]", is, SEC_E_INVALID_TOKEN);
             if (is == SEC_E_OK)
                 DeleteSecurityContext(&imp);
         }
@@ -1917,8 +1992,219 @@ static void import_forged_position(void)
     }
     if (packed.pvBuffer)
         FreeContextBuffer(packed.pvBuffer);
-    DeleteSecurityContext(&c);
+    EQ("DELETE_OLD deleted the client context", DeleteSecurityContext(&c), SEC_E_INVALID_HANDLE);
     DeleteSecurityContext(&s);
+    FreeCredentialsHandle(&cc);
+    FreeCredentialsHandle(&sc);
+}
+
+/* Issue 8 item 6: an imported context never carries an identity that only
+ * the blob asserts, and an export never leaves two contexts on one key
+ * stream. */
+static void export_attacks(void)
+{
+    Pair p;
+    pair_open(&p);
+    /* Without DELETE_OLD (or with RESET_NEW) the export is refused and the
+     * context goes on as before. */
+    const ULONG refused[] = {0, SECPKG_CONTEXT_EXPORT_RESET_NEW,
+                             SECPKG_CONTEXT_EXPORT_RESET_NEW | SECPKG_CONTEXT_EXPORT_DELETE_OLD};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        SecBuffer packed = {0, 0, NULL};
+        SECURITY_STATUS st = ExportSecurityContext(&p.sctx, refused[i], &packed, NULL);
+        EQ("ExportSecurityContext without DELETE_OLD (two-time pad)", st, SEC_E_UNSUPPORTED_FUNCTION);
+        if (st == SEC_E_OK)
+            FreeContextBuffer(packed.pvBuffer);
+    }
+    pair_still_works(&p, "after a refused export");
+
+    /* A blob made from nothing: the export layout, a server context claiming
+     * CORP\administrator under a key of the forger's choice, with a tag of
+     * zeros and without one. */
+    unsigned char forged[160];
+    size_t n = 0;
+    memcpy(forged, "OSNTLM\0\1", 8);
+    n = 8;
+    forged[n++] = 0; /* server */
+    forged[n++] = 0; /* not anonymous */
+    const uint32_t flags = 0xE2888235u, attrs = 0x2001Cu;
+    memcpy(forged + n, &flags, 4);
+    memcpy(forged + n + 4, &attrs, 4);
+    n += 8;
+    memset(forged + n, 0, 8);
+    n += 8;
+    memset(forged + n, 0x41, 16); /* the chosen session key */
+    n += 16;
+    memset(forged + n, 0, 24); /* sequence numbers, key-stream positions */
+    n += 24;
+    const char *names[] = {"CORP", "administrator", "SERVER", "CORP"};
+    for (size_t i = 0; i < 4; i++) {
+        uint32_t len = (uint32_t)strlen(names[i]);
+        memcpy(forged + n, &len, 4);
+        memcpy(forged + n + 4, names[i], len);
+        n += 4 + len;
+    }
+    size_t body = n;
+    memset(forged + n, 0, 32);
+    n += 32;
+    CtxtHandle imp;
+    SecBuffer fb = {(ULONG)body, SECBUFFER_TOKEN, forged};
+    SECURITY_STATUS is = ImportSecurityContextW(WSTR("NTLM"), &fb, NULL, &imp);
+    EQ("ImportSecurityContextW(blob made from nothing)", is, SEC_E_INVALID_TOKEN);
+    if (is == SEC_E_OK)
+        DeleteSecurityContext(&imp);
+    fb.cbBuffer = (ULONG)n;
+    is = ImportSecurityContextW(WSTR("NTLM"), &fb, NULL, &imp);
+    EQ("ImportSecurityContextW(blob made from nothing, zero tag)", is, SEC_E_INVALID_TOKEN);
+    if (is == SEC_E_OK)
+        DeleteSecurityContext(&imp);
+
+    /* A genuine export with the user name edited (testuser -> adminxxx). */
+    SecBuffer packed = {0, 0, NULL};
+    EQ("ExportSecurityContext(server, DELETE_OLD)",
+       ExportSecurityContext(&p.sctx, SECPKG_CONTEXT_EXPORT_DELETE_OLD, &packed, NULL), SEC_E_OK);
+    EQ("DELETE_OLD deleted the server context", DeleteSecurityContext(&p.sctx), SEC_E_INVALID_HANDLE);
+    if (packed.pvBuffer) {
+        unsigned char *copy = malloc(packed.cbBuffer);
+        if (!copy)
+            exit(3);
+        memcpy(copy, packed.pvBuffer, packed.cbBuffer);
+        unsigned char *at = memmem(copy, packed.cbBuffer, "testuser", 8);
+        TRUE_("the client name is in the export", at != NULL);
+        if (at) {
+            memcpy(at, "adminxxx", 8);
+            SecBuffer tb = {packed.cbBuffer, SECBUFFER_TOKEN, copy};
+            is = ImportSecurityContextW(WSTR("NTLM"), &tb, NULL, &imp);
+            EQ("ImportSecurityContextW(tampered export)", is, SEC_E_INVALID_TOKEN);
+            if (is == SEC_E_OK)
+                DeleteSecurityContext(&imp);
+        }
+        free(copy);
+        /* The genuine blob imports, with the verified identity. */
+        is = ImportSecurityContextW(WSTR("NTLM"), &packed, NULL, &imp);
+        EQ("ImportSecurityContextW(genuine export)", is, SEC_E_OK);
+        if (is == SEC_E_OK) {
+            SecPkgContext_NamesW nm = {0};
+            EQ("QueryContextAttributesW(imported, NAMES)",
+               QueryContextAttributesW(&imp, SECPKG_ATTR_NAMES, &nm), SEC_E_OK);
+            if (nm.sUserName) {
+                static const char16_t want[] = u"WORKGROUP\\testuser";
+                TRUE_("imported NAMES is the authenticated client",
+                      !memcmp(nm.sUserName, want, sizeof want));
+                FreeContextBuffer(nm.sUserName);
+            }
+            unsigned char tok[16], data[16];
+            ULONG tl = sizeof tok;
+            memset(data, 'i', sizeof data);
+            EQ("client EncryptMessage -> imported server", proof_seal(&p.cctx, tok, &tl, data, sizeof data),
+               SEC_E_OK);
+            EQ("imported server DecryptMessage", proof_unseal(&imp, tok, tl, data, sizeof data), SEC_E_OK);
+            DeleteSecurityContext(&imp);
+        }
+        FreeContextBuffer(packed.pvBuffer);
+    }
+    /* The fixture's server context is gone: close the rest by hand. */
+    DeleteSecurityContext(&p.cctx);
+    FreeCredentialsHandle(&p.cc);
+    FreeCredentialsHandle(&p.sc);
+}
+
+/* Issue 8 item 7: an output buffer too small for a later leg's token. The
+ * call fails with SEC_E_BUFFER_TOO_SMALL and the context stays where it
+ * was: not usable, and the same call with a large enough buffer returns the
+ * token, which the peer accepts. A first leg creates no context at all. */
+static void small_output_buffer_then_retry(void)
+{
+    CredHandle cc, sc;
+    EQ("client credential", proof_client_cred(&cc), SEC_E_OK);
+    EQ("server credential", proof_server_cred(&sc), SEC_E_OK);
+    CtxtHandle c, s = {0x5a5a, 0x5a5a};
+    ProofTokens t;
+    unsigned char small[8], tok[16], data[32];
+    ULONG outlen = 0, tl;
+    memset(data, 'q', sizeof data);
+    EQ("ISC first leg", proof_isc(&cc, NULL, &c, NULL, 0, t.neg, &t.neglen, PROOF_ISC_REQ),
+       SEC_I_CONTINUE_NEEDED);
+
+    /* The server's CHALLENGE leg into 8 bytes: no context is created. */
+    {
+        SecBuffer ib = {t.neglen, SECBUFFER_TOKEN, t.neg}, ob = {sizeof small, SECBUFFER_TOKEN, small};
+        SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+        ULONG attr = 0;
+        EQ("ASC CHALLENGE leg into 8 bytes",
+           AcceptSecurityContext(&sc, NULL, &id, PROOF_ASC_REQ, SECURITY_NATIVE_DREP, &s, &od, &attr,
+                                 NULL),
+           SEC_E_BUFFER_TOO_SMALL);
+        TRUE_("no server context was created", s.dwLower == 0x5a5a && s.dwUpper == 0x5a5a);
+    }
+    EQ("ASC CHALLENGE leg again, large enough",
+       proof_asc(&sc, NULL, &s, t.neg, t.neglen, t.chal, &t.challen, PROOF_ASC_REQ),
+       SEC_I_CONTINUE_NEEDED);
+
+    /* The client's AUTHENTICATE leg into 8 bytes. */
+    SecBuffer ib = {t.challen, SECBUFFER_TOKEN, t.chal}, ob = {sizeof small, SECBUFFER_TOKEN, small};
+    SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+    ULONG attr = 0;
+    EQ("ISC AUTHENTICATE leg into 8 bytes",
+       InitializeSecurityContextW(NULL, &c, NULL, PROOF_ISC_REQ, 0, SECURITY_NATIVE_DREP, &id, 0, &c,
+                                  &od, &attr, NULL),
+       SEC_E_BUFFER_TOO_SMALL);
+    tl = sizeof tok;
+    EQ("EncryptMessage on the client whose AUTHENTICATE was not delivered",
+       proof_seal(&c, tok, &tl, data, sizeof data), SEC_E_INVALID_HANDLE);
+    EQ("MakeSignature on that client", proof_sign(&c, data, sizeof data, tok, sizeof tok),
+       SEC_E_INVALID_HANDLE);
+    {
+        SecBuffer packed = {0, 0, NULL};
+        EQ("ExportSecurityContext of that client",
+           ExportSecurityContext(&c, SECPKG_CONTEXT_EXPORT_DELETE_OLD, &packed, NULL),
+           SEC_E_INVALID_HANDLE);
+    }
+    /* A different CHALLENGE is not the retry of that call. */
+    {
+        unsigned char other[PROOF_TOKEN_MAX];
+        memcpy(other, t.chal, t.challen);
+        other[24] ^= 1; /* ServerChallenge */
+        SecBuffer ib2 = {t.challen, SECBUFFER_TOKEN, other};
+        SecBufferDesc id2 = {SECBUFFER_VERSION, 1, &ib2};
+        ob = (SecBuffer){sizeof t.auth, SECBUFFER_TOKEN, t.auth};
+        EQ("ISC retry with another CHALLENGE",
+           InitializeSecurityContextW(NULL, &c, NULL, PROOF_ISC_REQ, 0, SECURITY_NATIVE_DREP, &id2, 0,
+                                      &c, &od, &attr, NULL),
+           SEC_E_OUT_OF_SEQUENCE);
+    }
+    /* The retry with the same CHALLENGE and room for the token. */
+    ob = (SecBuffer){sizeof t.auth, SECBUFFER_TOKEN, t.auth};
+    EQ("ISC AUTHENTICATE leg again, large enough",
+       InitializeSecurityContextW(NULL, &c, NULL, PROOF_ISC_REQ, 0, SECURITY_NATIVE_DREP, &id, 0, &c,
+                                  &od, &attr, NULL),
+       SEC_E_OK);
+    t.authlen = ob.cbBuffer;
+    TRUE_("the retry returned the AUTHENTICATE", t.authlen > 64 && !memcmp(t.auth, "NTLMSSP\0\3", 9));
+    TRUE_("the retry reports the final attributes [46]", (attr & 0x1001C) == 0x1001C);
+
+    /* The server's final leg with an output descriptor it cannot use: held
+     * back too; then delivered. */
+    {
+        SecBuffer ib3 = {t.authlen, SECBUFFER_TOKEN, t.auth}, ob3 = {sizeof small, SECBUFFER_TOKEN, small};
+        SecBufferDesc id3 = {SECBUFFER_VERSION, 1, &ib3}, od3 = {1 /* bad version */, 1, &ob3};
+        ULONG a3 = 0;
+        ERR("ASC AUTHENTICATE leg with a broken output descriptor",
+            AcceptSecurityContext(&sc, &s, &id3, PROOF_ASC_REQ, SECURITY_NATIVE_DREP, &s, &od3, &a3,
+                                  NULL));
+        EQ("DecryptMessage on the server whose final leg was not delivered",
+           proof_unseal(&s, tok, sizeof tok, data, sizeof data), SEC_E_INVALID_HANDLE);
+        PROBE_ERR("ImpersonateSecurityContext on that server", ImpersonateSecurityContext(&s),
+                  SEC_E_NO_IMPERSONATION);
+    }
+    EQ("ASC AUTHENTICATE leg again",
+       proof_asc(&sc, &s, &s, t.auth, t.authlen, small, &outlen, PROOF_ASC_REQ), SEC_E_OK);
+    tl = sizeof tok;
+    EQ("EncryptMessage after the retries", proof_seal(&c, tok, &tl, data, sizeof data), SEC_E_OK);
+    EQ("DecryptMessage after the retries", proof_unseal(&s, tok, tl, data, sizeof data), SEC_E_OK);
+    TRUE_("the round trip gives the plaintext back", data[0] == 'q' && data[31] == 'q');
+    EQ("DeleteSecurityContext(client)", DeleteSecurityContext(&c), SEC_E_OK);
+    EQ("DeleteSecurityContext(server)", DeleteSecurityContext(&s), SEC_E_OK);
     FreeCredentialsHandle(&cc);
     FreeCredentialsHandle(&sc);
 }
@@ -2365,6 +2651,9 @@ int main(void)
     section("attributes", attributes, 1);
     section("out of order", out_of_order, 1);
     section("import with a forged position", import_forged_position, 1);
+    section("integrity-only message needs pfQOP", integrity_only_needs_pfqop, 1);
+    section("export and import attacks", export_attacks, 1);
+    section("small output buffer, then retry", small_output_buffer_then_retry, 1);
     section("LSA and token exports", lsa_exports, 0);
 
     unlink(userfile);

@@ -9,8 +9,11 @@
 //! level-2 behaviour) and LM_KEY is never negotiated.
 //!
 //! Errors: a second leg without a token or with a malformed CHALLENGE →
-//! SEC_E_INVALID_TOKEN; a call after completion or failure →
-//! SEC_E_OUT_OF_SEQUENCE.
+//! SEC_E_INVALID_TOKEN; a CHALLENGE whose flags do not give what
+//! `NtlmSettings::min_client_sec` requires (by default 128-bit keys and
+//! extended session security; a man in the middle may have edited them) →
+//! SEC_E_UNSUPPORTED_FUNCTION (MS-NLMP 3.1.5.1.2); a call after completion
+//! or failure → SEC_E_OUT_OF_SEQUENCE.
 
 use std::sync::Arc;
 
@@ -96,7 +99,9 @@ impl NtlmClient {
 
     /// Leg 1: the NEGOTIATE_MESSAGE (3.1.5.1.1).
     fn negotiate(&mut self) -> HandshakeOutput {
-        let flags = negotiate_flags_for(self.context_req);
+        // Integrity or confidentiality the policy requires is also asked for.
+        let flags = negotiate_flags_for(self.context_req)
+            | (self.settings.min_client_sec & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL));
         let token = NegotiateMessage {
             flags,
             domain: Vec::new(),
@@ -144,6 +149,9 @@ impl NtlmClient {
         }
         if flags & ESS != 0 || !v2 {
             flags &= !NTLMSSP_NEGOTIATE_LM_KEY;
+        }
+        if !meets_min_sec(flags, self.settings.min_client_sec) {
+            return Err(SecStatus::UnsupportedFunction);
         }
         if anonymous {
             flags |= NTLMSSP_NEGOTIATE_ANONYMOUS;

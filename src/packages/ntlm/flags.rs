@@ -43,6 +43,26 @@ pub const CLIENT_BASE_FLAGS: u32 = NTLMSSP_NEGOTIATE_56
     | NTLM_NEGOTIATE_OEM
     | NTLMSSP_NEGOTIATE_UNICODE;
 
+/// The NegotiateFlags bits NTLMMinClientSec / NTLMMinServerSec can require:
+/// message integrity, confidentiality, NTLMv2 (extended) session security
+/// and 128-bit keys.
+pub const MIN_SEC_BITS: u32 =
+    NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL | ESS | NTLMSSP_NEGOTIATE_128;
+
+/// Default minimum session security of both sides: 128-bit keys and
+/// extended session security (0x20080000). Windows itself requires only
+/// 128-bit keys by default; 0x20080000 is the CIS/DISA baseline, chosen so a
+/// man in the middle cannot strip ESS (see docs/BEHAVIOURS.md, NTLM policy).
+pub const MIN_SEC_DEFAULT: u32 = NTLMSSP_NEGOTIATE_128 | ESS;
+
+/// Whether the negotiated `flags` give every feature `required` asks for
+/// (MS-NLMP 3.1.5.1.2, 3.2.5.1.1, 3.2.5.1.2: otherwise
+/// SEC_E_UNSUPPORTED_FUNCTION).
+pub fn meets_min_sec(flags: u32, required: u32) -> bool {
+    let required = required & MIN_SEC_BITS;
+    flags & required == required
+}
+
 /// `ISC_REQ_*` bits that make Windows ask for NTLMSSP_NEGOTIATE_SIGN.
 pub const ISC_REQ_SIGN_BITS: u32 =
     ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONFIDENTIALITY;

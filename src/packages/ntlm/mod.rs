@@ -12,7 +12,12 @@
 //! MIC), `OPENSSPI_NTLM_REQUIRE_BINDINGS=1` (a server given channel
 //! bindings rejects a client that sent none) and
 //! `OPENSSPI_NTLM_DENY_ANONYMOUS=1` (the server refuses NULL sessions, which
-//! Windows accepts by default).
+//! Windows accepts by default), `OPENSSPI_NTLM_MIN_CLIENT_SEC` and
+//! `OPENSSPI_NTLM_MIN_SERVER_SEC` (the registry values NTLMMinClientSec /
+//! NTLMMinServerSec, hex `0x…` or decimal: the session security a client
+//! demands of the CHALLENGE and a server of the NEGOTIATE and AUTHENTICATE;
+//! default 0x20080000 = 128-bit keys and extended session security, see
+//! [`flags::MIN_SEC_DEFAULT`]).
 
 pub mod client;
 pub mod crypto;
@@ -83,6 +88,11 @@ pub struct NtlmSettings {
     pub require_bindings: bool,
     /// Server: refuse anonymous (NULL session) clients.
     pub deny_anonymous: bool,
+    /// NTLMMinClientSec: NegotiateFlags the client requires of the server
+    /// (only the bits of [`flags::MIN_SEC_BITS`] count).
+    pub min_client_sec: u32,
+    /// NTLMMinServerSec: NegotiateFlags the server requires of the client.
+    pub min_server_sec: u32,
 }
 
 impl Default for NtlmSettings {
@@ -92,6 +102,8 @@ impl Default for NtlmSettings {
             require_mic: false,
             require_bindings: false,
             deny_anonymous: false,
+            min_client_sec: flags::MIN_SEC_DEFAULT,
+            min_server_sec: flags::MIN_SEC_DEFAULT,
         }
     }
 }
@@ -113,6 +125,8 @@ impl NtlmSettings {
             require_mic: flag("OPENSSPI_NTLM_REQUIRE_MIC"),
             require_bindings: flag("OPENSSPI_NTLM_REQUIRE_BINDINGS"),
             deny_anonymous: flag("OPENSSPI_NTLM_DENY_ANONYMOUS"),
+            min_client_sec: min_sec("OPENSSPI_NTLM_MIN_CLIENT_SEC"),
+            min_server_sec: min_sec("OPENSSPI_NTLM_MIN_SERVER_SEC"),
         }
     }
 
@@ -124,6 +138,23 @@ impl NtlmSettings {
     /// The server accepts an NTLMv1 response (levels 0-2 only).
     pub fn server_accepts_v1(&self) -> bool {
         self.lm_compat_level <= 2
+    }
+}
+
+/// A minimum-session-security setting: hex (`0x20080000`) or decimal, like
+/// the DWORD registry value; unset or unreadable is the secure default.
+fn min_sec(name: &str) -> u32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| parse_flag_word(v.trim()))
+        .unwrap_or(flags::MIN_SEC_DEFAULT)
+}
+
+/// `0x…` (hex) or decimal.
+fn parse_flag_word(v: &str) -> Option<u32> {
+    match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        None => v.parse().ok(),
     }
 }
 

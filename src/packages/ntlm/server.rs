@@ -1,10 +1,18 @@
 //! The NTLM server (MS-NLMP 3.2.5): NEGOTIATE in, CHALLENGE out,
 //! AUTHENTICATE in, validated against the local account database.
 //!
+//! A NEGOTIATE whose flags, answered by [`challenge_flags`], do not give what
+//! `NtlmSettings::min_server_sec` requires (by default 128-bit keys and
+//! extended session security) → SEC_E_UNSUPPORTED_FUNCTION (MS-NLMP
+//! 3.2.5.1.1).
+//!
 //! Status codes of the final leg, in the order the checks run:
 //! * token missing → SEC_E_INCOMPLETE_MESSAGE; longer than cbMaxToken,
 //!   undecodable, or an NTLMv2 response shorter than its fixed header →
 //!   SEC_E_INVALID_TOKEN;
+//! * NegotiateFlags short of `min_server_sec` (a man in the middle who hid
+//!   MsvAvTimestamp, so that no MIC protects them, may have edited them) →
+//!   SEC_E_UNSUPPORTED_FUNCTION (MS-NLMP 3.2.5.1.2);
 //! * unknown user, user unknown in the domain sent, empty user with a
 //!   response, wrong password, or an NTProofStr that fails over the blob as
 //!   received (so a tampered blob, user or domain) → SEC_E_LOGON_DENIED, as
@@ -128,6 +136,9 @@ impl NtlmServer {
     fn challenge(&mut self, token: &[u8]) -> SecResult<HandshakeOutput> {
         let neg = NegotiateMessage::decode(token)?;
         let flags = challenge_flags(neg.flags);
+        if !meets_min_sec(flags, self.settings.min_server_sec) {
+            return Err(SecStatus::UnsupportedFunction);
+        }
         let unicode = flags & NTLMSSP_NEGOTIATE_UNICODE != 0;
         let names = host_names();
         let encoded = encoded_host_names();
@@ -182,6 +193,9 @@ impl NtlmServer {
     ) -> SecResult<Session> {
         let auth = AuthenticateRef::decode(token)?;
         let flags = auth.flags;
+        if !meets_min_sec(flags, self.settings.min_server_sec) {
+            return Err(SecStatus::UnsupportedFunction);
+        }
         let unicode = flags & NTLMSSP_NEGOTIATE_UNICODE != 0;
         let user = decode_string(auth.user, unicode)?;
         let domain = decode_string(auth.domain, unicode)?;

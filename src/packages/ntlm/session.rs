@@ -1,6 +1,7 @@
 //! An established NTLM context: its keys and sequence state (through
 //! [`SealingState`]), its names and its attributes (QueryContextAttributes),
-//! plus Export/ImportSecurityContext.
+//! plus Export/ImportSecurityContext (authenticated blobs, DELETE_OLD only:
+//! `sspi::export`).
 
 use zeroize::Zeroizing;
 
@@ -9,6 +10,7 @@ use super::flags::*;
 use super::seal::{SealingPosition, SealingState, SIGNATURE_LEN};
 use super::{MAX_TOKEN, NTLM_PACKAGE_INFO};
 use crate::sspi::consts::*;
+use crate::sspi::export::{check_export_flags, open_packed, seal_packed};
 use crate::sspi::time::TIMESTAMP_NEVER;
 use crate::sspi::{
     ContextAttribute, MessageBuffer, PackageInfo, SecResult, SecStatus, SecurityContext,
@@ -157,10 +159,21 @@ impl Session {
     /// has sealed more than this (or a forged position) cannot be imported.
     pub const MAX_IMPORT_KEYSTREAM: u64 = 64 << 20;
 
-    /// Rebuild a context from [`Session::export_bytes`] (ImportSecurityContext).
-    /// Malformed input, or key-stream positions past
-    /// [`Session::MAX_IMPORT_KEYSTREAM`], is SEC_E_INVALID_TOKEN.
-    pub fn import(b: &[u8]) -> SecResult<Self> {
+    /// Rebuild a context from what [`SecurityContext::export`] returned
+    /// (ImportSecurityContext): a blob this process did not export (its tag
+    /// does not check, `sspi::export`), malformed input, or key-stream
+    /// positions past [`Session::MAX_IMPORT_KEYSTREAM`], is
+    /// SEC_E_INVALID_TOKEN.
+    pub fn import(packed: &[u8]) -> SecResult<Self> {
+        let b = open_packed(NTLM_PACKAGE_INFO.name, packed)?;
+        Self::from_export_bytes(b)
+    }
+
+    /// Decode [`Session::export_bytes`] without checking where the bytes
+    /// came from: only for an authenticated body ([`Session::import`]) and
+    /// the `ntlm_import` fuzzer (public for it; never reachable from C).
+    #[doc(hidden)]
+    pub fn from_export_bytes(b: &[u8]) -> SecResult<Self> {
         let mut r = Reader { b, at: 0 };
         if r.take(8)? != Self::MAGIC {
             return Err(SecStatus::InvalidToken);
@@ -370,8 +383,10 @@ impl SecurityContext for Session {
         })
     }
 
-    fn export(&self) -> SecResult<Zeroizing<Vec<u8>>> {
-        Ok(self.export_bytes())
+    /// Only with DELETE_OLD, authenticated (`sspi::export`).
+    fn export(&self, flags: u32) -> SecResult<Zeroizing<Vec<u8>>> {
+        check_export_flags(flags)?;
+        seal_packed(NTLM_PACKAGE_INFO.name, self.export_bytes())
     }
 
     fn client_identity(&self) -> Option<(String, String)> {
@@ -436,8 +451,10 @@ macro_rules! forward_to_session {
             }
         }
 
-        fn export(&self) -> SecResult<Zeroizing<Vec<u8>>> {
-            self.session().ok_or(SecStatus::InvalidHandle)?.export()
+        fn export(&self, flags: u32) -> SecResult<Zeroizing<Vec<u8>>> {
+            self.session()
+                .ok_or(SecStatus::InvalidHandle)?
+                .export(flags)
         }
     };
 }

@@ -86,15 +86,6 @@ fn mic_cases() {
     assert_eq!(r, Err(SecStatus::LogonDenied));
 }
 
-/// A server CHALLENGE without MsvAvTimestamp makes the client send no MIC.
-fn strip_timestamp(chal: &[u8]) -> Vec<u8> {
-    let mut m = ChallengeMessage::decode(chal).unwrap();
-    let mut p = AvPairs::decode(&m.target_info).unwrap();
-    p.0.retain(|x| x.0 != MSV_AV_TIMESTAMP);
-    m.target_info = p.encode();
-    m.encode()
-}
-
 #[test]
 fn require_mic_policy() {
     for (require, expect) in [(false, Ok(())), (true, Err(SecStatus::InvalidToken))] {
@@ -359,10 +350,32 @@ fn lm_compat_levels() {
         run(&mut c, &mut server(), None, None, |_| {}).unwrap_err(),
         SecStatus::LogonDenied
     );
-    // Level 2 on both sides: NTLMv1 with ESS; level 0: without ESS (CRC32 signing).
+    // Level 0 never uses ESS, which the default minimum session security
+    // requires: the client refuses the server's CHALLENGE.
+    let level0 = NtlmSettings {
+        lm_compat_level: 0,
+        ..Default::default()
+    };
+    let mut c = client_with("alice", "EXAMPLE", "alice-Passw0rd", level0, 0);
+    let neg = c.initialize(&HandshakeInput::default()).unwrap().token;
+    let chal = server_with(level0, 0).accept(&tok(&neg)).unwrap().token;
+    assert_eq!(
+        c.initialize(&tok(&chal)).unwrap_err(),
+        SecStatus::UnsupportedFunction
+    );
+    // Level 2 on both sides: NTLMv1 with ESS; level 0 (with the minimum
+    // session security lowered to Windows' default, 128-bit keys only):
+    // without ESS (CRC32 signing).
     for level in [0u8, 1, 2] {
+        let min_sec = if level == 0 {
+            flags::NTLMSSP_NEGOTIATE_128
+        } else {
+            flags::MIN_SEC_DEFAULT
+        };
         let st = NtlmSettings {
             lm_compat_level: level,
+            min_client_sec: min_sec,
+            min_server_sec: min_sec,
             ..Default::default()
         };
         let mut c = client_with(
@@ -395,13 +408,15 @@ fn lm_compat_levels() {
     }
 }
 
+const DELETE_OLD: u32 = SECPKG_CONTEXT_EXPORT_DELETE_OLD;
+
 #[test]
 fn export_import_continues_the_sequence() {
     let (mut c, mut s) = established();
     let (ct, t) = seal(&mut c, 0, b"before").unwrap();
     assert_eq!(unseal(&mut s, &ct, &t).unwrap(), b"before");
-    let packed_c = c.export().unwrap();
-    let packed_s = s.export().unwrap();
+    let packed_c = c.export(DELETE_OLD).unwrap();
+    let packed_s = s.export(DELETE_OLD).unwrap();
     let mut c2 = NTLM.import_context(&packed_c).unwrap();
     let mut s2 = NTLM.import_context(&packed_s).unwrap();
     drop((c, s));
@@ -417,15 +432,90 @@ fn export_import_continues_the_sequence() {
     for cut in 0..packed_c.len() {
         assert!(NTLM.import_context(&packed_c[..cut]).is_err());
     }
-    assert!(server().export().is_err());
+    assert!(server().export(DELETE_OLD).is_err());
+}
+
+/// Export without DELETE_OLD would leave two contexts sealing with one RC4
+/// key stream (a two-time pad); RESET_NEW would restart it. Both are
+/// refused (SEC_E_UNSUPPORTED_FUNCTION = SEC_E_NOT_SUPPORTED).
+#[test]
+fn export_requires_delete_old() {
+    let (c, _s) = established();
+    for flags in [
+        0,
+        SECPKG_CONTEXT_EXPORT_RESET_NEW,
+        SECPKG_CONTEXT_EXPORT_RESET_NEW | DELETE_OLD,
+    ] {
+        assert_eq!(
+            c.export(flags).unwrap_err(),
+            SecStatus::UnsupportedFunction,
+            "{flags:#x}"
+        );
+    }
+}
+
+/// The unauthenticated body of an export: what a forger can write.
+fn body_of(packed: &[u8]) -> Vec<u8> {
+    packed[..packed.len() - crate::sspi::export::TAG_LEN].to_vec()
+}
+
+/// A blob made from nothing (the export format, a server context claiming
+/// CORP\administrator with a chosen key), a tampered blob and a foreign
+/// one (its tag made with another key) are refused: SEC_E_INVALID_TOKEN.
+#[test]
+fn import_refuses_blobs_it_did_not_export() {
+    let (_c, s) = established();
+    let genuine = s.export(DELETE_OLD).unwrap();
+    // Made from nothing: the layout of Session::export_bytes.
+    let mut forged = b"OSNTLM\x00\x01".to_vec();
+    forged.extend([0u8, 0]); // server, not anonymous
+    forged.extend(0xE288_8235u32.to_le_bytes());
+    forged.extend(0x2001Cu32.to_le_bytes());
+    forged.extend(0u64.to_le_bytes());
+    forged.extend([0x41u8; 16]); // the forger's session key
+    forged.extend([0u8; 24]); // sequence numbers, key-stream positions
+    for name in ["CORP", "administrator", "SERVER", "CORP"] {
+        forged.extend((name.len() as u32).to_le_bytes());
+        forged.extend(name.as_bytes());
+    }
+    for tag in [
+        vec![],
+        vec![0u8; 32],
+        genuine[genuine.len() - 32..].to_vec(),
+    ] {
+        let mut p = forged.clone();
+        p.extend(tag);
+        assert_eq!(NTLM.import_context(&p).err(), Some(SecStatus::InvalidToken));
+    }
+    // Tampered: alice becomes admin (same length), the tag kept.
+    let at = genuine
+        .windows(5)
+        .position(|w| w == b"alice")
+        .expect("the client name is in the blob");
+    let mut p = genuine.to_vec();
+    p[at..at + 5].copy_from_slice(b"admin");
+    assert_eq!(NTLM.import_context(&p).err(), Some(SecStatus::InvalidToken));
+    // Foreign: the genuine body under another process's (random) key.
+    let mut p = body_of(&genuine);
+    p.extend(crate::packages::ntlm::crypto::random_bytes::<32>().unwrap());
+    assert_eq!(NTLM.import_context(&p).err(), Some(SecStatus::InvalidToken));
+    // The genuine blob still imports, with the identity that was verified.
+    let s2 = NTLM.import_context(&genuine).unwrap();
+    assert_eq!(
+        s2.client_identity(),
+        Some(("EXAMPLE".into(), "alice".into()))
+    );
 }
 
 /// A forged key-stream position would make the import replay up to 2^64
-/// RC4 bytes: refused at once (found by the hostile-caller tests).
+/// RC4 bytes: refused at once (found by the hostile-caller tests). The tag
+/// already stops a forger; this checks the bound on a blob that carries a
+/// valid tag.
 #[test]
 fn import_refuses_forged_keystream_positions() {
+    use crate::sspi::export::seal_packed;
     let (c, _s) = established();
-    let packed = c.export().unwrap();
+    let body = body_of(&c.export(DELETE_OLD).unwrap());
     // MAGIC 8, is_client 1, anonymous 1, flags 4, attrs 4, start 8, key 16, seqs 8
     let pos_out = 50;
     for forged in [
@@ -433,8 +523,9 @@ fn import_refuses_forged_keystream_positions() {
         crate::packages::ntlm::session::Session::MAX_IMPORT_KEYSTREAM + 1,
     ] {
         for at in [pos_out, pos_out + 8] {
-            let mut p = packed.to_vec();
+            let mut p = body.clone();
             p[at..at + 8].copy_from_slice(&forged.to_le_bytes());
+            let p = seal_packed("NTLM", zeroize::Zeroizing::new(p)).unwrap();
             assert_eq!(NTLM.import_context(&p).err(), Some(SecStatus::InvalidToken));
         }
     }

@@ -153,10 +153,25 @@ fn wine_canned_challenge_vectors_90_91() {
     let challenge = hex::decode(WINE_CHALLENGE).unwrap();
     // Wine's vectors use the NTLMv1 session key MD4(NTOWFv1): reproducible
     // at LM compatibility level <= 2 (level 3 would answer with NTLMv2).
+    // It offers no ESS: accepted with Windows' default minimum session
+    // security (128-bit keys only), refused with ours.
     let st = NtlmSettings {
         lm_compat_level: 2,
+        min_client_sec: flags::NTLMSSP_NEGOTIATE_128,
         ..Default::default()
     };
+    let mut strict = client_with(
+        "testuser",
+        "WORKGROUP",
+        "testpass",
+        NtlmSettings::default(),
+        0,
+    );
+    strict.initialize(&HandshakeInput::default()).unwrap();
+    assert_eq!(
+        strict.initialize(&tok(&challenge)).unwrap_err(),
+        SecStatus::UnsupportedFunction
+    );
     let mut c = client_with("testuser", "WORKGROUP", "testpass", st, 0);
     c.initialize(&HandshakeInput::default()).unwrap();
     let out = c.initialize(&tok(&challenge)).unwrap();
@@ -411,7 +426,7 @@ fn decrypt_mixed_sealed_and_integrity_only_streams() {
         for (i, (integrity, tamper, len)) in plan.into_iter().enumerate() {
             if i == 6 {
                 // Export/import the receiver between messages.
-                let packed = rx.export().unwrap();
+                let packed = rx.export(SECPKG_CONTEXT_EXPORT_DELETE_OLD).unwrap();
                 rx = Box::new(Session::import(&packed).unwrap());
             }
             let clear: Vec<u8> = (0..len).map(|j| (i * 31 + j) as u8).collect();
