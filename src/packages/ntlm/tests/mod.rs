@@ -281,4 +281,5 @@ fn handshake_attributes_and_names() {
 }
 
 mod handshake;
+mod identity;
 mod sealing;
