@@ -139,3 +139,39 @@ fn smbpasswd_flags() {
         );
     }
 }
+
+#[test]
+fn ntlmv1_follows_the_same_rules() {
+    let v1 = NtlmSettings {
+        lm_compat_level: 2,
+        ..Default::default()
+    };
+    let accept_v1 = |file: &str, domain: &str, user: &str, pw: &str| {
+        let db = Arc::new(AccountDatabase::parse(file));
+        let mut s = NtlmCredential::new(CredentialUse::Inbound, None, v1, Some(db))
+            .acceptor(0)
+            .unwrap();
+        let mut c = client_with(user, domain, pw, v1, ISC_REQ_CONFIDENTIALITY);
+        run(&mut c, &mut s, None, None, |_| {})?;
+        Ok::<_, SecStatus>(s.client_identity().unwrap())
+    };
+    let file = ":bob:pw2\nCorp:BoB:pw1\n";
+    assert_eq!(
+        accept_v1(file, "CORP", "bob", "pw1"),
+        Ok(("Corp".into(), "BoB".into()))
+    );
+    assert_eq!(
+        accept_v1(file, "ADMINS", "BOB", "pw2"),
+        Ok((computer_name().into(), "bob".into()))
+    );
+    let hash = hex::encode(*nt_owf_v1("pw"));
+    for flags in ["DU", "LU"] {
+        let file = smb("bob", XS, &hash, flags);
+        assert_eq!(
+            accept_v1(&file, "", "bob", "pw"),
+            Err(SecStatus::LogonDenied)
+        );
+    }
+    let file = smb("bob", XS, XS, "NU");
+    assert_eq!(accept_v1(&file, "", "bob", ""), Err(SecStatus::LogonDenied));
+}
