@@ -6,11 +6,14 @@
 //!   undecodable, or an NTLMv2 response shorter than its fixed header →
 //!   SEC_E_INVALID_TOKEN;
 //! * unknown user, user unknown in the domain sent, empty user with a
-//!   response, wrong password, or an NTProofStr that fails over the blob as
-//!   received (so a tampered blob, user or domain) → SEC_E_LOGON_DENIED, as
-//!   Windows answers a failed MSV1_0 validation; an NTLMv1 or LM-only
-//!   response while the LM compatibility level demands NTLMv2 → also
-//!   SEC_E_LOGON_DENIED;
+//!   response, a user or domain name with a control character (NUL...),
+//!   wrong password, or an NTProofStr that fails over the blob as
+//!   received (so a tampered blob, user or domain), an smbpasswd account
+//!   that is locked out, disabled or has no usable password →
+//!   SEC_E_LOGON_DENIED, as Windows answers a failed MSV1_0 validation
+//!   (AcceptSecurityContext documents no other logon status, BEHAVIOURS.md
+//!   62); an NTLMv1 or LM-only response while the LM compatibility level
+//!   demands NTLMv2 → also SEC_E_LOGON_DENIED;
 //! * a blob TimeStamp more than MaxLifetime (36 h) from the server clock →
 //!   SEC_E_CONTEXT_EXPIRED (the spec only says the response is rejected);
 //! * MsvAvFlags claims a MIC but the message has no MIC field, or the MIC
@@ -23,6 +26,11 @@
 //!   MsvAvChannelBindings is non-zero and different → SEC_E_BAD_BINDINGS;
 //!   absent or all zero is accepted (Extended Protection "when supported")
 //!   unless `OPENSSPI_NTLM_REQUIRE_BINDINGS` or ASC_REQ_PROXY_BINDINGS.
+//!
+//! The client is reported (NAMES, NATIVE_NAMES, impersonation) as the
+//! account record whose password produced the response, in the record's
+//! spelling; a domain-less record as the computer's NetBIOS name. Every
+//! record that may match is tried ([`AccountDatabase::candidates`]).
 //!
 //! Anonymous (empty user, no NT response, LM response empty or Z(1)) is
 //! accepted as NT AUTHORITY\ANONYMOUS LOGON, as Windows does (item 59),
