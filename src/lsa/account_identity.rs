@@ -135,6 +135,16 @@ fn smbpasswd_disabled_and_locked_accounts() {
         );
     }
     assert_eq!(logon(&l, "CORP", "act", "pw"), ok("CORP", "act"));
+    // A locked record does not block another that verifies the password.
+    let file = smb("CORP\\bob", XS, &nt_hex("pw1"), "LU") + ":bob:pw2\n";
+    let l = lsa(&file);
+    assert_eq!(logon(&l, "CORP", "bob", "pw2"), ok(computer_name(), "bob"));
+    for pw in ["pw1", "nope"] {
+        assert_eq!(
+            logon(&l, "CORP", "bob", pw),
+            err(NtStatus::ACCOUNT_LOCKED_OUT, NtStatus::SUCCESS)
+        );
+    }
 }
 
 #[test]

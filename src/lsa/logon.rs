@@ -80,11 +80,12 @@ fn split_names(req: &InteractiveLogon) -> (String, String, String) {
 /// of [`AccountDatabase::candidates`] in turn: unknown user →
 /// `STATUS_LOGON_FAILURE` with sub-status `STATUS_NO_SUCH_USER`; wrong
 /// password → `STATUS_LOGON_FAILURE` / `STATUS_WRONG_PASSWORD` (the
-/// sub-statuses Windows audits as 0xC0000064 / 0xC000006A); a locked-out
-/// account (smbpasswd `L`) → `STATUS_ACCOUNT_LOCKED_OUT` whatever the
-/// password (no password oracle); a disabled one (`D`) whose password
-/// matched → `STATUS_ACCOUNT_RESTRICTION` / `STATUS_ACCOUNT_DISABLED`
-/// (BEHAVIOURS.md 131). The names reported are the record's.
+/// sub-statuses Windows audits as 0xC0000064 / 0xC000006A); a disabled
+/// account (smbpasswd `D`) whose password matched →
+/// `STATUS_ACCOUNT_RESTRICTION` / `STATUS_ACCOUNT_DISABLED` (BEHAVIOURS.md
+/// 131). A locked-out account (`L`) is never tried: when no other
+/// candidate matched, `STATUS_ACCOUNT_LOCKED_OUT` whatever the password
+/// (no password oracle). The names reported are the record's.
 pub fn validate_msv1_0(
     db: &AccountDatabase,
     req: &InteractiveLogon,
@@ -95,11 +96,12 @@ pub fn validate_msv1_0(
         return Err(failure(NtStatus::NO_SUCH_USER));
     }
     let owf = nt_owf_v1(&req.password);
-    let mut known = false;
+    let (mut known, mut locked) = (false, false);
     for account in db.candidates(&user, &domain) {
         known = true;
         if account.control.locked {
-            return Err(NtStatus::ACCOUNT_LOCKED_OUT.into());
+            locked = true;
+            continue;
         }
         if !account.verifies_nt_owf(&owf) {
             continue;
@@ -117,6 +119,9 @@ pub fn validate_msv1_0(
             dns_domain_name: String::new(),
             upn,
         });
+    }
+    if locked {
+        return Err(NtStatus::ACCOUNT_LOCKED_OUT.into());
     }
     Err(failure(if known {
         NtStatus::WRONG_PASSWORD

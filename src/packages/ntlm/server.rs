@@ -293,11 +293,10 @@ impl NtlmServer {
 
     /// The account whose password produced the client's response, tried
     /// in [`AccountDatabase::candidates`] order, with KXKEY and the
-    /// client's AV pairs. A locked-out candidate ends the search whatever
-    /// the response; a disabled one once its password matched (both
-    /// SEC_E_LOGON_DENIED, MSV1_0's STATUS_ACCOUNT_LOCKED_OUT /
-    /// STATUS_ACCOUNT_DISABLED); an account without a usable password never
-    /// matches.
+    /// client's AV pairs. A locked-out candidate is never tried; a disabled
+    /// one whose password matched ends the search (SEC_E_LOGON_DENIED,
+    /// MSV1_0's STATUS_ACCOUNT_DISABLED); an account without a usable
+    /// password never matches.
     fn verify<'d, 'a>(
         &self,
         db: &'d AccountDatabase,
@@ -308,7 +307,7 @@ impl NtlmServer {
     ) -> SecResult<(&'d Account, Key16, AvPairsRef<'a>)> {
         for account in db.candidates(user, domain) {
             if account.control.locked {
-                return Err(SecStatus::LogonDenied);
+                continue;
             }
             let verified = if auth.nt_response.len() > 24 {
                 self.check_v2(auth, account, user, domain, sc)
