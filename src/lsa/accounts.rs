@@ -123,7 +123,8 @@ pub fn eq_upcase(a: &str, b: &str) -> bool {
 /// A user or domain name a logon may carry: no NUL or other control
 /// character (C strings and logs would read something else).
 pub fn is_valid_name(name: &str) -> bool {
-    !name.chars().any(char::is_control)
+    // Printable ASCII (the common case) without decoding UTF-8.
+    name.bytes().all(|b| (0x20..0x7f).contains(&b)) || !name.chars().any(char::is_control)
 }
 
 /// The local computer's NetBIOS name: the host name up to the first dot,

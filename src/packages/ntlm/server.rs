@@ -212,9 +212,6 @@ impl NtlmServer {
             if user.is_empty() {
                 return Err(SecStatus::LogonDenied);
             }
-            if !accounts::is_valid_name(&user) || !accounts::is_valid_name(&domain) {
-                return Err(SecStatus::LogonDenied);
-            }
             let check = |db: &AccountDatabase| {
                 let (account, kxkey, pairs) = self.verify(db, &auth, &user, &domain, sc)?;
                 // The record's names, never the client's spelling.
@@ -292,7 +289,8 @@ impl NtlmServer {
     }
 
     /// The account whose password produced the client's response, tried
-    /// in [`AccountDatabase::candidates`] order, with KXKEY and the
+    /// in [`AccountDatabase::candidates`] order (none for a user or domain
+    /// name with a control character), with KXKEY and the
     /// client's AV pairs. A locked-out candidate is never tried; a disabled
     /// one whose password matched ends the search (SEC_E_LOGON_DENIED,
     /// MSV1_0's STATUS_ACCOUNT_DISABLED); an account without a usable
