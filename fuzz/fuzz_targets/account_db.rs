@@ -9,6 +9,9 @@ fuzz_target!(|data: &[u8]| {
     for a in db.accounts() {
         let _ = db.lookup(&a.user, &a.domain);
         let _ = db.lookup(&a.user.to_uppercase(), "");
+        let _ = db.candidates(&a.user, ".").count();
+        let _ = a.ntowf_v2_keyed(&a.user, &a.domain);
     }
+    let _ = db.skipped().len();
     let _ = db.lookup("testuser", "WORKGROUP");
 });

@@ -295,6 +295,9 @@ fn logon(a: &Args, lsa: &Lsa) -> Result<Luid, Failure> {
         Err(e) => {
             let why = match (e.status, e.sub_status) {
                 (NtStatus::LOGON_FAILURE, _) => "unknown user name or bad password".to_string(),
+                (NtStatus::ACCOUNT_RESTRICTION, NtStatus::ACCOUNT_DISABLED) => {
+                    "the account is disabled".into()
+                }
                 (NtStatus::ACCOUNT_RESTRICTION, s) => format!("account restriction ({s})"),
                 (NtStatus::ACCOUNT_DISABLED, _) => "the account is disabled".into(),
                 (NtStatus::ACCOUNT_LOCKED_OUT, _) => "the account is locked out".into(),

@@ -1,11 +1,18 @@
 //! The local account database (MSV1_0's SAM): the `NTLM_USER_FILE` format of
 //! gss-ntlmssp and pyspnego.
 //!
-//! Each line is either `DOMAIN:USER:PASSWORD` (a domain-less user is written
-//! `:user:password`; the password may contain `:`) or an smbpasswd line
-//! `USER:UID:LMHEX:NTHEX:[FLAGS]:LCT-...` whose first field may be
-//! `DOMAIN\user` or `user@DOMAIN` and which carries only hashes. Blank lines
-//! and lines starting with `#` are ignored.
+//! Each line is either `DOMAIN:USER:PASSWORD` (a domain-less, local user is
+//! written `:user:password`; the password may contain `:`) or an smbpasswd
+//! line `USER:UID:LMHEX:NTHEX:[FLAGS]:LCT-...` whose first field may be
+//! `DOMAIN\user` or `user@DOMAIN`, which carries only hashes and whose
+//! account-control flags are honoured ([`AccountControl`]). A line is
+//! classified by its shape once (see `line.rs`); a malformed line is
+//! skipped, with a warning on stderr naming the file and line when the file
+//! is loaded. Blank lines and lines starting with `#` are ignored.
+//!
+//! A logon reports the identity of the record that verified the password
+//! ([`Account::user`], [`Account::reported_domain`]), never the client's
+//! spelling; [`AccountDatabase::candidates`] gives the records to try.
 //!
 //! The file is found through `NTLM_USER_FILE`, else [`DEFAULT_ACCOUNT_FILE`],
 //! and re-read when it changes (looked at once a second at most, see
@@ -22,7 +29,14 @@ use once_cell::sync::{Lazy, OnceCell};
 use parking_lot::{Mutex, RwLock};
 use zeroize::Zeroizing;
 
-use crate::packages::ntlm::crypto::{ntowf_v2_keyed, ntowf_v2_user, HmacMd5};
+use subtle::ConstantTimeEq;
+
+use crate::packages::ntlm::crypto::{ntowf_v2_keyed, ntowf_v2_user, upcase_char, HmacMd5};
+
+mod line;
+
+pub use line::AccountControl;
+use line::{AccountLine, Line, Secret};
 
 /// Where the account database lives when `NTLM_USER_FILE` is not set.
 pub const DEFAULT_ACCOUNT_FILE: &str = "/etc/opensspi/ntlm_user_file";
@@ -37,14 +51,19 @@ pub fn nt_owf_v1(password: &str) -> Zeroizing<[u8; 16]> {
     out
 }
 
-/// One account of the database.
+/// One account of the database. The names are the record's own spelling:
+/// they, never the client's, are what a logon reports.
 pub struct Account {
-    /// Domain as written (empty: any domain).
+    /// Domain as written (empty: a local account, reported under
+    /// [`computer_name`]).
     pub domain: String,
     pub user: String,
-    pub nt_owf: Zeroizing<[u8; 16]>,
+    /// `None`: no usable password; the account never authenticates.
+    pub nt_owf: Option<Zeroizing<[u8; 16]>>,
     /// The password, when the line carries one (LMv1 and NTLMv1 need it).
     pub password: Option<Zeroizing<String>>,
+    /// smbpasswd account-control flags (none for `DOMAIN:USER:PASSWORD`).
+    pub control: AccountControl,
     /// NTOWFv2 keyed HMAC states already computed for this account.
     ntowf_v2: NtowfV2Cache,
 }
@@ -84,25 +103,62 @@ impl std::fmt::Debug for Account {
         f.debug_struct("Account")
             .field("domain", &self.domain)
             .field("user", &self.user)
+            .field("control", &self.control)
             .finish_non_exhaustive()
     }
 }
 
-/// `a.to_lowercase() == b.to_lowercase()`, without allocating for ASCII.
-pub(crate) fn eq_lowercase(a: &str, b: &str) -> bool {
+/// Whether `a` and `b` are the same name for Windows: equal after
+/// upper-casing each character alone (RtlUpcaseUnicodeString, as NTOWFv2
+/// does). Unlike lower-casing, this keeps look-alikes apart: U+212A KELVIN
+/// SIGN is not `K`.
+pub fn eq_upcase(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         a.eq_ignore_ascii_case(b)
     } else {
-        a.to_lowercase() == b.to_lowercase()
+        a.chars().map(upcase_char).eq(b.chars().map(upcase_char))
     }
 }
 
+/// A user or domain name a logon may carry: no NUL or other control
+/// character (C strings and logs would read something else).
+pub fn is_valid_name(name: &str) -> bool {
+    // Printable ASCII (the common case) without decoding UTF-8.
+    name.bytes().all(|b| (0x20..0x7f).contains(&b)) || !name.chars().any(char::is_control)
+}
+
+/// The local computer's NetBIOS name: the host name up to the first dot,
+/// upper-cased, at most 15 characters (`LOCALHOST` when there is none);
+/// read once. The NTLM server's CHALLENGE names it (MsvAvNbComputerName,
+/// MsvAvNbDomainName) and local accounts report it as their domain, as
+/// Windows reports `MACHINE\user`.
+pub fn computer_name() -> &'static str {
+    static NAME: Lazy<String> = Lazy::new(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        let short: String = host
+            .trim()
+            .split('.')
+            .next()
+            .unwrap_or("")
+            .to_uppercase()
+            .chars()
+            .take(15)
+            .collect();
+        if short.is_empty() {
+            "LOCALHOST".into()
+        } else {
+            short
+        }
+    });
+    &NAME
+}
+
 impl Account {
-    /// An account from its fields.
+    /// An account from its fields, no account-control flags.
     pub fn new(
         domain: String,
         user: String,
-        nt_owf: Zeroizing<[u8; 16]>,
+        nt_owf: Option<Zeroizing<[u8; 16]>>,
         password: Option<Zeroizing<String>>,
     ) -> Self {
         Account {
@@ -110,42 +166,67 @@ impl Account {
             user,
             nt_owf,
             password,
+            control: AccountControl::default(),
             ntowf_v2: NtowfV2Cache::default(),
         }
     }
 
-    /// Case-insensitive match on user and domain; an account without a
-    /// domain matches every domain.
-    pub fn matches(&self, user: &str, domain: &str) -> bool {
-        eq_lowercase(&self.user, user)
-            && (self.domain.is_empty() || eq_lowercase(&self.domain, domain))
+    fn from_line(line: AccountLine) -> Self {
+        let (nt_owf, password) = match line.secret {
+            Secret::Password(p) => (Some(nt_owf_v1(&p)), Some(p)),
+            Secret::NtHash(h) => (Some(h), None),
+            Secret::Unusable => (None, None),
+        };
+        Account {
+            control: line.control,
+            ..Account::new(line.domain, line.user, nt_owf, password)
+        }
+    }
+
+    /// The domain a logon with this account reports: the record's, or the
+    /// computer name for a local (domain-less) account.
+    pub fn reported_domain(&self) -> &str {
+        if self.domain.is_empty() {
+            computer_name()
+        } else {
+            &self.domain
+        }
+    }
+
+    /// Whether `nt_owf` is this account's NT OWF (constant time; never for
+    /// an account without a usable password).
+    pub fn verifies_nt_owf(&self, nt_owf: &[u8; 16]) -> bool {
+        self.nt_owf
+            .as_ref()
+            .is_some_and(|mine| bool::from(mine[..].ct_eq(&nt_owf[..])))
     }
 
     /// HMAC-MD5 keyed with NTOWFv2(this account's NT OWF, `user`, `domain`)
     /// (MS-NLMP 3.3.2), `user` and `domain` as the client sent them; cached
-    /// (see [`NtowfV2Cache`]).
-    pub fn ntowf_v2_keyed(&self, user: &str, domain: &str) -> HmacMd5 {
+    /// (see [`NtowfV2Cache`]). `None` without a usable password.
+    pub fn ntowf_v2_keyed(&self, user: &str, domain: &str) -> Option<HmacMd5> {
+        let nt_owf = self.nt_owf.as_ref()?;
         let user_upper = ntowf_v2_user(user);
         let cache = &self.ntowf_v2;
         if let Some(e) = cache.first.get() {
             if e.matches(&user_upper, domain) {
-                return e.keyed.clone();
+                return Some(e.keyed.clone());
             }
         } else {
             let e = cache.first.get_or_init(|| NtowfV2Entry {
-                keyed: ntowf_v2_keyed(&self.nt_owf, user, domain),
+                keyed: ntowf_v2_keyed(nt_owf, user, domain),
                 user_upper: user_upper.clone(),
                 domain: domain.to_string(),
             });
             if e.matches(&user_upper, domain) {
-                return e.keyed.clone();
+                return Some(e.keyed.clone());
             }
         }
         let mut more = cache.more.lock();
         if let Some(e) = more.iter().find(|e| e.matches(&user_upper, domain)) {
-            return e.keyed.clone();
+            return Some(e.keyed.clone());
         }
-        let keyed = ntowf_v2_keyed(&self.nt_owf, user, domain);
+        let keyed = ntowf_v2_keyed(nt_owf, user, domain);
         if more.len() < NTOWF_V2_CACHE_MORE {
             more.push(NtowfV2Entry {
                 user_upper,
@@ -153,80 +234,90 @@ impl Account {
                 keyed: keyed.clone(),
             });
         }
-        keyed
+        Some(keyed)
     }
+}
+
+/// A line of the file that was not taken (1-based line number, reason).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedLine {
+    pub line: usize,
+    pub reason: &'static str,
 }
 
 /// A parsed account database.
 #[derive(Debug, Default)]
 pub struct AccountDatabase {
     accounts: Vec<Account>,
-}
-
-fn parse_hex16(s: &str) -> Option<[u8; 16]> {
-    if s.len() != 32 {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
-fn split_qualified(name: &str) -> (String, String) {
-    if let Some((d, u)) = name.split_once('\\') {
-        (d.to_string(), u.to_string())
-    } else if let Some((u, d)) = name.rsplit_once('@') {
-        (d.to_string(), u.to_string())
-    } else {
-        (String::new(), name.to_string())
-    }
-}
-
-fn parse_line(line: &str) -> Option<Account> {
-    let fields: Vec<&str> = line.split(':').collect();
-    // smbpasswd: USER:UID:LMHEX:NTHEX:[FLAGS]:LCT-xxxx
-    if fields.len() >= 6 && fields[1].chars().all(|c| c.is_ascii_digit()) && !fields[1].is_empty() {
-        if let Some(nt) = parse_hex16(fields[3]) {
-            let (domain, user) = split_qualified(fields[0]);
-            return Some(Account::new(domain, user, Zeroizing::new(nt), None));
-        }
-    }
-    let mut it = line.splitn(3, ':');
-    let domain = it.next()?.to_string();
-    let user = it.next()?.to_string();
-    let password = it.next()?;
-    if user.is_empty() {
-        return None;
-    }
-    Some(Account::new(
-        domain,
-        user,
-        nt_owf_v1(password),
-        Some(Zeroizing::new(password.to_string())),
-    ))
+    skipped: Vec<SkippedLine>,
 }
 
 impl AccountDatabase {
-    /// Parse the file format; malformed lines are skipped.
+    /// Parse the file format; malformed lines are skipped and listed in
+    /// [`skipped`](Self::skipped).
     pub fn parse(text: &str) -> Self {
-        let accounts = text
-            .lines()
-            .map(|l| l.trim_end_matches('\r'))
-            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-            .filter_map(parse_line)
-            .collect();
-        AccountDatabase { accounts }
+        let mut db = AccountDatabase::default();
+        for (i, l) in text.lines().enumerate() {
+            match line::classify(l.trim_end_matches('\r')) {
+                Line::Ignored => {}
+                Line::Account(a) => db.accounts.push(Account::from_line(a)),
+                Line::Bad(reason) => db.skipped.push(SkippedLine {
+                    line: i + 1,
+                    reason,
+                }),
+            }
+        }
+        db
     }
 
-    /// The first account matching `user` in `domain`.
+    /// The accounts a logon as `user` in `domain` (both as the client sent
+    /// them) may be, in the order to try them: the records of that domain,
+    /// then the domain-less (local) ones; with no domain, also every other
+    /// domain's. The domain `.` or the computer name means local. Names
+    /// compare as [`eq_upcase`]; a name with a control character matches
+    /// nothing.
+    pub fn candidates<'s: 'q, 'q>(
+        &'s self,
+        user: &'q str,
+        domain: &'q str,
+    ) -> impl Iterator<Item = &'s Account> + 'q {
+        let valid = is_valid_name(user) && is_valid_name(domain);
+        let domain = if domain == "." {
+            computer_name()
+        } else {
+            domain
+        };
+        let of_user = move |a: &&Account| valid && eq_upcase(&a.user, user);
+        let same_domain = self
+            .accounts
+            .iter()
+            .filter(of_user)
+            .filter(move |a| !a.domain.is_empty() && eq_upcase(&a.domain, domain));
+        let local = self
+            .accounts
+            .iter()
+            .filter(of_user)
+            .filter(|a| a.domain.is_empty());
+        let any = self
+            .accounts
+            .iter()
+            .filter(of_user)
+            .filter(move |a| domain.is_empty() && !a.domain.is_empty());
+        same_domain.chain(local).chain(any)
+    }
+
+    /// The first of [`candidates`](Self::candidates).
     pub fn lookup(&self, user: &str, domain: &str) -> Option<&Account> {
-        self.accounts.iter().find(|a| a.matches(user, domain))
+        self.candidates(user, domain).next()
     }
 
     pub fn accounts(&self) -> &[Account] {
         &self.accounts
+    }
+
+    /// The lines that were not taken.
+    pub fn skipped(&self) -> &[SkippedLine] {
+        &self.skipped
     }
 }
 
@@ -343,6 +434,15 @@ fn database_checked() -> Arc<AccountDatabase> {
     }
     let text = Zeroizing::new(std::fs::read_to_string(&path).unwrap_or_default());
     let db = Arc::new(AccountDatabase::parse(&text));
+    // Once per load (not per logon): the lines that are not accounts.
+    for s in db.skipped() {
+        eprintln!(
+            "opensspi: {}:{}: {}; line skipped",
+            path.display(),
+            s.line,
+            s.reason
+        );
+    }
     *cache = Some(Cached {
         path,
         modified,
@@ -355,105 +455,4 @@ fn database_checked() -> Arc<AccountDatabase> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nt_owf_vectors() {
-        // MS-NLMP 4.2.2.1.2 and BEHAVIOURS.md item 133
-        assert_eq!(
-            hex::encode(*nt_owf_v1("Password")),
-            "a4f49c406510bdcab6824ee7c30fd852"
-        );
-        assert_eq!(
-            hex::encode(*nt_owf_v1("")),
-            "31d6cfe0d16ae931b73c59d7e0c089c0"
-        );
-        assert_eq!(
-            hex::encode(*nt_owf_v1("P4ss123!")),
-            "d5922a65c4d5c082ca444af1be0001db"
-        );
-    }
-
-    /// NTOWFv2 as MS-NLMP writes it, with a string in between.
-    fn ntowf_v2_reference(nt_owf: &[u8; 16], user: &str, domain: &str) -> [u8; 16] {
-        use crate::packages::ntlm::crypto::hmac_md5;
-        let upper: String = user
-            .chars()
-            .map(|c| {
-                let mut u = c.to_uppercase();
-                match (u.next(), u.next()) {
-                    (Some(one), None) => one,
-                    _ => c,
-                }
-            })
-            .collect();
-        let ud: Vec<u8> = (upper + domain)
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect();
-        hmac_md5(nt_owf, &[&ud])
-    }
-
-    #[test]
-    fn ntowf_v2_cache_matches_the_definition() {
-        use crate::packages::ntlm::crypto::{hmac_md5, hmac_md5_with, ntowf_v2};
-        use hmac::Mac;
-        let db = AccountDatabase::parse(":alice:pw\n");
-        let a = &db.accounts()[0];
-        let long = "a-very-long-user-name-of-more-than-thirty-two-characters-ß-😀";
-        let cases = [
-            ("alice", "EXAMPLE"),
-            ("ALICE", "EXAMPLE"),
-            ("alice", "example"),
-            ("Alice", ""),
-            ("ǆemal", "ΣΊΣΥΦΟΣ"),
-            (long, long),
-        ];
-        for round in 0..2 {
-            for (i, (u, d)) in cases.iter().enumerate() {
-                let want = ntowf_v2_reference(&a.nt_owf, u, d);
-                assert_eq!(*ntowf_v2(&a.nt_owf, u, d), want, "{u} {d}");
-                let got = hmac_md5_with(&a.ntowf_v2_keyed(u, d), &[b"x"]);
-                assert_eq!(got, hmac_md5(&want, &[b"x"]), "round {round} case {i}");
-            }
-            // Past the cache bound: still right, and the cache stays bounded.
-            for n in 0..20 {
-                let d = format!("D{n}");
-                let mut m = a.ntowf_v2_keyed("alice", &d);
-                m.update(b"x");
-                let got: [u8; 16] = m.finalize().into_bytes().into();
-                assert_eq!(
-                    got,
-                    hmac_md5(&ntowf_v2_reference(&a.nt_owf, "alice", &d), &[b"x"])
-                );
-            }
-            assert!(a.ntowf_v2.more.lock().len() <= NTOWF_V2_CACHE_MORE);
-        }
-    }
-
-    #[test]
-    fn parses_both_formats() {
-        let db = AccountDatabase::parse(
-            "# comment\n\nEXAMPLE:alice:alice-Passw0rd\n:bob:pw:with:colons\n\
-             OTHER\\carol:1000:AAD3B435B51404EEAAD3B435B51404EE:E585DC24BF49E63E50099C6A2BAAB522:[U          ]:LCT-00000000\n\
-             garbage\n",
-        );
-        assert_eq!(db.accounts().len(), 3);
-        let alice = db.lookup("ALICE", "example").unwrap();
-        assert_eq!(
-            hex::encode(*alice.nt_owf),
-            "e585dc24bf49e63e50099c6a2baab522"
-        );
-        assert!(db.lookup("alice", "OTHER").is_none());
-        let bob = db.lookup("bob", "ANYTHING").unwrap();
-        assert_eq!(
-            bob.password.as_deref().map(|s| s.as_str()),
-            Some("pw:with:colons")
-        );
-        let carol = db.lookup("carol", "other").unwrap();
-        assert_eq!(*carol.nt_owf, *alice.nt_owf);
-        assert!(carol.password.is_none());
-        assert!(!format!("{alice:?}").contains("Passw0rd"));
-    }
-}
+mod tests;

@@ -22,9 +22,7 @@
 //! See learn.microsoft.com/windows/win32/api/ntsecapi/nf-ntsecapi-lsalogonuser
 //! and .../winbase/nf-winbase-logonuserw.
 
-use subtle::ConstantTimeEq;
-
-use super::accounts::{nt_owf_v1, AccountDatabase};
+use super::accounts::{is_valid_name, nt_owf_v1, AccountDatabase};
 use super::packages::{AuthPackage, LogonError, ValidatedLogon};
 use super::session::{allocate_luid, LogonSession, SecurityLogonType, Sid};
 use super::status::NtStatus;
@@ -52,30 +50,12 @@ pub const LOGON32_PROVIDER_WINNT35: u32 = 1;
 pub const LOGON32_PROVIDER_WINNT40: u32 = 2;
 pub const LOGON32_PROVIDER_WINNT50: u32 = 3;
 
-/// The local computer's NetBIOS-style name: the host name up to the first
-/// dot, upper-cased, at most 15 characters. Local accounts (no domain in
-/// the account file) report it as their domain, as Windows does.
-pub fn computer_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    let short: String = host
-        .trim()
-        .split('.')
-        .next()
-        .unwrap_or("")
-        .to_uppercase()
-        .chars()
-        .take(15)
-        .collect();
-    if short.is_empty() {
-        "LOCALHOST".into()
-    } else {
-        short
-    }
-}
+pub use super::accounts::computer_name;
 
 /// Split the names as `LogonUser` accepts them: with no domain, a user of
 /// the form `DOMAIN\user` or `user@domain` (UPN) carries it; domain `.`
-/// means the local computer. Returns (user, domain, upn).
+/// means the local computer (its local accounts only). Returns (user,
+/// domain, upn).
 fn split_names(req: &InteractiveLogon) -> (String, String, String) {
     let mut user = req.user.clone();
     let mut domain = req.domain.clone();
@@ -91,15 +71,21 @@ fn split_names(req: &InteractiveLogon) -> (String, String, String) {
         }
     }
     if domain == "." {
-        domain.clear();
+        domain = computer_name().to_string();
     }
     (user, domain, upn)
 }
 
-/// MSV1_0's validation against the account database: unknown user →
+/// MSV1_0's validation against the account database, trying the records
+/// of [`AccountDatabase::candidates`] in turn: unknown user →
 /// `STATUS_LOGON_FAILURE` with sub-status `STATUS_NO_SUCH_USER`; wrong
 /// password → `STATUS_LOGON_FAILURE` / `STATUS_WRONG_PASSWORD` (the
-/// sub-statuses Windows audits as 0xC0000064 / 0xC000006A).
+/// sub-statuses Windows audits as 0xC0000064 / 0xC000006A); a disabled
+/// account (smbpasswd `D`) whose password matched →
+/// `STATUS_ACCOUNT_RESTRICTION` / `STATUS_ACCOUNT_DISABLED` (BEHAVIOURS.md
+/// 131). A locked-out account (`L`) is never tried: when no other
+/// candidate matched, `STATUS_ACCOUNT_LOCKED_OUT` whatever the password
+/// (no password oracle). The names reported are the record's.
 pub fn validate_msv1_0(
     db: &AccountDatabase,
     req: &InteractiveLogon,
@@ -109,33 +95,39 @@ pub fn validate_msv1_0(
     if user.is_empty() {
         return Err(failure(NtStatus::NO_SUCH_USER));
     }
-    let local = computer_name();
-    let account = if domain.is_empty() || domain.eq_ignore_ascii_case(&local) {
-        db.accounts()
-            .iter()
-            .find(|a| a.user.to_lowercase() == user.to_lowercase())
-    } else {
-        db.lookup(&user, &domain)
-    }
-    .ok_or_else(|| failure(NtStatus::NO_SUCH_USER))?;
     let owf = nt_owf_v1(&req.password);
-    if !bool::from(owf[..].ct_eq(&account.nt_owf[..])) {
-        return Err(failure(NtStatus::WRONG_PASSWORD));
+    let (mut known, mut locked) = (false, false);
+    for account in db.candidates(&user, &domain) {
+        known = true;
+        if account.control.locked {
+            locked = true;
+            continue;
+        }
+        if !account.verifies_nt_owf(&owf) {
+            continue;
+        }
+        if account.control.disabled {
+            return Err(LogonError::with_sub_status(
+                NtStatus::ACCOUNT_RESTRICTION,
+                NtStatus::ACCOUNT_DISABLED,
+            ));
+        }
+        return Ok(ValidatedLogon {
+            user: account.user.clone(),
+            domain: account.reported_domain().to_string(),
+            logon_server: computer_name().to_string(),
+            dns_domain_name: String::new(),
+            upn,
+        });
     }
-    let domain = if !account.domain.is_empty() {
-        account.domain.clone()
-    } else if !domain.is_empty() {
-        domain
+    if locked {
+        return Err(NtStatus::ACCOUNT_LOCKED_OUT.into());
+    }
+    Err(failure(if known {
+        NtStatus::WRONG_PASSWORD
     } else {
-        local.clone()
-    };
-    Ok(ValidatedLogon {
-        user: account.user.clone(),
-        domain,
-        logon_server: local,
-        dns_domain_name: String::new(),
-        upn,
-    })
+        NtStatus::NO_SUCH_USER
+    }))
 }
 
 impl Lsa {
@@ -196,20 +188,30 @@ impl Lsa {
         ) {
             return Err(NtStatus::INVALID_LOGON_TYPE.into());
         }
+        // A NUL or other control character would make the name read as
+        // another one in C strings and logs: no account has such a name
+        // (STATUS_LOGON_FAILURE / STATUS_NO_SUCH_USER, as a name the SAM
+        // does not know), whatever the package or logon type.
+        if !is_valid_name(&req.user) || !is_valid_name(&req.domain) {
+            return Err(LogonError::with_sub_status(
+                NtStatus::LOGON_FAILURE,
+                NtStatus::NO_SUCH_USER,
+            ));
+        }
 
         // Validation by the package.
         let mut kerberos = None;
         let (validated, validated_by) = if logon_type == SecurityLogonType::NewCredentials {
             let (user, domain, upn) = split_names(req);
             let domain = if domain.is_empty() {
-                computer_name()
+                computer_name().to_string()
             } else {
                 domain
             };
             let v = ValidatedLogon {
                 user,
                 domain,
-                logon_server: computer_name(),
+                logon_server: computer_name().to_string(),
                 dns_domain_name: String::new(),
                 upn,
             };

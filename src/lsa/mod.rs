@@ -452,4 +452,6 @@ impl Lsa {
 }
 
 #[cfg(test)]
+mod account_identity;
+#[cfg(test)]
 mod tests;

@@ -107,7 +107,7 @@ pub fn lmowf_v1(password: &str) -> Key16 {
 
 /// Upper-case one character the way RtlUpcaseUnicodeString does: one code
 /// point to one (a character whose upper case is longer stays as it is).
-fn upcase_char(c: char) -> char {
+pub(crate) fn upcase_char(c: char) -> char {
     if c.is_ascii() {
         return c.to_ascii_uppercase();
     }

@@ -161,8 +161,9 @@ fn parse_flag_word(v: &str) -> Option<u32> {
 /// The names this machine uses in CHALLENGE_MESSAGE target info.
 #[derive(Debug, Clone)]
 pub struct HostNames {
-    /// NetBIOS computer name (upper case, at most 15 characters); a
-    /// standalone server also uses it as its NetBIOS domain name.
+    /// NetBIOS computer name ([`crate::lsa::accounts::computer_name`], the
+    /// domain local accounts report); a standalone server also uses it as
+    /// its NetBIOS domain name.
     pub netbios: String,
     /// DNS computer name (the host name).
     pub dns_computer: String,
@@ -178,8 +179,7 @@ pub fn host_names() -> &'static HostNames {
             .ok()
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "localhost".to_string());
-        let first = host.split('.').next().unwrap_or(&host);
-        let netbios: String = first.to_uppercase().chars().take(15).collect();
+        let netbios = crate::lsa::accounts::computer_name().to_string();
         let dns_domain = host
             .split_once('.')
             .map(|(_, d)| d.to_string())

@@ -14,11 +14,14 @@
 //!   MsvAvTimestamp, so that no MIC protects them, may have edited them) →
 //!   SEC_E_UNSUPPORTED_FUNCTION (MS-NLMP 3.2.5.1.2);
 //! * unknown user, user unknown in the domain sent, empty user with a
-//!   response, wrong password, or an NTProofStr that fails over the blob as
-//!   received (so a tampered blob, user or domain) → SEC_E_LOGON_DENIED, as
-//!   Windows answers a failed MSV1_0 validation; an NTLMv1 or LM-only
-//!   response while the LM compatibility level demands NTLMv2 → also
-//!   SEC_E_LOGON_DENIED;
+//!   response, a user or domain name with a control character (NUL...),
+//!   wrong password, or an NTProofStr that fails over the blob as
+//!   received (so a tampered blob, user or domain), an smbpasswd account
+//!   that is locked out, disabled or has no usable password →
+//!   SEC_E_LOGON_DENIED, as Windows answers a failed MSV1_0 validation
+//!   (AcceptSecurityContext documents no other logon status, BEHAVIOURS.md
+//!   62); an NTLMv1 or LM-only response while the LM compatibility level
+//!   demands NTLMv2 → also SEC_E_LOGON_DENIED;
 //! * a blob TimeStamp more than MaxLifetime (36 h) from the server clock →
 //!   SEC_E_CONTEXT_EXPIRED (the spec only says the response is rejected);
 //! * MsvAvFlags claims a MIC but the message has no MIC field, or the MIC
@@ -31,6 +34,11 @@
 //!   MsvAvChannelBindings is non-zero and different → SEC_E_BAD_BINDINGS;
 //!   absent or all zero is accepted (Extended Protection "when supported")
 //!   unless `OPENSSPI_NTLM_REQUIRE_BINDINGS` or ASC_REQ_PROXY_BINDINGS.
+//!
+//! The client is reported (NAMES, NATIVE_NAMES, impersonation) as the
+//! account record whose password produced the response, in the record's
+//! spelling; a domain-less record as the computer's NetBIOS name. Every
+//! record that may match is tried ([`AccountDatabase::candidates`]).
 //!
 //! Anonymous (empty user, no NT response, LM response empty or Z(1)) is
 //! accepted as NT AUTHORITY\ANONYMOUS LOGON, as Windows does (item 59),
@@ -219,25 +227,13 @@ impl NtlmServer {
                 return Err(SecStatus::LogonDenied);
             }
             let check = |db: &AccountDatabase| {
-                let account = find_account(db, &user, &domain).ok_or(SecStatus::LogonDenied)?;
-                let (kxkey, pairs) = if auth.nt_response.len() > 24 {
-                    self.check_v2(&auth, account, &user, &domain, sc)?
-                } else if auth.nt_response.len() == 24 && self.settings.server_accepts_v1() {
-                    (self.check_v1(&auth, account, sc)?, AvPairsRef::default())
-                } else {
-                    return Err(SecStatus::LogonDenied);
-                };
-                let client_domain = if !domain.is_empty() {
-                    domain.clone()
-                } else if !account.domain.is_empty() {
-                    account.domain.clone()
-                } else {
-                    host_names().netbios.clone()
-                };
+                let (account, kxkey, pairs) = self.verify(db, &auth, &user, &domain, sc)?;
+                // The record's names, never the client's spelling.
+                let client_domain = account.reported_domain().to_string();
                 let names = SessionNames {
                     authority: client_domain.clone(),
                     client_domain,
-                    client_user: user.clone(),
+                    client_user: account.user.clone(),
                     server: host_names().netbios.clone(),
                 };
                 Ok::<_, SecStatus>((kxkey, pairs, names))
@@ -306,6 +302,43 @@ impl NtlmServer {
         ))
     }
 
+    /// The account whose password produced the client's response, tried
+    /// in [`AccountDatabase::candidates`] order (none for a user or domain
+    /// name with a control character), with KXKEY and the
+    /// client's AV pairs. A locked-out candidate is never tried; a disabled
+    /// one whose password matched ends the search (SEC_E_LOGON_DENIED,
+    /// MSV1_0's STATUS_ACCOUNT_DISABLED); an account without a usable
+    /// password never matches.
+    fn verify<'d, 'a>(
+        &self,
+        db: &'d AccountDatabase,
+        auth: &AuthenticateRef<'a>,
+        user: &str,
+        domain: &str,
+        sc: &[u8; 8],
+    ) -> SecResult<(&'d Account, Key16, AvPairsRef<'a>)> {
+        for account in db.candidates(user, domain) {
+            if account.control.locked {
+                continue;
+            }
+            let verified = if auth.nt_response.len() > 24 {
+                self.check_v2(auth, account, user, domain, sc)
+            } else if auth.nt_response.len() == 24 && self.settings.server_accepts_v1() {
+                self.check_v1(auth, account, sc)
+                    .map(|k| (k, AvPairsRef::default()))
+            } else {
+                return Err(SecStatus::LogonDenied);
+            };
+            match verified {
+                Ok(_) if account.control.disabled => return Err(SecStatus::LogonDenied),
+                Ok((kxkey, pairs)) => return Ok((account, kxkey, pairs)),
+                Err(SecStatus::LogonDenied) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(SecStatus::LogonDenied)
+    }
+
     /// NTLMv2: NTProofStr over the blob exactly as received, then the
     /// TimeStamp. Returns KXKEY (= SessionBaseKey) and the client's AV pairs.
     fn check_v2<'a>(
@@ -324,7 +357,7 @@ impl NtlmServer {
         let key = [domain, ""]
             .iter()
             .take(if domain.is_empty() { 1 } else { 2 })
-            .map(|d| account.ntowf_v2_keyed(user, d))
+            .filter_map(|d| account.ntowf_v2_keyed(user, d))
             .find(|k| ct_eq(&hmac_md5_with(k, &[sc, blob]), proof))
             .ok_or(SecStatus::LogonDenied)?;
         let pairs = AvPairsRef::parse(&blob[28..])?;
@@ -356,25 +389,14 @@ impl NtlmServer {
         } else {
             None
         };
-        let expected = ntlmv1_response(&account.nt_owf, sc, cc.as_ref());
+        let nt_owf = account.nt_owf.as_ref().ok_or(SecStatus::LogonDenied)?;
+        let expected = ntlmv1_response(nt_owf, sc, cc.as_ref());
         if !ct_eq(&expected, auth.nt_response) {
             return Err(SecStatus::LogonDenied);
         }
         let lmowf = account.password.as_ref().map(|p| lmowf_v1(p));
-        let sbk = ntlmv1_session_base_key(&account.nt_owf);
+        let sbk = ntlmv1_session_base_key(nt_owf);
         kxkey_v1(auth.flags, &sbk, lmowf.as_deref(), auth.lm_response, sc)
-    }
-}
-
-/// The account for `user` in `domain`; with no domain, the first account
-/// of that user name.
-fn find_account<'a>(db: &'a AccountDatabase, user: &str, domain: &str) -> Option<&'a Account> {
-    if domain.is_empty() {
-        db.accounts()
-            .iter()
-            .find(|a| accounts::eq_lowercase(&a.user, user))
-    } else {
-        db.lookup(user, domain)
     }
 }
 

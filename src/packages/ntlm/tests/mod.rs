@@ -291,4 +291,5 @@ fn handshake_attributes_and_names() {
 
 mod downgrade;
 mod handshake;
+mod identity;
 mod sealing;
