@@ -223,6 +223,38 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> FileResult<()> 
     Ok(result?)
 }
 
+/// Lock a whole file the way MIT krb5 does on Linux (`krb5_lock_file`:
+/// an open-file-description `fcntl` lock, `F_OFD_SETLKW`), waiting for it;
+/// released when `file` is closed. `std::fs::File::lock` takes `flock`
+/// locks, which do not exclude MIT's `fcntl` locks, so it is not used.
+pub fn lock_file(file: &std::fs::File, exclusive: bool) -> FileResult<()> {
+    use std::os::fd::AsRawFd;
+    let mut fl: libc::flock = libc::flock {
+        l_type: if exclusive {
+            libc::F_WRLCK
+        } else {
+            libc::F_RDLCK
+        } as libc::c_short,
+        l_whence: libc::SEEK_SET as libc::c_short,
+        l_start: 0,
+        l_len: 0,
+        l_pid: 0,
+    };
+    loop {
+        // SAFETY: `file` is an open descriptor for the duration of the call
+        // and `fl` a valid, initialised `struct flock` (l_pid 0, as OFD
+        // locks require) that fcntl only reads and writes within.
+        let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_SETLKW, &mut fl) };
+        if rc == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e.into());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
