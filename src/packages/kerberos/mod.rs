@@ -9,5 +9,6 @@
 //! apart from the context state so that they can move behind the LSA.
 
 pub mod ccache;
+pub mod config;
 pub mod filecodec;
 pub mod keytab;
