@@ -279,6 +279,63 @@ fn reads_a_kinit_ccache_as_klist_does() {
     assert!(cc.tickets().all(|c| c.ticket.first() == Some(&0x61)));
 }
 
+/// MIT writes version 3 caches when told to (`ccache_type = 3`): we read
+/// them, and a credential we append keeps the version 3 keyblock layout.
+#[test]
+fn reads_and_appends_to_a_version_3_ccache() {
+    let realm = Realm::start("ccv3");
+    let conf = realm.dir.join("krb5-v3.conf");
+    let text = std::fs::read_to_string(realm.dir.join("krb5.conf")).unwrap();
+    std::fs::write(
+        &conf,
+        text.replace("[libdefaults]", "[libdefaults]\n    ccache_type = 3"),
+    )
+    .unwrap();
+    let path = realm.dir.join("cc3");
+    let v3 = |program: &str, args: &[&str], stdin: Option<&str>| {
+        let mut c = realm.tool(program);
+        c.env("KRB5_CONFIG", &conf)
+            .env("KRB5CCNAME", format!("FILE:{}", path.display()));
+        c.args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.unwrap_or("").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{program} {args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    v3("kinit", &["alice"], Some("alice-Passw0rd\n"));
+    v3("kvno", &["host/localhost"], None);
+    let cc = Ccache::read(&path).unwrap();
+    assert_eq!(cc.version, ccache::CCACHE_V3);
+    let out = v3("klist", &["-e", "-f"], None);
+    assert_eq!(
+        cc.default_principal.to_string(),
+        klist_default_principal(&out)
+    );
+    assert_eq!(our_tickets(&cc), klist_tickets(&out), "klist said:\n{out}");
+
+    let mut extra = cc.tickets().last().unwrap().clone();
+    extra.server = Principal::parse(&format!("HTTP/localhost@{REALM}"));
+    append_credential(&path, &extra).unwrap();
+    let after = Ccache::read(&path).unwrap();
+    assert_eq!(after.version, ccache::CCACHE_V3);
+    let out = v3("klist", &["-e", "-f"], None);
+    assert_eq!(
+        our_tickets(&after),
+        klist_tickets(&out),
+        "klist said:\n{out}"
+    );
+    assert_eq!(klist_tickets(&out).len(), 3, "{out}");
+}
+
 #[test]
 fn credentials_we_write_are_read_by_klist_and_kvno() {
     let realm = Realm::start("ccwrite");
