@@ -569,3 +569,33 @@ fn parses_the_realm_krb5_conf_and_follows_the_environment() {
     let loc = ccache::resolve_ccache_name(&ccache::default_ccache_name()).unwrap();
     assert_eq!(loc.path, realm.ccache());
 }
+
+/// Our cache lock is the one MIT takes (an fcntl lock, not flock): while
+/// we hold it, `kvno` cannot store its ticket; once we let go, it does.
+#[test]
+fn our_ccache_lock_excludes_mit_tools() {
+    let realm = Realm::start("cclock");
+    realm.run("kinit", &["alice"], Some("alice-Passw0rd\n"));
+    let path = realm.ccache();
+    let held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    opensspi::packages::kerberos::filecodec::lock_file(&held, true).unwrap();
+    let mut kvno = realm
+        .tool("kvno")
+        .arg("host/localhost")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        kvno.try_wait().unwrap().is_none(),
+        "kvno finished while we held the cache lock"
+    );
+    drop(held);
+    assert!(kvno.wait().unwrap().success());
+    let cc = Ccache::read(&path).unwrap();
+    assert!(cc.tickets().any(|c| c.server.components[0] == "host"));
+}
