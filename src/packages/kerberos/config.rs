@@ -69,10 +69,15 @@ impl Krb5Config {
     pub fn from_profile(mut profile: Profile) -> Krb5Config {
         let mut warnings = Vec::new();
         let lib = |p: &Profile, tag: &str| p.value(&["libdefaults", tag]).map(str::to_string);
-        let mut boolean = |p: &Profile, tag: &str, default: bool| match lib(p, tag) {
+        // The value and where it was read, for warnings.
+        let lib_at = |p: &Profile, tag: &str| {
+            p.value_at(&["libdefaults", tag])
+                .map(|(v, at)| (v.to_string(), at.to_string()))
+        };
+        let mut boolean = |p: &Profile, tag: &str, default: bool| match lib_at(p, tag) {
             None => default,
-            Some(v) => parse_boolean(&v).unwrap_or_else(|| {
-                warnings.push(format!("libdefaults: {tag} = {v}: not a boolean"));
+            Some((v, at)) => parse_boolean(&v).unwrap_or_else(|| {
+                warnings.push(format!("{at}: {tag} = {v}: not a boolean"));
                 default
             }),
         };
@@ -80,44 +85,42 @@ impl Krb5Config {
         let proxiable = boolean(&profile, "proxiable", false);
         let allow_weak_crypto = boolean(&profile, "allow_weak_crypto", false);
         let rdns = boolean(&profile, "rdns", true);
-        let dns_canonicalize_hostname = match lib(&profile, "dns_canonicalize_hostname") {
-            Some(v) if v.eq_ignore_ascii_case("fallback") => Canonicalize::Fallback,
-            Some(v) => match parse_boolean(&v) {
+        let dns_canonicalize_hostname = match lib_at(&profile, "dns_canonicalize_hostname") {
+            Some((v, _)) if v.eq_ignore_ascii_case("fallback") => Canonicalize::Fallback,
+            Some((v, at)) => match parse_boolean(&v) {
                 Some(true) => Canonicalize::Yes,
                 Some(false) => Canonicalize::No,
                 None => {
                     warnings.push(format!(
-                        "libdefaults: dns_canonicalize_hostname = {v}: not a boolean"
+                        "{at}: dns_canonicalize_hostname = {v}: not a boolean"
                     ));
                     Canonicalize::Yes
                 }
             },
             None => Canonicalize::Yes,
         };
-        let mut duration = |p: &Profile, tag: &str, default: u32| match lib(p, tag) {
+        let mut duration = |p: &Profile, tag: &str, default: u32| match lib_at(p, tag) {
             None => default,
-            Some(v) => parse_duration(&v).unwrap_or_else(|| {
-                warnings.push(format!("libdefaults: {tag} = {v}: not a duration"));
+            Some((v, at)) => parse_duration(&v).unwrap_or_else(|| {
+                warnings.push(format!("{at}: {tag} = {v}: not a duration"));
                 default
             }),
         };
         let clockskew = duration(&profile, "clockskew", 300);
         let ticket_lifetime = duration(&profile, "ticket_lifetime", 86_400);
         let renew_lifetime = duration(&profile, "renew_lifetime", 0);
-        let udp_preference_limit = match lib(&profile, "udp_preference_limit") {
+        let udp_preference_limit = match lib_at(&profile, "udp_preference_limit") {
             None => 1465,
-            Some(v) => v.parse().unwrap_or_else(|_| {
-                warnings.push(format!(
-                    "libdefaults: udp_preference_limit = {v}: not a number"
-                ));
+            Some((v, at)) => v.parse().unwrap_or_else(|_| {
+                warnings.push(format!("{at}: udp_preference_limit = {v}: not a number"));
                 1465
             }),
         };
         let mut enctypes = |p: &Profile, tag: &str, default: &str| {
-            let v = lib(p, tag).unwrap_or_else(|| default.to_string());
+            let (v, at) = lib_at(p, tag).unwrap_or_else(|| (default.to_string(), "default".into()));
             let (list, unknown) = parse_enctype_list(&v, allow_weak_crypto);
             for u in unknown {
-                warnings.push(format!("libdefaults: {tag}: unknown enctype {u}"));
+                warnings.push(format!("{at}: {tag}: unknown enctype {u}"));
             }
             list
         };

@@ -15,6 +15,8 @@ pub struct Node {
     pub name: String,
     pub is_final: bool,
     pub value: Value,
+    /// `file:line` where the node starts (for warnings).
+    pub at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,10 +131,12 @@ impl Parser<'_> {
             }
             if let Some((tag, is_final)) = self.pending_brace.take() {
                 if line == "{" {
+                    let at = format!("{}:{n}", self.origin);
                     self.stack.push(Node {
                         name: tag,
                         is_final,
                         value: Value::Tree(Vec::new()),
+                        at,
                     });
                     continue;
                 }
@@ -153,6 +157,7 @@ impl Parser<'_> {
                     name: name.trim().to_string(),
                     is_final: after.trim_start().starts_with('*'),
                     value: Value::Tree(Vec::new()),
+                    at: format!("{}:{n}", self.origin),
                 });
                 continue;
             }
@@ -190,6 +195,7 @@ impl Parser<'_> {
                     name: tag.to_string(),
                     is_final,
                     value: Value::Tree(Vec::new()),
+                    at: format!("{}:{n}", self.origin),
                 });
             } else {
                 let v = if value.starts_with('"') {
@@ -201,6 +207,7 @@ impl Parser<'_> {
                     name: tag.to_string(),
                     is_final,
                     value: Value::Str(v),
+                    at: format!("{}:{n}", self.origin),
                 });
             }
         }
@@ -372,6 +379,14 @@ impl Profile {
     /// The first string value at `path` (what MIT's `profile_get_string` returns).
     pub fn value(&self, path: &[&str]) -> Option<&str> {
         self.values(path).into_iter().next()
+    }
+
+    /// [`Profile::value`] and the `file:line` it was read from.
+    pub fn value_at(&self, path: &[&str]) -> Option<(&str, &str)> {
+        self.nodes(path).into_iter().find_map(|n| match &n.value {
+            Value::Str(s) => Some((s.as_str(), n.at.as_str())),
+            Value::Tree(_) => None,
+        })
     }
 
     /// The names of the relations and subsections under `path`.
