@@ -566,8 +566,18 @@ fn parses_the_realm_krb5_conf_and_follows_the_environment() {
         std::sync::Arc::ptr_eq(&kt, &keytab::default_keytab()),
         "no re-read while unchanged"
     );
-    let loc = ccache::resolve_ccache_name(&ccache::default_ccache_name()).unwrap();
+    let loc = ccache::resolve_ccache_name(&ccache::default_ccache_name().unwrap()).unwrap();
     assert_eq!(loc.path, realm.ccache());
+
+    // Without the variables, krb5.conf's default_ccache_name and
+    // default_keytab_name (setup-kdc.sh writes both) name them.
+    std::env::remove_var("KRB5CCNAME");
+    std::env::remove_var("KRB5_KTNAME");
+    assert_eq!(
+        ccache::default_ccache_name().unwrap(),
+        format!("FILE:{}", realm.ccache().display())
+    );
+    assert_eq!(keytab::default_keytab_path().unwrap(), realm.keytab());
 }
 
 /// Our cache lock is the one MIT takes (an fcntl lock, not flock): while

@@ -404,14 +404,16 @@ fn read_primary(dir: &Path) -> FileResult<String> {
     }
 }
 
-/// The cache name in force: `KRB5CCNAME`, else `FILE:/tmp/krb5cc_<uid>`.
-pub fn default_ccache_name() -> String {
+/// The cache name in force: `KRB5CCNAME`, else krb5.conf's
+/// `default_ccache_name` (path tokens expanded), else
+/// `FILE:/tmp/krb5cc_<uid>` (real uid), as MIT resolves it.
+pub fn default_ccache_name() -> FileResult<String> {
     match std::env::var("KRB5CCNAME") {
-        Ok(v) if !v.is_empty() => v,
-        _ => format!(
-            "FILE:/tmp/krb5cc_{}",
-            crate::lsa::store::keyring::current_uid()
-        ),
+        Ok(v) if !v.is_empty() => Ok(v),
+        _ => match &super::config::config().default_ccache_name {
+            Some(name) => super::config::expand_path_tokens(name),
+            None => Ok(format!("FILE:/tmp/krb5cc_{}", super::filecodec::real_uid())),
+        },
     }
 }
 

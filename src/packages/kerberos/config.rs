@@ -17,6 +17,7 @@ pub use values::{
     ENCTYPE_RC4_HMAC,
 };
 
+use super::filecodec::{real_uid, FileError, FileResult};
 use crate::lsa::watched::Watched;
 
 /// The configuration used when `KRB5_CONFIG` is not set.
@@ -207,6 +208,34 @@ fn parse_host_port(v: &str, default_port: u16) -> Option<KdcAddress> {
         host: host.to_string(),
         port,
     })
+}
+
+/// Expand MIT's path tokens in a `default_ccache_name` or
+/// `default_keytab_name`: `%{uid}` and `%{USERID}` (real uid), `%{euid}`,
+/// `%{TEMP}` (`TMPDIR`, else `/tmp`), `%{null}`. Another token is an error.
+pub fn expand_path_tokens(s: &str) -> FileResult<String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("%{") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let end = after
+            .find('}')
+            .ok_or(FileError::Malformed("unterminated %{ token"))?;
+        match &after[..end] {
+            "uid" | "USERID" => out.push_str(&real_uid().to_string()),
+            "euid" => out.push_str(&crate::lsa::store::keyring::current_uid().to_string()),
+            "TEMP" => match std::env::var("TMPDIR") {
+                Ok(t) if !t.is_empty() => out.push_str(&t),
+                _ => out.push_str("/tmp"),
+            },
+            "null" => {}
+            _ => return Err(FileError::Malformed("unknown %{} path token")),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// The files named by `KRB5_CONFIG` (empty entries dropped), else

@@ -223,6 +223,13 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> FileResult<()> 
     Ok(result?)
 }
 
+/// The real user id, which MIT's `%{uid}` path token and default cache
+/// name use (a set-uid program finds its caller's cache, as with MIT).
+pub fn real_uid() -> u32 {
+    // SAFETY: getuid(2) has no preconditions and cannot fail.
+    unsafe { libc::getuid() }
+}
+
 /// Lock a whole file the way MIT krb5 does on Linux (`krb5_lock_file`:
 /// an open-file-description `fcntl` lock, `F_OFD_SETLKW`), waiting for it;
 /// released when `file` is closed. `std::fs::File::lock` takes `flock`

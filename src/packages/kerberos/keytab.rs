@@ -12,7 +12,7 @@
 //! supersedes the 8-bit one unless it is 0.
 //!
 //! The keytab in force is `KRB5_KTNAME` (`FILE:path`, `WRFILE:path` or a
-//! path), default [`DEFAULT_KEYTAB`]; [`default_keytab`] caches it by
+//! path), else krb5.conf's `default_keytab_name`, else [`DEFAULT_KEYTAB`]; [`default_keytab`] caches it by
 //! (path, size, mtime), looked at once a second at most.
 
 use std::path::{Path, PathBuf};
@@ -204,11 +204,15 @@ pub fn resolve_keytab_name(name: &str) -> FileResult<PathBuf> {
     }
 }
 
-/// The keytab path in force: `KRB5_KTNAME`, else [`DEFAULT_KEYTAB`].
+/// The keytab path in force: `KRB5_KTNAME`, else krb5.conf's
+/// `default_keytab_name` (path tokens expanded), else [`DEFAULT_KEYTAB`].
 pub fn default_keytab_path() -> FileResult<PathBuf> {
     match std::env::var("KRB5_KTNAME") {
         Ok(v) if !v.is_empty() => resolve_keytab_name(&v),
-        _ => Ok(PathBuf::from(DEFAULT_KEYTAB)),
+        _ => match &super::config::config().default_keytab_name {
+            Some(name) => resolve_keytab_name(&super::config::expand_path_tokens(name)?),
+            None => Ok(PathBuf::from(DEFAULT_KEYTAB)),
+        },
     }
 }
 

@@ -311,3 +311,19 @@ fn arbitrary_bytes_never_panic() {
         let _ = c.kdcs("A");
     }
 }
+
+#[test]
+fn path_tokens() {
+    let uid = crate::packages::kerberos::filecodec::real_uid();
+    assert_eq!(
+        expand_path_tokens("FILE:/tmp/krb5cc_%{uid}").unwrap(),
+        format!("FILE:/tmp/krb5cc_{uid}")
+    );
+    assert_eq!(expand_path_tokens("a%{null}b").unwrap(), "ab");
+    assert_eq!(
+        expand_path_tokens("/etc/krb5.keytab").unwrap(),
+        "/etc/krb5.keytab"
+    );
+    assert!(expand_path_tokens("KEYRING:persistent:%{bogus}").is_err());
+    assert!(expand_path_tokens("x%{uid").is_err());
+}
