@@ -43,6 +43,7 @@ pub mod session;
 pub mod status;
 pub mod store;
 pub mod submit;
+pub mod watched;
 pub mod wire;
 
 use std::cell::Cell;

@@ -7,3 +7,8 @@
 //!
 //! Credential operations (AS and TGS exchanges, holding the TGT) are kept
 //! apart from the context state so that they can move behind the LSA.
+
+pub mod ccache;
+pub mod config;
+pub mod filecodec;
+pub mod keytab;
