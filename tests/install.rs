@@ -378,7 +378,7 @@ fn backquoted_names(s: &str) -> BTreeSet<String> {
 
 fn is_var_name(w: &str) -> bool {
     w.len() > 3
-        && w.contains('_')
+        && (w.contains('_') || w.contains(|c: char| c.is_ascii_digit()))
         && w.starts_with(|c: char| c.is_ascii_uppercase())
         && w.chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
