@@ -7,3 +7,5 @@
 //!
 //! Credential operations (AS and TGS exchanges, holding the TGT) are kept
 //! apart from the context state so that they can move behind the LSA.
+
+pub mod crypto;
