@@ -16,6 +16,8 @@ mod rc4_hmac;
 pub mod usage;
 
 #[cfg(test)]
+mod tests;
+#[cfg(test)]
 mod vectors;
 
 use std::fmt;
