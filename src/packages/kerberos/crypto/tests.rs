@@ -338,3 +338,32 @@ fn etype_and_checksum_numbers() {
     let numbers: Vec<i32> = ALL.iter().map(|e| e.checksum_type().as_i32()).collect();
     assert_eq!(numbers, [15, 16, 19, 20, -138]);
 }
+
+/// The cbc + CbcCs3 composition equals `cts::CbcCs3` over the whole message
+/// for every length above one block (one block is plain CBC, RFC 3962 §5).
+#[test]
+fn aes_cts_matches_the_cts_crate_at_every_length() {
+    use aes::cipher::{BlockCipherEncrypt, InnerIvInit, KeyInit};
+    use cts::{CbcCs3, Encrypt};
+    let cipher = aes::Aes256::new(&[7u8; 32].into());
+    for len in 16..=300 {
+        let p = plaintext(len);
+        let mut ours = p.clone();
+        aes_cts::encrypt(&cipher, &mut ours).unwrap();
+        let mut reference = p.clone();
+        if len == 16 {
+            cipher.encrypt_block((&mut reference[..]).try_into().unwrap());
+        } else {
+            CbcCs3::<&aes::Aes256>::inner_iv_init(&cipher, &Default::default())
+                .encrypt(&mut reference)
+                .unwrap();
+        }
+        assert_eq!(ours, reference, "{len}");
+        aes_cts::decrypt(&cipher, &mut ours).unwrap();
+        assert_eq!(ours, p, "{len}");
+    }
+    for len in 0..16 {
+        assert!(aes_cts::encrypt(&cipher, &mut vec![0; len]).is_err());
+        assert!(aes_cts::decrypt(&cipher, &mut vec![0; len]).is_err());
+    }
+}
