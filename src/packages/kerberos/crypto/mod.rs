@@ -243,8 +243,8 @@ impl ChecksumType {
 }
 
 /// A protocol key: etype and key bytes, wiped on drop; `Debug` shows the
-/// etype only.
-#[derive(Clone, PartialEq, Eq)]
+/// etype only, and equality compares the bytes in constant time.
+#[derive(Clone)]
 pub struct Key {
     etype: EncryptionType,
     bytes: Zeroizing<Vec<u8>>,
@@ -257,6 +257,15 @@ impl fmt::Debug for Key {
             .finish_non_exhaustive()
     }
 }
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        self.etype == other.etype && bool::from(self.bytes.ct_eq(&other.bytes))
+    }
+}
+
+impl Eq for Key {}
 
 impl Key {
     /// A key of `etype` from its bytes (length checked).
