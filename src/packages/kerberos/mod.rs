@@ -10,5 +10,6 @@
 
 pub mod ccache;
 pub mod config;
+pub mod crypto;
 pub mod filecodec;
 pub mod keytab;

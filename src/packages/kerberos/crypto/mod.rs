@@ -1,0 +1,489 @@
+//! The RFC 3961 crypto framework and its encryption types: 17 and 18
+//! (aes*-cts-hmac-sha1-96, RFC 3962), 19 and 20 (aes*-cts-hmac-sha2,
+//! RFC 8009) and 23 (rc4-hmac, RFC 4757). Primitives come from RustCrypto
+//! crates; this module composes them.
+//!
+//! One-shot functions take a [`Key`] and a key usage ([`usage`]); hot paths
+//! keep a [`DerivedKeys`] per (key, usage) (or a [`DerivedKeyCache`]) and
+//! encrypt and decrypt in place.
+
+mod aes_cts;
+mod aes_sha1;
+mod aes_sha2;
+mod derived;
+mod nfold;
+mod rc4_hmac;
+pub mod usage;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod vectors;
+
+use std::fmt;
+use std::ops::Deref;
+
+use aes::{Aes128, Aes256};
+use sha2::{Sha256, Sha384};
+use zeroize::Zeroizing;
+
+pub use derived::{DerivedKeyCache, DerivedKeys};
+pub use nfold::n_fold;
+
+/// Why a crypto operation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    #[error("unsupported encryption type {0}")]
+    UnsupportedEtype(i32),
+    #[error("operation not defined for this encryption type")]
+    Unsupported,
+    #[error("key length does not match the encryption type")]
+    InvalidKeyLength,
+    #[error("confounder length does not match the encryption type")]
+    InvalidConfounderLength,
+    #[error("buffer length does not fit the encryption layout")]
+    BufferLength,
+    #[error("ciphertext too short")]
+    CiphertextTooShort,
+    /// The integrity tag or checksum does not match (KRB_AP_ERR_BAD_INTEGRITY).
+    #[error("integrity check failed")]
+    IntegrityCheckFailed,
+    /// Malformed or unacceptable string-to-key parameters (KRB5_ERR_BAD_S2K_PARAMS).
+    #[error("bad string-to-key parameters")]
+    BadS2kParams,
+    #[error("random number generator failed")]
+    Random,
+}
+
+/// Encryption types (RFC 3961 §8, RFC 3962, RFC 8009, RFC 4757).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EncryptionType {
+    Aes128CtsHmacSha196 = 17,
+    Aes256CtsHmacSha196 = 18,
+    Aes128CtsHmacSha256128 = 19,
+    Aes256CtsHmacSha384192 = 20,
+    Rc4Hmac = 23,
+}
+
+/// Keyed checksum types, the mandatory one of each etype (RFC 3961 §8,
+/// RFC 3962 §7, RFC 8009 §8, RFC 4757 §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChecksumType {
+    HmacSha196Aes128 = 15,
+    HmacSha196Aes256 = 16,
+    HmacSha256128Aes128 = 19,
+    HmacSha384192Aes256 = 20,
+    HmacMd5 = -138,
+}
+
+/// Which key of a usage (RFC 3961 §5.3): Kc (checksums), Ke (encryption),
+/// Ki (integrity of ciphertexts). The value is the last byte of the DK/KDF
+/// constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Kc = 0x99,
+    Ke = 0xAA,
+    Ki = 0x55,
+}
+
+/// Longest confounder of the supported etypes.
+pub const MAX_CONFOUNDER_LEN: usize = 16;
+/// Longest checksum or integrity tag of the supported etypes.
+pub const MAX_CHECKSUM_LEN: usize = 24;
+/// Default PBKDF2 iterations of RFC 3962 (etypes 17, 18).
+pub const AES_SHA1_DEFAULT_ITERATIONS: u32 = 4096;
+/// Default PBKDF2 iterations of RFC 8009 (etypes 19, 20).
+pub const AES_SHA2_DEFAULT_ITERATIONS: u32 = 32768;
+/// Largest iteration count accepted from s2kparams (MIT krb5's limit), so a
+/// KDC cannot make a client spin.
+pub const MAX_ITERATIONS: u32 = 1 << 24;
+
+impl EncryptionType {
+    pub fn from_i32(etype: i32) -> Result<Self, CryptoError> {
+        Ok(match etype {
+            17 => Self::Aes128CtsHmacSha196,
+            18 => Self::Aes256CtsHmacSha196,
+            19 => Self::Aes128CtsHmacSha256128,
+            20 => Self::Aes256CtsHmacSha384192,
+            23 => Self::Rc4Hmac,
+            other => return Err(CryptoError::UnsupportedEtype(other)),
+        })
+    }
+
+    /// The etype number as sent on the wire.
+    pub fn as_i32(self) -> i32 {
+        self as i32
+    }
+
+    /// The RFC name (also the RFC 8009 string-to-key salt prefix).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Aes128CtsHmacSha196 => "aes128-cts-hmac-sha1-96",
+            Self::Aes256CtsHmacSha196 => "aes256-cts-hmac-sha1-96",
+            Self::Aes128CtsHmacSha256128 => "aes128-cts-hmac-sha256-128",
+            Self::Aes256CtsHmacSha384192 => "aes256-cts-hmac-sha384-192",
+            Self::Rc4Hmac => "arcfour-hmac",
+        }
+    }
+
+    /// The etype of an RFC name or one of MIT's aliases (krb5.conf).
+    pub fn from_name(name: &str) -> Option<Self> {
+        let n = name.to_ascii_lowercase();
+        Some(match n.as_str() {
+            "aes128-cts-hmac-sha1-96" | "aes128-cts" | "aes128-sha1" => Self::Aes128CtsHmacSha196,
+            "aes256-cts-hmac-sha1-96" | "aes256-cts" | "aes256-sha1" => Self::Aes256CtsHmacSha196,
+            "aes128-cts-hmac-sha256-128" | "aes128-sha2" => Self::Aes128CtsHmacSha256128,
+            "aes256-cts-hmac-sha384-192" | "aes256-sha2" => Self::Aes256CtsHmacSha384192,
+            "arcfour-hmac" | "rc4-hmac" | "arcfour-hmac-md5" => Self::Rc4Hmac,
+            _ => return None,
+        })
+    }
+
+    /// Key length in bytes (also the random-to-key input length).
+    pub fn key_len(self) -> usize {
+        match self {
+            Self::Aes128CtsHmacSha196 | Self::Aes128CtsHmacSha256128 | Self::Rc4Hmac => 16,
+            Self::Aes256CtsHmacSha196 | Self::Aes256CtsHmacSha384192 => 32,
+        }
+    }
+
+    /// Confounder length in bytes (the AES block, or 8 for rc4-hmac).
+    pub fn confounder_len(self) -> usize {
+        match self {
+            Self::Rc4Hmac => rc4_hmac::CONFOUNDER_LEN,
+            _ => aes_cts::BLOCK_LEN,
+        }
+    }
+
+    /// Length of the integrity tag in a ciphertext, which is also the length
+    /// of the etype's checksum: 12 (17, 18), 16 (19, 23), 24 (20).
+    pub fn checksum_len(self) -> usize {
+        match self {
+            Self::Aes128CtsHmacSha196 | Self::Aes256CtsHmacSha196 => aes_sha1::TAG_LEN,
+            Self::Aes128CtsHmacSha256128 => 16,
+            Self::Aes256CtsHmacSha384192 => 24,
+            Self::Rc4Hmac => rc4_hmac::CHECKSUM_LEN,
+        }
+    }
+
+    /// Cipher block size (16 for AES, 1 for the RC4 stream cipher). No
+    /// padding is ever needed: CTS and RC4 take any length.
+    pub fn block_size(self) -> usize {
+        match self {
+            Self::Rc4Hmac => 1,
+            _ => aes_cts::BLOCK_LEN,
+        }
+    }
+
+    /// Length of the ciphertext of `plaintext_len` bytes.
+    pub fn encrypted_len(self, plaintext_len: usize) -> usize {
+        self.confounder_len() + plaintext_len + self.checksum_len()
+    }
+
+    /// Where the plaintext sits in an in-place buffer (see
+    /// [`DerivedKeys::encrypt_in_place`]): after the confounder for AES
+    /// (confounder | data | tag), after checksum and confounder for rc4-hmac
+    /// (checksum | confounder | data).
+    pub fn plaintext_offset(self) -> usize {
+        match self {
+            Self::Rc4Hmac => rc4_hmac::CHECKSUM_LEN + rc4_hmac::CONFOUNDER_LEN,
+            _ => aes_cts::BLOCK_LEN,
+        }
+    }
+
+    /// The plaintext length of a ciphertext of `ciphertext_len` bytes, or
+    /// `None` when it is too short to be one.
+    pub fn plaintext_len(self, ciphertext_len: usize) -> Option<usize> {
+        ciphertext_len.checked_sub(self.encrypted_len(0))
+    }
+
+    /// The etype's mandatory keyed checksum type.
+    pub fn checksum_type(self) -> ChecksumType {
+        match self {
+            Self::Aes128CtsHmacSha196 => ChecksumType::HmacSha196Aes128,
+            Self::Aes256CtsHmacSha196 => ChecksumType::HmacSha196Aes256,
+            Self::Aes128CtsHmacSha256128 => ChecksumType::HmacSha256128Aes128,
+            Self::Aes256CtsHmacSha384192 => ChecksumType::HmacSha384192Aes256,
+            Self::Rc4Hmac => ChecksumType::HmacMd5,
+        }
+    }
+}
+
+impl ChecksumType {
+    pub fn from_i32(cksumtype: i32) -> Option<Self> {
+        Some(match cksumtype {
+            15 => Self::HmacSha196Aes128,
+            16 => Self::HmacSha196Aes256,
+            19 => Self::HmacSha256128Aes128,
+            20 => Self::HmacSha384192Aes256,
+            -138 => Self::HmacMd5,
+            _ => return None,
+        })
+    }
+
+    pub fn as_i32(self) -> i32 {
+        self as i32
+    }
+
+    /// The etype whose keys compute this checksum.
+    pub fn etype(self) -> EncryptionType {
+        match self {
+            Self::HmacSha196Aes128 => EncryptionType::Aes128CtsHmacSha196,
+            Self::HmacSha196Aes256 => EncryptionType::Aes256CtsHmacSha196,
+            Self::HmacSha256128Aes128 => EncryptionType::Aes128CtsHmacSha256128,
+            Self::HmacSha384192Aes256 => EncryptionType::Aes256CtsHmacSha384192,
+            Self::HmacMd5 => EncryptionType::Rc4Hmac,
+        }
+    }
+
+    /// Checksum length in bytes.
+    pub fn size(self) -> usize {
+        self.etype().checksum_len()
+    }
+}
+
+/// A protocol key: etype and key bytes, wiped on drop; `Debug` shows the
+/// etype only, and equality compares the bytes in constant time.
+#[derive(Clone)]
+pub struct Key {
+    etype: EncryptionType,
+    bytes: Zeroizing<Vec<u8>>,
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key")
+            .field("etype", &self.etype)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        self.etype == other.etype && bool::from(self.bytes.ct_eq(&other.bytes))
+    }
+}
+
+impl Eq for Key {}
+
+impl Key {
+    /// A key of `etype` from its bytes (length checked).
+    pub fn new(etype: EncryptionType, bytes: &[u8]) -> Result<Self, CryptoError> {
+        if bytes.len() != etype.key_len() {
+            return Err(CryptoError::InvalidKeyLength);
+        }
+        Ok(Key {
+            etype,
+            bytes: Zeroizing::new(bytes.to_vec()),
+        })
+    }
+
+    pub fn etype(&self) -> EncryptionType {
+        self.etype
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The mandatory checksum type of this key's etype.
+    pub fn checksum_type(&self) -> ChecksumType {
+        self.etype.checksum_type()
+    }
+}
+
+/// A checksum or integrity tag (not secret), at most [`MAX_CHECKSUM_LEN`]
+/// bytes, without allocation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Checksum {
+    bytes: [u8; MAX_CHECKSUM_LEN],
+    len: usize,
+}
+
+impl Checksum {
+    fn new(value: &[u8]) -> Self {
+        let mut bytes = [0u8; MAX_CHECKSUM_LEN];
+        let len = value.len().min(MAX_CHECKSUM_LEN);
+        bytes[..len].copy_from_slice(&value[..len]);
+        Checksum { bytes, len }
+    }
+}
+
+impl Deref for Checksum {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+impl AsRef<[u8]> for Checksum {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl fmt::Debug for Checksum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.iter() {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+fn fill_random(buf: &mut [u8]) -> Result<(), CryptoError> {
+    getrandom::fill(buf).map_err(|_| CryptoError::Random)
+}
+
+/// The PBKDF2 iteration count of 4-byte big-endian s2kparams (RFC 3962 §4,
+/// RFC 8009 §4); absent or empty params give the default. 0 (meaning 2^32)
+/// and counts above [`MAX_ITERATIONS`] are refused.
+fn iterations(s2kparams: Option<&[u8]>, default: u32) -> Result<u32, CryptoError> {
+    match s2kparams {
+        None | Some([]) => Ok(default),
+        Some(p) => {
+            let b: [u8; 4] = p.try_into().map_err(|_| CryptoError::BadS2kParams)?;
+            match u32::from_be_bytes(b) {
+                0 => Err(CryptoError::BadS2kParams),
+                n if n > MAX_ITERATIONS => Err(CryptoError::BadS2kParams),
+                n => Ok(n),
+            }
+        }
+    }
+}
+
+/// string-to-key (RFC 3961 §3): the long-term key of a password.
+/// AES-SHA1: PBKDF2-HMAC-SHA1 then DK(·, "kerberos") (RFC 3962 §4);
+/// AES-SHA2: PBKDF2-HMAC-SHA256/384 over "etype name" | 0 | salt then the
+/// KDF (RFC 8009 §4); rc4-hmac: the NT OWF, MD4(UTF-16LE(password)), salt
+/// ignored and no parameters allowed (RFC 4757 §2).
+pub fn string_to_key(
+    etype: EncryptionType,
+    password: &str,
+    salt: &[u8],
+    s2kparams: Option<&[u8]>,
+) -> Result<Key, CryptoError> {
+    let p = password.as_bytes();
+    let bytes = match etype {
+        EncryptionType::Aes128CtsHmacSha196 => {
+            let n = iterations(s2kparams, AES_SHA1_DEFAULT_ITERATIONS)?;
+            aes_sha1::string_to_key::<Aes128>(p, salt, n)?
+        }
+        EncryptionType::Aes256CtsHmacSha196 => {
+            let n = iterations(s2kparams, AES_SHA1_DEFAULT_ITERATIONS)?;
+            aes_sha1::string_to_key::<Aes256>(p, salt, n)?
+        }
+        EncryptionType::Aes128CtsHmacSha256128 => {
+            let n = iterations(s2kparams, AES_SHA2_DEFAULT_ITERATIONS)?;
+            aes_sha2::string_to_key::<Aes128, Sha256>(etype.name(), p, salt, n)?
+        }
+        EncryptionType::Aes256CtsHmacSha384192 => {
+            let n = iterations(s2kparams, AES_SHA2_DEFAULT_ITERATIONS)?;
+            aes_sha2::string_to_key::<Aes256, Sha384>(etype.name(), p, salt, n)?
+        }
+        EncryptionType::Rc4Hmac => {
+            if !matches!(s2kparams, None | Some([])) {
+                return Err(CryptoError::BadS2kParams);
+            }
+            let owf = crate::lsa::accounts::nt_owf_v1(password);
+            return Key::new(etype, &owf[..]);
+        }
+    };
+    Key::new(etype, &bytes)
+}
+
+/// random-to-key (RFC 3961 §3): the identity for these etypes, with the
+/// length checked.
+pub fn random_to_key(etype: EncryptionType, random: &[u8]) -> Result<Key, CryptoError> {
+    Key::new(etype, random)
+}
+
+/// A fresh random key of `etype` (session keys, subkeys).
+pub fn random_key(etype: EncryptionType) -> Result<Key, CryptoError> {
+    let mut random = Zeroizing::new(vec![0u8; etype.key_len()]);
+    fill_random(&mut random)?;
+    random_to_key(etype, &random)
+}
+
+/// The raw Kc, Ke or Ki of `key` for `usage`: DK with n-fold (RFC 3961
+/// §5.1, etypes 17, 18) or KDF-HMAC-SHA2 (RFC 8009 §5, etypes 19, 20).
+/// rc4-hmac has no such keys ([`CryptoError::Unsupported`]).
+pub fn derive_key(key: &Key, usage: u32, kind: KeyKind) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let k = key.as_bytes();
+    match key.etype() {
+        EncryptionType::Aes128CtsHmacSha196 => {
+            aes_sha1::dk::<Aes128>(k, &aes_sha1::usage_constant(usage, kind))
+        }
+        EncryptionType::Aes256CtsHmacSha196 => {
+            aes_sha1::dk::<Aes256>(k, &aes_sha1::usage_constant(usage, kind))
+        }
+        e @ (EncryptionType::Aes128CtsHmacSha256128 | EncryptionType::Aes256CtsHmacSha384192) => {
+            let len = match kind {
+                KeyKind::Ke => e.key_len(),
+                KeyKind::Kc | KeyKind::Ki => e.checksum_len(),
+            };
+            if e == EncryptionType::Aes128CtsHmacSha256128 {
+                aes_sha2::derive::<Sha256>(k, usage, kind, len)
+            } else {
+                aes_sha2::derive::<Sha384>(k, usage, kind, len)
+            }
+        }
+        EncryptionType::Rc4Hmac => Err(CryptoError::Unsupported),
+    }
+}
+
+/// Encrypts `plaintext` for `usage` with a random confounder (RFC 3961 §3).
+pub fn encrypt(key: &Key, usage: u32, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    DerivedKeys::new(key, usage)?.encrypt(plaintext)
+}
+
+/// [`encrypt`] with a chosen confounder (known-answer tests).
+pub fn encrypt_with_confounder(
+    key: &Key,
+    usage: u32,
+    confounder: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    DerivedKeys::new(key, usage)?.encrypt_with_confounder(confounder, plaintext)
+}
+
+/// Decrypts `ciphertext` for `usage`; [`CryptoError::IntegrityCheckFailed`]
+/// when it was altered, made for another usage or under another key.
+pub fn decrypt(
+    key: &Key,
+    usage: u32,
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    DerivedKeys::new(key, usage)?.decrypt(ciphertext)
+}
+
+/// The keyed checksum (the etype's mandatory type) of `data` for `usage`.
+pub fn checksum(key: &Key, usage: u32, data: &[u8]) -> Result<Checksum, CryptoError> {
+    Ok(DerivedKeys::new(key, usage)?.checksum(&[data]))
+}
+
+/// Checks a keyed checksum in constant time. The caller checks that the
+/// received checksum type is `key.checksum_type()`.
+pub fn verify_checksum(
+    key: &Key,
+    usage: u32,
+    data: &[u8],
+    checksum: &[u8],
+) -> Result<(), CryptoError> {
+    DerivedKeys::new(key, usage)?.verify_checksum(&[data], checksum)
+}
+
+/// The pseudo-random function (RFC 3961 §3): 16 bytes for etypes 17, 18
+/// (RFC 3962 §6), 32 and 48 for 19, 20 (RFC 8009 §5). RFC 4757 defines none
+/// for rc4-hmac ([`CryptoError::Unsupported`]).
+pub fn prf(key: &Key, input: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let k = key.as_bytes();
+    match key.etype() {
+        EncryptionType::Aes128CtsHmacSha196 => aes_sha1::prf::<Aes128>(k, input),
+        EncryptionType::Aes256CtsHmacSha196 => aes_sha1::prf::<Aes256>(k, input),
+        EncryptionType::Aes128CtsHmacSha256128 => aes_sha2::prf::<Sha256>(k, input),
+        EncryptionType::Aes256CtsHmacSha384192 => aes_sha2::prf::<Sha384>(k, input),
+        EncryptionType::Rc4Hmac => Err(CryptoError::Unsupported),
+    }
+}
