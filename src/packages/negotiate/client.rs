@@ -7,7 +7,7 @@
 //!   required.
 //! * The mechListMIC is also required when the target asks (request-mic),
 //!   when the inner package wants it (NTLM with a MIC) or when the target
-//!   sent one. A wrong MIC is SEC_E_MESSAGE_ALTERED; a target that
+//!   sent one. A MIC that does not verify is SEC_E_MESSAGE_ALTERED; a target that
 //!   completes without a required MIC is SEC_E_INVALID_TOKEN.
 
 use super::context::delegate_to_inner;
@@ -246,7 +246,9 @@ impl NegotiateClient {
             self.mic_required |= chosen.wants_mech_list_mic();
             if let Some(mic) = resp.mech_list_mic {
                 if !self.mic_verified {
-                    chosen.verify_mech_list_mic(&self.mech_types_der, mic)?;
+                    chosen
+                        .verify_mech_list_mic(&self.mech_types_der, mic)
+                        .map_err(|_| SecStatus::MessageAltered)?;
                     self.mic_verified = true;
                     self.mic_required = true;
                 }

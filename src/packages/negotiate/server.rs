@@ -9,8 +9,9 @@
 //!   Windows does; the whole exchange is then plain NTLM.
 //! * mechListMIC (RFC 4178 §5, MS-SPNG 3.2.5.1): required when the chosen
 //!   mechanism is not the initiator's first, when the inner package wants
-//!   it (NTLM with a MIC) or when the initiator sent one. A wrong MIC is
-//!   SEC_E_MESSAGE_ALTERED; a missing one, when the initiator knew it was
+//!   it (NTLM with a MIC) or when the initiator sent one. A MIC that does
+//!   not verify (whatever the inner package's reason, e.g. its sequence
+//!   number) is SEC_E_MESSAGE_ALTERED; a missing one, when the initiator knew it was
 //!   required, SEC_E_INVALID_TOKEN.
 
 use super::context::delegate_to_inner;
@@ -208,7 +209,8 @@ impl NegotiateServer {
         if ctx.is_established() {
             self.mic_required |= ctx.wants_mech_list_mic();
             if let Some(m) = mic {
-                ctx.verify_mech_list_mic(&self.mech_types_der, m)?;
+                ctx.verify_mech_list_mic(&self.mech_types_der, m)
+                    .map_err(|_| SecStatus::MessageAltered)?;
                 self.mic_verified = true;
                 self.mic_required = true;
             } else if self.mic_required && !first_reply && !self.mic_verified {
