@@ -16,11 +16,15 @@ fuzz_target!(|data: &[u8]| {
         Ok(NegotiationToken::Resp(r)) => assert_eq!(tokens::encode_resp(&r), data),
         Ok(NegotiationToken::Init(i)) => {
             if let Some(der) = i.mech_types_der {
-                let again = tokens::encode_init(der, i.mech_token, i.neg_hints.is_some(), i.mech_list_mic);
+                let again =
+                    tokens::encode_init(der, i.mech_token, i.neg_hints.is_some(), i.mech_list_mic);
                 let Ok(NegotiationToken::Init(j)) = tokens::decode(&again) else {
                     panic!("re-encoded NegTokenInit does not decode");
                 };
-                assert_eq!((j.mech_types, j.mech_token, j.mech_list_mic), (i.mech_types, i.mech_token, i.mech_list_mic));
+                assert_eq!(
+                    (j.mech_types, j.mech_token, j.mech_list_mic),
+                    (i.mech_types, i.mech_token, i.mech_list_mic)
+                );
             }
         }
         Err(_) => {}
