@@ -499,3 +499,52 @@ fn ntlm_mech_list_mic_resets_the_rc4_handle() {
     );
     assert_eq!(&b.1[12..], &0u32.to_le_bytes());
 }
+
+/// A package that keeps the trait's default mechListMIC hooks (as Kerberos
+/// will): MakeSignature / VerifySignature over the MechTypeList bytes.
+struct DefaultHooks(Session);
+
+impl SecurityContext for DefaultHooks {
+    fn package(&self) -> &'static PackageInfo {
+        self.0.package()
+    }
+    fn is_established(&self) -> bool {
+        true
+    }
+    fn make_signature(&mut self, q: u32, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<()> {
+        self.0.make_signature(q, m, s)
+    }
+    fn verify_signature(&mut self, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<Option<u32>> {
+        self.0.verify_signature(m, s)
+    }
+    fn encrypt_message(&mut self, q: u32, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<()> {
+        self.0.encrypt_message(q, m, s)
+    }
+    fn decrypt_message(&mut self, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<Option<u32>> {
+        self.0.decrypt_message(m, s)
+    }
+    fn query_attribute(&self, a: u32) -> SecResult<ContextAttribute> {
+        self.0.query_attribute(a)
+    }
+}
+
+#[test]
+fn default_mech_list_mic_hooks_sign_and_verify() {
+    use crate::packages::ntlm::flags::*;
+    let flags = NTLMSSP_NEGOTIATE_SIGN | ESS | NTLMSSP_NEGOTIATE_KEY_EXCH | NTLMSSP_NEGOTIATE_128;
+    let key = zeroize::Zeroizing::new([9u8; 16]);
+    let session = |client| Session::new(client, false, flags, 0, key.clone(), Default::default());
+    let (mut c, mut s) = (DefaultHooks(session(true)), DefaultHooks(session(false)));
+    let der = tokens::encode_mech_types(&[Mech::Ntlm]);
+    let mic = c.mech_list_mic(&der).unwrap();
+    assert_eq!(mic.len(), 16);
+    let mut altered = der.clone();
+    altered[2] ^= 1;
+    assert_eq!(
+        s.verify_mech_list_mic(&altered, &mic),
+        Err(SecStatus::MessageAltered)
+    );
+    let mic = c.mech_list_mic(&der).unwrap();
+    assert_eq!(s.verify_mech_list_mic(&der, &mic), Ok(()));
+    assert!(!c.wants_mech_list_mic());
+}
