@@ -190,6 +190,50 @@ fn ntlm_seeds(dir: &Path) -> SecResult<usize> {
     Ok(n)
 }
 
+/// SPNEGO tokens of a Negotiate handshake (NTLM inside) and the server's
+/// NegTokenInit2, for the `spnego` target.
+fn spnego_seeds(dir: &Path) -> SecResult<usize> {
+    let id = AuthIdentity {
+        user: Some("testuser".into()),
+        domain: Some("WORKGROUP".into()),
+        password: Some(Zeroizing::new("testpass".into())),
+        package_list: None,
+    };
+    let nego = find_package("Negotiate")?;
+    let acquire = |usage, identity| {
+        nego.acquire_credentials(&AcquireCredentials {
+            principal: None,
+            usage,
+            logon_id: None,
+            identity,
+        })
+    };
+    let (cc, sc) = (
+        acquire(CredentialUse::Outbound, Some(&id))?,
+        acquire(CredentialUse::Inbound, None)?,
+    );
+    let req = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY;
+    let hint = sc.new_acceptor(0)?.accept(&input(None, 0))?.token;
+    write(dir, "spnego", "negtokeninit2", &hint);
+    let (mut c, mut s) = (cc.new_initiator(None, req)?, sc.new_acceptor(0)?);
+    let mut token = c.initialize(&input(None, req))?.token;
+    let mut n = 0;
+    for leg in 0.. {
+        write(dir, "spnego", &format!("leg-{leg}"), &token);
+        n += 1;
+        let out = if leg % 2 == 0 {
+            s.accept(&input(Some(&token), 0))?
+        } else {
+            c.initialize(&input(Some(&token), req))?
+        };
+        if out.token.is_empty() {
+            break;
+        }
+        token = out.token;
+    }
+    Ok(n)
+}
+
 fn main() {
     let dir = std::env::args()
         .nth(1)
@@ -258,6 +302,10 @@ fn main() {
     match ntlm_seeds(&dir) {
         Ok(n) => println!("NTLM: {n} handshakes dumped"),
         Err(e) => println!("NTLM unavailable ({e:?}): no token seeds"),
+    }
+    match spnego_seeds(&dir) {
+        Ok(n) => println!("SPNEGO: {n} tokens dumped"),
+        Err(e) => println!("Negotiate unavailable ({e:?}): no SPNEGO seeds"),
     }
     let _ = std::fs::remove_file(&users);
     println!("seeds written to {}", dir.display());

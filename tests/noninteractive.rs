@@ -354,3 +354,62 @@ fn logon_use_logoff_in_separate_processes() {
     expect_refused(&["--logon-id", &luid], &server_users, SEC_E_LOGON_DENIED);
     assert_no_sessions(&server_users);
 }
+
+/// Negotiate: `AcquireCredentialsHandleW(NULL, "Negotiate", OUTBOUND, NULL, NULL)` takes the
+/// logon session's NTLM credentials as the NTLM package does, and SPNEGO carries them to
+/// pyspnego's SPNEGO and to our Negotiate server; with no logon it is SEC_E_NO_CREDENTIALS.
+#[test]
+fn negotiate_uses_the_logon_session() {
+    if !fresh_session_keyring() {
+        return;
+    }
+    let server_users = UserFile::alice("nego-server");
+    let negotiate_client = || {
+        let mut c = sspi_peer(
+            Link::Linked,
+            &[
+                "client",
+                "--package",
+                "Negotiate",
+                "--wrap",
+                "--default-creds",
+            ],
+        );
+        c.env("OPENSSPI_LSA_STORE", "keyring");
+        c
+    };
+    let negotiate_server = || {
+        let mut c = sspi_peer(
+            Link::Linked,
+            &["server", "--package", "Negotiate", "--wrap"],
+        );
+        c.env("NTLM_USER_FILE", &server_users.path);
+        c
+    };
+    let r = run_pair(negotiate_client(), negotiate_server(), TIMEOUT);
+    assert_refused(&r, SEC_E_NO_CREDENTIALS);
+
+    let logon_users = UserFile::alice("nego-logon");
+    logon_alice(&logon_users);
+    std::fs::remove_file(&logon_users.path).unwrap();
+    let mut py = peer_script(
+        "ntlm_peer.py",
+        &[
+            "server",
+            "--protocol",
+            "negotiate",
+            "--impl",
+            "python",
+            "--wrap",
+        ],
+    );
+    py.env("NTLM_USER_FILE", &server_users.path);
+    let r = run_pair(negotiate_client(), py, TIMEOUT);
+    assert_authenticated(&r);
+    let r = run_pair(negotiate_client(), negotiate_server(), TIMEOUT);
+    assert_authenticated(&r);
+    let (code, out) = sspilogon(&["--logoff"], "", &server_users);
+    assert_eq!(code, Some(0), "{out}");
+    let r = run_pair(negotiate_client(), negotiate_server(), TIMEOUT);
+    assert_refused(&r, SEC_E_NO_CREDENTIALS);
+}

@@ -60,6 +60,30 @@ pub fn server_cred() -> SecResult<Arc<dyn Credential>> {
     })
 }
 
+/// Negotiate (client, server) credentials: `testuser` outbound, inbound.
+pub fn negotiate_creds() -> SecResult<(Arc<dyn Credential>, Arc<dyn Credential>)> {
+    user_file();
+    let id = AuthIdentity {
+        user: Some("testuser".into()),
+        domain: Some("WORKGROUP".into()),
+        password: Some(Zeroizing::new("testpass".into())),
+        package_list: None,
+    };
+    let nego = find_package("Negotiate")?;
+    let acquire = |usage, identity| {
+        nego.acquire_credentials(&AcquireCredentials {
+            principal: None,
+            usage,
+            logon_id: None,
+            identity,
+        })
+    };
+    Ok((
+        acquire(CredentialUse::Outbound, Some(&id))?,
+        acquire(CredentialUse::Inbound, None)?,
+    ))
+}
+
 pub fn input(token: Option<&[u8]>, req: u32) -> HandshakeInput<'_> {
     HandshakeInput {
         token,

@@ -1,4 +1,5 @@
 //! Security packages: one protocol each, pure state machines over bytes.
 
 pub mod kerberos;
+pub mod negotiate;
 pub mod ntlm;

@@ -266,9 +266,51 @@ pub trait SecurityContext: Send {
         Err(SecStatus::UnsupportedFunction)
     }
 
+    /// SPNEGO's mechListMIC (RFC 4178 §5): GSS_GetMIC over `data` with the
+    /// established context. By default MakeSignature over one DATA buffer;
+    /// a package whose MIC changes its state (NTLM) overrides it.
+    fn mech_list_mic(&mut self, data: &[u8]) -> SecResult<Vec<u8>> {
+        let ContextAttribute::Sizes { max_signature, .. } =
+            self.query_attribute(crate::sspi::consts::SECPKG_ATTR_SIZES)?
+        else {
+            return Err(SecStatus::InternalError);
+        };
+        let mut sig = vec![0u8; max_signature as usize];
+        let mut copy = data.to_vec();
+        let mut msg = mic_buffers(&mut sig, &mut copy);
+        self.make_signature(0, &mut msg, 0)?;
+        let n = msg[0].len();
+        sig.truncate(n);
+        Ok(sig)
+    }
+
+    /// Verify the peer's mechListMIC over `data` (GSS_VerifyMIC); by default
+    /// VerifySignature. A wrong MIC is SEC_E_MESSAGE_ALTERED.
+    fn verify_mech_list_mic(&mut self, data: &[u8], mic: &[u8]) -> SecResult<()> {
+        let mut sig = mic.to_vec();
+        let mut copy = data.to_vec();
+        let mut msg = mic_buffers(&mut sig, &mut copy);
+        self.verify_signature(&mut msg, 0).map(|_| ())
+    }
+
+    /// The package's own handshake requires SPNEGO's mechListMIC exchange
+    /// (MS-SPNG 3.1.5.1: NTLM when its AUTHENTICATE_MESSAGE carried a MIC).
+    fn wants_mech_list_mic(&self) -> bool {
+        false
+    }
+
     /// The authenticated client's `(domain, user)` (server contexts), for
     /// impersonation and `QuerySecurityContextToken`.
     fn client_identity(&self) -> Option<(String, String)> {
         None
     }
+}
+
+/// `[TOKEN(sig), DATA(data)]`, the buffers of a mechListMIC.
+pub fn mic_buffers<'a>(sig: &'a mut [u8], data: &'a mut [u8]) -> [MessageBuffer<'a>; 2] {
+    use super::consts::{SECBUFFER_DATA, SECBUFFER_TOKEN};
+    [
+        MessageBuffer::new(SECBUFFER_TOKEN, super::BufferData::Writable(sig)),
+        MessageBuffer::new(SECBUFFER_DATA, super::BufferData::Writable(data)),
+    ]
 }

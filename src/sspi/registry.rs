@@ -1,10 +1,12 @@
 //! The package registry: the packages that work, in the order
-//! `EnumerateSecurityPackages` lists them.
+//! `EnumerateSecurityPackages` lists them (Windows lists Negotiate first,
+//! then the packages it negotiates).
 
 use super::{SecResult, SecStatus, SecurityPackage};
+use crate::packages::negotiate::NEGOTIATE;
 use crate::packages::ntlm::NTLM;
 
-static PACKAGES: [&dyn SecurityPackage; 1] = [&NTLM];
+static PACKAGES: [&dyn SecurityPackage; 2] = [&NEGOTIATE, &NTLM];
 
 /// All registered packages.
 pub fn packages() -> &'static [&'static dyn SecurityPackage] {

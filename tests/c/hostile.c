@@ -285,6 +285,19 @@ static void s_interface(void)
     packed = (SecBuffer){1000, SECBUFFER_TOKEN, NULL};
     ERR("ImportSecurityContextA(NTLM, NULL data, length 1000)",
         ImportSecurityContextA("NTLM", &packed, NULL, &ih));
+    /* Negotiate's packed context: the inner package's RPC id byte, then its blob. */
+    packed = (SecBuffer){sizeof garbage, SECBUFFER_TOKEN, garbage};
+    ERR("ImportSecurityContextW(Negotiate, garbage)",
+        ImportSecurityContextW(WSTR("Negotiate"), &packed, NULL, &ih));
+    garbage[0] = 10; /* NTLM */
+    ERR("ImportSecurityContextW(Negotiate, NTLM id + garbage)",
+        ImportSecurityContextW(WSTR("Negotiate"), &packed, NULL, &ih));
+    packed = (SecBuffer){1, SECBUFFER_TOKEN, garbage};
+    ERR("ImportSecurityContextW(Negotiate, NTLM id only)",
+        ImportSecurityContextW(WSTR("Negotiate"), &packed, NULL, &ih));
+    packed = (SecBuffer){0, SECBUFFER_TOKEN, NULL};
+    ERR("ImportSecurityContextA(Negotiate, empty)",
+        ImportSecurityContextA("Negotiate", &packed, NULL, &ih));
 }
 
 /* ---- section: NULL handle pointers and forged handles (no live objects) ---- */

@@ -326,7 +326,7 @@ impl NtlmClient {
             }
         };
         let attrs = isc_ret_final(self.context_req, flags, anonymous);
-        let session = Session::new(true, anonymous, flags, attrs, exported, names);
+        let session = Session::new(true, anonymous, flags, attrs, exported, names).with_mic(mic);
         Ok((
             HandshakeOutput {
                 step: Some(Step::Complete),

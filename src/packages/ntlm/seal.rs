@@ -210,6 +210,30 @@ impl SealingState {
         s
     }
 
+    /// Start one direction's RC4 handle over from its SEALKEY, keeping its
+    /// sequence number: what Windows and pyspnego do after SPNEGO's
+    /// mechListMIC (MS-SPNG 3.3.5.1). Without ESS the one shared handle
+    /// starts over.
+    pub fn reset_rc4(&mut self, exported: &[u8; 16], is_client: bool, outgoing: bool) {
+        let ess = self.inbound.is_some();
+        let client_to_server = if ess {
+            outgoing == is_client
+        } else {
+            is_client
+        };
+        let d = match self.inbound.as_mut() {
+            Some(i) if !outgoing => i,
+            _ => &mut self.out,
+        };
+        let sign = d.sign.take();
+        let seq = d.seq;
+        *d = Direction::new(
+            sign,
+            rc4_init(&seal_key(self.flags, exported, client_to_server)),
+        );
+        d.seq = seq;
+    }
+
     pub fn position(&self) -> SealingPosition {
         let i = self.inbound.as_ref().unwrap_or(&self.out);
         SealingPosition {

@@ -297,9 +297,8 @@ impl NtlmServer {
                 }
             }
         }
-        Ok(Session::new(
-            false, anonymous, flags, attrs, exported, names,
-        ))
+        let mic = pairs.av_flags() & MSV_AV_FLAG_MIC_PRESENT != 0;
+        Ok(Session::new(false, anonymous, flags, attrs, exported, names).with_mic(mic))
     }
 
     /// The account whose password produced the client's response, tried

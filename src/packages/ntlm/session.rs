@@ -45,6 +45,9 @@ pub struct Session {
     /// seals should not carry them).
     sealing: Option<Box<SealingState>>,
     names: SessionNames,
+    /// The AUTHENTICATE_MESSAGE carried a MIC: under SPNEGO the mechListMIC
+    /// exchange is then required (MS-SPNG 3.1.5.1, 3.2.5.1).
+    mic: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -75,7 +78,14 @@ impl Session {
             sealing: None,
             exported,
             names,
+            mic: false,
         }
+    }
+
+    /// Record whether the AUTHENTICATE_MESSAGE carried a MIC.
+    pub fn with_mic(mut self, mic: bool) -> Self {
+        self.mic = mic;
+        self
     }
 
     /// The negotiated NegotiateFlags.
@@ -215,6 +225,7 @@ impl Session {
             ))),
             exported,
             names,
+            mic: false,
         })
     }
 }
@@ -344,6 +355,37 @@ impl SecurityContext for Session {
         Ok(integrity_only.then_some(SECQOP_WRAP_NO_ENCRYPT))
     }
 
+    /// SPNEGO's mechListMIC: a signature over `data`, after which the
+    /// outgoing RC4 handle starts over, so that the first application
+    /// message is sealed as if the MIC had not been sent (MS-SPNG 3.3.5.1;
+    /// the sequence number goes on).
+    fn mech_list_mic(&mut self, data: &[u8]) -> SecResult<Vec<u8>> {
+        let (exported, is_client) = (self.exported.clone(), self.is_client);
+        let mut sig = [0u8; SIGNATURE_LEN];
+        let mut copy = data.to_vec();
+        let mut msg = crate::sspi::package::mic_buffers(&mut sig, &mut copy);
+        let s = self.sealing();
+        s.make_signature(&mut msg)?;
+        s.reset_rc4(&exported, is_client, true);
+        Ok(sig.to_vec())
+    }
+
+    /// Verify the peer's mechListMIC, then start the incoming RC4 handle over.
+    fn verify_mech_list_mic(&mut self, data: &[u8], mic: &[u8]) -> SecResult<()> {
+        let (exported, is_client) = (self.exported.clone(), self.is_client);
+        let mut sig: [u8; SIGNATURE_LEN] = mic.try_into().map_err(|_| SecStatus::MessageAltered)?;
+        let mut copy = data.to_vec();
+        let mut msg = crate::sspi::package::mic_buffers(&mut sig, &mut copy);
+        let s = self.sealing();
+        s.verify_signature(&mut msg)?;
+        s.reset_rc4(&exported, is_client, false);
+        Ok(())
+    }
+
+    fn wants_mech_list_mic(&self) -> bool {
+        self.mic
+    }
+
     fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute> {
         let ess = self.flags & ESS != 0;
         Ok(match attribute {
@@ -455,6 +497,18 @@ macro_rules! forward_to_session {
             self.session()
                 .ok_or(SecStatus::InvalidHandle)?
                 .export(flags)
+        }
+
+        fn mech_list_mic(&mut self, data: &[u8]) -> SecResult<Vec<u8>> {
+            self.session_mut()?.mech_list_mic(data)
+        }
+
+        fn verify_mech_list_mic(&mut self, data: &[u8], mic: &[u8]) -> SecResult<()> {
+            self.session_mut()?.verify_mech_list_mic(data, mic)
+        }
+
+        fn wants_mech_list_mic(&self) -> bool {
+            self.session().is_some_and(|s| s.wants_mech_list_mic())
         }
     };
 }

@@ -791,6 +791,60 @@ void t_attributes(void)
 
 /* ------------------------------------------------------------------ P (Negotiate) */
 
+/* MS-SPNG 3.2.5.2: AcceptSecurityContext with no input token speaks first with a NegTokenInit2
+ * (negHints); the client's first InitializeSecurityContext takes it as input. */
+static void negotiate_server_first(void)
+{
+    struct hs h;
+    hs_init(&h, "Negotiate");
+    if (!hs_creds(&h, "testuser", "WORKGROUP", "testpass")) {
+        CHECK(0, "P [MS-SPNG]: Negotiate credentials");
+        hs_cleanup(&h);
+        return;
+    }
+    static const char hint[] = "not_defined_in_RFC4178@please_ignore";
+    unsigned char t0[4096], t[4][4096];
+    ULONG l0 = sizeof t0;
+    SECURITY_STATUS st = hs_server_leg(&h, NULL, 0, t0, &l0);
+    CHECK_ST(st, SEC_I_CONTINUE_NEEDED, "P [MS-SPNG]: ASC(Negotiate) with no input token speaks first");
+    CHECK(l0 > 10 && t0[0] == 0x60 && memmem(t0, l0, hint, sizeof hint - 1),
+          "P [MS-SPNG]: the server's first token is a NegTokenInit2 with negHints (%u bytes)", (unsigned)l0);
+    ULONG l[4] = {sizeof t[0], sizeof t[1], sizeof t[2], sizeof t[3]};
+    SECURITY_STATUS c1 = hs_client_leg(&h, t0, l0, t[0], &l[0]);
+    SECURITY_STATUS s1 = c1 == SEC_I_CONTINUE_NEEDED ? hs_server_leg(&h, t[0], l[0], t[1], &l[1]) : c1;
+    SECURITY_STATUS c2 = s1 == SEC_I_CONTINUE_NEEDED ? hs_client_leg(&h, t[1], l[1], t[2], &l[2]) : s1;
+    SECURITY_STATUS s2 = c2 == SEC_I_CONTINUE_NEEDED ? hs_server_leg(&h, t[2], l[2], t[3], &l[3]) : c2;
+    ULONG lf = sizeof t[0];
+    SECURITY_STATUS c3 = s2 == SEC_E_OK ? hs_client_leg(&h, t[3], l[3], t[0], &lf) : s2;
+    CHECK(s2 == SEC_E_OK && c3 == SEC_E_OK, "P [MS-SPNG]: handshake after the server's NegTokenInit2 -> server %s, client %s",
+          sec_name(s2), sec_name(c3));
+    hs_cleanup(&h);
+}
+
+/* RFC 4178 section 5: a mechListMIC altered in transit (the last bytes of the client's
+ * NegTokenResp carrying AUTHENTICATE) fails the server with SEC_E_MESSAGE_ALTERED. */
+static void flip_client_mic(int leg, unsigned char *tok, ULONG *len, ULONG cap, void *arg)
+{
+    (void)cap, (void)arg;
+    if (leg == 2 && *len > 0) tok[*len - 1] ^= 0x01;
+}
+
+static void negotiate_altered_mic(void)
+{
+    struct hs h;
+    hs_init(&h, "Negotiate");
+    if (!hs_creds(&h, "testuser", "WORKGROUP", "testpass")) {
+        CHECK(0, "P [RFC 4178]: Negotiate credentials");
+        hs_cleanup(&h);
+        return;
+    }
+    h.tamper = flip_client_mic;
+    int ok = hs_run(&h);
+    CHECK(!ok && h.server_status == SEC_E_MESSAGE_ALTERED,
+          "P [RFC 4178 5]: altered mechListMIC -> server SEC_E_MESSAGE_ALTERED (got %s)", sec_name(h.server_status));
+    hs_cleanup(&h);
+}
+
 void t_negotiate(void)
 {
     if (!package_registered("Negotiate")) {
@@ -833,4 +887,6 @@ void t_negotiate(void)
               (unsigned)sz.cbMaxToken, (unsigned)sz.cbMaxSignature, (unsigned)sz.cbSecurityTrailer, (unsigned)sz.cbBlockSize);
     }
     hs_cleanup(&h);
+    negotiate_server_first();
+    negotiate_altered_mic();
 }
