@@ -4,7 +4,8 @@
 # cannot import the peers' modules.
 #   Debian: krb5-kdc krb5-admin-server krb5-user libkrb5-dev (MIT KDC + krb5-config for the
 #           gssapi/krb5 sdists), gcc, g++ (header check) + python3-dev + python3-venv, gss-ntlmssp (GSSAPI NTLM mech),
-#           winbind (Samba ntlm_auth), valgrind, make, curl/ca-certificates.
+#           winbind (Samba ntlm_auth), valgrind, gdb (gcore: tests/secrets_core.rs), make,
+#           curl/ca-certificates.
 #   venv:   $OPENSSPI_VENV (default target/peers-venv): gssapi, pyspnego, krb5, sspilib.
 # Env: OPENSSPI_VENV, PYTHON (interpreter for the venv, default python3), OPENSSPI_SKIP_APT=1.
 set -euo pipefail
@@ -12,7 +13,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${OPENSSPI_VENV:-$ROOT/target/peers-venv}
 PY=${PYTHON:-python3}
 PKGS="krb5-kdc krb5-admin-server krb5-user libkrb5-dev gcc g++ make pkg-config python3-dev python3-venv
-      gss-ntlmssp winbind valgrind ca-certificates"
+      gss-ntlmssp winbind valgrind gdb ca-certificates"
 PIP_PKGS="gssapi pyspnego krb5 sspilib"
 
 if [ "${OPENSSPI_SKIP_APT:-0}" != 1 ]; then

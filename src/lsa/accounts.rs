@@ -17,32 +17,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use md4::{Digest, Md4};
 use once_cell::sync::{Lazy, OnceCell};
 use parking_lot::{Mutex, RwLock};
 use zeroize::Zeroizing;
 
-use crate::packages::ntlm::crypto::{ntowf_v2_keyed, ntowf_v2_user, HmacMd5};
+pub use crate::packages::ntlm::crypto::nt_owf_v1;
+use crate::packages::ntlm::crypto::{ntowf_v2_keyed, ntowf_v2_user, HmacMd5, NtOwf};
 
 /// Where the account database lives when `NTLM_USER_FILE` is not set.
 pub const DEFAULT_ACCOUNT_FILE: &str = "/etc/opensspi/ntlm_user_file";
-
-/// NTOWFv1 (MS-NLMP 3.3.1): MD4 of the UTF-16LE password. Also the NTOWFv2
-/// input and the RC4-HMAC Kerberos key.
-pub fn nt_owf_v1(password: &str) -> Zeroizing<[u8; 16]> {
-    let utf16: Zeroizing<Vec<u8>> =
-        Zeroizing::new(password.encode_utf16().flat_map(u16::to_le_bytes).collect());
-    let mut out = Zeroizing::new([0u8; 16]);
-    out.copy_from_slice(&Md4::digest(&utf16[..]));
-    out
-}
 
 /// One account of the database.
 pub struct Account {
     /// Domain as written (empty: any domain).
     pub domain: String,
     pub user: String,
-    pub nt_owf: Zeroizing<[u8; 16]>,
+    pub nt_owf: NtOwf,
     /// The password, when the line carries one (LMv1 and NTLMv1 need it).
     pub password: Option<Zeroizing<String>>,
     /// NTOWFv2 keyed HMAC states already computed for this account.
@@ -102,13 +92,13 @@ impl Account {
     pub fn new(
         domain: String,
         user: String,
-        nt_owf: Zeroizing<[u8; 16]>,
+        nt_owf: impl Into<NtOwf>,
         password: Option<Zeroizing<String>>,
     ) -> Self {
         Account {
             domain,
             user,
-            nt_owf,
+            nt_owf: nt_owf.into(),
             password,
             ntowf_v2: NtowfV2Cache::default(),
         }

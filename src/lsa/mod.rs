@@ -39,6 +39,7 @@ pub mod accounts;
 pub mod call_package;
 pub mod logon;
 pub mod packages;
+pub mod secret;
 pub mod session;
 pub mod status;
 pub mod store;
@@ -51,8 +52,8 @@ use std::sync::Arc;
 
 use once_cell::sync::OnceCell;
 use parking_lot::{Mutex, RwLock};
-use zeroize::Zeroizing;
 
+use crate::packages::ntlm::crypto::NtOwf;
 use crate::sspi::{SecResult, SecStatus};
 use accounts::AccountDatabase;
 use packages::KerberosProviderRef;
@@ -79,7 +80,7 @@ pub struct Msv1_0PrimaryCredential {
     pub logon_id: Luid,
     pub user: String,
     pub domain: String,
-    pub nt_owf: Zeroizing<[u8; 16]>,
+    pub nt_owf: NtOwf,
 }
 
 impl std::fmt::Debug for Msv1_0PrimaryCredential {
