@@ -2,9 +2,6 @@
 #![allow(non_snake_case)]
 
 use std::ffi::c_void;
-use std::sync::Arc;
-
-use parking_lot::Mutex;
 
 use super::alloc::{alloc_copy, free_block};
 use super::boundary::{mut_or, sspi_call};
@@ -74,10 +71,7 @@ unsafe fn import(
     let out = unsafe { mut_or(ph, SecStatus::InvalidHandle)? };
     let ctx = pkg.import_context(bytes)?;
     let initiator = ctx.client_identity().is_none();
-    *out = CONTEXTS.insert(Arc::new(ContextEntry {
-        ctx: Mutex::new(ctx),
-        initiator,
-    }));
+    *out = CONTEXTS.insert(ContextEntry::new(ctx, initiator));
     Ok(Step::Complete)
 }
 
