@@ -13,8 +13,10 @@
 //!   copies were wiped) nor the core holds it.
 //!
 //! In both cores a heap marker derived from the same 16 bytes must be found
-//! (heap memory is dumped, the search is not vacuous). Without gdb the test
-//! is skipped with a message.
+//! (heap memory is dumped, the search is not vacuous). Without gdb (or with
+//! `OPENSSPI_CORE_DUMPER=kernel`) the kernel dumps instead, the program
+//! aborting at one stop per run, if `core_pattern` writes `core` files into
+//! the current directory; otherwise the test is skipped with a message.
 mod common;
 
 use common::*;
@@ -37,7 +39,7 @@ fn count(hay: &[u8], needle: &[u8]) -> usize {
 
 fn have_gcore() -> bool {
     Command::new("gcore")
-        .arg("--version")
+        .arg("--help")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -45,18 +47,17 @@ fn have_gcore() -> bool {
 }
 
 /// `gcore` the process `pid` into `dir`; returns the core's bytes.
-fn core_of(pid: u32, dir: &Path) -> Vec<u8> {
-    let prefix = dir.join("core");
+fn gcore(pid: u32, dir: &Path) -> Vec<u8> {
     let out = Command::new("gcore")
         .arg("-o")
-        .arg(&prefix)
+        .arg(dir.join("core"))
         .arg(pid.to_string())
         .output()
         .expect("cannot run gcore");
     let file = dir.join(format!("core.{pid}"));
     assert!(
         out.status.success() && file.exists(),
-        "gcore {pid} failed: {}{}",
+        "gcore {pid} failed (set OPENSSPI_CORE_DUMPER=kernel to let the kernel dump instead): {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
@@ -65,37 +66,57 @@ fn core_of(pid: u32, dir: &Path) -> Vec<u8> {
     bytes
 }
 
-#[test]
-fn nt_owf_is_neither_in_the_core_nor_in_memory_after_logoff() {
-    if !have_gcore() {
-        eprintln!("SKIPPED: gcore (apt package gdb) is not installed; scripts/install-test-deps.sh installs it");
-        return;
-    }
-    if valgrind() {
-        eprintln!("SKIPPED under valgrind: its own copies of guest memory would be counted");
-        return;
-    }
-    let owf = nt_owf(PASSWORD);
-    let marker: Vec<u8> = owf.iter().map(|b| b ^ 0x5A).collect();
-    let bin = compile_c("tests/c/secrets_core.c", Link::Linked);
-    let users = UserFile::new("secrets-core", &[&format!("EXAMPLE:alice:{PASSWORD}")]);
-    let dir = target_dir().join(format!("test-tmp/secrets-core-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// Whether the kernel writes core files into the dumping process's
+/// directory (`core_pattern` `core`, or `core.%p` style): then the core of
+/// an `abort()` in `dir` is `dir/core` or `dir/core.<pid>`.
+fn kernel_dumps_here() -> bool {
+    let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
+    let pattern = pattern.trim();
+    pattern == "core" || pattern == "core.%p"
+}
 
-    let mut child = c_command(&bin)
-        .env("NTLM_USER_FILE", &users.path)
+fn kernel_core(pid: u32, dir: &Path) -> Vec<u8> {
+    for name in ["core".to_string(), format!("core.{pid}")] {
+        if let Ok(bytes) = std::fs::read(dir.join(&name)) {
+            std::fs::remove_file(dir.join(&name)).unwrap();
+            return bytes;
+        }
+    }
+    panic!("the kernel wrote no core file into {}", dir.display());
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Dumper {
+    /// One run, gcore at both stops.
+    Gcore,
+    /// One run per stop, aborting there (SECRETS_ABORT_AT).
+    Kernel,
+}
+
+/// Per stop: (phase, copies in the core, copies in memory, markers in the core).
+type Counts = Vec<(&'static str, usize, usize, usize)>;
+
+/// Runs secrets_core; with `abort_at`, the kernel dumps at that stop.
+fn run(bin: &Path, users: &Path, dir: &Path, owf: &[u8; 16], abort_at: Option<&str>) -> Counts {
+    let marker: Vec<u8> = owf.iter().map(|b| b ^ 0x5A).collect();
+    // the program replaces the account file before its second stop
+    std::fs::write(users, format!("EXAMPLE:alice:{PASSWORD}\n")).unwrap();
+    let mut cmd = c_command(bin);
+    cmd.env("NTLM_USER_FILE", users)
         .env("OPENSSPI_LSA_STORE", "memory")
         .env("SECRETS_PASSWORD", PASSWORD)
         .env("SECRETS_NEEDLE", hex::encode(owf))
+        .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("cannot start secrets_core");
+        .stderr(Stdio::inherit());
+    if let Some(p) = abort_at {
+        cmd.env("SECRETS_ABORT_AT", p);
+    }
+    let mut child = cmd.spawn().expect("cannot start secrets_core");
     let pid = child.id();
     let mut stdin = child.stdin.take().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut report = Vec::new();
     let mut counts = Vec::new();
     for phase in ["live", "after"] {
         let line = match lines.next() {
@@ -116,15 +137,23 @@ fn nt_owf_is_neither_in_the_core_nor_in_memory_after_logoff() {
             .rsplit_once("memory=")
             .and_then(|(_, n)| n.trim().parse().ok())
             .unwrap_or_else(|| panic!("no memory count in {line:?}"));
-        let core = core_of(pid, &dir);
-        let in_core = count(&core, &owf);
-        let markers = count(&core, &marker);
-        report.push(format!(
-            "{phase}: {in_core} copies in the core ({} bytes), {memory} in memory, marker {markers}",
-            core.len()
-        ));
+        if abort_at.is_some_and(|p| p != phase) {
+            writeln!(stdin, "go").unwrap();
+            continue;
+        }
+        let core = match abort_at {
+            None => gcore(pid, dir),
+            Some(_) => {
+                let status = child.wait().unwrap();
+                assert!(!status.success(), "secrets_core did not abort: {status:?}");
+                kernel_core(pid, dir)
+            }
+        };
+        counts.push((phase, count(&core, owf), memory, count(&core, &marker)));
+        if abort_at.is_some() {
+            return counts;
+        }
         writeln!(stdin, "go").unwrap();
-        counts.push((phase, in_core, memory, markers));
     }
     drop(stdin);
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
@@ -133,7 +162,48 @@ fn nt_owf_is_neither_in_the_core_nor_in_memory_after_logoff() {
         status.success() && rest.iter().any(|l| l == "DONE"),
         "{status:?} {rest:?}"
     );
+    counts
+}
+
+#[test]
+fn nt_owf_is_neither_in_the_core_nor_in_memory_after_logoff() {
+    if valgrind() {
+        eprintln!("SKIPPED under valgrind: its own copies of guest memory would be counted");
+        return;
+    }
+    let forced_kernel = std::env::var("OPENSSPI_CORE_DUMPER").is_ok_and(|v| v == "kernel");
+    let dumper = if have_gcore() && !forced_kernel {
+        Dumper::Gcore
+    } else if kernel_dumps_here() {
+        Dumper::Kernel
+    } else {
+        eprintln!(
+            "SKIPPED: no way to dump a core here: gcore (apt package gdb, installed by \
+             scripts/install-test-deps.sh) is missing and /proc/sys/kernel/core_pattern is not \
+             `core`"
+        );
+        return;
+    };
+    let owf = nt_owf(PASSWORD);
+    let bin = compile_c("tests/c/secrets_core.c", Link::Linked);
+    let users = UserFile::new("secrets-core", &[&format!("EXAMPLE:alice:{PASSWORD}")]);
+    let dir = target_dir().join(format!("test-tmp/secrets-core-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let counts = match dumper {
+        Dumper::Gcore => run(&bin, &users.path, &dir, &owf, None),
+        Dumper::Kernel => {
+            let mut c = run(&bin, &users.path, &dir, &owf, Some("live"));
+            c.extend(run(&bin, &users.path, &dir, &owf, Some("after")));
+            c
+        }
+    };
     let _ = std::fs::remove_dir_all(&dir);
+    let report: Vec<String> = counts
+        .iter()
+        .map(|(p, core, mem, m)| {
+            format!("{p}: {core} copies in the core, {mem} in memory, marker {m}")
+        })
+        .collect();
     eprintln!("{}", report.join("\n"));
     for (phase, in_core, memory, markers) in counts {
         assert!(

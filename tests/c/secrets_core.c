@@ -10,6 +10,9 @@
  *   PHASE after  logoff, CloseHandle, the account file replaced by another
  *                user's and re-read: nothing holds it any more.
  *
+ * (Without gcore, SECRETS_ABORT_AT=live|after makes the kernel dump the
+ * core at that stop instead.)
+ *
  * At each stop it prints "PHASE <name> pid=<pid> memory=<n>": n is the
  * number of copies of the NT OWF in every readable mapping of the process,
  * read through /proc/self/mem (dumpable or not), so the "after" count shows
@@ -29,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "proof_common.h"
@@ -99,9 +104,18 @@ static unsigned long scan_memory(void) {
     return found;
 }
 
+/* Report, then wait for the test's gcore; or, when SECRETS_ABORT_AT names
+ * this phase, let the kernel dump the core (abort() with RLIMIT_CORE
+ * raised, in the current directory). */
 static void phase(const char *name) {
     printf("PHASE %s pid=%d memory=%lu\n", name, (int)getpid(), scan_memory());
     fflush(stdout);
+    const char *abort_at = getenv("SECRETS_ABORT_AT");
+    if (abort_at && strcmp(abort_at, name) == 0) {
+        struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+        setrlimit(RLIMIT_CORE, &unlimited);
+        abort();
+    }
     char buf[16];
     if (!fgets(buf, sizeof buf, stdin)) exit(4);
 }
@@ -177,6 +191,8 @@ int main(void) {
         MUST(hi >= 0 && lo >= 0, "bad SECRETS_NEEDLE");
         masked_needle[i] = (unsigned char)(((hi << 4) | lo) ^ MASK);
     }
+    /* let gcore attach even under Yama ptrace_scope 1 (it is not our parent) */
+    prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
     scan_buf = mmap(NULL, SCAN_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     MUST(scan_buf != MAP_FAILED, "mmap");
     marker = malloc(16);
