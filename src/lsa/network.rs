@@ -83,3 +83,67 @@ impl Lsa {
         Ok(logon_id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::super::accounts::AccountDatabase;
+    use super::super::store::memory::MemoryStore;
+    use super::super::submit::InteractiveLogon;
+    use super::super::{impersonated_session, revert_to_self};
+    use super::*;
+    use crate::lsa::status::NtStatus;
+    use crate::sspi::SecStatus;
+
+    #[test]
+    fn a_network_session_names_the_client_and_holds_no_credentials() {
+        let lsa = Lsa::new(Arc::new(MemoryStore::new())).with_accounts(Arc::new(
+            AccountDatabase::parse("EXAMPLE:alice:alice-Passw0rd\n"),
+        ));
+        let alice = lsa
+            .logon_user(
+                2,
+                2,
+                &InteractiveLogon::new("EXAMPLE", "alice", "alice-Passw0rd"),
+            )
+            .unwrap()
+            .logon_id;
+        let net = lsa.network_logon("bob", "EXAMPLE", "NTLM").unwrap();
+        let d = lsa.session_data(net).unwrap();
+        assert_eq!(
+            (d.user_name.as_str(), d.logon_domain.as_str()),
+            ("bob", "EXAMPLE")
+        );
+        assert_eq!(d.logon_type, SecurityLogonType::Network as u32);
+        assert_eq!(d.authentication_package, "NTLM");
+        assert_eq!(d.sid, Sid::for_account("EXAMPLE", "bob"));
+        assert!(lsa.enumerate_sessions().unwrap().contains(&net));
+        assert_eq!(
+            lsa.primary_credential(Some(net)).unwrap_err(),
+            SecStatus::NoCredentials
+        );
+        // impersonating it hides the process session (alice's)
+        assert_eq!(lsa.primary_credential(None).unwrap().logon_id, alice);
+        lsa.impersonate(net).unwrap();
+        assert_eq!(
+            lsa.primary_credential(None).unwrap_err(),
+            SecStatus::NoCredentials
+        );
+        // logged off while impersonated: still no credentials, not alice's
+        lsa.logoff(net).unwrap();
+        assert_eq!(impersonated_session(), Some(net));
+        assert_eq!(
+            lsa.primary_credential(None).unwrap_err(),
+            SecStatus::NoCredentials
+        );
+        assert_eq!(
+            lsa.session_data(net).unwrap_err(),
+            NtStatus::NO_SUCH_LOGON_SESSION
+        );
+        revert_to_self();
+        assert_eq!(lsa.primary_credential(None).unwrap().logon_id, alice);
+        let anon = lsa.network_logon("", "", "NTLM").unwrap();
+        assert_eq!(lsa.session_data(anon).unwrap().user_name, "ANONYMOUS LOGON");
+    }
+}
