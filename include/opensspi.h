@@ -1257,14 +1257,19 @@ SECURITY_STATUS ApplyControlToken(CtxtHandle *phContext,
                                   struct SecBufferDesc *_pInput);
 
 // `ImpersonateSecurityContext`: the calling thread acts for the
-// authenticated client of a server context (Linux has no per-thread
-// token; the identity is recorded for the library's own calls).
+// authenticated client of a server context. The client's network logon
+// session (LogonType Network, no credentials) becomes the thread's
+// session, the one `SspiImpersonateLoggedOnUser` sets: default credentials
+// are then the client's, so `AcquireCredentialsHandle(NULL, OUTBOUND)`
+// fails with `SEC_E_NO_CREDENTIALS` instead of yielding the service's.
 SECURITY_STATUS ImpersonateSecurityContext(CtxtHandle *phContext);
 
-// `RevertSecurityContext`.
+// `RevertSecurityContext`: the thread stops impersonating.
 SECURITY_STATUS RevertSecurityContext(CtxtHandle *phContext);
 
-// `QuerySecurityContextToken`: there are no access tokens on Linux.
+// `QuerySecurityContextToken`: a token (close it with `SspiCloseHandle`)
+// naming the client's network logon session of a server context; a
+// client context or an unfinished one → `SEC_E_NO_IMPERSONATION`.
 SECURITY_STATUS QuerySecurityContextToken(CtxtHandle *phContext,
                                           HANDLE *Token);
 

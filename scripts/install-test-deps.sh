@@ -4,10 +4,10 @@
 # cannot import the peers' modules.
 #   Debian: krb5-kdc krb5-admin-server krb5-user libkrb5-dev (MIT KDC + krb5-config for the
 #           gssapi/krb5 sdists), gcc, g++ (header check) + python3-dev + python3-venv, gss-ntlmssp (GSSAPI NTLM mech),
-#           winbind (Samba ntlm_auth), valgrind, make, curl/ca-certificates, keyutils (keyctl: the
-#           keyring tests act as another uid with it; setpriv comes with util-linux, always there),
-#           pkg-config and man-db (groff: tests/install.rs builds against the installed opensspi.pc
-#           and renders the man pages).
+#           winbind (Samba ntlm_auth), valgrind, gdb (gcore: tests/secrets_core.rs), make,
+#           curl/ca-certificates, keyutils (keyctl: the keyring tests act as another uid with it;
+#           setpriv comes with util-linux, always there), pkg-config and man-db (groff:
+#           tests/install.rs builds against the installed opensspi.pc and renders the man pages).
 #   venv:   $OPENSSPI_VENV (default target/peers-venv): gssapi, pyspnego, krb5, sspilib.
 # Env: OPENSSPI_VENV, PYTHON (interpreter for the venv, default python3), OPENSSPI_SKIP_APT=1.
 set -euo pipefail
@@ -15,7 +15,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${OPENSSPI_VENV:-$ROOT/target/peers-venv}
 PY=${PYTHON:-python3}
 PKGS="krb5-kdc krb5-admin-server krb5-user libkrb5-dev gcc g++ make pkg-config python3-dev python3-venv
-      gss-ntlmssp winbind valgrind ca-certificates keyutils man-db"
+      gss-ntlmssp winbind valgrind gdb ca-certificates keyutils man-db"
 PIP_PKGS="gssapi pyspnego krb5 sspilib"
 
 if [ "${OPENSSPI_SKIP_APT:-0}" != 1 ]; then

@@ -2,9 +2,9 @@
 //! context-handle entry points that are not about messages or attributes.
 #![allow(non_snake_case)]
 
-use std::cell::RefCell;
 use std::sync::Arc;
 
+use once_cell::sync::OnceCell;
 use parking_lot::Mutex;
 
 use super::boundary::{mut_or, sspi_call, write_opt, FfiResult};
@@ -13,18 +13,67 @@ use super::handles::{HandleKind, HandleTable};
 use super::recent_credentials::with_credential;
 use super::slot::ContextSlot;
 use super::strings::{read_z, Charset};
+use super::tokens::new_token;
 use super::types::{
     CredHandle, CtxtHandle, SecBufferDesc, TimeStamp, HANDLE, SECURITY_STATUS, SEC_CHAR, SEC_WCHAR,
     ULONG,
 };
+use crate::lsa::{lsa, revert_to_self, Luid};
 use crate::sspi::consts::*;
-use crate::sspi::{HandshakeInput, HandshakeOutput, SecResult, SecStatus};
+use crate::sspi::{HandshakeInput, HandshakeOutput, SecResult, SecStatus, SecurityContext};
 
 /// A context handle's object.
 pub struct ContextEntry {
     pub ctx: Mutex<ContextSlot>,
     /// Created by InitializeSecurityContext (else AcceptSecurityContext).
     pub initiator: bool,
+    /// The client's network logon session (server contexts), made by the
+    /// first ImpersonateSecurityContext or QuerySecurityContextToken and
+    /// ended with the context.
+    network_logon: OnceCell<Luid>,
+}
+
+impl ContextEntry {
+    pub fn new(ctx: Box<dyn SecurityContext>, initiator: bool) -> Arc<Self> {
+        Arc::new(ContextEntry {
+            ctx: Mutex::new(ContextSlot::new(ctx)),
+            initiator,
+            network_logon: OnceCell::new(),
+        })
+    }
+
+    /// The network logon session of the authenticated client of a server
+    /// context, created on first use: user and domain as the package
+    /// verified them, the package's name. A client context or an
+    /// unfinished one → `SEC_E_NO_IMPERSONATION`.
+    fn network_logon(&self) -> SecResult<Luid> {
+        if self.initiator {
+            return Err(SecStatus::NoImpersonation);
+        }
+        self.network_logon
+            .get_or_try_init(|| {
+                let (domain, user, package) = {
+                    let slot = self.ctx.lock();
+                    let ctx = slot.established().map_err(|_| SecStatus::NoImpersonation)?;
+                    let (domain, user) = ctx.client_identity().ok_or(SecStatus::NoImpersonation)?;
+                    (domain, user, ctx.package().name)
+                };
+                lsa()
+                    .and_then(|l| l.network_logon(&user, &domain, package))
+                    .map_err(|_| SecStatus::InternalError)
+            })
+            .copied()
+    }
+}
+
+/// The context's network logon session ends with it (Windows ends a
+/// logon session when its last token goes).
+impl Drop for ContextEntry {
+    fn drop(&mut self) {
+        if let (Some(luid), Ok(l)) = (self.network_logon.get(), lsa()) {
+            let _ = l.logoff(*luid);
+        }
+    }
 }
 
 /// Every live context handle.
@@ -169,10 +218,7 @@ unsafe fn initialize(
     let out = ctx.initialize(&hs)?;
     // SAFETY: forwarded contract.
     let step = unsafe { finish_leg(&out, allocate, output, attr, expiry)? };
-    *new_handle = CONTEXTS.insert(Arc::new(ContextEntry {
-        ctx: Mutex::new(ContextSlot::new(ctx)),
-        initiator: true,
-    }));
+    *new_handle = CONTEXTS.insert(ContextEntry::new(ctx, true));
     Ok(step)
 }
 
@@ -289,10 +335,7 @@ unsafe fn accept(
     let out = ctx.accept(&hs)?;
     // SAFETY: forwarded contract.
     let step = unsafe { finish_leg(&out, allocate, output, attr, expiry)? };
-    *new_handle = CONTEXTS.insert(Arc::new(ContextEntry {
-        ctx: Mutex::new(ContextSlot::new(ctx)),
-        initiator: false,
-    }));
+    *new_handle = CONTEXTS.insert(ContextEntry::new(ctx, false));
     Ok(step)
 }
 
@@ -367,47 +410,39 @@ pub unsafe extern "C" fn ApplyControlToken(
     })
 }
 
-thread_local! {
-    /// The client a thread impersonates: (domain, user).
-    static IMPERSONATING: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
-}
-
-/// The client identity the calling thread impersonates, if any.
-pub fn impersonated_client() -> Option<(String, String)> {
-    IMPERSONATING.with(|i| i.borrow().clone())
-}
-
 /// `ImpersonateSecurityContext`: the calling thread acts for the
-/// authenticated client of a server context (Linux has no per-thread
-/// token; the identity is recorded for the library's own calls).
+/// authenticated client of a server context. The client's network logon
+/// session (LogonType Network, no credentials) becomes the thread's
+/// session, the one `SspiImpersonateLoggedOnUser` sets: default credentials
+/// are then the client's, so `AcquireCredentialsHandle(NULL, OUTBOUND)`
+/// fails with `SEC_E_NO_CREDENTIALS` instead of yielding the service's.
 #[no_mangle]
 pub unsafe extern "C" fn ImpersonateSecurityContext(phContext: *mut CtxtHandle) -> SECURITY_STATUS {
     sspi_call(|| {
         // SAFETY: checked inside.
         let entry = unsafe { context(phContext)? };
-        if entry.initiator {
-            return Err(SecStatus::NoImpersonation);
-        }
-        let slot = entry.ctx.lock();
-        let ctx = slot.established().map_err(|_| SecStatus::NoImpersonation)?;
-        let client = ctx.client_identity().ok_or(SecStatus::NoImpersonation)?;
-        IMPERSONATING.with(|i| *i.borrow_mut() = Some(client));
+        let luid = entry.network_logon()?;
+        lsa()
+            .and_then(|l| l.impersonate(luid))
+            .map_err(|_| SecStatus::InternalError)?;
         Ok(crate::sspi::Step::Complete)
     })
 }
 
-/// `RevertSecurityContext`.
+/// `RevertSecurityContext`: the thread stops impersonating.
 #[no_mangle]
 pub unsafe extern "C" fn RevertSecurityContext(phContext: *mut CtxtHandle) -> SECURITY_STATUS {
     sspi_call(|| {
         // SAFETY: checked inside.
         unsafe { context(phContext)? };
-        IMPERSONATING.with(|i| *i.borrow_mut() = None);
+        revert_to_self();
         Ok(crate::sspi::Step::Complete)
     })
 }
 
-/// `QuerySecurityContextToken`: there are no access tokens on Linux.
+/// `QuerySecurityContextToken`: a token (close it with `SspiCloseHandle`)
+/// naming the client's network logon session of a server context; a
+/// client context or an unfinished one → `SEC_E_NO_IMPERSONATION`.
 #[no_mangle]
 pub unsafe extern "C" fn QuerySecurityContextToken(
     phContext: *mut CtxtHandle,
@@ -415,10 +450,13 @@ pub unsafe extern "C" fn QuerySecurityContextToken(
 ) -> SECURITY_STATUS {
     sspi_call(|| {
         // SAFETY: checked inside.
-        unsafe { context(phContext)? };
+        let entry = unsafe { context(phContext)? };
         if Token.is_null() {
             return Err(SecStatus::InvalidParameter);
         }
-        Err(SecStatus::UnsupportedFunction)
+        let luid = entry.network_logon()?;
+        // SAFETY: checked non-NULL.
+        unsafe { *Token = new_token(luid) };
+        Ok(crate::sspi::Step::Complete)
     })
 }

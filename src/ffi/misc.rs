@@ -2,14 +2,10 @@
 #![allow(non_snake_case)]
 
 use std::ffi::c_void;
-use std::sync::Arc;
-
-use parking_lot::Mutex;
 
 use super::alloc::{alloc_copy, free_block};
 use super::boundary::{mut_or, sspi_call};
 use super::context::{context, ContextEntry, CONTEXTS};
-use super::slot::ContextSlot;
 use super::strings::{read_z, Charset};
 use super::types::{
     CtxtHandle, SecBuffer, SecBufferDesc, BOOLEAN, SECURITY_STATUS, SEC_CHAR, SEC_WCHAR, ULONG,
@@ -81,10 +77,7 @@ unsafe fn import(
     let out = unsafe { mut_or(ph, SecStatus::InvalidHandle)? };
     let ctx = pkg.import_context(bytes)?;
     let initiator = ctx.client_identity().is_none();
-    *out = CONTEXTS.insert(Arc::new(ContextEntry {
-        ctx: Mutex::new(ContextSlot::new(ctx)),
-        initiator,
-    }));
+    *out = CONTEXTS.insert(ContextEntry::new(ctx, initiator));
     Ok(Step::Complete)
 }
 

@@ -24,14 +24,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use md4::{Digest, Md4};
 use once_cell::sync::{Lazy, OnceCell};
 use parking_lot::{Mutex, RwLock};
 use zeroize::Zeroizing;
 
 use subtle::ConstantTimeEq;
 
-use crate::packages::ntlm::crypto::{ntowf_v2_keyed, ntowf_v2_user, upcase_char, HmacMd5};
+pub use crate::packages::ntlm::crypto::nt_owf_v1;
+use crate::packages::ntlm::crypto::{ntowf_v2_keyed, ntowf_v2_user, upcase_char, HmacMd5, NtOwf};
 
 mod line;
 
@@ -41,16 +41,6 @@ use line::{AccountLine, Line, Secret};
 /// Where the account database lives when `NTLM_USER_FILE` is not set.
 pub const DEFAULT_ACCOUNT_FILE: &str = "/etc/opensspi/ntlm_user_file";
 
-/// NTOWFv1 (MS-NLMP 3.3.1): MD4 of the UTF-16LE password. Also the NTOWFv2
-/// input and the RC4-HMAC Kerberos key.
-pub fn nt_owf_v1(password: &str) -> Zeroizing<[u8; 16]> {
-    let utf16: Zeroizing<Vec<u8>> =
-        Zeroizing::new(password.encode_utf16().flat_map(u16::to_le_bytes).collect());
-    let mut out = Zeroizing::new([0u8; 16]);
-    out.copy_from_slice(&Md4::digest(&utf16[..]));
-    out
-}
-
 /// One account of the database. The names are the record's own spelling:
 /// they, never the client's, are what a logon reports.
 pub struct Account {
@@ -59,7 +49,7 @@ pub struct Account {
     pub domain: String,
     pub user: String,
     /// `None`: no usable password; the account never authenticates.
-    pub nt_owf: Option<Zeroizing<[u8; 16]>>,
+    pub nt_owf: Option<NtOwf>,
     /// The password, when the line carries one (LMv1 and NTLMv1 need it).
     pub password: Option<Zeroizing<String>>,
     /// smbpasswd account-control flags (none for `DOMAIN:USER:PASSWORD`).
@@ -158,7 +148,7 @@ impl Account {
     pub fn new(
         domain: String,
         user: String,
-        nt_owf: Option<Zeroizing<[u8; 16]>>,
+        nt_owf: Option<NtOwf>,
         password: Option<Zeroizing<String>>,
     ) -> Self {
         Account {
@@ -174,7 +164,7 @@ impl Account {
     fn from_line(line: AccountLine) -> Self {
         let (nt_owf, password) = match line.secret {
             Secret::Password(p) => (Some(nt_owf_v1(&p)), Some(p)),
-            Secret::NtHash(h) => (Some(h), None),
+            Secret::NtHash(h) => (Some(h.into()), None),
             Secret::Unusable => (None, None),
         };
         Account {

@@ -10,7 +10,9 @@
 //!
 //! Which logon session a call without an explicit LUID uses
 //! ([`Lsa::caller_session`]): the session the calling thread impersonates
-//! ([`Lsa::impersonate`] / [`revert_to_self`]), else the process default
+//! ([`Lsa::impersonate`] / [`revert_to_self`]; `ImpersonateSecurityContext`
+//! impersonates the client's [`network`] logon session, which has no
+//! credentials), else the process default
 //! session (the first session this process logged on, or the one set with
 //! [`Lsa::set_process_session`]), else the store's current session for this
 //! Linux user (the last `sspilogon` with the keyring store); none →
@@ -29,6 +31,7 @@
 //! | `LsaLogonUser` | `L.connection(h)?` then `L.logon_user_raw(pkg, type, submit, addr)`; profile = `result.profile.to_block()`, token names `result.logon_id` |
 //! | `LogonUserW`/`A` | `L.logon_user_w(user, domain, password, type, provider)`; error → [`status::NtStatus::to_win32_error`] |
 //! | `ImpersonateLoggedOnUser` / `RevertToSelf` | `L.impersonate(luid)` / [`revert_to_self`] |
+//! | `ImpersonateSecurityContext` / `RevertSecurityContext` | `L.network_logon(user, domain, package)` once per server context, then `L.impersonate(luid)` / [`revert_to_self`]; `DeleteSecurityContext` → `L.logoff(luid)` |
 //! | `LsaCallAuthenticationPackage` | `L.call_authentication_package(h, pkg, request, addr)` |
 //! | `LsaEnumerateLogonSessions` | `L.enumerate_sessions()` |
 //! | `LsaGetLogonSessionData` | `L.session_data(luid)?.to_block()` |
@@ -38,7 +41,9 @@
 pub mod accounts;
 pub mod call_package;
 pub mod logon;
+pub mod network;
 pub mod packages;
+pub mod secret;
 pub mod session;
 pub mod status;
 pub mod store;
@@ -52,8 +57,8 @@ use std::sync::Arc;
 
 use once_cell::sync::OnceCell;
 use parking_lot::{Mutex, RwLock};
-use zeroize::Zeroizing;
 
+use crate::packages::ntlm::crypto::NtOwf;
 use crate::sspi::{SecResult, SecStatus};
 use accounts::AccountDatabase;
 use packages::KerberosProviderRef;
@@ -80,7 +85,7 @@ pub struct Msv1_0PrimaryCredential {
     pub logon_id: Luid,
     pub user: String,
     pub domain: String,
-    pub nt_owf: Zeroizing<[u8; 16]>,
+    pub nt_owf: NtOwf,
 }
 
 impl std::fmt::Debug for Msv1_0PrimaryCredential {
@@ -106,12 +111,12 @@ thread_local! {
 
 /// The session the calling thread impersonates, if any.
 pub fn impersonated_session() -> Option<Luid> {
-    IMPERSONATING.with(Cell::get)
+    IMPERSONATING.try_with(Cell::get).ok().flatten()
 }
 
 /// `RevertToSelf`: the calling thread stops impersonating. Always succeeds.
 pub fn revert_to_self() {
-    IMPERSONATING.with(|c| c.set(None));
+    let _ = IMPERSONATING.try_with(|c| c.set(None));
 }
 
 /// One `LsaConnectUntrusted` / `LsaRegisterLogonProcess` connection.
@@ -131,6 +136,8 @@ pub struct Lsa {
     process_session: Mutex<Option<Luid>>,
     kerberos: RwLock<Option<KerberosProviderRef>>,
     connections: Mutex<BTreeMap<u64, Connection>>,
+    /// Network logon sessions of authenticated clients ([`network`]).
+    network: network::NetworkSessions,
 }
 
 static GLOBAL: OnceCell<Result<Lsa, StoreError>> = OnceCell::new();
@@ -188,6 +195,7 @@ impl Lsa {
             process_session: Mutex::new(None),
             kerberos: RwLock::new(None),
             connections: Mutex::new(BTreeMap::new()),
+            network: Default::default(),
         }
     }
 
@@ -235,11 +243,14 @@ impl Lsa {
     /// `STATUS_NO_SUCH_LOGON_SESSION` when absent, `STATUS_ACCESS_DENIED`
     /// when another uid's (BEHAVIOURS item 129).
     pub fn owned_session(&self, luid: Luid) -> NtResult<LogonSession> {
-        let s = self
-            .store
-            .get(luid)
-            .map_err(store_err)?
-            .ok_or(NtStatus::NO_SUCH_LOGON_SESSION)?;
+        let s = match self.network.get(luid) {
+            Some(s) => s,
+            None => self
+                .store
+                .get(luid)
+                .map_err(store_err)?
+                .ok_or(NtStatus::NO_SUCH_LOGON_SESSION)?,
+        };
         if s.owner_uid != self.uid && !self.privileged() {
             return Err(NtStatus::ACCESS_DENIED);
         }
@@ -344,9 +355,14 @@ impl Lsa {
 
     /// Log session `luid` off: remove it from the store (its secrets are
     /// zeroized) and forget it as current / default / impersonated (this
-    /// thread) session.
+    /// thread) session. A [`network`] session is only removed: a thread
+    /// that still impersonates it gets no credentials, never the
+    /// process's (it has not reverted).
     pub fn logoff(&self, luid: Luid) -> NtResult<()> {
         self.owned_session(luid)?;
+        if self.network.remove(luid) {
+            return Ok(());
+        }
         self.store.remove(luid).map_err(store_err)?;
         if self.store.current_for_user(self.uid).map_err(store_err)? == Some(luid) {
             self.store.set_current(self.uid, None).map_err(store_err)?;
@@ -370,6 +386,8 @@ impl Lsa {
                 out.push(l);
             }
         }
+        out.extend(self.network.luids());
+        out.sort();
         Ok(out)
     }
 

@@ -172,12 +172,11 @@ pub fn decode(buf: &[u8]) -> Option<LogonSession> {
     let msv1_0 = if r.flag()? {
         let user = r.string()?;
         let domain = r.string()?;
-        let owf: [u8; 16] = r.bytes()?.try_into().ok()?;
         Some(Msv1_0PrimaryCredential {
             logon_id,
             user,
             domain,
-            nt_owf: Zeroizing::new(owf),
+            nt_owf: crate::lsa::secret::Secret::from_slice(r.bytes()?)?,
         })
     } else {
         None

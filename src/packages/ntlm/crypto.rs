@@ -5,20 +5,37 @@
 use des::cipher::{BlockCipherEncrypt, KeyInit};
 use des::Des;
 use hmac::{Hmac, Mac};
+use md4::Md4;
 use md5::{Digest, Md5};
 use rc4::{Rc4, StreamCipher};
 use zeroize::Zeroizing;
 
 use super::flags::*;
+use crate::lsa::secret::Secret;
 use crate::sspi::{SecResult, SecStatus};
-
-pub use crate::lsa::accounts::nt_owf_v1;
 
 /// HMAC-MD5, keyed once and cloned per message by the sealing code.
 pub type HmacMd5 = Hmac<Md5>;
 
 /// A 16-byte secret that is wiped on drop.
 pub type Key16 = Zeroizing<[u8; 16]>;
+
+/// An NT OWF: kept in the secret arena (never copied by a move, wiped on
+/// drop, left out of core dumps; see [`crate::lsa::secret`]).
+pub type NtOwf = Secret<16>;
+
+/// NTOWFv1 (MS-NLMP 3.3.1): MD4 of the UTF-16LE password, written straight
+/// into its arena slot (never through a plain array). The UTF-16 text goes
+/// to MD4 through a wiped stack buffer; MD4's state is wiped on drop (md4's
+/// `zeroize` feature). Also the NTOWFv2 input and the RC4-HMAC Kerberos
+/// key.
+pub fn nt_owf_v1(password: &str) -> NtOwf {
+    let mut md4 = Md4::new();
+    update_utf16(&mut md4, password.chars());
+    let mut owf = NtOwf::new();
+    Digest::finalize_into(md4, (&mut *owf).into());
+    owf
+}
 
 /// MD5 over the concatenation of `parts`.
 pub fn md5(parts: &[&[u8]]) -> [u8; 16] {
@@ -118,10 +135,10 @@ pub(crate) fn upcase_char(c: char) -> char {
     }
 }
 
-/// Feed the UTF-16LE encoding of `chars` to `mac` without building a string
-/// (a small stack buffer, wiped afterwards: user names are not secret, but
-/// the buffer is cheap to clear).
-fn update_utf16(mac: &mut HmacMd5, chars: impl Iterator<Item = char>) {
+/// Feed the UTF-16LE encoding of `chars` to a hash or MAC without building
+/// a string (a small stack buffer, wiped afterwards: passwords go through
+/// it).
+fn update_utf16(mac: &mut impl hmac::digest::Update, chars: impl Iterator<Item = char>) {
     let mut buf = Zeroizing::new([0u8; 64]);
     let mut n = 0;
     for c in chars {
@@ -142,7 +159,9 @@ fn update_utf16(mac: &mut HmacMd5, chars: impl Iterator<Item = char>) {
 pub fn ntowf_v2(nt_owf: &[u8; 16], user: &str, domain: &str) -> Key16 {
     let mut m = hmac_md5_keyed(nt_owf);
     update_utf16(&mut m, user.chars().map(upcase_char).chain(domain.chars()));
-    Zeroizing::new(m.finalize().into_bytes().into())
+    let mut out = Key16::default();
+    hmac::digest::FixedOutput::finalize_into(m, (&mut *out).into());
+    out
 }
 
 /// HMAC-MD5 keyed with NTOWFv2(`nt_owf`, `user`, `domain`): what NTLMv2
@@ -231,8 +250,9 @@ pub fn ntlmv1_response(
 
 /// NTLMv1 SessionBaseKey = MD4(NTOWFv1).
 pub fn ntlmv1_session_base_key(nt_owf: &[u8; 16]) -> Key16 {
-    use md4::Md4;
-    Zeroizing::new(Md4::digest(nt_owf).into())
+    let mut out = Key16::default();
+    Digest::finalize_into(Md4::new().chain_update(nt_owf), (&mut *out).into());
+    out
 }
 
 /// KXKEY (3.4.5.1) for NTLMv1. NTLMv2 uses the SessionBaseKey unchanged.

@@ -44,7 +44,7 @@ use crate::sspi::{
     AcquireCredentials, Credential, CredentialUse, PackageInfo, SecResult, SecStatus,
     SecurityContext, SecurityPackage,
 };
-use crypto::{HmacMd5, Key16};
+use crypto::{HmacMd5, NtOwf};
 
 pub use client::NtlmClient;
 pub use server::NtlmServer;
@@ -227,7 +227,7 @@ pub(crate) fn encoded_host_names() -> &'static EncodedHostNames {
 pub struct ClientCredential {
     pub user: String,
     pub domain: String,
-    pub(crate) nt_owf: Key16,
+    pub(crate) nt_owf: NtOwf,
     pub anonymous: bool,
     /// HMAC-MD5 keyed with NTOWFv2(user, domain): it depends only on the
     /// fields above, so it is computed on the first NTLMv2 handshake and
@@ -250,7 +250,7 @@ impl std::fmt::Debug for ClientCredential {
 
 impl ClientCredential {
     /// From a user, domain and NT OWF (e.g. an LSA logon session's).
-    pub fn new(user: &str, domain: &str, nt_owf: Key16) -> Self {
+    pub fn new(user: &str, domain: &str, nt_owf: NtOwf) -> Self {
         ClientCredential {
             user: user.to_string(),
             domain: domain.to_string(),
@@ -273,7 +273,7 @@ impl ClientCredential {
         ClientCredential {
             user: String::new(),
             domain: String::new(),
-            nt_owf: Key16::default(),
+            nt_owf: NtOwf::default(),
             anonymous: true,
             ntowf_v2: OnceCell::new(),
             user_utf16: Vec::new(),
