@@ -1,6 +1,6 @@
 //! Write the seed corpora of the fuzz targets (`fuzz/seeds/<target>/`) from
 //! real data: NTLM tokens of handshakes run through the library with several
-//! flag combinations, account files, LSA submit buffers.
+//! flag combinations, account files, LSA submit buffers, Kerberos ciphertexts.
 //!
 //!     cargo run --example gen_fuzz_seeds [-- OUT_DIR]   (default fuzz/seeds)
 //!
@@ -234,6 +234,39 @@ fn spnego_seeds(dir: &Path) -> SecResult<usize> {
     Ok(n)
 }
 
+/// krb_decrypt: [etype index, usage, mode] | payload, key 0x4b…: real
+/// ciphertexts (mode 0) and plaintexts (mode 1) around the AES block sizes.
+fn krb_decrypt_seeds(dir: &Path) {
+    use opensspi::packages::kerberos::crypto::{encrypt_with_confounder, EncryptionType, Key};
+    let etypes = [
+        EncryptionType::Aes128CtsHmacSha196,
+        EncryptionType::Aes256CtsHmacSha196,
+        EncryptionType::Aes128CtsHmacSha256128,
+        EncryptionType::Aes256CtsHmacSha384192,
+        EncryptionType::Rc4Hmac,
+    ];
+    for (e, etype) in etypes.into_iter().enumerate() {
+        let key = Key::new(etype, &vec![0x4b; etype.key_len()]).expect("key");
+        for n in [0usize, 1, 16, 17, 40] {
+            let plain: Vec<u8> = (0..n as u8).collect();
+            let conf = vec![0; etype.confounder_len()];
+            let c = encrypt_with_confounder(&key, 2, &conf, &plain).expect("encrypt");
+            write(
+                dir,
+                "krb_decrypt",
+                &format!("e{e}-c{n}"),
+                &[&[e as u8, 2, 0], &c[..]].concat(),
+            );
+            write(
+                dir,
+                "krb_decrypt",
+                &format!("e{e}-p{n}"),
+                &[&[e as u8, 2, 1], &plain[..]].concat(),
+            );
+        }
+    }
+}
+
 fn main() {
     let dir = std::env::args()
         .nth(1)
@@ -299,6 +332,7 @@ fn main() {
         call.extend_from_slice(&req);
         write(&dir, "lsa_calls", &format!("call-{pkg}-{mt}"), &call);
     }
+    krb_decrypt_seeds(&dir);
     match ntlm_seeds(&dir) {
         Ok(n) => println!("NTLM: {n} handshakes dumped"),
         Err(e) => println!("NTLM unavailable ({e:?}): no token seeds"),
