@@ -824,16 +824,17 @@ static SECURITY_STATUS session_once(unsigned char *cbuf, unsigned char *sbuf, UL
     if (st != SEC_E_OK)
         return st;
     unsigned char tok[64], data[64];
+    ULONG toklen = trailer < sizeof tok ? trailer : (ULONG)sizeof tok;
     for (int dir = 0; dir < 2 && st == SEC_E_OK; dir++) {
-        memset(data, 0x40 + dir, sizeof data);
-        SecBuffer b[2] = {{trailer < sizeof tok ? trailer : (ULONG)sizeof tok, SECBUFFER_TOKEN, tok},
-                          {sizeof data, SECBUFFER_DATA, data}};
+        unsigned char fill = (unsigned char)(0x40 + dir);
+        memset(data, fill, sizeof data);
+        SecBuffer b[2] = {{toklen, SECBUFFER_TOKEN, tok}, {sizeof data, SECBUFFER_DATA, data}};
         SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
         st = api.EncryptMessage(dir ? &s : &c, 0, &d, 0);
         if (st == SEC_E_OK)
             st = api.DecryptMessage(dir ? &c : &s, &d, 0, NULL);
-        if (st == SEC_E_OK && (b[1].cbBuffer != sizeof data || ((unsigned char *)b[1].pvBuffer)[0] !=
-                                                                   0x40 + dir))
+        if (st == SEC_E_OK &&
+            (b[1].cbBuffer != sizeof data || ((unsigned char *)b[1].pvBuffer)[0] != fill))
             st = -4;
     }
     SECURITY_STATUS d1 = api.DeleteSecurityContext(&c), d2 = api.DeleteSecurityContext(&s);
