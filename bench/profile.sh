@@ -15,14 +15,14 @@ out=target/profile
 mkdir -p "$out"
 case "$tool" in
 perf)
-  args=${*:---handshakes 200000 --rss-every 100000 --mt-handshakes 1 --seal-mb 1 --sign-count 1024 --no-openssl}
+  args=${*:---handshakes 200000 --rss-every 100000 --mt-handshakes 1 --seal-mb 1 --sign-count 1024 --no-openssl --cmp-handshakes 0}
   # shellcheck disable=SC2086
   perf record -F 999 -g -o "$out/perf.data" bench/sspi_bench "$lib" $args >/dev/null
   perf report -i "$out/perf.data" --no-children --percent-limit 1 --stdio 2>/dev/null |
     grep -E '^ +[0-9.]+%' | head -40
   ;;
 callgrind)
-  args=${*:---handshakes 2000 --rss-every 1000 --warmup 10 --mt-handshakes 1 --seal-mb 1 --sign-count 1024 --no-openssl}
+  args=${*:---handshakes 2000 --rss-every 1000 --warmup 10 --mt-handshakes 1 --seal-mb 1 --sign-count 1024 --no-openssl --cmp-handshakes 0}
   # shellcheck disable=SC2086
   valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" bench/sspi_bench "$lib" $args >/dev/null
   callgrind_annotate --inclusive=no "$out/callgrind.out" 2>/dev/null | head -45

@@ -1,14 +1,17 @@
-/* logon_demo: one interactive logon, then noninteractive NTLM authentication
- * from a separate process, exactly as a Windows program would do it.
+/* logon_demo: one interactive logon, then noninteractive Negotiate
+ * authentication from a separate process, exactly as a Windows program would
+ * do it.
  *
  *   1. LsaLogonUser(Interactive, MSV1_0_INTERACTIVE_LOGON) validates the
  *      password against the account database and creates a logon session;
  *      the LSA keeps the NT OWF, the password is forgotten.
- *   2. A server process accepts NTLM over loopback TCP (AcceptSecurityContext).
- *   3. A client process calls AcquireCredentialsHandle(NULL, "NTLM",
+ *   2. A server process accepts Negotiate over loopback TCP
+ *      (AcceptSecurityContext).
+ *   3. A client process calls AcquireCredentialsHandle(NULL, "Negotiate",
  *      OUTBOUND, NULL, NULL, ...) -- no user, no password -- and
- *      authenticates with what the logon session holds; then one sealed
- *      message each way.
+ *      authenticates with what the logon session holds; both sides print the
+ *      package Negotiate chose (SECPKG_ATTR_NEGOTIATION_INFO: NTLM); then one
+ *      sealed message each way.
  *   4. Logoff: the same call now fails with SEC_E_NO_CREDENTIALS.
  *
  * Embedded defaults: a throwaway account database with DEMO\alice, the
@@ -40,6 +43,22 @@ static int fail(const char *who, const char *call, SECURITY_STATUS s) {
            (uint32_t)s);
     fflush(stdout);
     return 1;
+}
+
+/* The package Negotiate chose for an established context
+ * (SECPKG_ATTR_NEGOTIATION_INFO); 0 when it is NTLM, as it must be here. */
+static int negotiated_package(const char *who, CtxtHandle *ctx) {
+    SecPkgContext_NegotiationInfoA ni;
+    SECURITY_STATUS s = QueryContextAttributesA(ctx, SECPKG_ATTR_NEGOTIATION_INFO, &ni);
+    if (s) return fail(who, "QueryContextAttributes(NEGOTIATION_INFO)", s);
+    char line[96];
+    snprintf(line, sizeof line, "%s (negotiation state %s)", ni.PackageInfo->Name,
+             ni.NegotiationState == SECPKG_NEGOTIATION_COMPLETE ? "complete" : "NOT complete");
+    int ok = !strcmp(ni.PackageInfo->Name, "NTLM") &&
+             ni.NegotiationState == SECPKG_NEGOTIATION_COMPLETE;
+    FreeContextBuffer(ni.PackageInfo);
+    say(who, "QueryContextAttributes(NEGOTIATION_INFO): Negotiate chose %s", line);
+    return ok ? 0 : 1;
 }
 
 /* Build the contiguous MSV1_0_INTERACTIVE_LOGON submit buffer LsaLogonUser takes. */
@@ -113,8 +132,8 @@ static int server(int lfd) {
     SECURITY_STATUS s;
     int fd = accept(lfd, NULL, NULL);
     if (fd < 0) return 1;
-    s = AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)u"NTLM", SECPKG_CRED_INBOUND, NULL, NULL, NULL,
-                                  NULL, &cred, NULL);
+    s = AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)u"Negotiate", SECPKG_CRED_INBOUND, NULL, NULL,
+                                  NULL, NULL, &cred, NULL);
     if (s) return fail("server", "AcquireCredentialsHandle(INBOUND)", s);
     int have_ctx = 0, rc = 1;
     uint8_t out[4096];
@@ -142,6 +161,7 @@ static int server(int lfd) {
     }
     say("server", "AcceptSecurityContext -> SEC_E_OK: client authenticated as %s", names.sUserName);
     FreeContextBuffer(names.sUserName);
+    if (negotiated_package("server", &ctx)) goto out;
     /* one sealed message in: [TOKEN(16), DATA] */
     uint32_t n;
     uint8_t *msg = recv_msg(fd, &n, 65536);
@@ -183,12 +203,12 @@ static int client(int port) {
     CtxtHandle ctx;
     ULONG attrs;
     SECURITY_STATUS s;
-    s = AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)u"NTLM", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL,
-                                  NULL, &cred, NULL);
+    s = AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)u"Negotiate", SECPKG_CRED_OUTBOUND, NULL, NULL,
+                                  NULL, NULL, &cred, NULL);
     if (s) return fail("client", "AcquireCredentialsHandle(NULL identity)", s);
     SecPkgCredentials_NamesA cn;
     if (QueryCredentialsAttributesA(&cred, SECPKG_CRED_ATTR_NAMES, &cn) == SEC_E_OK) {
-        say("client", "AcquireCredentialsHandle(NULL, \"NTLM\", OUTBOUND, NULL, NULL) -> SEC_E_OK, "
+        say("client", "AcquireCredentialsHandle(NULL, \"Negotiate\", OUTBOUND, NULL, NULL) -> SEC_E_OK, "
                       "credentials of the logon session: %s", cn.sUserName);
         FreeContextBuffer(cn.sUserName);
     }
@@ -220,6 +240,7 @@ static int client(int port) {
     char line[64];
     snprintf(line, sizeof line, "%d legs, attributes 0x%08X", legs, attrs);
     say("client", "InitializeSecurityContext -> SEC_E_OK (%s)", line);
+    if (negotiated_package("client", &ctx)) goto out;
     const char *text = "ping from a process that never saw a password";
     size_t len = strlen(text);
     uint8_t sealed[256];
@@ -256,8 +277,9 @@ out:
 
 static SECURITY_STATUS try_default_credentials(void) {
     CredHandle cred;
-    SECURITY_STATUS s = AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)u"NTLM", SECPKG_CRED_OUTBOUND,
-                                                  NULL, NULL, NULL, NULL, &cred, NULL);
+    SECURITY_STATUS s = AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)u"Negotiate",
+                                                  SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                                  &cred, NULL);
     if (s == SEC_E_OK) FreeCredentialsHandle(&cred);
     return s;
 }
@@ -313,7 +335,7 @@ int main(int argc, char **argv) {
            (uint32_t)st, status_name(s));
     if (db[sizeof db - 2] != 'X') unlink(db);
     int ok = rc_cli == 0 && rc_srv == 0 && st == 0 && s == SEC_E_NO_CREDENTIALS;
-    printf("\n%s\n", ok ? "demo OK: one logon, then noninteractive NTLM from another process"
+    printf("\n%s\n", ok ? "demo OK: one logon, then noninteractive Negotiate (NTLM) from another process"
                         : "demo FAILED");
     return ok ? 0 : 1;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh — the README's first command: build the library and the C examples, then run
 # c-examples/logon_demo: one interactive logon (LsaLogonUser), then a separate process
-# authenticates with NTLM to a server process over loopback TCP without any password, a
+# authenticates with Negotiate (NTLM inside) to a server process over loopback TCP without any password, a
 # sealed message each way, and logoff. Embedded defaults: a throwaway account database
 # (DEMO\alice) and the in-process session store. Needs cargo and a C compiler.
 set -euo pipefail

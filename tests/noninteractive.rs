@@ -193,7 +193,8 @@ fn run_demo(env: &[(&str, &str)]) {
     for line in [
         before,
         "LsaLogonUser(Interactive, MSV1_0): DEMO\\alice",
-        "OUTBOUND, NULL, NULL) -> SEC_E_OK, credentials of the logon session: DEMO\\alice",
+        "AcquireCredentialsHandle(NULL, \"Negotiate\", OUTBOUND, NULL, NULL) -> SEC_E_OK, \
+         credentials of the logon session: DEMO\\alice",
         "AcceptSecurityContext -> SEC_E_OK: client authenticated as DEMO\\alice",
         &format!("DecryptMessage -> \"{ping}\""),
         &format!("DecryptMessage -> \"hello alice, the server read: {ping}\""),
@@ -201,6 +202,16 @@ fn run_demo(env: &[(&str, &str)]) {
         "demo OK",
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    // Both sides report the package Negotiate chose (issue 12).
+    let chose = "QueryContextAttributes(NEGOTIATION_INFO): Negotiate chose NTLM \
+                 (negotiation state complete)";
+    for who in ["server", "client"] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(&format!("[{who}")) && l.ends_with(chose)),
+            "{who} did not report NTLM inside Negotiate:\n{out}"
+        );
     }
     let server = out.find("client authenticated as").unwrap();
     assert!(out.find(before).unwrap() < server && server < out.rfind(after).unwrap());

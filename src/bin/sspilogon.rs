@@ -496,6 +496,31 @@ mod tests {
         );
     }
 
+    /// Issue 12: `sspilogon --package Negotiate` is the default; NTLM stays
+    /// selectable under its LSA names.
+    #[test]
+    fn negotiate_is_the_default_package() {
+        let package = |v: &[&str]| {
+            parse_args(v.iter().map(|s| s.to_string()).collect())
+                .ok()
+                .unwrap()
+                .package
+        };
+        assert_eq!(package(&["alice"]), AuthPackage::Negotiate);
+        assert_eq!(
+            package(&["--package", "Negotiate", "alice"]),
+            AuthPackage::Negotiate
+        );
+        assert_eq!(
+            package(&["--package", "NTLM", "alice"]),
+            AuthPackage::Msv1_0
+        );
+        assert_eq!(
+            package(&["--package", "MSV1_0", "alice"]),
+            AuthPackage::Msv1_0
+        );
+    }
+
     #[test]
     fn argument_errors() {
         let p = |v: &[&str]| parse_args(v.iter().map(|s| s.to_string()).collect());

@@ -140,10 +140,26 @@ pub fn check_oid(value: &[u8]) -> SecResult<()> {
     }
 }
 
-/// Append `tag`, the DER length of `value`, and `value`.
-pub fn put(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
+/// Size of a TLV whose value is `n` bytes long (short-form length below
+/// 0x80, else the fewest length bytes).
+pub const fn tlv_len(n: usize) -> usize {
+    let len_len = if n < 0x80 {
+        1
+    } else if n < 0x100 {
+        2
+    } else if n < 0x1_0000 {
+        3
+    } else if n < 0x100_0000 {
+        4
+    } else {
+        5
+    };
+    1 + len_len + n
+}
+
+/// Append `tag` and the DER length `n` of a value written next.
+pub fn put_header(out: &mut Vec<u8>, tag: u8, n: usize) {
     out.push(tag);
-    let n = value.len();
     if n < 0x80 {
         out.push(n as u8);
     } else {
@@ -152,12 +168,17 @@ pub fn put(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
         out.push(0x80 | (4 - skip) as u8);
         out.extend_from_slice(&bytes[skip..]);
     }
+}
+
+/// Append `tag`, the DER length of `value`, and `value`.
+pub fn put(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
+    put_header(out, tag, value.len());
     out.extend_from_slice(value);
 }
 
 /// `tag` around `value`, as a new vector.
 pub fn wrap(tag: u8, value: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(value.len() + 6);
+    let mut out = Vec::with_capacity(tlv_len(value.len()));
     put(&mut out, tag, value);
     out
 }
@@ -171,6 +192,7 @@ mod tests {
         for n in [0usize, 1, 127, 128, 255, 256, 65535, 65536] {
             let v = vec![7u8; n];
             let enc = wrap(OCTET_STRING, &v);
+            assert_eq!(enc.len(), tlv_len(n));
             let mut r = Reader::new(&enc);
             let t = r.expect(OCTET_STRING).unwrap();
             assert_eq!(t.value.len(), n);

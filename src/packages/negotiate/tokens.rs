@@ -3,7 +3,7 @@
 //! MS-SPNG's NegTokenInit2 (negHints), and NegTokenResp. Decoders are
 //! strict DER, borrow from the token and never panic.
 
-use super::der::{self, check_oid, context, explicit, put, wrap, Reader};
+use super::der::{self, check_oid, context, explicit, put, put_header, tlv_len, Reader};
 use super::mech::Mech;
 use crate::sspi::{SecResult, SecStatus};
 
@@ -169,60 +169,90 @@ fn decode_resp(body: &[u8]) -> SecResult<NegTokenResp<'_>> {
     })
 }
 
+/// Size of `[n] { inner-TLV }` around a value of `len` bytes.
+const fn field_len(len: usize) -> usize {
+    tlv_len(tlv_len(len))
+}
+
+/// Append `[n] { inner value }` (an explicitly tagged field).
+fn put_field(out: &mut Vec<u8>, n: u8, inner: u8, value: &[u8]) {
+    put_header(out, context(n), tlv_len(value.len()));
+    put(out, inner, value);
+}
+
 /// The DER MechTypeList of `mechs` (what an initiator sends and MICs).
 pub fn encode_mech_types(mechs: &[Mech]) -> Vec<u8> {
-    let mut list = Vec::new();
+    let list: usize = mechs.iter().map(|m| tlv_len(m.oid().len())).sum();
+    let mut out = Vec::with_capacity(tlv_len(list));
+    put_header(&mut out, der::SEQUENCE, list);
     for m in mechs {
-        put(&mut list, der::OBJECT_IDENTIFIER, m.oid());
+        put(&mut out, der::OBJECT_IDENTIFIER, m.oid());
     }
-    wrap(der::SEQUENCE, &list)
+    out
 }
 
 /// A GSS-framed NegTokenInit around `mech_types_der`; with `hints` a
-/// NegTokenInit2 carrying Windows' negHints (MS-SPNG §2.2.1).
+/// NegTokenInit2 carrying Windows' negHints (MS-SPNG §2.2.1). Sizes are
+/// computed first and the token is written into one buffer.
 pub fn encode_init(
     mech_types_der: &[u8],
     mech_token: Option<&[u8]>,
     hints: bool,
     mech_list_mic: Option<&[u8]>,
 ) -> Vec<u8> {
-    let mut seq = Vec::new();
-    put(&mut seq, context(0), mech_types_der);
+    let hint_seq = field_len(HINT_NAME.len());
+    let seq = tlv_len(mech_types_der.len())
+        + mech_token.map_or(0, |t| field_len(t.len()))
+        + if hints { tlv_len(tlv_len(hint_seq)) } else { 0 }
+        + mech_list_mic.map_or(0, |m| field_len(m.len()));
+    let inner = tlv_len(SPNEGO_OID.len()) + field_len(seq);
+    let total = tlv_len(inner);
+    let mut out = Vec::with_capacity(total);
+    put_header(&mut out, der::APPLICATION_0, inner);
+    put(&mut out, der::OBJECT_IDENTIFIER, SPNEGO_OID);
+    put_header(&mut out, context(0), tlv_len(seq));
+    put_header(&mut out, der::SEQUENCE, seq);
+    put(&mut out, context(0), mech_types_der);
     if let Some(t) = mech_token {
-        put(&mut seq, context(2), &wrap(der::OCTET_STRING, t));
+        put_field(&mut out, 2, der::OCTET_STRING, t);
     }
     if hints {
-        let name = wrap(context(0), &wrap(der::GENERAL_STRING, HINT_NAME));
-        put(&mut seq, context(3), &wrap(der::SEQUENCE, &name));
+        put_header(&mut out, context(3), tlv_len(hint_seq));
+        put_header(&mut out, der::SEQUENCE, hint_seq);
+        put_field(&mut out, 0, der::GENERAL_STRING, HINT_NAME);
     }
     if let Some(m) = mech_list_mic {
-        put(
-            &mut seq,
-            context(if hints { 4 } else { 3 }),
-            &wrap(der::OCTET_STRING, m),
-        );
+        put_field(&mut out, if hints { 4 } else { 3 }, der::OCTET_STRING, m);
     }
-    let mut inner = wrap(der::OBJECT_IDENTIFIER, SPNEGO_OID);
-    put(&mut inner, context(0), &wrap(der::SEQUENCE, &seq));
-    wrap(der::APPLICATION_0, &inner)
+    debug_assert_eq!(out.len(), total);
+    out
 }
 
-/// A `[1] NegTokenResp`.
+/// A `[1] NegTokenResp`, written into one pre-sized buffer.
 pub fn encode_resp(resp: &NegTokenResp<'_>) -> Vec<u8> {
-    let mut seq = Vec::new();
-    if let Some(s) = resp.neg_state {
-        put(&mut seq, context(0), &wrap(der::ENUMERATED, &[s as u8]));
+    let state = resp.neg_state.map(|s| [s as u8]);
+    let fields: [(u8, u8, Option<&[u8]>); 4] = [
+        (0, der::ENUMERATED, state.as_ref().map(|s| &s[..])),
+        (1, der::OBJECT_IDENTIFIER, resp.supported_mech),
+        (2, der::OCTET_STRING, resp.response_token),
+        (3, der::OCTET_STRING, resp.mech_list_mic),
+    ];
+    let seq: usize = fields
+        .iter()
+        .filter_map(|f| f.2)
+        .map(|v| field_len(v.len()))
+        .sum();
+    let total = field_len(seq);
+    let mut out = Vec::with_capacity(total);
+    put_header(&mut out, context(1), tlv_len(seq));
+    put_header(&mut out, der::SEQUENCE, seq);
+    for (n, inner, value) in fields {
+        if let Some(v) = value {
+            put_field(&mut out, n, inner, v);
+        }
     }
-    if let Some(m) = resp.supported_mech {
-        put(&mut seq, context(1), &wrap(der::OBJECT_IDENTIFIER, m));
-    }
-    if let Some(t) = resp.response_token {
-        put(&mut seq, context(2), &wrap(der::OCTET_STRING, t));
-    }
-    if let Some(m) = resp.mech_list_mic {
-        put(&mut seq, context(3), &wrap(der::OCTET_STRING, m));
-    }
-    wrap(context(1), &wrap(der::SEQUENCE, &seq))
+    debug_assert_eq!(out.len(), total);
+    out
 }
 
 #[cfg(test)]

@@ -360,25 +360,23 @@ impl SecurityContext for Session {
     /// message is sealed as if the MIC had not been sent (MS-SPNG 3.3.5.1;
     /// the sequence number goes on).
     fn mech_list_mic(&mut self, data: &[u8]) -> SecResult<Vec<u8>> {
-        let (exported, is_client) = (self.exported.clone(), self.is_client);
         let mut sig = [0u8; SIGNATURE_LEN];
         let mut copy = data.to_vec();
         let mut msg = crate::sspi::package::mic_buffers(&mut sig, &mut copy);
         let s = self.sealing();
         s.make_signature(&mut msg)?;
-        s.reset_rc4(&exported, is_client, true);
+        s.reset_rc4(true);
         Ok(sig.to_vec())
     }
 
     /// Verify the peer's mechListMIC, then start the incoming RC4 handle over.
     fn verify_mech_list_mic(&mut self, data: &[u8], mic: &[u8]) -> SecResult<()> {
-        let (exported, is_client) = (self.exported.clone(), self.is_client);
         let mut sig: [u8; SIGNATURE_LEN] = mic.try_into().map_err(|_| SecStatus::MessageAltered)?;
         let mut copy = data.to_vec();
         let mut msg = crate::sspi::package::mic_buffers(&mut sig, &mut copy);
         let s = self.sealing();
         s.verify_signature(&mut msg)?;
-        s.reset_rc4(&exported, is_client, false);
+        s.reset_rc4(false);
         Ok(())
     }
 
