@@ -581,3 +581,56 @@ fn every_truncation_of_an_ap_req_is_an_error() {
         assert!(pending.verify_ap_rep(&rep[..n]).is_err(), "prefix {n}");
     }
 }
+
+#[test]
+fn authenticator_of_another_client_is_logon_denied() {
+    let realm = Realm::start("badmatch");
+    let cred = realm.cred("host/localhost@EXAMPLE.TEST");
+    let kt = realm.keytab();
+    // alice's ticket and session key, an authenticator naming bob.
+    let key = key_of(&cred);
+    let bob = Principal::parse("bob@EXAMPLE.TEST");
+    let st = ServiceTicket {
+        ticket: &cred.ticket,
+        session_key: &key,
+        client: &bob,
+    };
+    let (token, _) = build_ap_req(&st, &req(REQ), now()).unwrap();
+    let e = accept(&kt, &token).unwrap_err();
+    assert_eq!(
+        (e.status, e.code),
+        (SecStatus::LogonDenied, KRB_AP_ERR_BADMATCH)
+    );
+
+    // A forwarded TGT that is not the client's is refused too.
+    let mut tgt = realm.cred("krbtgt/EXAMPLE.TEST@EXAMPLE.TEST");
+    tgt.client = bob.clone();
+    let opts = ApReqOptions {
+        isc_req: REQ | ISC_REQ_DELEGATE,
+        channel_bindings: None,
+        delegated_tgt: Some(&tgt),
+    };
+    let (token, _) = our_ap_req(&cred, &opts, now());
+    let e = accept(&kt, &token).unwrap_err();
+    assert_eq!(
+        (e.status, e.code),
+        (SecStatus::LogonDenied, KRB_AP_ERR_BADMATCH)
+    );
+}
+
+#[test]
+fn ap_rep_for_another_authenticator_fails_mutual_authentication() {
+    let realm = Realm::start("mutfail");
+    let cred = realm.cred("host/localhost@EXAMPLE.TEST");
+    let kt = realm.keytab();
+    let (t, u) = now();
+    let (token, pending) = our_ap_req(&cred, &req(REQ), (t, u));
+    let rep = accept(&kt, &token).unwrap().ap_rep.unwrap();
+    pending.verify_ap_rep(&rep).unwrap();
+    // Right key, but an old authenticator's time: KRB_AP_ERR_MUT_FAIL.
+    let stale = build_ap_rep(&pending.session_key, t - 1, u, None, None).unwrap();
+    assert_eq!(
+        pending.verify_ap_rep(&stale).err(),
+        Some(SecStatus::LogonDenied)
+    );
+}
