@@ -80,8 +80,9 @@ pub struct PendingApReq {
     pub seq_number: u32,
     /// The GSS flags sent in the checksum.
     pub gss_flags: u32,
-    ctime: i64,
-    cusec: u32,
+    /// The authenticator's ctime/cusec, which the AP-REP must echo.
+    pub ctime: i64,
+    pub cusec: u32,
 }
 
 impl std::fmt::Debug for PendingApReq {
@@ -342,5 +343,32 @@ mod tests {
         for f in [0u32, 0x4000_0000, 0x50a1_0000, 0xffff_ffff] {
             assert_eq!(bits_flags(&flags_bits(f)), f);
         }
+    }
+    /// A KRB-ERROR token of MIT's acceptor (gss_accept.py, krb5 1.20.1):
+    /// KRB_AP_ERR_BAD_INTEGRITY, with stime/susec and no ctime.
+    #[test]
+    fn mit_krb_error_token_maps_to_its_status() {
+        let token = hex::decode(
+            [
+                "606806092a864886f71201020203007e593057a003020105a10302011ea41118",
+                "0f32303236313230353134333931345aa505020309aca2a60302011fa90e1b0c",
+                "4558414d504c452e54455354aa1c301aa003020103a11330111b04686f73741b",
+                "096c6f63616c686f7374",
+            ]
+            .concat(),
+        )
+        .unwrap();
+        let pending = PendingApReq {
+            session_key: crypto::random_key(crypto::EncryptionType::Aes256CtsHmacSha196).unwrap(),
+            subkey: crypto::random_key(crypto::EncryptionType::Aes256CtsHmacSha196).unwrap(),
+            seq_number: 0,
+            gss_flags: 0,
+            ctime: 0,
+            cusec: 0,
+        };
+        assert_eq!(
+            pending.verify_ap_rep(&token).err(),
+            Some(SecStatus::MessageAltered)
+        );
     }
 }
