@@ -113,9 +113,10 @@ pub fn flags_bits(flags: u32) -> BitStringAsn1 {
 }
 
 /// A KerberosFlags as 32 bits (bit 0 the most significant); short strings
-/// read as if padded with zeros.
+/// read as if padded with zeros. (Not `payload_view`: picky-asn1 panics on
+/// an empty BIT STRING, `03 00`, which it decodes without error.)
 pub fn bits_flags(bits: &BitStringAsn1) -> u32 {
-    let p = bits.0.payload_view();
+    let p = bits.0.as_bytes().get(1..).unwrap_or(&[]);
     let mut b = [0u8; 4];
     for (i, v) in p.iter().take(4).enumerate() {
         b[i] = *v;
@@ -336,6 +337,14 @@ mod tests {
             gss_flags_from_isc_req(ISC_REQ_USE_DCE_STYLE | ISC_REQ_MUTUAL_AUTH),
             Err(SecStatus::UnsupportedFunction)
         );
+    }
+
+    #[test]
+    fn empty_bit_string_reads_as_no_flags() {
+        let empty: BitStringAsn1 = der_decode(&[0x03, 0x00]).unwrap();
+        assert_eq!(bits_flags(&empty), 0);
+        let short: BitStringAsn1 = der_decode(&[0x03, 0x02, 0x00, 0x40]).unwrap();
+        assert_eq!(bits_flags(&short), 0x4000_0000);
     }
 
     #[test]
