@@ -634,3 +634,67 @@ fn ap_rep_for_another_authenticator_fails_mutual_authentication() {
         Some(SecStatus::LogonDenied)
     );
 }
+
+/// An AP-REQ whose authenticator carries `flags` in its 0x8003 checksum
+/// (our initiator refuses to send DCE style, so this one is built by hand).
+fn ap_req_with_gss_flags(ticket: &[u8], session: &Key, client: &Principal, flags: u32) -> Vec<u8> {
+    let (t, u) = now();
+    let cksum = GssChecksum {
+        bnd: [0; 16],
+        flags,
+        deleg: None,
+        exts: vec![],
+    };
+    let auth = Authenticator::from(AuthenticatorInner {
+        authenticator_vno: ExplicitContextTag0::from(int_asn1(5)),
+        crealm: ExplicitContextTag1::from(kerberos_string(&client.realm).unwrap()),
+        cname: ExplicitContextTag2::from(principal_name(client).unwrap()),
+        cksum: Optional::from(Some(ExplicitContextTag3::from(Checksum {
+            cksumtype: ExplicitContextTag0::from(int_asn1(0x8003)),
+            checksum: ExplicitContextTag1::from(OctetStringAsn1::from(cksum.encode().unwrap())),
+        }))),
+        cusec: ExplicitContextTag4::from(int_asn1(u as i64)),
+        ctime: ExplicitContextTag5::from(kerberos_time(t).unwrap()),
+        subkey: Optional::from(None),
+        seq_number: Optional::from(None),
+        authorization_data: Optional::from(None),
+    });
+    let cipher = crypto::encrypt(
+        session,
+        usage::AP_REQ_AUTH,
+        &picky_asn1_der::to_vec(&auth).unwrap(),
+    )
+    .unwrap();
+    let ap_req = picky_krb::messages::ApReq::from(picky_krb::messages::ApReqInner {
+        pvno: ExplicitContextTag0::from(int_asn1(5)),
+        msg_type: ExplicitContextTag1::from(int_asn1(14)),
+        ap_options: ExplicitContextTag2::from(flags_bits(0)),
+        ticket: ExplicitContextTag3::from(picky_asn1_der::from_bytes::<Ticket>(ticket).unwrap()),
+        authenticator: ExplicitContextTag4::from(EncryptedData {
+            etype: ExplicitContextTag0::from(int_asn1(session.etype().as_i32() as i64)),
+            kvno: Optional::from(None),
+            cipher: ExplicitContextTag2::from(OctetStringAsn1::from(cipher)),
+        }),
+    });
+    gss_frame(TOK_AP_REQ, &picky_asn1_der::to_vec(&ap_req).unwrap())
+}
+
+#[test]
+fn dce_style_from_a_client_is_refused_cleanly() {
+    let realm = Realm::start("dce");
+    let cred = realm.cred("host/localhost@EXAMPLE.TEST");
+    let kt = realm.keytab();
+    let key = key_of(&cred);
+    let token = ap_req_with_gss_flags(
+        &cred.ticket,
+        &key,
+        &cred.client,
+        GSS_C_DCE_STYLE | GSS_C_MUTUAL_FLAG,
+    );
+    let e = accept(&kt, &token).unwrap_err();
+    assert_eq!(e.status, SecStatus::UnsupportedFunction);
+    // The hand-built token is otherwise sound: without the DCE flag it passes.
+    let token = ap_req_with_gss_flags(&cred.ticket, &key, &cred.client, GSS_C_MUTUAL_FLAG);
+    let a = accept(&kt, &token).unwrap();
+    assert!(a.ap_rep.is_some() && a.initiator_subkey.is_none());
+}
