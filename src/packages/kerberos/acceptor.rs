@@ -57,6 +57,19 @@ pub struct AcceptorOptions<'a> {
     pub require_bindings: bool,
 }
 
+impl<'a> AcceptorOptions<'a> {
+    /// Options for `keytab` with krb5.conf's `clockskew` and no bindings.
+    pub fn new(keytab: &'a Keytab, principal: Option<&'a Principal>) -> Self {
+        AcceptorOptions {
+            keytab,
+            principal,
+            clockskew: super::config::config().clockskew,
+            channel_bindings: None,
+            require_bindings: false,
+        }
+    }
+}
+
 /// A verified AP-REQ.
 pub struct Accepted {
     /// The client, from the decrypted ticket.
