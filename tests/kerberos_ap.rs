@@ -698,3 +698,45 @@ fn dce_style_from_a_client_is_refused_cleanly() {
     let a = accept(&kt, &token).unwrap();
     assert!(a.ap_rep.is_some() && a.initiator_subkey.is_none());
 }
+
+/// Our AP-REQ handed to MIT's acceptor: (exit ok, stderr, stdout line).
+fn to_mit(realm: &Realm, token: &[u8]) -> (bool, String, String) {
+    let mut acc = realm.peer("gss_accept.py", &["--mech", "krb5"]);
+    writeln!(acc.stdin.as_mut().unwrap(), "{}", b64(token)).unwrap();
+    let out = acc.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn our_delegation_and_one_leg_ap_req_are_accepted_by_mit() {
+    let realm = Realm::start("mitdeleg");
+    let cred = realm.cred("host/localhost@EXAMPLE.TEST");
+    let tgt = realm.cred("krbtgt/EXAMPLE.TEST@EXAMPLE.TEST");
+    let opts = ApReqOptions {
+        isc_req: REQ | ISC_REQ_DELEGATE,
+        channel_bindings: None,
+        delegated_tgt: Some(&tgt),
+    };
+    let (token, _) = our_ap_req(&cred, &opts, now());
+    let (ok, err, _) = to_mit(&realm, &token);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("\"delegated\": \"alice@EXAMPLE.TEST\""),
+        "{err}"
+    );
+    // Without mutual authentication: one leg, no AP-REP.
+    let (token, _) = our_ap_req(&cred, &req(REQ & !ISC_REQ_MUTUAL_AUTH), now());
+    let (ok, err, out) = to_mit(&realm, &token);
+    assert!(ok, "{err}");
+    assert!(err.contains("AUTHENTICATED alice@EXAMPLE.TEST"), "{err}");
+    assert!(out.trim().is_empty(), "no AP-REP expected: {out}");
+    // MIT refuses a tampered authenticator.
+    let (mut token, _) = our_ap_req(&cred, &req(REQ), now());
+    *token.last_mut().unwrap() ^= 1;
+    let (ok, _, _) = to_mit(&realm, &token);
+    assert!(!ok);
+}
