@@ -1,6 +1,8 @@
 //! Helpers of the fuzz targets: an account file, NTLM credentials and
 //! contexts through the safe core (`opensspi::sspi`), exactly as the C ABI
-//! drives them.
+//! drives them; `krb_ap`: a fixed realm for the Kerberos AP targets.
+
+pub mod krb_ap;
 
 use std::sync::{Arc, Once};
 

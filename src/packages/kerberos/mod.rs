@@ -3,13 +3,20 @@
 //! - `crypto`: the RFC 3961 framework (n-fold, key derivation per usage) and
 //!   the encryption types 17, 18 (RFC 3962), 19, 20 (RFC 8009) and 23 (RFC 4757);
 //! - `ccache`, `keytab`, `config`: MIT's credential cache, keytab and
-//!   krb5.conf profile formats.
+//!   krb5.conf profile formats;
+//! - `ap_req`, `acceptor`, `ap_rep`, `replay_cache` (with `ap_wire`, their
+//!   shared encodings): the AP exchange of RFC 4120 §3.2 / RFC 4121 §4.1.
 //!
 //! Credential operations (AS and TGS exchanges, holding the TGT) are kept
 //! apart from the context state so that they can move behind the LSA.
 
+pub mod acceptor;
+pub mod ap_rep;
+pub mod ap_req;
+pub mod ap_wire;
 pub mod ccache;
 pub mod config;
 pub mod crypto;
 pub mod filecodec;
 pub mod keytab;
+pub mod replay_cache;
