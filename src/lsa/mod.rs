@@ -54,6 +54,7 @@ use parking_lot::{Mutex, RwLock};
 use zeroize::Zeroizing;
 
 use crate::sspi::{SecResult, SecStatus};
+use crate::trace::reject;
 use accounts::AccountDatabase;
 use packages::KerberosProviderRef;
 use session::{KerberosCredential, LogonSession};
@@ -234,13 +235,17 @@ impl Lsa {
     /// `STATUS_NO_SUCH_LOGON_SESSION` when absent, `STATUS_ACCESS_DENIED`
     /// when another uid's (BEHAVIOURS item 129).
     pub fn owned_session(&self, luid: Luid) -> NtResult<LogonSession> {
-        let s = self
-            .store
-            .get(luid)
-            .map_err(store_err)?
-            .ok_or(NtStatus::NO_SUCH_LOGON_SESSION)?;
+        let s =
+            self.store.get(luid).map_err(store_err)?.ok_or_else(|| {
+                reject!(NtStatus::NO_SUCH_LOGON_SESSION, "no logon session {luid}")
+            })?;
         if s.owner_uid != self.uid && !self.privileged() {
-            return Err(NtStatus::ACCESS_DENIED);
+            return Err(reject!(
+                NtStatus::ACCESS_DENIED,
+                "logon session {luid} belongs to uid {}, not to uid {}",
+                s.owner_uid,
+                self.uid
+            ));
         }
         Ok(s)
     }
@@ -290,18 +295,30 @@ impl Lsa {
     fn session_for_package(&self, logon_id: Option<Luid>) -> SecResult<LogonSession> {
         match logon_id {
             Some(l) => self.owned_session(l).map_err(|e| match e {
-                NtStatus::NO_SUCH_LOGON_SESSION | NtStatus::ACCESS_DENIED => FOREIGN_SESSION_STATUS,
+                NtStatus::NO_SUCH_LOGON_SESSION | NtStatus::ACCESS_DENIED => reject!(
+                    FOREIGN_SESSION_STATUS,
+                    "logon session {l} for uid {}: {e}",
+                    self.uid
+                ),
                 _ => SecStatus::InternalError,
             }),
             None => {
                 let l = self
                     .caller_session()
                     .map_err(|_| SecStatus::InternalError)?
-                    .ok_or(SecStatus::NoCredentials)?;
+                    .ok_or_else(|| {
+                        reject!(
+                            SecStatus::NoCredentials,
+                            "no logon session for uid {} (log on first: LsaLogonUser or sspilogon)",
+                            self.uid
+                        )
+                    })?;
                 self.owned_session(l).map_err(|e| match e {
-                    NtStatus::NO_SUCH_LOGON_SESSION | NtStatus::ACCESS_DENIED => {
-                        SecStatus::NoCredentials
-                    }
+                    NtStatus::NO_SUCH_LOGON_SESSION | NtStatus::ACCESS_DENIED => reject!(
+                        SecStatus::NoCredentials,
+                        "the current logon session {l} of uid {}: {e}",
+                        self.uid
+                    ),
                     _ => SecStatus::InternalError,
                 })
             }
@@ -311,9 +328,14 @@ impl Lsa {
     /// MSV1_0's credential for noninteractive authentication (see
     /// [`msv1_0_primary_credential`]).
     pub fn primary_credential(&self, logon_id: Option<Luid>) -> SecResult<Msv1_0PrimaryCredential> {
-        self.session_for_package(logon_id)?
-            .msv1_0
-            .ok_or(SecStatus::NoCredentials)
+        let s = self.session_for_package(logon_id)?;
+        let id = s.logon_id;
+        s.msv1_0.ok_or_else(|| {
+            reject!(
+                SecStatus::NoCredentials,
+                "logon session {id} has no MSV1_0 (NTLM) credential"
+            )
+        })
     }
 
     /// The Kerberos package's credential of the caller's session (or of
@@ -324,7 +346,12 @@ impl Lsa {
     ) -> SecResult<(Luid, KerberosCredential)> {
         let s = self.session_for_package(logon_id)?;
         let id = s.logon_id;
-        s.kerberos.map(|k| (id, k)).ok_or(SecStatus::NoCredentials)
+        s.kerberos.map(|k| (id, k)).ok_or_else(|| {
+            reject!(
+                SecStatus::NoCredentials,
+                "logon session {id} has no Kerberos credential"
+            )
+        })
     }
 
     /// Replace the Kerberos credential of session `luid` (the Kerberos
@@ -345,6 +372,7 @@ impl Lsa {
     /// zeroized) and forget it as current / default / impersonated (this
     /// thread) session.
     pub fn logoff(&self, luid: Luid) -> NtResult<()> {
+        tracing::debug!("logoff of logon session {luid} by uid {}", self.uid);
         self.owned_session(luid)?;
         self.store.remove(luid).map_err(store_err)?;
         if self.store.current_for_user(self.uid).map_err(store_err)? == Some(luid) {
