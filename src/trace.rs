@@ -19,6 +19,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::fs::OpenOptions;
 use std::os::unix::fs::OpenOptionsExt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use once_cell::sync::Lazy;
 use tracing::level_filters::LevelFilter;
@@ -58,12 +59,22 @@ static DISPATCH: Lazy<Option<Dispatch>> = Lazy::new(|| {
     Some(Dispatch::new(subscriber))
 });
 
+/// [`DISPATCH`] known to be `None` (the fast path of [`scope`]).
+static OFF: AtomicBool = AtomicBool::new(false);
+
 /// Run `f` with the library's dispatcher as the thread's default when
-/// tracing is on; otherwise just run it (one load of an initialised lazy).
+/// tracing is on; otherwise just run it (one relaxed load once known off).
+#[inline]
 pub fn scope<R>(f: impl FnOnce() -> R) -> R {
+    if OFF.load(Ordering::Relaxed) {
+        return f();
+    }
     match &*DISPATCH {
         Some(d) => tracing::dispatcher::with_default(d, f),
-        None => f(),
+        None => {
+            OFF.store(true, Ordering::Relaxed);
+            f()
+        }
     }
 }
 

@@ -15,7 +15,10 @@ pub type FfiResult = Result<Step, SecStatus>;
 /// defining `body`) and the status it returns.
 pub fn sspi_call<F: FnOnce() -> FfiResult>(body: F) -> i32 {
     trace::scope(|| {
-        let r = catch_unwind(AssertUnwindSafe(body)).unwrap_or(Err(SecStatus::InternalError));
+        let r = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| {
+            tracing::error!(target: "opensspi::call", "{} panicked", trace::export_name::<F>());
+            Err(SecStatus::InternalError)
+        });
         let code = match r {
             Ok(step) => step.code(),
             Err(e) => e.code(),
@@ -37,7 +40,10 @@ pub fn sspi_call<F: FnOnce() -> FfiResult>(body: F) -> i32 {
 /// [`sspi_call`]).
 pub fn lsa_call<F: FnOnce() -> i32>(body: F) -> i32 {
     trace::scope(|| {
-        let code = catch_unwind(AssertUnwindSafe(body)).unwrap_or(STATUS_INTERNAL_ERROR);
+        let code = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| {
+            tracing::error!(target: "opensspi::call", "{} panicked", trace::export_name::<F>());
+            STATUS_INTERNAL_ERROR
+        });
         tracing::debug!(target: "opensspi::call", "{} -> {}", trace::export_name::<F>(), NtStatus(code));
         code
     })

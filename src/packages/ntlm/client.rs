@@ -134,7 +134,8 @@ impl NtlmClient {
             .token
             .filter(|t| !t.is_empty())
             .ok_or(SecStatus::InvalidToken)?;
-        let chal = ChallengeRef::decode(token)?;
+        let chal = ChallengeRef::decode(token)
+            .map_err(|e| reject!(e, "malformed CHALLENGE_MESSAGE ({} bytes)", token.len()))?;
         let anonymous = self.anonymous();
         let v2 = self.settings.client_sends_v2();
 

@@ -143,7 +143,8 @@ impl NtlmServer {
 
     /// Leg 1: NEGOTIATE in, CHALLENGE out.
     fn challenge(&mut self, token: &[u8]) -> SecResult<HandshakeOutput> {
-        let neg = NegotiateMessage::decode(token)?;
+        let neg = NegotiateMessage::decode(token)
+            .map_err(|e| reject!(e, "malformed NEGOTIATE_MESSAGE ({} bytes)", token.len()))?;
         let flags = challenge_flags(neg.flags);
         if !meets_min_sec(flags, self.settings.min_server_sec) {
             return Err(reject!(
@@ -204,7 +205,8 @@ impl NtlmServer {
         token: &[u8],
         input: &HandshakeInput<'_>,
     ) -> SecResult<Session> {
-        let auth = AuthenticateRef::decode(token)?;
+        let auth = AuthenticateRef::decode(token)
+            .map_err(|e| reject!(e, "malformed AUTHENTICATE_MESSAGE ({} bytes)", token.len()))?;
         let flags = auth.flags;
         if !meets_min_sec(flags, self.settings.min_server_sec) {
             return Err(reject!(
