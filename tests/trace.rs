@@ -202,3 +202,44 @@ fn sspilogon_explains_a_failed_logon_in_the_trace_s_words() {
     assert!(!text.contains("not-the-password"), "{text}");
     fs::remove_file(&trace).unwrap();
 }
+
+/// The MSV1_0 refusals (LsaLogonUser, sspilogon) in words, each naming the account file's line
+/// where the record is (`trace::take_last_reason`, what the trace line says).
+#[test]
+fn msv1_0_refusal_reasons_name_the_account_and_its_line() {
+    use opensspi::lsa::accounts::{nt_owf_v1, AccountDatabase};
+    use opensspi::lsa::logon::validate_msv1_0;
+    use opensspi::lsa::InteractiveLogon;
+
+    let hash = hex::encode_upper(&nt_owf_v1("Pw-1")[..]);
+    let xs = "X".repeat(32);
+    let db = AccountDatabase::parse(&format!(
+        "# accounts\n\
+         DEMO:bob:Pw-1\n\
+         dis:1000:{xs}:{hash}:[DU         ]:LCT-00000000:\n\
+         lck:1000:{xs}:{hash}:[LXU        ]:LCT-00000000:\n"
+    ));
+    for (domain, user, password, want) in [
+        ("", "dis", "Pw-1", "account dis disabled in "),
+        ("", "lck", "Pw-1", "account lck locked out"),
+        ("DEMO", "bob", "Qz-7-not-it", "wrong password for DEMO\\bob"),
+        ("DEMO", "nobody", "Pw-1", "no account named DEMO\\nobody"),
+    ] {
+        let _ = opensspi::trace::take_last_reason();
+        let req = InteractiveLogon {
+            domain: domain.into(),
+            user: user.into(),
+            password: password.to_string().into(),
+        };
+        assert!(validate_msv1_0(&db, &req).is_err(), "{user}");
+        let reason = opensspi::trace::take_last_reason().unwrap_or_default();
+        assert!(reason.starts_with(want), "{user}: {reason:?}");
+        if user == "dis" {
+            assert!(reason.ends_with(" line 3"), "{reason:?}");
+        }
+        assert!(
+            !reason.contains(password) && !reason.contains(&hash),
+            "{reason:?}"
+        );
+    }
+}
