@@ -224,7 +224,7 @@ impl Lsa {
         // does not know), whatever the package or logon type.
         if !is_valid_name(&req.user) || !is_valid_name(&req.domain) {
             return Err(reject!(
-                LogonError::with_sub_status(NtStatus::LOGON_FAILURE, NtStatus::NO_SUCH_USER,),
+                LogonError::with_sub_status(NtStatus::LOGON_FAILURE, NtStatus::NO_SUCH_USER),
                 "user or domain name {} has a control character",
                 Who(&req.domain, &req.user)
             ));

@@ -235,17 +235,13 @@ impl Lsa {
     /// `STATUS_NO_SUCH_LOGON_SESSION` when absent, `STATUS_ACCESS_DENIED`
     /// when another uid's (BEHAVIOURS item 129).
     pub fn owned_session(&self, luid: Luid) -> NtResult<LogonSession> {
-        let s =
-            self.store.get(luid).map_err(store_err)?.ok_or_else(|| {
-                reject!(NtStatus::NO_SUCH_LOGON_SESSION, "no logon session {luid}")
-            })?;
+        let s = self
+            .store
+            .get(luid)
+            .map_err(store_err)?
+            .ok_or(NtStatus::NO_SUCH_LOGON_SESSION)?;
         if s.owner_uid != self.uid && !self.privileged() {
-            return Err(reject!(
-                NtStatus::ACCESS_DENIED,
-                "logon session {luid} belongs to uid {}, not to uid {}",
-                s.owner_uid,
-                self.uid
-            ));
+            return Err(NtStatus::ACCESS_DENIED);
         }
         Ok(s)
     }
