@@ -85,7 +85,7 @@ pub fn enabled() -> bool {
 
 thread_local! {
     static LAST_REASON: RefCell<Option<String>> = const { RefCell::new(None) };
-    static TID: Cell<u32> = const { Cell::new(0) };
+    static TID: Cell<(u32, u32)> = const { Cell::new((0, 0)) };
 }
 
 /// The reason of the last rejection on this thread (see [`reject!`]), cleared.
@@ -151,17 +151,20 @@ pub fn export_name<F>() -> &'static str {
     path.rsplit("::").next().unwrap_or(path)
 }
 
-/// The kernel thread id (from `/proc/thread-self`, read once per thread).
-fn tid() -> u32 {
+/// The kernel thread id (from `/proc/thread-self`), read once per thread
+/// and process: a child forked by the thread gets its own.
+fn tid(pid: u32) -> u32 {
     TID.with(|t| {
-        if t.get() == 0 {
-            let id = std::fs::read_link("/proc/thread-self")
-                .ok()
-                .and_then(|p| p.file_name()?.to_str()?.parse().ok())
-                .unwrap_or(u32::MAX);
-            t.set(id);
+        let (known_pid, id) = t.get();
+        if known_pid == pid {
+            return id;
         }
-        t.get()
+        let id = std::fs::read_link("/proc/thread-self")
+            .ok()
+            .and_then(|p| p.file_name()?.to_str()?.parse().ok())
+            .unwrap_or(u32::MAX);
+        t.set((pid, id));
+        id
     })
 }
 
@@ -185,11 +188,11 @@ where
             .target()
             .strip_prefix("opensspi::")
             .unwrap_or(meta.target());
+        let pid = std::process::id();
         write!(
             w,
-            " opensspi[{}/{}] {} {}: ",
-            std::process::id(),
-            tid(),
+            " opensspi[{pid}/{}] {} {}: ",
+            tid(pid),
             meta.level(),
             target
         )?;
