@@ -17,7 +17,8 @@
  * Embedded defaults: a throwaway account database with DEMO\alice, the
  * in-process session store (the client process is forked from the one that
  * logged on, so it shares that store). Usage: logon_demo [--user U]
- * [--domain D] [--password P] */
+ * [--domain D] [--password P]. When a step fails, OPENSSPI_TRACE=stderr
+ * shows the library's reason in words (try --password wrong). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -38,9 +39,16 @@ static void say(const char *who, const char *fmt, const char *detail) {
     fflush(stdout);
 }
 
+/* Where the reason of a refusal is: the library's trace (OPENSSPI_TRACE). */
+static void hint(void) {
+    if (!getenv("OPENSSPI_TRACE"))
+        printf("hint: run again with OPENSSPI_TRACE=stderr (or =FILE) to see why, in words\n");
+}
+
 static int fail(const char *who, const char *call, SECURITY_STATUS s) {
     printf("[%-6s pid %5d] %s failed: %s (0x%08X)\n", who, (int)getpid(), call, status_name(s),
            (uint32_t)s);
+    hint();
     fflush(stdout);
     return 1;
 }
@@ -104,6 +112,7 @@ static int interactive(LUID *luid) {
     free(logon);
     if (st) {
         printf("LsaLogonUser failed: 0x%08X (substatus 0x%08X)\n", (uint32_t)st, (uint32_t)sub);
+        hint();
         LsaDeregisterLogonProcess(lsa);
         return 1;
     }
@@ -337,5 +346,6 @@ int main(int argc, char **argv) {
     int ok = rc_cli == 0 && rc_srv == 0 && st == 0 && s == SEC_E_NO_CREDENTIALS;
     printf("\n%s\n", ok ? "demo OK: one logon, then noninteractive Negotiate (NTLM) from another process"
                         : "demo FAILED");
+    if (!ok) hint();
     return ok ? 0 : 1;
 }

@@ -4,6 +4,7 @@
 # authenticates with Negotiate (NTLM inside) to a server process over loopback TCP without any password, a
 # sealed message each way, and logoff. Embedded defaults: a throwaway account database
 # (DEMO\alice) and the in-process session store. Needs cargo and a C compiler.
+# OPENSSPI_TRACE=stderr scripts/demo.sh --password wrong: every call, and why it was refused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d "$HOME/.cargo/bin" ] && export PATH="$HOME/.cargo/bin:$PATH"

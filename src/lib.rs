@@ -7,6 +7,8 @@
 //! - [`packages`]: protocol state machines (NTLM, later Kerberos and Negotiate);
 //! - [`lsa`]: logon sessions, authentication packages, account database, stores.
 
+pub mod trace;
+
 pub mod ffi;
 pub mod lsa;
 pub mod packages;

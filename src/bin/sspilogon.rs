@@ -15,6 +15,7 @@ use opensspi::lsa::session::SecurityLogonType;
 use opensspi::lsa::status::NtStatus;
 use opensspi::lsa::store::{self, keyring, StoreError, StoreKind, STORE_ENV};
 use opensspi::lsa::{InteractiveLogon, Lsa, Luid};
+use opensspi::trace;
 use zeroize::Zeroizing;
 
 const USAGE: &str = "\
@@ -278,6 +279,7 @@ fn logon(a: &Args, lsa: &Lsa) -> Result<Luid, Failure> {
         user: user.to_string(),
         password,
     };
+    let _ = trace::take_last_reason();
     match lsa.logon_user(a.package.id(), a.logon_type as u32, &req) {
         Ok(r) => {
             let msg = format!(
@@ -317,7 +319,20 @@ fn logon(a: &Args, lsa: &Lsa) -> Result<Luid, Failure> {
                 NtStatus::QUOTA_EXCEEDED | NtStatus::INSUFFICIENT_RESOURCES => EXIT_STORE,
                 _ => EXIT_LSA,
             };
-            Err(Failure(code, format!("logon failed: {why} [{}]", e)))
+            // The library's own words for the refusal (as in OPENSSPI_TRACE).
+            let reason = match trace::take_last_reason() {
+                Some(r) => format!("\n  reason: {r}"),
+                None => String::new(),
+            };
+            let hint = if trace::enabled() {
+                ""
+            } else {
+                "\n  (set OPENSSPI_TRACE=stderr to see every decision)"
+            };
+            Err(Failure(
+                code,
+                format!("logon failed: {why} [{e}]{reason}{hint}"),
+            ))
         }
     }
 }
@@ -473,7 +488,8 @@ fn run(a: Args) -> Result<(), Failure> {
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    let result = parse_args(argv).and_then(run);
+    // The library's trace (OPENSSPI_TRACE) covers the whole run.
+    let result = trace::scope(|| parse_args(argv).and_then(run));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(code, msg)) => {

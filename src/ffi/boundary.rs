@@ -3,23 +3,50 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::lsa::status::NtStatus;
 use crate::sspi::{SecStatus, Step};
+use crate::trace;
 
 /// What an SSPI export's body returns.
 pub type FfiResult = Result<Step, SecStatus>;
 
 /// Run `body`, mapping its outcome and any panic to a `SECURITY_STATUS`.
-pub fn sspi_call(body: impl FnOnce() -> FfiResult) -> i32 {
-    match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(Ok(step)) => step.code(),
-        Ok(Err(e)) => e.code(),
-        Err(_) => SecStatus::InternalError.code(),
-    }
+/// With `OPENSSPI_TRACE`, logs the export's name (that of the function
+/// defining `body`) and the status it returns.
+pub fn sspi_call<F: FnOnce() -> FfiResult>(body: F) -> i32 {
+    trace::scope(|| {
+        let r = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| {
+            tracing::error!(target: "opensspi::call", "{} panicked", trace::export_name::<F>());
+            Err(SecStatus::InternalError)
+        });
+        let code = match r {
+            Ok(step) => step.code(),
+            Err(e) => e.code(),
+        };
+        tracing::debug!(
+            target: "opensspi::call",
+            "{} -> {} (0x{code:08X})",
+            trace::export_name::<F>(),
+            match r {
+                Ok(step) => step.name().to_string(),
+                Err(e) => e.to_string(),
+            }
+        );
+        code
+    })
 }
 
-/// Run an LSA export's body: `NTSTATUS` in, `NTSTATUS` out.
-pub fn lsa_call(body: impl FnOnce() -> i32) -> i32 {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(STATUS_INTERNAL_ERROR)
+/// Run an LSA export's body: `NTSTATUS` in, `NTSTATUS` out (traced as
+/// [`sspi_call`]).
+pub fn lsa_call<F: FnOnce() -> i32>(body: F) -> i32 {
+    trace::scope(|| {
+        let code = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|_| {
+            tracing::error!(target: "opensspi::call", "{} panicked", trace::export_name::<F>());
+            STATUS_INTERNAL_ERROR
+        });
+        tracing::debug!(target: "opensspi::call", "{} -> {}", trace::export_name::<F>(), NtStatus(code));
+        code
+    })
 }
 
 pub(crate) const STATUS_INTERNAL_ERROR: i32 = 0xC000_00E5u32 as i32;

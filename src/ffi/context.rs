@@ -106,6 +106,12 @@ unsafe fn handshake_input<'a>(
     // SAFETY: as above.
     let channel_bindings =
         find(bufs, SECBUFFER_CHANNEL_BINDINGS).map(|i| unsafe { buffer_bytes(&bufs[i]) });
+    tracing::debug!(
+        "target {:?}, req 0x{context_req:08X}, input token {} bytes, channel bindings {}",
+        target.unwrap_or(""),
+        token.map_or(0, <[u8]>::len),
+        channel_bindings.map_or("none".into(), |c| format!("{} bytes", c.len()))
+    );
     Ok(HandshakeInput {
         token,
         channel_bindings,
@@ -127,6 +133,11 @@ unsafe fn finish_leg(
     expiry: *mut TimeStamp,
 ) -> FfiResult {
     let step = out.step.ok_or(SecStatus::InternalError)?;
+    tracing::debug!(
+        "output token {} bytes, context attributes 0x{:08X}",
+        out.token.len(),
+        out.context_attr
+    );
     // SAFETY: forwarded contract.
     let allocated = unsafe { deliver_token(output, &out.token, allocate)? };
     let flags = out.context_attr

@@ -16,6 +16,7 @@ use crate::lsa::Luid;
 use crate::sspi::consts::*;
 use crate::sspi::registry::find_package;
 use crate::sspi::{AcquireCredentials, Credential, CredentialUse, SecStatus, Step};
+use crate::trace::Who;
 
 /// Every live credential handle.
 pub static CREDENTIALS: HandleTable<dyn Credential> = HandleTable::new(HandleKind::Credential);
@@ -68,6 +69,23 @@ unsafe fn acquire(
         Some(unsafe { decode_identity(auth_data, cs)? })
     };
     let identity = identity.filter(|i| !i.is_default());
+    tracing::debug!(
+        "package {}, {usage:?}, principal {:?}, {}",
+        pkg.info().name,
+        principal.as_deref().unwrap_or(""),
+        match (&identity, logon_id) {
+            (Some(i), _) => format!(
+                "explicit identity {}",
+                Who(
+                    i.domain.as_deref().unwrap_or(""),
+                    i.user.as_deref().unwrap_or("")
+                )
+            ),
+            (None, Some(l)) => format!("logon session {}", l),
+            (None, None) if usage == CredentialUse::Inbound => "no client identity".into(),
+            (None, None) => "the caller's logon session".into(),
+        }
+    );
     // SAFETY: the output handle must be writable.
     let out = unsafe { mut_or(ph, SecStatus::InvalidHandle)? };
     let cred = pkg.acquire_credentials(&AcquireCredentials {

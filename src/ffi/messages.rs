@@ -15,6 +15,7 @@ use crate::sspi::consts::{
     SECQOP_WRAP_NO_ENCRYPT,
 };
 use crate::sspi::{ContextAttribute, MessageBuffer, SecResult, SecStatus, SecurityContext, Step};
+use crate::trace::reject;
 
 /// Borrow the message, run `op` on the established context, write the
 /// buffer lengths back. With `stream`, the stream form `[STREAM, DATA]` is
@@ -35,6 +36,13 @@ unsafe fn with_message<T>(
     }
     // SAFETY: forwarded contract.
     let bufs = unsafe { desc_buffers(desc)? };
+    tracing::debug!(
+        "buffers (type:bytes) {}",
+        bufs.iter()
+            .map(|b| format!("{}:{}", b.BufferType, b.cbBuffer))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     if let Some(form) = stream.then(|| stream_form(bufs)).flatten() {
         // SAFETY: forwarded contract.
         return unsafe { with_stream(&entry, bufs, form?, op) };
@@ -192,7 +200,10 @@ pub unsafe extern "C" fn DecryptMessage(
             with_message(phContext, pMessage, true, |c, m| {
                 let qop = c.decrypt_message(m, MessageSeqNo)?;
                 if qop == Some(SECQOP_WRAP_NO_ENCRYPT) && pfQOP.is_null() && confidential(c) {
-                    return Err(SecStatus::MessageAltered);
+                    return Err(reject!(
+                        SecStatus::MessageAltered,
+                        "a signed-only message on a sealing context, and no pfQOP to tell it"
+                    ));
                 }
                 Ok(qop)
             })?

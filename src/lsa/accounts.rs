@@ -54,6 +54,8 @@ pub struct Account {
     pub password: Option<Zeroizing<String>>,
     /// smbpasswd account-control flags (none for `DOMAIN:USER:PASSWORD`).
     pub control: AccountControl,
+    /// The 1-based line of the account file it came from (0: not from a file).
+    pub line: usize,
     /// NTOWFv2 keyed HMAC states already computed for this account.
     ntowf_v2: NtowfV2Cache,
 }
@@ -157,6 +159,7 @@ impl Account {
             nt_owf,
             password,
             control: AccountControl::default(),
+            line: 0,
             ntowf_v2: NtowfV2Cache::default(),
         }
     }
@@ -180,6 +183,14 @@ impl Account {
             computer_name()
         } else {
             &self.domain
+        }
+    }
+
+    /// For trace lines: ` in FILE line N` when the record came from a file.
+    pub fn source_line(&self) -> String {
+        match self.line {
+            0 => String::new(),
+            n => format!(" in {} line {n}", account_file_path().display()),
         }
     }
 
@@ -250,7 +261,10 @@ impl AccountDatabase {
         for (i, l) in text.lines().enumerate() {
             match line::classify(l.trim_end_matches('\r')) {
                 Line::Ignored => {}
-                Line::Account(a) => db.accounts.push(Account::from_line(a)),
+                Line::Account(a) => db.accounts.push(Account {
+                    line: i + 1,
+                    ..Account::from_line(a)
+                }),
                 Line::Bad(reason) => db.skipped.push(SkippedLine {
                     line: i + 1,
                     reason,

@@ -29,6 +29,7 @@ use super::status::NtStatus;
 use super::submit::{parse_interactive_logon, InteractiveLogon};
 use super::wire::{InteractiveProfile, TIME_NEVER};
 use super::{Lsa, Luid, Msv1_0PrimaryCredential};
+use crate::trace::{reject, Who};
 
 /// What a successful logon returns (`LsaLogonUser`'s outputs; the token
 /// the C layer makes is a handle naming `logon_id`).
@@ -92,24 +93,37 @@ pub fn validate_msv1_0(
 ) -> Result<ValidatedLogon, LogonError> {
     let failure = |sub| LogonError::with_sub_status(NtStatus::LOGON_FAILURE, sub);
     let (user, domain, upn) = split_names(req);
+    let who = Who(&domain, &user);
     if user.is_empty() {
-        return Err(failure(NtStatus::NO_SUCH_USER));
+        return Err(reject!(failure(NtStatus::NO_SUCH_USER), "empty user name"));
     }
     let owf = nt_owf_v1(&req.password);
     let (mut known, mut locked) = (false, false);
     for account in db.candidates(&user, &domain) {
         known = true;
         if account.control.locked {
+            tracing::info!(
+                "{who}: account locked out{}, not tried",
+                account.source_line()
+            );
             locked = true;
             continue;
         }
         if !account.verifies_nt_owf(&owf) {
+            tracing::info!(
+                "{who}: password does not match the account{}",
+                account.source_line()
+            );
             continue;
         }
         if account.control.disabled {
-            return Err(LogonError::with_sub_status(
-                NtStatus::ACCOUNT_RESTRICTION,
-                NtStatus::ACCOUNT_DISABLED,
+            return Err(reject!(
+                LogonError::with_sub_status(
+                    NtStatus::ACCOUNT_RESTRICTION,
+                    NtStatus::ACCOUNT_DISABLED,
+                ),
+                "account {who} disabled{}",
+                account.source_line()
             ));
         }
         return Ok(ValidatedLogon {
@@ -121,13 +135,22 @@ pub fn validate_msv1_0(
         });
     }
     if locked {
-        return Err(NtStatus::ACCOUNT_LOCKED_OUT.into());
+        return Err(reject!(
+            LogonError::from(NtStatus::ACCOUNT_LOCKED_OUT),
+            "account {who} locked out"
+        ));
     }
-    Err(failure(if known {
-        NtStatus::WRONG_PASSWORD
+    Err(if known {
+        reject!(
+            failure(NtStatus::WRONG_PASSWORD),
+            "wrong password for {who}"
+        )
     } else {
-        NtStatus::NO_SUCH_USER
-    }))
+        reject!(
+            failure(NtStatus::NO_SUCH_USER),
+            "no account named {who} in the account database"
+        )
+    })
 }
 
 impl Lsa {
@@ -180,22 +203,30 @@ impl Lsa {
         logon_type: u32,
         req: &InteractiveLogon,
     ) -> Result<LogonResult, LogonError> {
+        tracing::debug!(
+            "logon: package id {package_id}, logon type {logon_type}, user {}",
+            Who(&req.domain, &req.user)
+        );
         let package = AuthPackage::from_id(package_id)?;
         let logon_type = SecurityLogonType::from_u32(logon_type)?;
         if matches!(
             logon_type,
             SecurityLogonType::UndefinedLogonType | SecurityLogonType::Proxy
         ) {
-            return Err(NtStatus::INVALID_LOGON_TYPE.into());
+            return Err(reject!(
+                LogonError::from(NtStatus::INVALID_LOGON_TYPE),
+                "logon type {logon_type:?} is not supported"
+            ));
         }
         // A NUL or other control character would make the name read as
         // another one in C strings and logs: no account has such a name
         // (STATUS_LOGON_FAILURE / STATUS_NO_SUCH_USER, as a name the SAM
         // does not know), whatever the package or logon type.
         if !is_valid_name(&req.user) || !is_valid_name(&req.domain) {
-            return Err(LogonError::with_sub_status(
-                NtStatus::LOGON_FAILURE,
-                NtStatus::NO_SUCH_USER,
+            return Err(reject!(
+                LogonError::with_sub_status(NtStatus::LOGON_FAILURE, NtStatus::NO_SUCH_USER),
+                "user or domain name {} has a control character",
+                Who(&req.domain, &req.user)
             ));
         }
 
@@ -289,6 +320,12 @@ impl Lsa {
             }
             self.set_process_session_if_unset(logon_id);
         }
+        tracing::debug!(
+            "logon session {logon_id} for {} (uid {}), validated by {}, {logon_type:?}, credentials kept: {has_credentials}",
+            Who(&validated.domain, &validated.user),
+            self.uid(),
+            validated_by.session_name()
+        );
 
         Ok(LogonResult {
             logon_id,

@@ -60,6 +60,7 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::packages::ntlm::crypto::NtOwf;
 use crate::sspi::{SecResult, SecStatus};
+use crate::trace::reject;
 use accounts::AccountDatabase;
 use packages::KerberosProviderRef;
 use session::{KerberosCredential, LogonSession};
@@ -302,18 +303,30 @@ impl Lsa {
     fn session_for_package(&self, logon_id: Option<Luid>) -> SecResult<LogonSession> {
         match logon_id {
             Some(l) => self.owned_session(l).map_err(|e| match e {
-                NtStatus::NO_SUCH_LOGON_SESSION | NtStatus::ACCESS_DENIED => FOREIGN_SESSION_STATUS,
+                NtStatus::NO_SUCH_LOGON_SESSION | NtStatus::ACCESS_DENIED => reject!(
+                    FOREIGN_SESSION_STATUS,
+                    "logon session {l} for uid {}: {e}",
+                    self.uid
+                ),
                 _ => SecStatus::InternalError,
             }),
             None => {
                 let l = self
                     .caller_session()
                     .map_err(|_| SecStatus::InternalError)?
-                    .ok_or(SecStatus::NoCredentials)?;
+                    .ok_or_else(|| {
+                        reject!(
+                            SecStatus::NoCredentials,
+                            "no logon session for uid {} (log on first: LsaLogonUser or sspilogon)",
+                            self.uid
+                        )
+                    })?;
                 self.owned_session(l).map_err(|e| match e {
-                    NtStatus::NO_SUCH_LOGON_SESSION | NtStatus::ACCESS_DENIED => {
-                        SecStatus::NoCredentials
-                    }
+                    NtStatus::NO_SUCH_LOGON_SESSION | NtStatus::ACCESS_DENIED => reject!(
+                        SecStatus::NoCredentials,
+                        "the current logon session {l} of uid {}: {e}",
+                        self.uid
+                    ),
                     _ => SecStatus::InternalError,
                 })
             }
@@ -323,9 +336,14 @@ impl Lsa {
     /// MSV1_0's credential for noninteractive authentication (see
     /// [`msv1_0_primary_credential`]).
     pub fn primary_credential(&self, logon_id: Option<Luid>) -> SecResult<Msv1_0PrimaryCredential> {
-        self.session_for_package(logon_id)?
-            .msv1_0
-            .ok_or(SecStatus::NoCredentials)
+        let s = self.session_for_package(logon_id)?;
+        let id = s.logon_id;
+        s.msv1_0.ok_or_else(|| {
+            reject!(
+                SecStatus::NoCredentials,
+                "logon session {id} has no MSV1_0 (NTLM) credential"
+            )
+        })
     }
 
     /// The Kerberos package's credential of the caller's session (or of
@@ -336,7 +354,12 @@ impl Lsa {
     ) -> SecResult<(Luid, KerberosCredential)> {
         let s = self.session_for_package(logon_id)?;
         let id = s.logon_id;
-        s.kerberos.map(|k| (id, k)).ok_or(SecStatus::NoCredentials)
+        s.kerberos.map(|k| (id, k)).ok_or_else(|| {
+            reject!(
+                SecStatus::NoCredentials,
+                "logon session {id} has no Kerberos credential"
+            )
+        })
     }
 
     /// Replace the Kerberos credential of session `luid` (the Kerberos
@@ -359,6 +382,7 @@ impl Lsa {
     /// that still impersonates it gets no credentials, never the
     /// process's (it has not reverted).
     pub fn logoff(&self, luid: Luid) -> NtResult<()> {
+        tracing::debug!("logoff of logon session {luid} by uid {}", self.uid);
         self.owned_session(luid)?;
         if self.network.remove(luid) {
             return Ok(());

@@ -5,6 +5,7 @@
 use super::{SecResult, SecStatus, SecurityPackage};
 use crate::packages::negotiate::NEGOTIATE;
 use crate::packages::ntlm::NTLM;
+use crate::trace::reject;
 
 static PACKAGES: [&dyn SecurityPackage; 2] = [&NEGOTIATE, &NTLM];
 
@@ -19,5 +20,5 @@ pub fn find_package(name: &str) -> SecResult<&'static dyn SecurityPackage> {
         .iter()
         .copied()
         .find(|p| p.info().name.eq_ignore_ascii_case(name))
-        .ok_or(SecStatus::SecpkgNotFound)
+        .ok_or_else(|| reject!(SecStatus::SecpkgNotFound, "no package named {name:?}"))
 }

@@ -119,4 +119,14 @@ impl Step {
             Step::CompleteAndContinue => 0x0009_0314,
         }
     }
+
+    /// The Windows name of [`Step::code`].
+    pub const fn name(self) -> &'static str {
+        match self {
+            Step::Complete => "SEC_E_OK",
+            Step::ContinueNeeded => "SEC_I_CONTINUE_NEEDED",
+            Step::CompleteNeeded => "SEC_I_COMPLETE_NEEDED",
+            Step::CompleteAndContinue => "SEC_I_COMPLETE_AND_CONTINUE",
+        }
+    }
 }

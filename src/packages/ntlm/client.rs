@@ -30,6 +30,7 @@ use crate::sspi::{
     ContextAttribute, HandshakeInput, HandshakeOutput, MessageBuffer, PackageInfo, SecResult,
     SecStatus, SecurityContext, Step,
 };
+use crate::trace::reject;
 
 /// Fixed inputs so tests are deterministic.
 #[derive(Debug, Clone, Default)]
@@ -133,7 +134,8 @@ impl NtlmClient {
             .token
             .filter(|t| !t.is_empty())
             .ok_or(SecStatus::InvalidToken)?;
-        let chal = ChallengeRef::decode(token)?;
+        let chal = ChallengeRef::decode(token)
+            .map_err(|e| reject!(e, "malformed CHALLENGE_MESSAGE ({} bytes)", token.len()))?;
         let anonymous = self.anonymous();
         let v2 = self.settings.client_sends_v2();
 
@@ -142,7 +144,10 @@ impl NtlmClient {
             flags &= !NTLM_NEGOTIATE_OEM;
         }
         if flags & (NTLMSSP_NEGOTIATE_UNICODE | NTLM_NEGOTIATE_OEM) == 0 {
-            return Err(SecStatus::InvalidToken);
+            return Err(reject!(
+                SecStatus::InvalidToken,
+                "CHALLENGE selects neither Unicode nor OEM strings"
+            ));
         }
         if !v2 && self.settings.lm_compat_level == 0 {
             flags &= !ESS;
@@ -151,7 +156,11 @@ impl NtlmClient {
             flags &= !NTLMSSP_NEGOTIATE_LM_KEY;
         }
         if !meets_min_sec(flags, self.settings.min_client_sec) {
-            return Err(SecStatus::UnsupportedFunction);
+            return Err(reject!(
+                SecStatus::UnsupportedFunction,
+                "CHALLENGE flags 0x{flags:08X} below OPENSSPI_NTLM_MIN_CLIENT_SEC 0x{:08X}",
+                self.settings.min_client_sec
+            ));
         }
         if anonymous {
             flags |= NTLMSSP_NEGOTIATE_ANONYMOUS;

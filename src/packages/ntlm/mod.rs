@@ -44,6 +44,7 @@ use crate::sspi::{
     AcquireCredentials, Credential, CredentialUse, PackageInfo, SecResult, SecStatus,
     SecurityContext, SecurityPackage,
 };
+use crate::trace::reject;
 use crypto::{HmacMd5, NtOwf};
 
 pub use client::NtlmClient;
@@ -324,12 +325,20 @@ impl NtlmCredential {
     /// A client context (as [`Credential::new_initiator`], concrete type).
     pub fn initiator(&self, target: Option<&str>, context_req: u32) -> SecResult<NtlmClient> {
         if !self.usage.can_initiate() {
-            return Err(SecStatus::NoCredentials);
+            return Err(reject!(
+                SecStatus::NoCredentials,
+                "InitializeSecurityContext with an inbound-only NTLM credential"
+            ));
         }
         let cred = if context_req & ISC_REQ_NULL_SESSION != 0 {
             Arc::new(ClientCredential::anonymous())
         } else {
-            self.client.clone().ok_or(SecStatus::NoCredentials)?
+            self.client.clone().ok_or_else(|| {
+                reject!(
+                    SecStatus::NoCredentials,
+                    "the NTLM credential has no client identity"
+                )
+            })?
         };
         Ok(NtlmClient::new(cred, self.settings, target, context_req))
     }
@@ -337,7 +346,10 @@ impl NtlmCredential {
     /// A server context (as [`Credential::new_acceptor`], concrete type).
     pub fn acceptor(&self, context_req: u32) -> SecResult<NtlmServer> {
         if !self.usage.can_accept() {
-            return Err(SecStatus::NoCredentials);
+            return Err(reject!(
+                SecStatus::NoCredentials,
+                "AcceptSecurityContext with an outbound-only NTLM credential"
+            ));
         }
         Ok(NtlmServer::new(
             self.settings,

@@ -34,6 +34,7 @@ use super::flags::*;
 use crate::sspi::buffers::find_buffer;
 use crate::sspi::consts::{SECBUFFER_DATA, SECBUFFER_TOKEN};
 use crate::sspi::{MessageBuffer, SecResult, SecStatus};
+use crate::trace::reject;
 use hmac::Mac;
 
 /// Size of NTLMSSP_MESSAGE_SIGNATURE (2.2.2.9).
@@ -375,11 +376,17 @@ impl SealingState {
         let ess = self.inbound.is_some();
         let d = self.inbound.as_mut().unwrap_or(&mut self.out);
         if sig[..4] != [1, 0, 0, 0] {
-            return Err(SecStatus::MessageAltered);
+            return Err(reject!(
+                SecStatus::MessageAltered,
+                "NTLM signature version is not 1"
+            ));
         }
         let seq = d.seq;
         if ess && sig[12..] != seq.to_le_bytes() {
-            return Err(SecStatus::OutOfSequence);
+            return Err(reject!(
+                SecStatus::OutOfSequence,
+                "NTLM signature sequence number is not the expected {seq}"
+            ));
         }
         let mut sum = start(d, seq);
         walk(msg, &mut sum, seal.then_some(&mut *d), false)?;
@@ -388,7 +395,11 @@ impl SealingState {
         // the counter in step with the sender.
         d.seq = d.seq.wrapping_add(1);
         if !bool::from(expected[4..].ct_eq(&sig[4..])) {
-            return Err(SecStatus::MessageAltered);
+            return Err(reject!(
+                SecStatus::MessageAltered,
+                "NTLM {} checksum mismatch for message {seq}",
+                if seal { "sealed-message" } else { "signature" }
+            ));
         }
         Ok(())
     }

@@ -63,6 +63,7 @@ use crate::sspi::{
     ContextAttribute, HandshakeInput, HandshakeOutput, MessageBuffer, PackageInfo, SecResult,
     SecStatus, SecurityContext, Step,
 };
+use crate::trace::{reject, Who};
 
 enum State {
     Initial,
@@ -142,10 +143,15 @@ impl NtlmServer {
 
     /// Leg 1: NEGOTIATE in, CHALLENGE out.
     fn challenge(&mut self, token: &[u8]) -> SecResult<HandshakeOutput> {
-        let neg = NegotiateMessage::decode(token)?;
+        let neg = NegotiateMessage::decode(token)
+            .map_err(|e| reject!(e, "malformed NEGOTIATE_MESSAGE ({} bytes)", token.len()))?;
         let flags = challenge_flags(neg.flags);
         if !meets_min_sec(flags, self.settings.min_server_sec) {
-            return Err(SecStatus::UnsupportedFunction);
+            return Err(reject!(
+                SecStatus::UnsupportedFunction,
+                "NEGOTIATE flags 0x{flags:08X} below OPENSSPI_NTLM_MIN_SERVER_SEC 0x{:08X}",
+                self.settings.min_server_sec
+            ));
         }
         let unicode = flags & NTLMSSP_NEGOTIATE_UNICODE != 0;
         let names = host_names();
@@ -199,21 +205,30 @@ impl NtlmServer {
         token: &[u8],
         input: &HandshakeInput<'_>,
     ) -> SecResult<Session> {
-        let auth = AuthenticateRef::decode(token)?;
+        let auth = AuthenticateRef::decode(token)
+            .map_err(|e| reject!(e, "malformed AUTHENTICATE_MESSAGE ({} bytes)", token.len()))?;
         let flags = auth.flags;
         if !meets_min_sec(flags, self.settings.min_server_sec) {
-            return Err(SecStatus::UnsupportedFunction);
+            return Err(reject!(
+                SecStatus::UnsupportedFunction,
+                "AUTHENTICATE flags 0x{flags:08X} below OPENSSPI_NTLM_MIN_SERVER_SEC 0x{:08X}",
+                self.settings.min_server_sec
+            ));
         }
         let unicode = flags & NTLMSSP_NEGOTIATE_UNICODE != 0;
         let user = decode_string(auth.user, unicode)?;
         let domain = decode_string(auth.domain, unicode)?;
+        let who = Who(&domain, &user);
         let anonymous = user.is_empty()
             && auth.nt_response.is_empty()
             && (auth.lm_response.is_empty() || auth.lm_response[..] == [0]);
 
         let (kxkey, pairs, names) = if anonymous {
             if self.settings.deny_anonymous {
-                return Err(SecStatus::LogonDenied);
+                return Err(reject!(
+                    SecStatus::LogonDenied,
+                    "anonymous logon denied by policy (OPENSSPI_NTLM_DENY_ANONYMOUS)"
+                ));
             }
             let names = SessionNames {
                 client_domain: "NT AUTHORITY".into(),
@@ -224,7 +239,10 @@ impl NtlmServer {
             (Key16::default(), AvPairsRef::default(), names)
         } else {
             if user.is_empty() {
-                return Err(SecStatus::LogonDenied);
+                return Err(reject!(
+                    SecStatus::LogonDenied,
+                    "empty user name with a non-empty response"
+                ));
             }
             let check = |db: &AccountDatabase| {
                 let (account, kxkey, pairs) = self.verify(db, &auth, &user, &domain, sc)?;
@@ -249,7 +267,11 @@ impl NtlmServer {
         {
             let enc = auth.encrypted_random_session_key;
             if enc.len() != 16 {
-                return Err(SecStatus::InvalidToken);
+                return Err(reject!(
+                    SecStatus::InvalidToken,
+                    "EncryptedRandomSessionKey of {} bytes, not 16",
+                    enc.len()
+                ));
             }
             let mut k = Key16::default();
             k.copy_from_slice(enc);
@@ -261,7 +283,12 @@ impl NtlmServer {
 
         // MIC over NEGOTIATE || CHALLENGE || AUTHENTICATE with the MIC zeroed.
         if pairs.av_flags() & MSV_AV_FLAG_MIC_PRESENT != 0 {
-            let mic = auth.mic.ok_or(SecStatus::InvalidToken)?;
+            let mic = auth.mic.ok_or_else(|| {
+                reject!(
+                    SecStatus::InvalidToken,
+                    "MsvAvFlags announce a MIC but the AUTHENTICATE has none"
+                )
+            })?;
             let tail = token
                 .get(MIC_OFFSET + 16..)
                 .ok_or(SecStatus::InvalidToken)?;
@@ -270,10 +297,16 @@ impl NtlmServer {
                 &[negotiate, challenge, &token[..MIC_OFFSET], &[0u8; 16], tail],
             );
             if !ct_eq(&expected, &mic) {
-                return Err(SecStatus::InvalidToken);
+                return Err(reject!(
+                    SecStatus::InvalidToken,
+                    "MIC mismatch for {who} (NEGOTIATE, CHALLENGE or AUTHENTICATE altered)"
+                ));
             }
         } else if self.settings.require_mic && !anonymous {
-            return Err(SecStatus::InvalidToken);
+            return Err(reject!(
+                SecStatus::InvalidToken,
+                "MIC absent but required by policy (OPENSSPI_NTLM_REQUIRE_MIC) for {who}"
+            ));
         }
 
         let mut attrs = asc_ret_final(self.context_req, flags, anonymous);
@@ -283,12 +316,20 @@ impl NtlmServer {
                 .get(MSV_AV_CHANNEL_BINDINGS)
                 .filter(|v| v.iter().any(|&b| b != 0))
             {
-                Some(got) if !ct_eq(got, &expected) => return Err(SecStatus::BadBindings),
+                Some(got) if !ct_eq(got, &expected) => {
+                    return Err(reject!(
+                        SecStatus::BadBindings,
+                        "channel bindings of {who} differ from the server's"
+                    ))
+                }
                 Some(_) => {}
                 None if self.settings.require_bindings
                     || self.context_req & ASC_REQ_PROXY_BINDINGS != 0 =>
                 {
-                    return Err(SecStatus::BadBindings)
+                    return Err(reject!(
+                        SecStatus::BadBindings,
+                        "channel bindings absent but required (policy or ASC_REQ_PROXY_BINDINGS) for {who}"
+                    ))
                 }
                 None => {
                     if self.context_req & ASC_REQ_ALLOW_MISSING_BINDINGS != 0 {
@@ -316,8 +357,15 @@ impl NtlmServer {
         domain: &str,
         sc: &[u8; 8],
     ) -> SecResult<(&'d Account, Key16, AvPairsRef<'a>)> {
+        let who = Who(domain, user);
+        let mut known = false;
         for account in db.candidates(user, domain) {
+            known = true;
             if account.control.locked {
+                tracing::info!(
+                    "{who}: account locked out{}, not tried",
+                    account.source_line()
+                );
                 continue;
             }
             let verified = if auth.nt_response.len() > 24 {
@@ -326,16 +374,37 @@ impl NtlmServer {
                 self.check_v1(auth, account, sc)
                     .map(|k| (k, AvPairsRef::default()))
             } else {
-                return Err(SecStatus::LogonDenied);
+                return Err(reject!(
+                    SecStatus::LogonDenied,
+                    "NT response of {} bytes from {who}: NTLMv1 refused at LM_COMPAT_LEVEL {}",
+                    auth.nt_response.len(),
+                    self.settings.lm_compat_level
+                ));
             };
             match verified {
-                Ok(_) if account.control.disabled => return Err(SecStatus::LogonDenied),
+                Ok(_) if account.control.disabled => {
+                    return Err(reject!(
+                        SecStatus::LogonDenied,
+                        "account {who} disabled{}",
+                        account.source_line()
+                    ))
+                }
                 Ok((kxkey, pairs)) => return Ok((account, kxkey, pairs)),
                 Err(SecStatus::LogonDenied) => continue,
                 Err(e) => return Err(e),
             }
         }
-        Err(SecStatus::LogonDenied)
+        Err(if known {
+            reject!(
+                SecStatus::LogonDenied,
+                "no account named {who} verified the response (wrong password or locked out)"
+            )
+        } else {
+            reject!(
+                SecStatus::LogonDenied,
+                "no account named {who} in the account database"
+            )
+        })
     }
 
     /// NTLMv2: NTProofStr over the blob exactly as received, then the
@@ -348,9 +417,14 @@ impl NtlmServer {
         domain: &str,
         sc: &[u8; 8],
     ) -> SecResult<(Key16, AvPairsRef<'a>)> {
+        let who = Who(domain, user);
         let (proof, blob) = auth.nt_response.split_at(16);
         if blob.len() < 28 {
-            return Err(SecStatus::InvalidToken);
+            return Err(reject!(
+                SecStatus::InvalidToken,
+                "NTLMv2 client blob of {} bytes, shorter than 28",
+                blob.len()
+            ));
         }
         // MS-NLMP 3.2.5.1.2: also accept clients that used a NIL UserDom.
         let key = [domain, ""]
@@ -358,13 +432,23 @@ impl NtlmServer {
             .take(if domain.is_empty() { 1 } else { 2 })
             .filter_map(|d| account.ntowf_v2_keyed(user, d))
             .find(|k| ct_eq(&hmac_md5_with(k, &[sc, blob]), proof))
-            .ok_or(SecStatus::LogonDenied)?;
+            .ok_or_else(|| {
+                reject!(
+                    SecStatus::LogonDenied,
+                    "NTProofStr mismatch for {who}{} (wrong password)",
+                    account.source_line()
+                )
+            })?;
         let pairs = AvPairsRef::parse(&blob[28..])?;
         let mut ts = [0u8; 8];
         ts.copy_from_slice(&blob[8..16]);
         let ts = u64::from_le_bytes(ts) as i64;
         if ts.abs_diff(filetime_now()) > MAX_LIFETIME as u64 {
-            return Err(SecStatus::ContextExpired);
+            return Err(reject!(
+                SecStatus::ContextExpired,
+                "NTLMv2 blob timestamp of {who} off by more than {} s",
+                MAX_LIFETIME / 10_000_000
+            ));
         }
         Ok((Zeroizing::new(hmac_md5_with(&key, &[proof])), pairs))
     }
@@ -388,10 +472,22 @@ impl NtlmServer {
         } else {
             None
         };
-        let nt_owf = account.nt_owf.as_ref().ok_or(SecStatus::LogonDenied)?;
+        let nt_owf = account.nt_owf.as_ref().ok_or_else(|| {
+            reject!(
+                SecStatus::LogonDenied,
+                "account {} has no usable password{}",
+                Who(&account.domain, &account.user),
+                account.source_line()
+            )
+        })?;
         let expected = ntlmv1_response(nt_owf, sc, cc.as_ref());
         if !ct_eq(&expected, auth.nt_response) {
-            return Err(SecStatus::LogonDenied);
+            return Err(reject!(
+                SecStatus::LogonDenied,
+                "NTLMv1 response mismatch for {}{} (wrong password)",
+                Who(&account.domain, &account.user),
+                account.source_line()
+            ));
         }
         let lmowf = account.password.as_ref().map(|p| lmowf_v1(p));
         let sbk = ntlmv1_session_base_key(nt_owf);
@@ -406,14 +502,21 @@ impl SecurityContext for NtlmServer {
 
     fn accept(&mut self, input: &HandshakeInput<'_>) -> SecResult<HandshakeOutput> {
         if matches!(self.state, State::Done(_) | State::Failed) {
-            return Err(SecStatus::OutOfSequence);
+            return Err(reject!(
+                SecStatus::OutOfSequence,
+                "AcceptSecurityContext on a finished or failed NTLM context"
+            ));
         }
         let token = input
             .token
             .filter(|t| !t.is_empty())
             .ok_or(SecStatus::IncompleteMessage)?;
         if token.len() > MAX_TOKEN {
-            return Err(SecStatus::InvalidToken);
+            return Err(reject!(
+                SecStatus::InvalidToken,
+                "NTLM token of {} bytes (limit {MAX_TOKEN})",
+                token.len()
+            ));
         }
         match std::mem::replace(&mut self.state, State::Failed) {
             State::Initial => self.challenge(token),
