@@ -3,7 +3,8 @@
 //! - `crypto`: the RFC 3961 framework (n-fold, key derivation per usage) and
 //!   the encryption types 17, 18 (RFC 3962), 19, 20 (RFC 8009) and 23 (RFC 4757);
 //! - `ccache`, `keytab`, `config`: MIT's credential cache, keytab and
-//!   krb5.conf profile formats.
+//!   krb5.conf profile formats;
+//! - `gss`: the per-message tokens of RFC 4121 and RFC 4757.
 //!
 //! Credential operations (AS and TGS exchanges, holding the TGT) are kept
 //! apart from the context state so that they can move behind the LSA.
@@ -12,4 +13,5 @@ pub mod ccache;
 pub mod config;
 pub mod crypto;
 pub mod filecodec;
+pub mod gss;
 pub mod keytab;
