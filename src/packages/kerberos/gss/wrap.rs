@@ -3,8 +3,10 @@
 //! payload, rotated right by RRC bytes (§4.2.5), is
 //! - sealed: E(KG-USAGE-*-SEAL, message | EC filler bytes | header with
 //!   RRC 0) — the confounder first, the integrity tag last;
-//! - integrity only: message | checksum(KG-USAGE-*-SIGN, message | header
-//!   with EC and RRC 0), EC = the checksum length.
+//! - integrity only: message | checksum(KG-USAGE-*-SEAL, message | header
+//!   with EC and RRC 0), EC = the checksum length. SEAL, not SIGN: RFC 4121
+//!   §2 gives the SEAL usages to Wrap tokens whether sealed or not (as MIT
+//!   does); SIGN is for MIC tokens.
 //!
 //! Two layouts are made: the whole token with RRC 0 (MIT's gss_wrap), and
 //! the split one of SSPI's EncryptMessage `[TOKEN, DATA]` (MS-KILE
@@ -22,9 +24,9 @@ use crate::packages::kerberos::crypto::DerivedKeys;
 pub const TOK_ID: [u8; 2] = [0x05, 0x04];
 pub const HEADER_LEN: usize = 16;
 
-fn cfx(keys: &PerMessageKeys) -> (&DerivedKeys, &DerivedKeys) {
+fn seal_keys(keys: &PerMessageKeys) -> &DerivedKeys {
     match &keys.profile {
-        Profile::Cfx { seal, sign } => (seal, sign),
+        Profile::Cfx { seal, .. } => seal,
         Profile::Rc4(_) => unreachable!("RFC 4121 token with rc4-hmac keys"),
     }
 }
@@ -64,7 +66,7 @@ pub fn wrap(
     conf: bool,
     message: &[u8],
 ) -> Result<Vec<u8>, GssError> {
-    let (seal, sign) = cfx(keys);
+    let seal = seal_keys(keys);
     let e = keys.etype();
     if conf {
         let h = header(flags(keys, true), 0, 0, seq);
@@ -78,7 +80,7 @@ pub fn wrap(
     } else {
         let t = e.checksum_len();
         let h0 = header(flags(keys, false), 0, 0, seq);
-        let cksum = sign.checksum(&[message, &h0]);
+        let cksum = seal.checksum(&[message, &h0]);
         let h = header(flags(keys, false), t as u16, 0, seq);
         let mut out = Vec::with_capacity(HEADER_LEN + message.len() + t);
         out.extend_from_slice(&h);
@@ -105,7 +107,7 @@ pub fn wrap_split(
     if token.len() < need {
         return Err(GssError::BufferTooSmall);
     }
-    let (seal, sign) = cfx(keys);
+    let seal = seal_keys(keys);
     let e = keys.etype();
     let t = e.checksum_len();
     let n = message.len();
@@ -128,7 +130,7 @@ pub fn wrap_split(
         message.copy_from_slice(&scratch[c..c + n]);
     } else {
         let h0 = header(flags(keys, false), 0, 0, seq);
-        let cksum = sign.checksum(&[message, &h0]);
+        let cksum = seal.checksum(&[message, &h0]);
         token[..HEADER_LEN].copy_from_slice(&header(flags(keys, false), t as u16, t as u16, seq));
         token[HEADER_LEN..need].copy_from_slice(&cksum);
     }
@@ -172,7 +174,7 @@ pub fn open(
         return Err(GssError::DefectiveToken);
     }
     let r = rrc % total;
-    let (seal, sign) = cfx(keys);
+    let seal = seal_keys(keys);
     let e = keys.etype();
     if conf {
         if total < e.encrypted_len(ec + HEADER_LEN) {
@@ -202,7 +204,7 @@ pub fn open(
         h0[4..8].fill(0);
         if r == t && body.len() == t {
             // Windows' split layout: TOKEN = header | checksum, DATA = message.
-            sign.verify_checksum(&[data, &h0], body)?;
+            seal.verify_checksum(&[data, &h0], body)?;
             return Ok(Opened {
                 conf,
                 seq,
@@ -211,7 +213,7 @@ pub fn open(
         }
         gather_rotated_left(scratch, &[body, data], r);
         let (msg, cksum) = scratch.split_at(total - t);
-        sign.verify_checksum(&[msg, &h0], cksum)?;
+        seal.verify_checksum(&[msg, &h0], cksum)?;
         Ok(Opened {
             conf,
             seq,
