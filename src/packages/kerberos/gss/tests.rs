@@ -555,3 +555,35 @@ fn forged_tokens_do_not_move_the_window() {
         }
     }
 }
+
+/// MS-KILE 3.4.5.4.1: a Windows DCE-style sealed token (EC 16, RRC 28)
+/// has its trailer rotated by RRC + EC = 44; it unwraps, whole and split
+/// as `[TOKEN 76, DATA]`.
+#[test]
+fn windows_dce_style_rotation_by_rrc_plus_ec() {
+    use crate::packages::kerberos::crypto::{usage, DerivedKeys};
+    let e = EncryptionType::Aes256CtsHmacSha196;
+    let k = key(e);
+    let msg = b"DCE style message".to_vec();
+    let seq = 7_000_000u64;
+    // Acceptor -> initiator, acceptor subkey: flags Sent|Sealed|Subkey.
+    let mut h = [0x05, 0x04, 0x07, 0xFF, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    h[8..].copy_from_slice(&seq.to_be_bytes());
+    let mut plain = msg.clone();
+    plain.extend_from_slice(&[0xAA; 16]);
+    plain.extend_from_slice(&h);
+    let dk = DerivedKeys::new(&k, usage::KG_USAGE_ACCEPTOR_SEAL).unwrap();
+    let mut c = dk.encrypt(&plain).unwrap();
+    c.rotate_right(28 + 16);
+    h[6..8].copy_from_slice(&28u16.to_be_bytes());
+    let mut token = h.to_vec();
+    token.extend_from_slice(&c);
+    let (mut i, _) = pair(e);
+    let u = i.unwrap(&token).unwrap();
+    assert_eq!((&u.message[..], u.conf), (&msg[..], true));
+    let (mut i, _) = pair(e);
+    let (head, tail) = token.split_at(76);
+    let mut data = tail.to_vec();
+    let (n, conf) = i.unwrap_in_place(head, &mut data).unwrap();
+    assert_eq!((&data[..n], conf), (&msg[..], true));
+}

@@ -19,7 +19,7 @@ use std::ops::Range;
 
 use super::keys::{Profile, FLAG_SEALED};
 use super::{gather_rotated_left, GssError, PerMessageKeys};
-use crate::packages::kerberos::crypto::DerivedKeys;
+use crate::packages::kerberos::crypto::{CryptoError, DerivedKeys};
 
 pub const TOK_ID: [u8; 2] = [0x05, 0x04];
 pub const HEADER_LEN: usize = 16;
@@ -181,7 +181,16 @@ pub fn open(
             return Err(GssError::DefectiveToken);
         }
         gather_rotated_left(scratch, &[body, data], r);
-        let range = seal.decrypt_in_place(scratch)?;
+        let range = match seal.decrypt_in_place(scratch) {
+            Ok(range) => range,
+            // MS-KILE 3.4.5.4.1: Windows rotates sealed tokens with a
+            // non-zero EC (DCE style, EC 16) by RRC + EC, not RRC.
+            Err(CryptoError::IntegrityCheckFailed) if ec != 0 => {
+                gather_rotated_left(scratch, &[body, data], (rrc + ec) % total);
+                seal.decrypt_in_place(scratch)?
+            }
+            Err(e) => return Err(e.into()),
+        };
         // message | filler (EC) | header copy (its RRC is not compared,
         // as MIT does not).
         let end = range.end - HEADER_LEN;
