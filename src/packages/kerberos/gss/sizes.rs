@@ -13,7 +13,9 @@
 //! - cbBlockSize 1: CTS and RC4 take any length; no padding is ever needed.
 //!
 //! Stream sizes: the stream form is one whole token, the header part
-//! first (cbHeader = the trailer above), nothing after the message.
+//! first (cbHeader = the trailer above), nothing after the message;
+//! cBuffers 2, the `[SECBUFFER_STREAM, SECBUFFER_DATA]` of Kerberos'
+//! DecryptMessage stream form (BEHAVIOURS.md item 96).
 //! cbMaximumMessage has no Windows observation; RFC 4121 sets no limit and
 //! 64 KiB is reported (the size of SSPI's usual stream records).
 
@@ -75,7 +77,7 @@ pub fn stream_sizes(etype: EncryptionType) -> StreamSizes {
         header: trailer_len(etype) as u32,
         trailer: 0,
         maximum_message: MAX_MESSAGE,
-        buffers: 4,
+        buffers: 2,
         block_size: 1,
     }
 }
