@@ -6,6 +6,7 @@
 //!   krb5.conf profile formats;
 //! - `ap_req`, `acceptor`, `ap_rep`, `replay_cache` (with `ap_wire`, their
 //!   shared encodings): the AP exchange of RFC 4120 §3.2 / RFC 4121 §4.1.
+//! - `gss`: the per-message tokens of RFC 4121 and RFC 4757.
 //!
 //! Credential operations (AS and TGS exchanges, holding the TGT) are kept
 //! apart from the context state so that they can move behind the LSA.
@@ -18,5 +19,6 @@ pub mod ccache;
 pub mod config;
 pub mod crypto;
 pub mod filecodec;
+pub mod gss;
 pub mod keytab;
 pub mod replay_cache;

@@ -1,0 +1,200 @@
+//! One established context's message protection: the keys of both
+//! directions derived once, the send counter and the receive window.
+
+use zeroize::Zeroizing;
+
+use super::framing::Mech;
+use super::{mic, rc4, wrap, GssError, PerMessageKeys, Role, SeqStatus, SeqWindow};
+use crate::packages::kerberos::crypto::{EncryptionType, Key};
+
+/// How a context protects its messages (decided at establishment).
+#[derive(Debug, Clone, Copy)]
+pub struct ProtectionConfig {
+    /// Our side of the context.
+    pub role: Role,
+    /// The key is the acceptor's subkey (RFC 4121 §4.2.2 AcceptorSubkey).
+    pub acceptor_subkey: bool,
+    /// Our first sequence number (RFC 4121 §4.2.5; the authenticator's or
+    /// the AP-REP's seq-number).
+    pub send_seq: u64,
+    /// The peer's first sequence number.
+    pub recv_seq: u64,
+    /// REPLAY_DETECT and SEQUENCE_DETECT were negotiated.
+    pub replay_detect: bool,
+    pub sequence_detect: bool,
+    /// The OID framing rc4-hmac tokens (the one the context was set up with).
+    pub mech: Mech,
+}
+
+/// A received Wrap token's message and whether it was sealed.
+#[derive(Debug)]
+pub struct Unwrapped {
+    pub message: Zeroizing<Vec<u8>>,
+    pub conf: bool,
+}
+
+/// GSS_Wrap/Unwrap/GetMIC/VerifyMIC of one context, over either RFC 4121
+/// (etypes 17-20) or RFC 4757 (etype 23) tokens.
+#[derive(Debug)]
+pub struct MessageProtection {
+    send: PerMessageKeys,
+    recv: PerMessageKeys,
+    send_seq: u64,
+    window: SeqWindow,
+    mech: Mech,
+    scratch: Zeroizing<Vec<u8>>,
+}
+
+fn seq_result(s: SeqStatus) -> Result<(), GssError> {
+    match s {
+        SeqStatus::Ok => Ok(()),
+        SeqStatus::Duplicate => Err(GssError::Duplicate),
+        SeqStatus::Old => Err(GssError::Old),
+        SeqStatus::Unseq => Err(GssError::Unseq),
+        SeqStatus::Gap => Err(GssError::Gap),
+    }
+}
+
+impl MessageProtection {
+    pub fn new(key: &Key, cfg: ProtectionConfig) -> Result<Self, GssError> {
+        let rc4 = key.etype() == EncryptionType::Rc4Hmac;
+        Ok(MessageProtection {
+            send: PerMessageKeys::new(key, cfg.role, cfg.acceptor_subkey)?,
+            recv: PerMessageKeys::new(key, cfg.role.peer(), cfg.acceptor_subkey)?,
+            send_seq: cfg.send_seq,
+            window: SeqWindow::new(cfg.recv_seq, !rc4, cfg.replay_detect, cfg.sequence_detect),
+            mech: cfg.mech,
+            scratch: Zeroizing::new(Vec::new()),
+        })
+    }
+
+    fn is_rc4(&self) -> bool {
+        self.send.etype() == EncryptionType::Rc4Hmac
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        let s = self.send_seq;
+        self.send_seq = self.send_seq.wrapping_add(1);
+        s
+    }
+
+    /// The next sequence number we will send.
+    pub fn send_seq(&self) -> u64 {
+        self.send_seq
+    }
+
+    /// Bytes the split layout writes to TOKEN (see [`Self::wrap_in_place`]).
+    pub fn split_token_len(&self, conf: bool) -> usize {
+        if self.is_rc4() {
+            rc4::split_token_len(self.mech)
+        } else {
+            wrap::split_token_len(&self.send, conf)
+        }
+    }
+
+    /// Length of our MIC tokens.
+    pub fn mic_len(&self) -> usize {
+        if self.is_rc4() {
+            rc4::mic_len(self.mech)
+        } else {
+            mic::token_len(&self.send)
+        }
+    }
+
+    /// GSS_Wrap: one whole token (MIT's layout).
+    pub fn wrap(&mut self, conf: bool, data: &[u8]) -> Result<Vec<u8>, GssError> {
+        let seq = self.next_seq();
+        if self.is_rc4() {
+            rc4::wrap(&self.send, self.mech, seq as u32, conf, data)
+        } else {
+            wrap::wrap(&self.send, seq, conf, data)
+        }
+    }
+
+    /// EncryptMessage `[TOKEN, DATA]`: the token part into `header_out`
+    /// (its length returned), `data` encrypted in place when `conf`.
+    pub fn wrap_in_place(
+        &mut self,
+        conf: bool,
+        header_out: &mut [u8],
+        data: &mut [u8],
+    ) -> Result<usize, GssError> {
+        if header_out.len() < self.split_token_len(conf) {
+            return Err(GssError::BufferTooSmall);
+        }
+        let seq = self.next_seq();
+        if self.is_rc4() {
+            rc4::wrap_split(&self.send, self.mech, seq as u32, conf, header_out, data)
+        } else {
+            wrap::wrap_split(&self.send, seq, conf, header_out, data, &mut self.scratch)
+        }
+    }
+
+    /// GSS_Unwrap of a whole token (any RRC and EC; the split layout sent
+    /// as one stream too).
+    pub fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped, GssError> {
+        let window = &mut self.window;
+        if self.recv.etype() == EncryptionType::Rc4Hmac {
+            let (message, conf) =
+                rc4::unwrap(&self.recv, token, |s| seq_result(window.check(s as u64)))?;
+            return Ok(Unwrapped { message, conf });
+        }
+        let o = wrap::open(&self.recv, token, &[], &mut self.scratch)?;
+        seq_result(window.check(o.seq))?;
+        let range = o.in_scratch.expect("a whole token is gathered");
+        Ok(Unwrapped {
+            message: Zeroizing::new(self.scratch[range].to_vec()),
+            conf: o.conf,
+        })
+    }
+
+    /// DecryptMessage `[TOKEN, DATA]`: `token` is the token's first part,
+    /// `data` the rest, decrypted in place; (message length at the start of
+    /// `data`, sealed). `data` is untouched (RFC 4121) or wiped (rc4-hmac,
+    /// sealed) when the token is refused.
+    pub fn unwrap_in_place(
+        &mut self,
+        token: &[u8],
+        data: &mut [u8],
+    ) -> Result<(usize, bool), GssError> {
+        let window = &mut self.window;
+        if self.recv.etype() == EncryptionType::Rc4Hmac {
+            return rc4::unwrap_split(&self.recv, token, data, |s| {
+                seq_result(window.check(s as u64))
+            });
+        }
+        let o = wrap::open(&self.recv, token, data, &mut self.scratch)?;
+        seq_result(window.check(o.seq))?;
+        match o.in_scratch {
+            None => Ok((data.len(), o.conf)),
+            Some(range) => {
+                let n = range.len();
+                if n > data.len() {
+                    return Err(GssError::BufferTooSmall);
+                }
+                data[..n].copy_from_slice(&self.scratch[range]);
+                Ok((n, o.conf))
+            }
+        }
+    }
+
+    /// GSS_GetMIC.
+    pub fn get_mic(&mut self, data: &[u8]) -> Vec<u8> {
+        let seq = self.next_seq();
+        if self.is_rc4() {
+            rc4::get_mic(&self.send, self.mech, seq as u32, data)
+        } else {
+            mic::get_mic(&self.send, seq, data)
+        }
+    }
+
+    /// GSS_VerifyMIC.
+    pub fn verify_mic(&mut self, data: &[u8], token: &[u8]) -> Result<(), GssError> {
+        let seq = if self.is_rc4() {
+            rc4::verify_mic(&self.recv, token, data)? as u64
+        } else {
+            mic::verify_mic(&self.recv, token, data)?
+        };
+        seq_result(self.window.check(seq))
+    }
+}

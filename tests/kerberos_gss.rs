@@ -1,0 +1,280 @@
+//! The per-message tokens (`packages::kerberos::gss`) against MIT krb5:
+//! tests/peers/gss_tokens.py establishes an MIT initiator <-> acceptor
+//! context in a throwaway realm (tests/peers/setup-kdc.sh), dumps the
+//! per-message key and MIT's Wrap (sealed and not) and MIC tokens of both
+//! sides; we unwrap and verify every one, whole and split as SSPI's
+//! `[TOKEN, DATA]`, then make tokens of our own (whole, and the Windows
+//! split layout sent as one stream) that MIT's acceptor and initiator
+//! unwrap and verify. For aes256-sha1 (the KDC default), aes128-sha256,
+//! aes256-sha384 and rc4-hmac session keys. Needs krb5-kdc,
+//! krb5-admin-server, krb5-user and the peers' venv (python-gssapi).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, UdpSocket};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use opensspi::packages::kerberos::crypto::{EncryptionType, Key};
+use opensspi::packages::kerberos::gss::framing::Mech;
+use opensspi::packages::kerberos::gss::{
+    MessageProtection, ProtectionConfig, Role, FLAG_ACCEPTOR_SUBKEY,
+};
+use serde_json::{json, Value};
+
+/// A realm of its own for one test, stopped and deleted on drop.
+struct Realm {
+    dir: PathBuf,
+}
+
+fn free_port() -> u16 {
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok()
+            && TcpListener::bind(("127.0.0.1", port + 1)).is_ok()
+        {
+            return port;
+        }
+    }
+}
+
+fn scripts() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers")
+}
+
+impl Realm {
+    fn start(tag: &str, enctypes: Option<(&str, &str)>) -> Realm {
+        let dir =
+            std::env::temp_dir().join(format!("opensspi-krbgss-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let port = free_port();
+        let mut c = Command::new(scripts().join("setup-kdc.sh"));
+        c.arg(&dir)
+            .env("KDC_PORT", port.to_string())
+            .env("KADM_PORT", (port + 1).to_string());
+        if let Some((long_term, session)) = enctypes {
+            c.env("ENCTYPES", long_term).env("CLIENT_ENCTYPES", session);
+        }
+        let out = c.output().expect("run setup-kdc.sh");
+        assert!(
+            out.status.success(),
+            "setup-kdc.sh failed (apt-get install krb5-kdc krb5-admin-server krb5-user):\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let realm = Realm { dir };
+        let mut kinit = realm.env(Command::new("kinit"));
+        kinit
+            .arg("alice")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null());
+        let mut child = kinit.spawn().expect("kinit");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"alice-Passw0rd\n")
+            .unwrap();
+        assert!(child.wait().unwrap().success(), "kinit alice");
+        realm
+    }
+
+    fn env(&self, mut c: Command) -> Command {
+        c.env("KRB5_CONFIG", self.dir.join("krb5.conf"))
+            .env(
+                "KRB5CCNAME",
+                format!("FILE:{}", self.dir.join("krb5cc").display()),
+            )
+            .env(
+                "KRB5_KTNAME",
+                format!("FILE:{}", self.dir.join("service.keytab").display()),
+            )
+            .env("LC_ALL", "C");
+        c
+    }
+}
+
+impl Drop for Realm {
+    fn drop(&mut self) {
+        let _ = Command::new(scripts().join("stop-kdc.sh"))
+            .arg(&self.dir)
+            .arg("--purge")
+            .output();
+    }
+}
+
+fn hex_field(v: &Value, k: &str) -> Vec<u8> {
+    hex::decode(v[k].as_str().unwrap_or_else(|| panic!("{k} in {v}"))).unwrap()
+}
+
+fn protection(key: &Key, role: Role, acceptor_subkey: bool) -> MessageProtection {
+    MessageProtection::new(
+        key,
+        ProtectionConfig {
+            role,
+            acceptor_subkey,
+            send_seq: 0x1234_5678,
+            recv_seq: 0,
+            replay_detect: false,
+            sequence_detect: false,
+            mech: Mech::Krb5,
+        },
+    )
+    .unwrap()
+}
+
+/// Unwraps/verifies MIT's tokens of one side with `ours` (the other side),
+/// whole and split after the 16-byte header (RFC 4121) when it fits.
+fn check_mit_tokens(ours: &mut MessageProtection, rc4: bool, tokens: &[Value], side: &str) {
+    for (i, t) in tokens.iter().enumerate() {
+        let msg = hex_field(t, "msg");
+        let token = hex_field(t, "token");
+        let what = format!("MIT {side} token {i} ({t})");
+        if t["kind"] == "mic" {
+            ours.verify_mic(&msg, &token)
+                .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+            continue;
+        }
+        let conf = t["conf"].as_bool().unwrap();
+        let u = ours
+            .unwrap(&token)
+            .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+        assert_eq!((&u.message[..], u.conf), (&msg[..], conf), "{what}");
+        if !rc4 {
+            let mut data = token[16..].to_vec();
+            let (n, c) = ours
+                .unwrap_in_place(&token[..16], &mut data)
+                .unwrap_or_else(|e| panic!("{what} split: {e:?}"));
+            assert_eq!((&data[..n], c), (&msg[..], conf), "{what} split");
+        }
+    }
+}
+
+/// Our tokens for MIT, made with the messages MIT used: whole Wrap tokens,
+/// MICs, and (RFC 4121) the split layout sent as one stream.
+fn make_ours(ours: &mut MessageProtection, rc4: bool, mit: &[Value]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for t in mit.iter().filter(|t| t["kind"] == "mic") {
+        let msg = hex_field(t, "msg");
+        for conf in [true, false] {
+            let token = ours.wrap(conf, &msg).unwrap();
+            out.push(json!({"kind": "wrap", "conf": conf, "msg": hex::encode(&msg), "token": hex::encode(token)}));
+            if !rc4 {
+                let mut head = vec![0u8; 100];
+                let mut data = msg.clone();
+                let n = ours.wrap_in_place(conf, &mut head, &mut data).unwrap();
+                let mut stream = head[..n].to_vec();
+                stream.extend_from_slice(&data);
+                out.push(json!({"kind": "wrap", "conf": conf, "msg": hex::encode(&msg), "token": hex::encode(stream), "split": true}));
+            }
+        }
+        let mic = ours.get_mic(&msg);
+        out.push(json!({"kind": "mic", "conf": false, "msg": hex::encode(&msg), "token": hex::encode(mic)}));
+    }
+    out
+}
+
+fn interop(tag: &str, enctypes: Option<(&str, &str)>, expect: EncryptionType) {
+    let realm = Realm::start(tag, enctypes);
+    let mut cmd = realm.env(common::peer_script("gss_tokens.py", &[]));
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
+    let mut child = cmd.spawn().expect("gss_tokens.py");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let dump: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+
+    let etype = EncryptionType::from_i32(dump["enctype"].as_i64().unwrap() as i32).unwrap();
+    assert_eq!(etype, expect, "the realm's session key etype");
+    let key = Key::new(etype, &hex_field(&dump, "key")).unwrap();
+    let rc4 = etype == EncryptionType::Rc4Hmac;
+    let mit_init = dump["initiator"].as_array().unwrap();
+    let mit_acc = dump["acceptor"].as_array().unwrap();
+    // MIT's mutual CFX contexts protect with an acceptor subkey and say so.
+    let first_wrap = hex_field(&mit_init[0], "token");
+    let acceptor_subkey = !rc4 && first_wrap[2] & FLAG_ACCEPTOR_SUBKEY != 0;
+    assert_eq!(
+        acceptor_subkey, !rc4,
+        "acceptor subkey flag of MIT's tokens"
+    );
+
+    let mut our_acc = protection(&key, Role::Acceptor, acceptor_subkey);
+    let mut our_init = protection(&key, Role::Initiator, acceptor_subkey);
+    check_mit_tokens(&mut our_acc, rc4, mit_init, "initiator");
+    check_mit_tokens(&mut our_init, rc4, mit_acc, "acceptor");
+
+    let to_acceptor = make_ours(&mut our_init, rc4, mit_init);
+    let to_initiator = make_ours(&mut our_acc, rc4, mit_acc);
+    let req = json!({"to_acceptor": to_acceptor, "to_initiator": to_initiator});
+    writeln!(stdin, "{req}").unwrap();
+    stdin.flush().unwrap();
+    line.clear();
+    stdout.read_line(&mut line).unwrap();
+    let res: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    assert!(child.wait().unwrap().success());
+    let results = res["results"].as_array().unwrap();
+    assert_eq!(results.len(), to_acceptor.len() + to_initiator.len());
+    for r in results {
+        let side = r["side"].as_str().unwrap();
+        let i = r["index"].as_u64().unwrap() as usize;
+        let sent = if side == "acceptor" {
+            &to_acceptor[i]
+        } else {
+            &to_initiator[i]
+        };
+        assert!(
+            r["ok"] == true && r["msg_ok"] == true,
+            "MIT {side} refused our token {sent}: {r}"
+        );
+        if sent["kind"] == "wrap" {
+            assert_eq!(r["conf"], sent["conf"], "MIT {side}: {sent}");
+        }
+    }
+}
+
+#[test]
+fn mit_aes256_sha1() {
+    interop("aes256sha1", None, EncryptionType::Aes256CtsHmacSha196);
+}
+
+#[test]
+fn mit_aes128_sha256() {
+    interop(
+        "aes128sha256",
+        Some((
+            "aes128-cts-hmac-sha256-128:normal aes256-cts-hmac-sha1-96:normal",
+            "aes128-cts-hmac-sha256-128",
+        )),
+        EncryptionType::Aes128CtsHmacSha256128,
+    );
+}
+
+#[test]
+fn mit_aes256_sha384() {
+    interop(
+        "aes256sha384",
+        Some((
+            "aes256-cts-hmac-sha384-192:normal aes256-cts-hmac-sha1-96:normal",
+            "aes256-cts-hmac-sha384-192",
+        )),
+        EncryptionType::Aes256CtsHmacSha384192,
+    );
+}
+
+#[test]
+fn mit_rc4_hmac() {
+    interop(
+        "rc4",
+        Some((
+            "aes256-cts-hmac-sha1-96:normal arcfour-hmac:normal",
+            "arcfour-hmac",
+        )),
+        EncryptionType::Rc4Hmac,
+    );
+}
