@@ -3,13 +3,19 @@
 //! - `crypto`: the RFC 3961 framework (n-fold, key derivation per usage) and
 //!   the encryption types 17, 18 (RFC 3962), 19, 20 (RFC 8009) and 23 (RFC 4757);
 //! - `ccache`, `keytab`, `config`: MIT's credential cache, keytab and
-//!   krb5.conf profile formats.
+//!   krb5.conf profile formats;
+//! - `principal`: principal names, SPNs and realms of hosts;
+//! - `kdc`: the KDC client (AS and TGS exchanges, transport, errors);
+//! - `creds`: TGTs, service tickets, their cache and the MIT ccache.
 //!
 //! Credential operations (AS and TGS exchanges, holding the TGT) are kept
 //! apart from the context state so that they can move behind the LSA.
 
 pub mod ccache;
 pub mod config;
+pub mod creds;
 pub mod crypto;
 pub mod filecodec;
+pub mod kdc;
 pub mod keytab;
+pub mod principal;
