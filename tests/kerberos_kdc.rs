@@ -190,6 +190,7 @@ fn alice() -> PrincipalName {
 /// A transport that records which realm each request went to and its
 /// message type (10 AS-REQ, 12 TGS-REQ).
 struct Recording {
+    tag: &'static str,
     inner: NetTransport,
     log: Mutex<Vec<(String, u8)>>,
 }
@@ -197,13 +198,24 @@ struct Recording {
 impl Transport for Recording {
     fn send(&self, realm: &str, request: &[u8]) -> Result<Vec<u8>, KdcError> {
         let msg_type = request.first().map(|b| b & 0x1f).unwrap_or(0);
-        self.log.lock().unwrap().push((realm.to_string(), msg_type));
-        self.inner.send(realm, request)
+        let n = {
+            let mut log = self.log.lock().unwrap();
+            log.push((realm.to_string(), msg_type));
+            log.len()
+        };
+        let reply = self.inner.send(realm, request)?;
+        // Seeds of the krb_kdc_rep fuzz target, on request.
+        if let Some(dir) = std::env::var_os("KRB_KDC_REP_SEEDS") {
+            let name = format!("{}-{realm}-{msg_type}-{n}", self.tag);
+            std::fs::write(Path::new(&dir).join(name), &reply).unwrap();
+        }
+        Ok(reply)
     }
 }
 
-fn recording(cfg: &Krb5Config) -> Recording {
+fn recording(tag: &'static str, cfg: &Krb5Config) -> Recording {
     Recording {
+        tag,
         inner: NetTransport::from_config(cfg),
         log: Mutex::new(Vec::new()),
     }
@@ -211,7 +223,7 @@ fn recording(cfg: &Krb5Config) -> Recording {
 
 fn tgt_with(
     config: &Krb5Config,
-    transport: &NetTransport,
+    transport: &dyn Transport,
     password: &str,
 ) -> Result<opensspi::packages::kerberos::creds::Tgt, KdcError> {
     request_tgt(
@@ -259,7 +271,7 @@ fn host_localhost() -> PrincipalName {
 fn password_to_tgt_to_service_ticket_the_service_can_open() {
     let r = realms();
     let cfg = config();
-    let t = NetTransport::from_config(&cfg);
+    let t = recording("main", &cfg);
     let tgt = tgt_with(&cfg, &t, &r.home.alice_pass()).expect("AS exchange with preauth");
     assert_eq!(tgt.client, alice());
     assert_eq!(tgt.server, PrincipalName::krbtgt(REALM, REALM));
@@ -530,7 +542,7 @@ fn referral_to_a_trusted_realm() {
     let tgt = tgt_with(&cfg, &t, &r.home.alice_pass()).unwrap();
     let spn = PrincipalName::parse_spn("host/server.other.test", &cfg).unwrap();
     assert_eq!(spn.realm, OTHER);
-    let rec = recording(&cfg);
+    let rec = recording("referral", &cfg);
     let st = request_service_ticket(&rec, &tgt, &spn, &TgsOptions::from_config(&cfg))
         .expect("referral EXAMPLE.TEST → OTHER.TEST");
     // One TGS-REQ at home answered with the referral TGT, one at OTHER.TEST.
@@ -554,7 +566,7 @@ fn direct_cross_realm_path_without_referral() {
     // krbtgt/OTHER.TEST@EXAMPLE.TEST and OTHER.TEST's KDC.
     let spn = PrincipalName::parse_spn("host/plain.test", &cfg).unwrap();
     assert_eq!(spn.realm, OTHER);
-    let rec = recording(&cfg);
+    let rec = recording("direct", &cfg);
     let st = request_service_ticket(&rec, &tgt, &spn, &TgsOptions::from_config(&cfg)).unwrap();
     assert_eq!(
         *rec.log.lock().unwrap(),

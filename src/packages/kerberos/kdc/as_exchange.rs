@@ -97,6 +97,7 @@ pub fn etype_info2(padata: &[(i32, Vec<u8>)]) -> Vec<EtypeInfo2Entry> {
     padata
         .iter()
         .filter(|(t, _)| *t == padata::PA_ETYPE_INFO2)
+        .filter(|(_, v)| super::wire::der_well_formed(v))
         .filter_map(|(_, v)| picky_asn1_der::from_bytes::<EtypeInfo2>(v).ok())
         .flat_map(|info| info.0)
         .filter_map(|e| {
@@ -111,6 +112,9 @@ pub fn etype_info2(padata: &[(i32, Vec<u8>)]) -> Vec<EtypeInfo2Entry> {
 
 /// The (type, value) pairs of a METHOD-DATA (SEQUENCE OF PA-DATA).
 pub fn method_data(e_data: &[u8]) -> Vec<(i32, Vec<u8>)> {
+    if !super::wire::der_well_formed(e_data) {
+        return Vec::new();
+    }
     picky_asn1_der::from_bytes::<picky_asn1::wrapper::Asn1SequenceOf<PaData>>(e_data)
         .map(|seq| {
             seq.0

@@ -64,7 +64,7 @@ pub struct KrbErrorInfo {
 /// Decode a KRB-ERROR; `None` when `bytes` is not one.
 pub fn parse_krb_error(bytes: &[u8]) -> Option<KrbErrorInfo> {
     // APPLICATION 30 (0x7e) starts a KRB-ERROR; skip the decoder otherwise.
-    if bytes.first() != Some(&0x7e) {
+    if bytes.first() != Some(&0x7e) || !super::wire::der_well_formed(bytes) {
         return None;
     }
     let err: KrbError = picky_asn1_der::from_bytes(bytes).ok()?;

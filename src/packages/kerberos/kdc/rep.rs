@@ -4,7 +4,7 @@
 use picky_krb::messages::{AsRep, EncAsRepPart, EncKdcRepPart, EncTgsRepPart, KdcRep, TgsRep};
 
 use super::error::{parse_krb_error, KdcError};
-use super::wire::{decode_i32, flags_u32, unix_time};
+use super::wire::{decode_i32, der_well_formed, flags_u32, unix_time};
 use crate::packages::kerberos::crypto::{self, EncryptionType, Key};
 use crate::packages::kerberos::principal::PrincipalName;
 
@@ -47,6 +47,9 @@ pub struct EncRepPart {
 pub fn decode_rep(bytes: &[u8], kind: RepKind) -> Result<KdcRepParts, KdcError> {
     if let Some(err) = parse_krb_error(bytes) {
         return Err(KdcError::Krb(err));
+    }
+    if !der_well_formed(bytes) {
+        return Err(KdcError::BadReply("not DER"));
     }
     let rep: KdcRep = match kind {
         RepKind::As => {
@@ -108,6 +111,9 @@ pub fn decrypt_enc_part(
 /// Decode an EncASRepPart or EncTGSRepPart (either tag is accepted in
 /// either reply, as MIT does: some KDCs use 26 in AS-REPs).
 pub fn decode_enc_part(plain: &[u8]) -> Result<EncRepPart, KdcError> {
+    if !der_well_formed(plain) {
+        return Err(KdcError::BadReply("not DER"));
+    }
     let part: EncKdcRepPart = match plain.first() {
         Some(0x79) => picky_asn1_der::from_bytes::<EncAsRepPart>(plain).map(|p| p.0),
         Some(0x7a) => picky_asn1_der::from_bytes::<EncTgsRepPart>(plain).map(|p| p.0),

@@ -72,6 +72,9 @@ fn tgs_ap_req(
     subkey: Option<&Key>,
 ) -> Result<Vec<u8>, KdcError> {
     let bad = |what| KdcError::BadRequest(what);
+    if !super::wire::der_well_formed(&tgt.ticket) {
+        return Err(bad("TGT ticket"));
+    }
     let ticket: Ticket = picky_asn1_der::from_bytes(&tgt.ticket).map_err(|_| bad("TGT ticket"))?;
     let key = &tgt.session_key;
     let cksum = crypto::checksum(key, usage::TGS_REQ_AUTH_CKSUM, body_der)?;

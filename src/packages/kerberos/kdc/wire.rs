@@ -8,6 +8,54 @@ use picky_asn1::wrapper::{BitStringAsn1, GeneralizedTimeAsn1, IntegerAsn1};
 /// Largest DER message accepted from a KDC (also the TCP frame limit).
 pub const MAX_MESSAGE_LEN: usize = 1 << 20;
 
+/// Deepest nesting accepted in a DER message (Kerberos messages nest ~12).
+const MAX_DER_DEPTH: u32 = 32;
+
+/// Whether `bytes` is exactly one well-formed DER TLV whose constructed
+/// contents are well-formed TLVs, down to [`MAX_DER_DEPTH`]: one-byte tags,
+/// definite lengths of at most 4 bytes that fit their container. Checked
+/// before picky-asn1-der sees network bytes: its length arithmetic
+/// overflows (a panic with overflow checks) on a 9-byte length.
+pub fn der_well_formed(bytes: &[u8]) -> bool {
+    fn tlvs(mut b: &[u8], depth: u32) -> bool {
+        while !b.is_empty() {
+            match tlv(b, depth) {
+                Some(n) => b = &b[n..],
+                None => return false,
+            }
+        }
+        true
+    }
+    /// The length of the TLV at the start of `b`.
+    fn tlv(b: &[u8], depth: u32) -> Option<usize> {
+        let tag = *b.first()?;
+        if tag & 0x1f == 0x1f || depth > MAX_DER_DEPTH {
+            return None;
+        }
+        let first = *b.get(1)? as usize;
+        let (len, header) = if first < 0x80 {
+            (first, 2)
+        } else {
+            let n = first & 0x7f;
+            if n == 0 || n > 4 {
+                return None;
+            }
+            let len = b
+                .get(2..2 + n)?
+                .iter()
+                .fold(0usize, |acc, x| (acc << 8) | *x as usize);
+            (len, 2 + n)
+        };
+        let end = header.checked_add(len)?;
+        let content = b.get(header..end)?;
+        if tag & 0x20 != 0 && !tlvs(content, depth + 1) {
+            return None;
+        }
+        Some(end)
+    }
+    bytes.len() <= MAX_MESSAGE_LEN && tlv(bytes, 0) == Some(bytes.len())
+}
+
 /// An INTEGER of `v` (minimal two's complement).
 pub fn encode_i32(v: i32) -> IntegerAsn1 {
     IntegerAsn1::from_bytes_be_signed(v.to_be_bytes().to_vec())
@@ -115,6 +163,28 @@ pub mod kdc_options {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn der_shapes() {
+        assert!(der_well_formed(&[0x30, 0x03, 0x02, 0x01, 0x05]));
+        assert!(der_well_formed(&[0x04, 0x81, 0x01, 0xaa]));
+        // The fuzzer's 9-byte length, an indefinite length, trailing bytes,
+        // a content longer than its container, a high tag number.
+        assert!(!der_well_formed(&[
+            0x01, 0x88, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+        ]));
+        assert!(!der_well_formed(&[0x30, 0x80, 0x00, 0x00]));
+        assert!(!der_well_formed(&[0x02, 0x01, 0x05, 0x00]));
+        assert!(!der_well_formed(&[0x30, 0x03, 0x04, 0x05, 0x00]));
+        assert!(!der_well_formed(&[0x1f, 0x01, 0x00]));
+        let mut deep = Vec::new();
+        for _ in 0..40 {
+            let mut outer = vec![0x30, deep.len() as u8];
+            outer.extend_from_slice(&deep);
+            deep = outer;
+        }
+        assert!(!der_well_formed(&deep));
+    }
 
     #[test]
     fn integers() {
