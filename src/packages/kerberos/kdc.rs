@@ -12,3 +12,6 @@ pub mod transport;
 pub mod wire;
 
 pub use error::{KdcError, KrbErrorInfo};
+
+#[cfg(test)]
+mod tests;
