@@ -2,6 +2,7 @@
 //! of its EncKDCRepPart, shared by the AS and TGS exchanges.
 
 use picky_krb::messages::{AsRep, EncAsRepPart, EncKdcRepPart, EncTgsRepPart, KdcRep, TgsRep};
+use zeroize::Zeroize;
 
 use super::error::{parse_krb_error, KdcError};
 use super::wire::{decode_i32, der_well_formed, flags_u32, unix_time};
@@ -114,7 +115,7 @@ pub fn decode_enc_part(plain: &[u8]) -> Result<EncRepPart, KdcError> {
     if !der_well_formed(plain) {
         return Err(KdcError::BadReply("not DER"));
     }
-    let part: EncKdcRepPart = match plain.first() {
+    let mut part: EncKdcRepPart = match plain.first() {
         Some(0x79) => picky_asn1_der::from_bytes::<EncAsRepPart>(plain).map(|p| p.0),
         Some(0x7a) => picky_asn1_der::from_bytes::<EncTgsRepPart>(plain).map(|p| p.0),
         _ => return Err(KdcError::BadReply("not an EncKDCRepPart")),
@@ -122,7 +123,10 @@ pub fn decode_enc_part(plain: &[u8]) -> Result<EncRepPart, KdcError> {
     .map_err(|_| KdcError::BadReply("malformed EncKDCRepPart"))?;
     let bad = || KdcError::BadReply("malformed EncKDCRepPart");
     let etype = EncryptionType::from_i32(decode_i32(&part.key.0.key_type.0).ok_or_else(bad)?)?;
-    let key = Key::new(etype, &part.key.0.key_value.0 .0).map_err(|_| bad())?;
+    let key = Key::new(etype, &part.key.0.key_value.0 .0);
+    // The decoded copy of the session key is wiped; `key` keeps its own.
+    part.key.0.key_value.0 .0.zeroize();
+    let key = key.map_err(|_| bad())?;
     Ok(EncRepPart {
         key,
         nonce: decode_i32(&part.nonce.0).ok_or_else(bad)?,

@@ -20,7 +20,7 @@ use picky_asn1::wrapper::{
 use picky_asn1_der::application_tag::ApplicationTag;
 use picky_krb::data_types::{AuthenticatorInner, Checksum, EncryptedData, EncryptionKey, Ticket};
 use picky_krb::messages::ApReqInner;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::error::{code, KdcError};
 use super::rep::{decode_rep, decrypt_enc_part, RepKind};
@@ -82,7 +82,7 @@ fn tgs_ap_req(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_micros())
         .unwrap_or(0);
-    let auth = ApplicationTag::<_, AUTHENTICATOR>(AuthenticatorInner {
+    let mut auth = ApplicationTag::<_, AUTHENTICATOR>(AuthenticatorInner {
         authenticator_vno: ExplicitContextTag0(encode_i32(5)),
         crealm: ExplicitContextTag1(
             crate::packages::kerberos::principal::kerberos_string(&tgt.client.realm)
@@ -104,7 +104,12 @@ fn tgs_ap_req(
         seq_number: Optional(None),
         authorization_data: Optional(None),
     });
-    let plain = Zeroizing::new(picky_asn1_der::to_vec(&auth).map_err(|_| bad("authenticator"))?);
+    let plain = picky_asn1_der::to_vec(&auth).map(Zeroizing::new);
+    // The subkey's copy in the ASN.1 value is wiped.
+    if let Some(k) = auth.0.subkey.0.as_mut() {
+        k.0.key_value.0 .0.zeroize();
+    }
+    let plain = plain.map_err(|_| bad("authenticator"))?;
     let cipher = crypto::encrypt(key, usage::TGS_REQ_AUTH, &plain)?;
     let ap_req = ApplicationTag::<_, AP_REQ>(ApReqInner {
         pvno: ExplicitContextTag0(encode_i32(5)),
