@@ -198,6 +198,13 @@ pub fn load_ccache(path: &Path, now: i64) -> FileResult<CachedCredentials> {
     })
 }
 
+/// The file of the cache in force (`KRB5CCNAME`, else krb5.conf's
+/// `default_ccache_name`, else `/tmp/krb5cc_<uid>`; see `ccache`).
+pub fn default_ccache_path() -> FileResult<std::path::PathBuf> {
+    let name = super::ccache::default_ccache_name()?;
+    Ok(super::ccache::resolve_ccache_name(&name)?.path)
+}
+
 /// Add `ticket` to the ccache file at `path` the way MIT does (appended
 /// under the file lock), so `klist` lists it.
 pub fn store_in_ccache(path: &Path, ticket: &TicketCredential) -> FileResult<()> {

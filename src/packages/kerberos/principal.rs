@@ -475,6 +475,22 @@ mod tests {
     }
 
     #[test]
+    fn canonicalize_true_asks_the_resolver() {
+        // localhost resolves everywhere (/etc/hosts) and is its own
+        // canonical name; an unresolvable name is kept as given.
+        let yes = Krb5Config::parse(
+            "[libdefaults]\n default_realm = EXAMPLE.TEST\n rdns = false\n",
+            "t",
+        );
+        let spn = PrincipalName::new(NT_SRV_HST, &["host", "LocalHost"], "EXAMPLE.TEST");
+        let c = spn_candidates(&spn, false, &yes);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].components, ["host", "localhost"]);
+        let nowhere = PrincipalName::new(NT_SRV_HST, &["host", "no-such-host.invalid"], "R");
+        assert_eq!(spn_candidates(&nowhere, true, &yes), vec![nowhere.clone()]);
+    }
+
+    #[test]
     fn asn1_round_trip() {
         let p = PrincipalName::krbtgt("OTHER.TEST", "EXAMPLE.TEST");
         let a = p.to_asn1().unwrap();
