@@ -7,6 +7,9 @@
 //! - `ap_req`, `acceptor`, `ap_rep`, `replay_cache` (with `ap_wire`, their
 //!   shared encodings): the AP exchange of RFC 4120 §3.2 / RFC 4121 §4.1.
 //! - `gss`: the per-message tokens of RFC 4121 and RFC 4757.
+//! - `principal`: principal names, SPNs and realms of hosts;
+//! - `kdc`: the KDC client (AS and TGS exchanges, transport, errors);
+//! - `creds`: TGTs, service tickets, their cache and the MIT ccache.
 //!
 //! Credential operations (AS and TGS exchanges, holding the TGT) are kept
 //! apart from the context state so that they can move behind the LSA.
@@ -17,8 +20,11 @@ pub mod ap_req;
 pub mod ap_wire;
 pub mod ccache;
 pub mod config;
+pub mod creds;
 pub mod crypto;
 pub mod filecodec;
 pub mod gss;
+pub mod kdc;
 pub mod keytab;
+pub mod principal;
 pub mod replay_cache;
