@@ -11,6 +11,9 @@
 //! - `kdc`: the KDC client (AS and TGS exchanges, transport, errors);
 //! - `creds`: TGTs, service tickets, their cache and the MIT ccache.
 //!
+//! - `package`, `credential`, `client`, `server`, `context`: the SSPI
+//!   package, its credentials and contexts.
+//!
 //! Credential operations (AS and TGS exchanges, holding the TGT) are kept
 //! apart from the context state so that they can move behind the LSA.
 
@@ -19,12 +22,19 @@ pub mod ap_rep;
 pub mod ap_req;
 pub mod ap_wire;
 pub mod ccache;
+pub mod client;
 pub mod config;
+pub mod context;
+pub mod credential;
 pub mod creds;
 pub mod crypto;
 pub mod filecodec;
 pub mod gss;
 pub mod kdc;
 pub mod keytab;
+pub mod package;
 pub mod principal;
 pub mod replay_cache;
+pub mod server;
+
+pub use package::{Kerberos, KERBEROS, KERBEROS_PACKAGE_INFO};
