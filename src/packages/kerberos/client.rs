@@ -50,9 +50,12 @@ fn isc_ret(gss_flags: u32, context_req: u32) -> u32 {
 /// True when `host` is an IPv4 or IPv6 literal (Kerberos needs a name;
 /// Negotiate then falls back to NTLM, MS-SPNG / Windows behaviour).
 fn is_ip_literal(host: &str) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']');
-    let h = h.split(':').next().unwrap_or(h);
-    h.parse::<std::net::Ipv4Addr>().is_ok() || host.parse::<std::net::Ipv6Addr>().is_ok()
+    if let Some(rest) = host.strip_prefix('[') {
+        let v6 = rest.split(']').next().unwrap_or(rest);
+        return v6.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    let v4 = host.split(':').next().unwrap_or(host);
+    host.parse::<std::net::Ipv6Addr>().is_ok() || v4.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
 /// The service principal of `target` (`None` = SEC_E_TARGET_UNKNOWN).
@@ -321,5 +324,36 @@ impl SecurityContext for KerberosClient {
                 _ => Err(SecStatus::InvalidHandle),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_literals_are_recognised() {
+        for ip in ["127.0.0.1", "10.1.2.3:445", "::1", "[fe80::1]", "[::1]:88"] {
+            assert!(is_ip_literal(ip), "{ip}");
+        }
+        for name in ["localhost", "host.example.test", "1host.example", "db:1433"] {
+            assert!(!is_ip_literal(name), "{name}");
+        }
+    }
+
+    /// An IP address target is refused before any KDC exchange (Negotiate
+    /// then falls back to NTLM).
+    #[test]
+    fn ip_target_is_target_unknown() {
+        assert_eq!(
+            target_spn(Some("host/10.0.0.1@R")).err(),
+            Some(SecStatus::TargetUnknown)
+        );
+        assert_eq!(
+            target_spn(Some("HTTP/[::1]@R")).err(),
+            Some(SecStatus::TargetUnknown)
+        );
+        assert!(target_spn(Some("host/server.example@R")).is_ok());
+        assert_eq!(target_spn(None).err(), Some(SecStatus::TargetUnknown));
     }
 }
