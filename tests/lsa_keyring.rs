@@ -84,7 +84,10 @@ fn logon_in_one_process_serves_another() {
         .expect("session from sspilogon");
     assert_eq!(cred.user, "alice");
     assert_eq!(cred.domain, "EXAMPLE");
-    assert_eq!(*cred.nt_owf, *nt_owf_v1("alice-Passw0rd"));
+    assert_eq!(
+        **cred.nt_owf.as_ref().unwrap(),
+        *nt_owf_v1("alice-Passw0rd")
+    );
     let data = lsa.session_data(cred.logon_id).unwrap();
     assert_eq!(data.authentication_package, "NTLM");
 

@@ -158,7 +158,7 @@ fn assert_authenticates_as_alice(v: &Victim, luid: Luid) {
         .expect("the victim's session");
     assert_eq!(cred.user, USER);
     assert_eq!(cred.logon_id, luid);
-    assert_eq!(*cred.nt_owf, *nt_owf_v1(PASSWORD));
+    assert_eq!(**cred.nt_owf.as_ref().unwrap(), *nt_owf_v1(PASSWORD));
 }
 
 /// A session for mallory (her NT OWF) that claims to be session `luid` of uid `owner_uid`.
@@ -170,7 +170,7 @@ fn forged_session(v: &Victim, luid: Luid, owner_uid: u32) -> Vec<u8> {
     let m = s.msv1_0.as_mut().unwrap();
     m.logon_id = luid;
     m.user = "mallory".into();
-    m.nt_owf = nt_owf_v1(MALLORY_PASSWORD);
+    m.nt_owf = Some(nt_owf_v1(MALLORY_PASSWORD));
     codec::encode(&s).to_vec()
 }
 

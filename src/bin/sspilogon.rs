@@ -441,6 +441,14 @@ fn run(a: Args) -> Result<(), Failure> {
                     "note: with --store memory the session ended with sspilogon; \
                      only the password was checked"
                 ),
+                StoreKind::Service => {
+                    if StoreKind::from_env() != Ok(StoreKind::Service) {
+                        eprintln!(
+                            "note: programs use this session when {STORE_ENV}=service is in \
+                             their environment"
+                        );
+                    }
+                }
                 StoreKind::Keyring => {
                     if StoreKind::from_env() != Ok(StoreKind::Keyring) {
                         eprintln!(

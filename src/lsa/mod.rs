@@ -44,6 +44,7 @@ pub mod logon;
 pub mod network;
 pub mod packages;
 pub mod secret;
+pub mod service;
 pub mod session;
 pub mod status;
 pub mod store;
@@ -59,6 +60,7 @@ use once_cell::sync::OnceCell;
 use parking_lot::{Mutex, RwLock};
 
 use crate::packages::ntlm::crypto::NtOwf;
+use crate::packages::ntlm::lsa_mode::{CredentialOp, CredentialOpResult};
 use crate::sspi::{SecResult, SecStatus};
 use accounts::AccountDatabase;
 use packages::KerberosProviderRef;
@@ -79,13 +81,15 @@ pub struct Luid {
 }
 
 /// What MSV1_0 keeps for a logon session (its `SpAcceptCredentials` step):
-/// the user's names and NT OWF, never the password.
+/// the user's names and NT OWF, never the password. `nt_owf` is `None` in
+/// the copy a client of the LSA service sees: the OWF stays in the service,
+/// which runs the credential operations ([`Lsa::msv1_0_credential_op`]).
 #[derive(Clone)]
 pub struct Msv1_0PrimaryCredential {
     pub logon_id: Luid,
     pub user: String,
     pub domain: String,
-    pub nt_owf: NtOwf,
+    pub nt_owf: Option<NtOwf>,
 }
 
 impl std::fmt::Debug for Msv1_0PrimaryCredential {
@@ -178,6 +182,13 @@ pub fn msv1_0_primary_credential(logon_id: Option<Luid>) -> SecResult<Msv1_0Prim
     lsa()
         .map_err(|_| SecStatus::InternalError)?
         .primary_credential(logon_id)
+}
+
+/// [`Lsa::msv1_0_credential_op`] on the process's LSA.
+pub fn msv1_0_credential_op(luid: Luid, op: &CredentialOp) -> SecResult<CredentialOpResult> {
+    lsa()
+        .map_err(|_| SecStatus::InternalError)?
+        .msv1_0_credential_op(luid, op)
 }
 
 fn store_err(e: StoreError) -> NtStatus {
@@ -326,6 +337,23 @@ impl Lsa {
         self.session_for_package(logon_id)?
             .msv1_0
             .ok_or(SecStatus::NoCredentials)
+    }
+
+    /// NTLM's credential operation `op` (a response and SessionBaseKey,
+    /// [`crate::packages::ntlm::lsa_mode`]) with the NT OWF of session
+    /// `luid`, wherever the store keeps it: the OWF is not handed out.
+    /// The session must be the caller's (uid 0: any); a missing or foreign
+    /// session, or one without an NT OWF → `SEC_E_NO_CREDENTIALS`.
+    pub fn msv1_0_credential_op(
+        &self,
+        luid: Luid,
+        op: &CredentialOp,
+    ) -> SecResult<CredentialOpResult> {
+        match self.store.msv1_0_credential_op(luid, self.uid, op) {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => Err(SecStatus::NoCredentials),
+            Err(_) => Err(SecStatus::InternalError),
+        }
     }
 
     /// The Kerberos package's credential of the caller's session (or of

@@ -22,6 +22,8 @@ use std::sync::Arc;
 use super::session::LogonSession;
 use super::status::NtStatus;
 use super::Luid;
+use crate::packages::ntlm::crypto::ntowf_v2_keyed;
+use crate::packages::ntlm::lsa_mode::{self, CredentialOp, CredentialOpResult};
 
 /// The environment variable that selects the library's session store.
 pub const STORE_ENV: &str = "OPENSSPI_LSA_STORE";
@@ -39,7 +41,7 @@ pub enum StoreError {
     #[error("stored logon session is corrupt")]
     Corrupt,
     /// `OPENSSPI_LSA_STORE` names no store.
-    #[error("unknown session store {0:?} (expected \"memory\" or \"keyring\")")]
+    #[error("unknown session store {0:?} (expected \"service\", \"memory\" or \"keyring\")")]
     UnknownKind(String),
 }
 
@@ -64,6 +66,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub enum StoreKind {
     Memory,
     Keyring,
+    /// The LSA service `opensspi-lsad` ([`crate::lsa::service`]).
+    Service,
 }
 
 impl StoreKind {
@@ -74,6 +78,7 @@ impl StoreKind {
             "" => Ok(StoreKind::Memory),
             s if s.eq_ignore_ascii_case("memory") => Ok(StoreKind::Memory),
             s if s.eq_ignore_ascii_case("keyring") => Ok(StoreKind::Keyring),
+            s if s.eq_ignore_ascii_case("service") => Ok(StoreKind::Service),
             s => Err(StoreError::UnknownKind(s.to_string())),
         }
     }
@@ -88,6 +93,7 @@ impl StoreKind {
         match self {
             StoreKind::Memory => "memory",
             StoreKind::Keyring => "keyring",
+            StoreKind::Service => "service",
         }
     }
 }
@@ -97,6 +103,7 @@ pub fn open(kind: StoreKind) -> StoreResult<Arc<dyn SessionStore>> {
     Ok(match kind {
         StoreKind::Memory => Arc::new(memory::MemoryStore::new()),
         StoreKind::Keyring => Arc::new(keyring::KeyringStore::open()?),
+        StoreKind::Service => Arc::new(crate::lsa::service::client::ServiceStore::open()?),
     })
 }
 
@@ -123,6 +130,37 @@ pub trait SessionStore: Send + Sync {
 
     /// The session recorded by [`SessionStore::set_current`] for `uid`.
     fn current_for_user(&self, uid: u32) -> StoreResult<Option<Luid>>;
+
+    /// Run NTLM's credential operation `op` with the NT OWF of session
+    /// `luid` for a caller of Linux user `caller_uid` (uid 0: any
+    /// session). `None` when the session is missing, another uid's, or
+    /// holds no NT OWF. A store kept in another process runs it there.
+    fn msv1_0_credential_op(
+        &self,
+        luid: Luid,
+        caller_uid: u32,
+        op: &CredentialOp,
+    ) -> StoreResult<Option<CredentialOpResult>> {
+        let Some(s) = self.get(luid)? else {
+            return Ok(None);
+        };
+        Ok(run_msv1_0_op(&s, caller_uid, op))
+    }
+}
+
+/// [`SessionStore::msv1_0_credential_op`] on a session at hand.
+pub fn run_msv1_0_op(
+    s: &LogonSession,
+    caller_uid: u32,
+    op: &CredentialOp,
+) -> Option<CredentialOpResult> {
+    if s.owner_uid != caller_uid && caller_uid != 0 {
+        return None;
+    }
+    let m = s.msv1_0.as_ref()?;
+    let owf = m.nt_owf.as_ref()?;
+    let keyed = ntowf_v2_keyed(owf, &m.user, &m.domain);
+    Some(lsa_mode::run(op, &keyed, owf))
 }
 
 #[cfg(test)]
