@@ -19,6 +19,7 @@ use opensspi::sspi::SecStatus;
 
 fn sspilogon(args: &[&str], stdin: Option<&str>, accounts: &std::path::Path) -> (i32, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sspilogon"))
+        .args(["--store", "keyring"])
         .args(args)
         .env("NTLM_USER_FILE", accounts)
         .stdin(Stdio::piped())
@@ -167,6 +168,7 @@ fn sspilogon_split(
     accounts: &std::path::Path,
 ) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sspilogon"))
+        .args(["--store", "keyring"])
         .args(args)
         .env("NTLM_USER_FILE", accounts)
         .stdin(Stdio::piped())

@@ -138,8 +138,12 @@ fn victim_logged_on(tag: &str) -> Option<Victim> {
 /// `sspilogon --password-stdin EXAMPLE\alice` as this process: the LUID it printed.
 fn sspilogon_alice(users: &UserFile) -> Luid {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sspilogon"));
-    c.env("NTLM_USER_FILE", &users.path)
-        .args(["--password-stdin", &format!("{DOMAIN}\\{USER}")]);
+    c.env("NTLM_USER_FILE", &users.path).args([
+        "--store",
+        "keyring",
+        "--password-stdin",
+        &format!("{DOMAIN}\\{USER}"),
+    ]);
     let (ok, out, err) = run(c, format!("{PASSWORD}\n").as_bytes());
     let out = String::from_utf8_lossy(&out);
     assert!(ok, "sspilogon failed: {out}{err}");

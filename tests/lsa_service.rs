@@ -117,13 +117,13 @@ fn run_timeout(mut cmd: Command, stdin: &[u8]) -> (Option<i32>, String) {
     (status.and_then(|s| s.code()), text)
 }
 
-/// `sspilogon` with only the account file and the service's environment.
+/// `sspilogon` (default store: the service) with only the account file and the service's
+/// environment.
 fn sspilogon(lsad: &Lsad, args: &[&str], stdin: &str, users: &UserFile) -> (Option<i32>, String) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sspilogon"));
     c.env_clear()
         .env("LANG", "C.UTF-8")
         .env("NTLM_USER_FILE", &users.path)
-        .args(["--store", "service"])
         .args(args);
     lsad.env(&mut c);
     run_timeout(c, stdin.as_bytes())
@@ -148,7 +148,6 @@ fn default_client(lsad: &Lsad, link: Link) -> Command {
         &["client", "--package", "NTLM", "--wrap", "--default-creds"],
     );
     lsad.env(&mut c);
-    c.env("OPENSSPI_LSA_STORE", "service");
     c
 }
 
@@ -328,7 +327,7 @@ fn racing_starters_end_with_one_service() {
             let mut c = Command::new(env!("CARGO_BIN_EXE_sspilogon"));
             c.env_clear()
                 .env("NTLM_USER_FILE", &users.path)
-                .args(["--store", "service", "--list"])
+                .arg("--list")
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
             lsad.env(&mut c);
@@ -349,7 +348,7 @@ fn idle_service_exits() {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sspilogon"));
     c.env_clear()
         .env("NTLM_USER_FILE", &users.path)
-        .args(["--store", "service", "--list"]);
+        .arg("--list");
     lsad.env(&mut c);
     c.env("OPENSSPI_LSAD_IDLE", "1");
     assert!(c.output().unwrap().status.success());

@@ -49,21 +49,47 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
 }
 
 /// The `opensspi-lsad` to start: `OPENSSPI_LSAD`, else next to the
-/// running executable (or one level up, for test binaries in `deps/`),
-/// else from `PATH`.
+/// library (the `libopensspi.so` this code runs from, or `../bin/` of it),
+/// else next to the running executable (or one level up, for test
+/// binaries in `deps/`), else from `PATH`.
 pub fn lsad_executable() -> PathBuf {
     if let Some(p) = std::env::var_os(LSAD_ENV).filter(|v| !v.is_empty()) {
         return PathBuf::from(p);
     }
-    if let Ok(exe) = std::env::current_exe() {
-        for dir in exe.ancestors().skip(1).take(2) {
-            let p = dir.join("opensspi-lsad");
-            if p.is_file() {
-                return p;
-            }
+    let mut candidates = Vec::new();
+    if let Some(lib) = code_file() {
+        if let Some(dir) = lib.parent() {
+            candidates.push(dir.join("opensspi-lsad"));
+            candidates.push(dir.join("../bin/opensspi-lsad"));
         }
     }
-    PathBuf::from("opensspi-lsad")
+    if let Ok(exe) = std::env::current_exe() {
+        for dir in exe.ancestors().skip(1).take(2) {
+            candidates.push(dir.join("opensspi-lsad"));
+        }
+    }
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from("opensspi-lsad"))
+}
+
+/// The file this code was loaded from (the shared library, or the
+/// executable it is linked into), from `/proc/self/maps`.
+fn code_file() -> Option<PathBuf> {
+    let here = code_file as fn() -> Option<PathBuf> as usize;
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    maps.lines().find_map(|line| {
+        // start-end perms offset dev inode path
+        let mut f = line.splitn(6, ' ');
+        let (a, b) = f.next()?.split_once('-')?;
+        let (a, b) = (
+            usize::from_str_radix(a, 16).ok()?,
+            usize::from_str_radix(b, 16).ok()?,
+        );
+        let path = f.nth(4)?.trim_start();
+        ((a..b).contains(&here) && path.starts_with('/')).then(|| PathBuf::from(path))
+    })
 }
 
 fn connect(sock: &Path) -> io::Result<UnixStream> {

@@ -231,6 +231,19 @@ impl Service {
     }
 }
 
+/// The listening socket systemd passed (`LISTEN_PID` = this process,
+/// `LISTEN_FDS` = 1: descriptor 3), if any.
+fn activated_listener() -> Option<UnixListener> {
+    let pid: u32 = std::env::var("LISTEN_PID").ok()?.parse().ok()?;
+    let fds: u32 = std::env::var("LISTEN_FDS").ok()?.parse().ok()?;
+    if pid != std::process::id() || fds != 1 {
+        return None;
+    }
+    // SAFETY: sd_listen_fds(3): systemd hands this process descriptor 3,
+    // a listening socket nothing else in the process owns.
+    Some(unsafe { <UnixListener as std::os::unix::io::FromRawFd>::from_raw_fd(3) })
+}
+
 /// How the service runs.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -244,17 +257,25 @@ pub struct Config {
 pub fn run(cfg: Config) -> io::Result<()> {
     harden_process();
     let sock = cfg.dir.join(SOCKET_NAME);
-    // No lock here: a starter holds it while it waits for this service.
-    if UnixStream::connect(&sock).is_ok() {
-        return Err(io::Error::new(
-            io::ErrorKind::AddrInUse,
-            "a service already answers on this socket",
-        ));
-    }
-    let _ = std::fs::remove_file(&sock);
-    let listener = UnixListener::bind(&sock)?;
-    std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o600))?;
-    let ino = std::fs::symlink_metadata(&sock)?.ino();
+    let (listener, ino) = match activated_listener() {
+        // systemd socket activation: systemd owns the socket file.
+        Some(l) => (l, None),
+        None => {
+            // No lock here: a starter holds it while it waits for this
+            // service.
+            if UnixStream::connect(&sock).is_ok() {
+                return Err(io::Error::new(
+                    io::ErrorKind::AddrInUse,
+                    "a service already answers on this socket",
+                ));
+            }
+            let _ = std::fs::remove_file(&sock);
+            let l = UnixListener::bind(&sock)?;
+            std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o600))?;
+            let ino = std::fs::symlink_metadata(&sock)?.ino();
+            (l, Some(ino))
+        }
+    };
     std::fs::write(cfg.dir.join(PID_NAME), format!("{}\n", std::process::id()))?;
     let svc = Arc::new(Service::default());
     {
@@ -270,7 +291,7 @@ pub fn run(cfg: Config) -> io::Result<()> {
                     // Remove the socket only if it is still ours (a
                     // starter may have replaced a socket it found dead).
                     let sock = cfg.dir.join(SOCKET_NAME);
-                    if std::fs::symlink_metadata(&sock).is_ok_and(|m| m.ino() == ino) {
+                    if std::fs::symlink_metadata(&sock).is_ok_and(|m| Some(m.ino()) == ino) {
                         let _ = std::fs::remove_file(&sock);
                         let _ = std::fs::remove_file(cfg.dir.join(PID_NAME));
                     }

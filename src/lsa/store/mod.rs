@@ -1,7 +1,12 @@
-//! Where logon sessions live. One trait, two stores:
+//! Where logon sessions live. One trait, three stores:
 //!
-//! - [`memory::MemoryStore`]: in the process; sessions die with it. The
-//!   embedded default, used by tests and demos.
+//! - [`crate::lsa::service::client::ServiceStore`] (the default): the LSA
+//!   service `opensspi-lsad`, one per user, started on demand. Sessions
+//!   outlive the process that created them and are shared by every
+//!   process of the user; the NT OWF stays in the service, which runs
+//!   NTLM's credential operations.
+//! - [`memory::MemoryStore`]: in the process; sessions die with it (a
+//!   forked child keeps a copy). For tests and embedded use.
 //! - [`keyring::KeyringStore`]: the Linux kernel *session keyring*. Sessions
 //!   outlive the process that created them, are inherited by child
 //!   processes, are usable only by the uid that owns them (another uid
@@ -10,7 +15,7 @@
 //!   logon (`sspilogon`) serves every later program of the login session.
 //!
 //! The library's store is chosen by the setting [`STORE_ENV`]
-//! (`OPENSSPI_LSA_STORE=memory|keyring`, default `memory`), read once when
+//! (`OPENSSPI_LSA_STORE=service|memory|keyring`, default `service`), read once when
 //! the LSA is first used.
 
 pub mod codec;
@@ -71,11 +76,11 @@ pub enum StoreKind {
 }
 
 impl StoreKind {
-    /// Parse a setting value: `memory` or `keyring` (case-insensitive);
-    /// unset or empty means `memory`.
+    /// Parse a setting value: `service`, `memory` or `keyring`
+    /// (case-insensitive); unset or empty means `service`.
     pub fn parse(setting: Option<&str>) -> StoreResult<StoreKind> {
         match setting.map(str::trim).unwrap_or("") {
-            "" => Ok(StoreKind::Memory),
+            "" => Ok(StoreKind::Service),
             s if s.eq_ignore_ascii_case("memory") => Ok(StoreKind::Memory),
             s if s.eq_ignore_ascii_case("keyring") => Ok(StoreKind::Keyring),
             s if s.eq_ignore_ascii_case("service") => Ok(StoreKind::Service),
@@ -83,9 +88,13 @@ impl StoreKind {
         }
     }
 
-    /// The kind [`STORE_ENV`] selects.
+    /// The kind [`STORE_ENV`] selects. (The library's own unit tests,
+    /// which run in one process, default to the memory store.)
     pub fn from_env() -> StoreResult<StoreKind> {
         let v = std::env::var(STORE_ENV).ok();
+        if cfg!(test) && v.is_none() {
+            return Ok(StoreKind::Memory);
+        }
         StoreKind::parse(v.as_deref())
     }
 
@@ -169,8 +178,10 @@ mod tests {
 
     #[test]
     fn store_setting() {
-        assert_eq!(StoreKind::parse(None), Ok(StoreKind::Memory));
-        assert_eq!(StoreKind::parse(Some("")), Ok(StoreKind::Memory));
+        assert_eq!(StoreKind::parse(None), Ok(StoreKind::Service));
+        assert_eq!(StoreKind::parse(Some("")), Ok(StoreKind::Service));
+        assert_eq!(StoreKind::parse(Some("memory")), Ok(StoreKind::Memory));
+        assert_eq!(StoreKind::parse(Some("Service")), Ok(StoreKind::Service));
         assert_eq!(StoreKind::parse(Some("KeyRing")), Ok(StoreKind::Keyring));
         assert!(matches!(
             StoreKind::parse(Some("disk")),
