@@ -360,3 +360,335 @@ fn idle_service_exits() {
     assert!(!Lsad::alive(pid), "service still running");
     assert!(!lsad.dir().join("lsad.sock").exists());
 }
+
+/// NTOWFv1 computed here, independently of the library.
+fn nt_owf(password: &str) -> [u8; 16] {
+    use md4::Digest;
+    let utf16: Vec<u8> = password.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    md4::Md4::digest(&utf16).into()
+}
+
+/// Copies of `needle` in every readable mapping of process `pid` (dump-excluded pages
+/// included), read through /proc/<pid>/mem.
+fn copies_in_memory(pid: u32, needle: &[u8]) -> usize {
+    use std::io::{Seek, SeekFrom};
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).unwrap();
+    let mut n = 0;
+    for line in maps.lines() {
+        let mut f = line.split_whitespace();
+        let (range, perms) = (f.next().unwrap(), f.next().unwrap());
+        if !perms.starts_with('r') || line.ends_with("[vvar]") || line.ends_with("[vsyscall]") {
+            continue;
+        }
+        let (a, b) = range.split_once('-').unwrap();
+        let a = u64::from_str_radix(a, 16).unwrap();
+        let b = u64::from_str_radix(b, 16).unwrap();
+        let mut buf = vec![0u8; (b - a) as usize];
+        if mem.seek(SeekFrom::Start(a)).is_err() || mem.read_exact(&mut buf).is_err() {
+            continue;
+        }
+        n += buf.windows(needle.len()).filter(|w| *w == needle).count();
+    }
+    n
+}
+
+/// A client with default credentials never holds the NT OWF: after its noninteractive
+/// handshake (AUTHENTICATE sent, context established, waiting for the server's sealed reply)
+/// no readable page of the process, dump-excluded or not, contains it; so neither can its core
+/// dump. The service that computed the response holds it.
+#[test]
+fn client_memory_holds_no_nt_owf_after_a_noninteractive_handshake() {
+    use std::io::BufRead;
+    let lsad = Lsad::new("owf");
+    let users = UserFile::alice("owf");
+    logon_alice(&lsad, &users);
+    let owf = nt_owf(PASSWORD);
+    let mut client = default_client(&lsad, Link::Linked)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = our_server(&users)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut from_client = std::io::BufReader::new(client.stdout.take().unwrap());
+    let mut from_server = std::io::BufReader::new(server.stdout.take().unwrap());
+    let mut to_client = client.stdin.take().unwrap();
+    let mut to_server = server.stdin.take().unwrap();
+    let relay = |from: &mut dyn BufRead, to: &mut dyn Write| {
+        let mut l = String::new();
+        assert!(from.read_line(&mut l).unwrap() > 0, "peer closed early");
+        to.write_all(l.as_bytes()).unwrap();
+        to.flush().unwrap();
+    };
+    relay(&mut from_client, &mut to_server); // NEGOTIATE
+    relay(&mut from_server, &mut to_client); // CHALLENGE
+    relay(&mut from_client, &mut to_server); // AUTHENTICATE
+    relay(&mut from_client, &mut to_server); // the client's first sealed message
+                                             // The client now waits for the server's reply: its context is complete.
+    let in_client = copies_in_memory(client.id(), &owf);
+    let service = lsad.pid().unwrap();
+    let in_service = copies_in_memory(service, &owf);
+    let _ = client.kill();
+    let _ = server.kill();
+    let _ = client.wait();
+    let _ = server.wait();
+    assert_eq!(in_client, 0, "the client process holds the NT OWF");
+    assert!(
+        in_service >= 1,
+        "the scan found no NT OWF in the service either"
+    );
+}
+
+/// Set in the child of [`another_uid_sees_nothing_and_can_use_nothing`]: the socket to probe.
+const PROBE_ENV: &str = "OPENSSPI_LSAD_TEST_PROBE";
+
+/// One request on a fresh connection; the response frame.
+fn request(sock: &std::path::Path, body: &[u8]) -> Vec<u8> {
+    let mut s = UnixStream::connect(sock).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(&frame(1, body)).unwrap();
+    let mut head = [0u8; 5];
+    s.read_exact(&mut head).unwrap();
+    let mut rest = vec![0u8; u32::from_le_bytes(head[1..5].try_into().unwrap()) as usize];
+    s.read_exact(&mut rest).unwrap();
+    [&head[..], &rest].concat()
+}
+
+fn luid_body(op: u8, luid: u64) -> Vec<u8> {
+    let mut b = vec![op];
+    b.extend_from_slice(&luid.to_le_bytes());
+    b
+}
+
+/// An NTLMv2 credential operation on `luid` (request body).
+fn ntlm_op_body(luid: u64) -> Vec<u8> {
+    let mut b = luid_body(7, luid);
+    b.extend_from_slice(&[1; 8]); // server challenge
+    b.extend_from_slice(&[2; 8]); // client challenge
+    b.push(0);
+    b.extend_from_slice(&28u32.to_le_bytes());
+    b.extend_from_slice(&[0; 28]);
+    b
+}
+
+/// Another uid (setpriv), even with the socket open to it, sees no session, gets no response
+/// computed, logs nothing off and cannot name root's current session: `SO_PEERCRED` binds each
+/// connection to its uid. (Needs root to switch uid; otherwise SKIPPED.)
+#[test]
+fn another_uid_sees_nothing_and_can_use_nothing() {
+    const OK_EMPTY: [u8; 7] = [1, 2, 0, 0, 0, 0, 0];
+    if let Some(probe) = std::env::var_os(PROBE_ENV) {
+        // The child, as uid 65534: each answer on a line.
+        let sock = PathBuf::from(probe);
+        let luid: u64 = std::env::var("PROBE_LUID").unwrap().parse().unwrap();
+        for body in [
+            vec![4],
+            luid_body(2, luid),
+            ntlm_op_body(luid),
+            luid_body(3, luid),
+            vec![6, 0, 0, 0, 0],
+            vec![5, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+        ] {
+            println!("ANSWER {}", hex::encode(request(&sock, &body)));
+        }
+        return;
+    }
+    if opensspi::lsa::store::keyring::current_uid() != 0 {
+        eprintln!("SKIPPED: needs root to switch uid");
+        return;
+    }
+    let lsad = Lsad::new("uid");
+    let users = UserFile::alice("uid");
+    logon_alice(&lsad, &users);
+    let sock = lsad.dir().join("lsad.sock");
+    // The session's LUID, as root sees it.
+    let list = request(&sock, &[4]);
+    assert_eq!(&list[..10], &[1, 13, 0, 0, 0, 0, 1, 0, 0, 0], "{list:?}");
+    let luid = u64::from_le_bytes(list[10..18].try_into().unwrap());
+    // The owner gets its response computed.
+    let mine = request(&sock, &ntlm_op_body(luid));
+    assert_eq!(mine[5..7], [0, 1], "{mine:?}");
+    // Open the directory and the socket to everyone (a misconfiguration the uid check must
+    // survive), then probe as uid 65534.
+    for d in [&lsad.runtime, &lsad.dir()] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o711)).unwrap();
+    }
+    std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "another_uid_sees_nothing_and_can_use_nothing",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(PROBE_ENV, &sock)
+        .env("PROBE_LUID", luid.to_string())
+        .output()
+        .expect("setpriv (util-linux) is missing");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let answers: Vec<Vec<u8>> = text
+        .lines()
+        .filter_map(|l| l.split("ANSWER ").nth(1))
+        .map(|h| hex::decode(h.trim()).unwrap())
+        .collect();
+    assert_eq!(
+        answers.len(),
+        6,
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // List: none. Get: absent. NTLM operation: nothing computed. Remove: nothing removed.
+    assert_eq!(answers[0], [1, 5, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(answers[1], OK_EMPTY);
+    assert_eq!(answers[2], OK_EMPTY);
+    assert_eq!(answers[3], OK_EMPTY);
+    // Root's current session: denied, to read and to set.
+    assert_eq!(answers[4], [1, 1, 0, 0, 0, 1]);
+    assert_eq!(answers[5], [1, 1, 0, 0, 0, 1]);
+    // The session is intact: its owner still authenticates with it.
+    let r = run_pair(
+        default_client(&lsad, Link::Linked),
+        our_server(&users),
+        TIMEOUT,
+    );
+    assert_authenticated(&r);
+}
+
+/// Set in the worker processes of [`stress_many_processes_one_service`]: rounds to run.
+const STRESS_ENV: &str = "OPENSSPI_LSAD_TEST_ROUNDS";
+
+/// One worker: `rounds` × (LsaLogonUser in the service, an NTLM handshake with the default
+/// credentials of that session against an in-process server, logoff).
+fn stress_worker(rounds: usize) {
+    use opensspi::sspi::consts::*;
+    use opensspi::sspi::registry::find_package;
+    use opensspi::sspi::{AcquireCredentials, CredentialUse, HandshakeInput};
+    let lsa = opensspi::lsa::lsa().expect("LSA");
+    let ntlm = find_package("NTLM").unwrap();
+    let acquire = |usage| {
+        ntlm.acquire_credentials(&AcquireCredentials {
+            principal: None,
+            usage,
+            logon_id: None,
+            identity: None,
+        })
+    };
+    let server = acquire(CredentialUse::Inbound).unwrap();
+    fn input(token: Option<&[u8]>) -> HandshakeInput<'_> {
+        HandshakeInput {
+            token,
+            channel_bindings: None,
+            target: None,
+            context_req: ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY,
+            data_rep: SECURITY_NATIVE_DREP,
+        }
+    }
+    let who = opensspi::lsa::InteractiveLogon::new(DOMAIN, USER, PASSWORD);
+    for i in 0..rounds {
+        let l = lsa
+            .logon_user(2, 2, &who)
+            .unwrap_or_else(|e| panic!("round {i}: logon: {e:?}"))
+            .logon_id;
+        let client =
+            acquire(CredentialUse::Outbound).unwrap_or_else(|e| panic!("round {i}: {e:?}"));
+        let mut c = client.new_initiator(None, ISC_REQ_CONFIDENTIALITY).unwrap();
+        let mut s = server.new_acceptor(ASC_REQ_CONFIDENTIALITY).unwrap();
+        let neg = c.initialize(&input(None)).unwrap().token;
+        let chal = s.accept(&input(Some(&neg))).unwrap().token;
+        let auth = c
+            .initialize(&input(Some(&chal)))
+            .unwrap_or_else(|e| panic!("round {i}: initialize: {e:?}"))
+            .token;
+        s.accept(&input(Some(&auth)))
+            .unwrap_or_else(|e| panic!("round {i}: accept: {e:?}"));
+        lsa.logoff(l)
+            .unwrap_or_else(|e| panic!("round {i}: logoff: {e:?}"));
+        let gone = ntlm.acquire_credentials(&AcquireCredentials {
+            principal: None,
+            usage: CredentialUse::Outbound,
+            logon_id: Some(l),
+            identity: None,
+        });
+        assert!(gone.is_err(), "round {i}: credentials after logoff");
+    }
+    println!("WORKER-DONE {rounds}");
+}
+
+fn vm_rss_kib(pid: u32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap()
+}
+
+/// `procs` workers of `rounds` rounds each, at once.
+fn stress_run(lsad: &Lsad, users: &UserFile, procs: usize, rounds: usize) {
+    let workers: Vec<_> = (0..procs)
+        .map(|_| {
+            let mut c = Command::new(std::env::current_exe().unwrap());
+            c.env_clear()
+                .args([
+                    "--exact",
+                    "stress_many_processes_one_service",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(STRESS_ENV, rounds.to_string())
+                .env("NTLM_USER_FILE", &users.path)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            lsad.env(&mut c);
+            c.spawn().unwrap()
+        })
+        .collect();
+    for w in workers {
+        let out = w.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains(&format!("WORKER-DONE {rounds}")),
+            "worker failed:\n{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// 50 processes × 100 rounds of logon / default-credential handshake / logoff against one
+/// service: every round succeeds, no session is left, and the service's resident size after
+/// the run is what it was after a first, shorter run (no growth per round).
+#[test]
+fn stress_many_processes_one_service() {
+    if let Ok(r) = std::env::var(STRESS_ENV) {
+        stress_worker(r.parse().unwrap());
+        return;
+    }
+    let lsad = Lsad::new("stress");
+    let users = UserFile::alice("stress");
+    stress_run(&lsad, &users, 50, 10);
+    let pid = lsad.pid().unwrap();
+    let warm = vm_rss_kib(pid);
+    let t = Instant::now();
+    stress_run(&lsad, &users, 50, 100);
+    eprintln!(
+        "50 processes x 100 rounds: {:?}; service RSS {warm} KiB -> {} KiB",
+        t.elapsed(),
+        vm_rss_kib(pid)
+    );
+    assert_eq!(lsad.pid(), Some(pid), "the service was replaced");
+    let after = vm_rss_kib(pid);
+    assert!(
+        after <= warm + 2048,
+        "service RSS grew from {warm} KiB to {after} KiB"
+    );
+    // Nothing left behind.
+    let list = request(&lsad.dir().join("lsad.sock"), &[4]);
+    assert_eq!(list, [1, 5, 0, 0, 0, 0, 0, 0, 0, 0]);
+}

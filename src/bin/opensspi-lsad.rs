@@ -28,6 +28,9 @@ fn usage() -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    if std::env::var_os("LISTEN_FDS").is_none() {
+        server::close_inherited_fds();
+    }
     let mut spawn = false;
     let mut dir: Option<PathBuf> = None;
     let mut idle: Option<u64> = std::env::var(IDLE_ENV)

@@ -74,6 +74,27 @@ pub fn harden_process() {
     crate::lsa::secret::lock_arena_pages();
 }
 
+/// Close every descriptor above stderr the service inherited from the
+/// program that started it (pipes of the application must not stay open
+/// in a long-lived service). Call first thing in `main`, single-threaded,
+/// and not under socket activation (descriptor 3 is the socket then).
+pub fn close_inherited_fds() {
+    let fds: Vec<i32> = match std::fs::read_dir("/proc/self/fd") {
+        Ok(d) => d
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse().ok())
+            .filter(|&fd| fd > 2)
+            .collect(),
+        Err(_) => return,
+    };
+    for fd in fds {
+        // SAFETY: nothing in this single-threaded process owns a
+        // descriptor above 2 yet (the directory listing's own is closed,
+        // closing it again fails harmlessly with EBADF).
+        unsafe { libc::close(fd) };
+    }
+}
+
 /// Take the exclusive lock of `dir`'s lock file (released when the file
 /// is closed).
 pub fn lock_dir(dir: &Path) -> io::Result<File> {
