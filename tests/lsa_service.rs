@@ -692,3 +692,35 @@ fn stress_many_processes_one_service() {
     let list = request(&lsad.dir().join("lsad.sock"), &[4]);
     assert_eq!(list, [1, 5, 0, 0, 0, 0, 0, 0, 0, 0]);
 }
+
+/// A hung service (stopped): a client gets an error status within the client's time limit
+/// (5 s per request; AcquireCredentialsHandle makes two), never hangs; once the service runs again, clients authenticate.
+#[test]
+fn hung_service_gives_a_status_in_bounded_time() {
+    const SEC_E_INTERNAL_ERROR: &str = "0x80090304";
+    let lsad = Lsad::new("hung");
+    let users = UserFile::alice("hung");
+    logon_alice(&lsad, &users);
+    let pid = lsad.pid().unwrap().to_string();
+    assert!(Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let t = Instant::now();
+    let r = run_pair(
+        default_client(&lsad, Link::Linked),
+        our_server(&users),
+        Duration::from_secs(60),
+    );
+    let took = t.elapsed();
+    let _ = Command::new("kill").args(["-CONT", &pid]).status();
+    assert_refused(&r, SEC_E_INTERNAL_ERROR);
+    assert!(took < Duration::from_secs(15) * slowdown(), "took {took:?}");
+    let r = run_pair(
+        default_client(&lsad, Link::Linked),
+        our_server(&users),
+        TIMEOUT,
+    );
+    assert_authenticated(&r);
+}

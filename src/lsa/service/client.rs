@@ -173,7 +173,7 @@ impl ServiceStore {
     }
 
     /// Send `req`; one retry on a fresh connection (and service) when the
-    /// connection failed.
+    /// connection failed, none when the service did not answer in time.
     fn call(&self, req: &Request) -> StoreResult<Body> {
         let body = req.encode();
         CONN.with(|c| {
@@ -184,7 +184,16 @@ impl ServiceStore {
                     Ok(b) => return Ok(b),
                     Err(e) => {
                         *c = None;
+                        // A service that does not answer in time is not
+                        // asked again: the caller gets its status now.
+                        let hung = matches!(
+                            e.kind(),
+                            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                        );
                         last = Some(e);
+                        if hung {
+                            break;
+                        }
                     }
                 }
             }
