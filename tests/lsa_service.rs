@@ -724,3 +724,108 @@ fn hung_service_gives_a_status_in_bounded_time() {
     );
     assert_authenticated(&r);
 }
+
+/// Set in the workers of [`concurrent_ticket_cache_updates_lose_nothing`]: "LUID:WORKER".
+const TICKETS_ENV: &str = "OPENSSPI_LSAD_TEST_TICKETS";
+const TICKETS_PER_WORKER: usize = 10;
+
+fn ticket(name: &str) -> opensspi::lsa::session::CachedTicket {
+    opensspi::lsa::session::CachedTicket {
+        server_name: name.to_string(),
+        realm_name: "EXAMPLE.COM".into(),
+        start_time: 1,
+        end_time: 2,
+        renew_time: 3,
+        encryption_type: 18,
+        ticket_flags: 0x4081_0000,
+        encoded: zeroize::Zeroizing::new(name.as_bytes().repeat(20)),
+    }
+}
+
+fn ticket_worker(arg: &str) {
+    let (luid, worker) = arg.split_once(':').unwrap();
+    let luid = opensspi::lsa::Luid::from_u64(luid.parse().unwrap());
+    let lsa = opensspi::lsa::lsa().expect("LSA");
+    for i in 0..TICKETS_PER_WORKER {
+        let name = format!("host/w{worker}-{i}");
+        lsa.add_kerberos_service_ticket(luid, &ticket(&name))
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        // Read back: every ticket this worker added is there.
+        let s = lsa.store().get(luid).unwrap().unwrap();
+        let k = s.kerberos.unwrap();
+        for j in 0..=i {
+            let mine = format!("host/w{worker}-{j}");
+            assert!(
+                k.service_tickets.iter().any(|t| t.server_name == mine),
+                "{mine} lost"
+            );
+        }
+    }
+    println!("TICKETS-DONE");
+}
+
+/// One session's ticket cache written by many processes at once loses nothing: 20 processes
+/// add 10 service tickets each to the same session in the service, reading it back after each.
+#[test]
+fn concurrent_ticket_cache_updates_lose_nothing() {
+    use opensspi::lsa::service::client::ServiceStore;
+    use opensspi::lsa::session::*;
+    use opensspi::lsa::store::SessionStore;
+    if let Ok(arg) = std::env::var(TICKETS_ENV) {
+        ticket_worker(&arg);
+        return;
+    }
+    let lsad = Lsad::new("tickets");
+    let users = UserFile::alice("tickets");
+    logon_alice(&lsad, &users); // starts the service
+    let store = ServiceStore::at(lsad.dir());
+    let luid = opensspi::lsa::Luid::from_u64(0x7777_0000_1234);
+    let session = LogonSession {
+        logon_id: luid,
+        owner_uid: opensspi::lsa::store::keyring::current_uid(),
+        user: USER.into(),
+        domain: "EXAMPLE.COM".into(),
+        logon_type: SecurityLogonType::Interactive,
+        logon_time: 0,
+        authentication_package: "Kerberos".into(),
+        sid: Sid::for_account(DOMAIN, USER),
+        logon_server: String::new(),
+        dns_domain_name: "EXAMPLE.COM".into(),
+        upn: format!("{USER}@EXAMPLE.COM"),
+        msv1_0: None,
+        kerberos: Some(KerberosCredential {
+            principal: format!("{USER}@EXAMPLE.COM"),
+            realm: "EXAMPLE.COM".into(),
+            ..Default::default()
+        }),
+    };
+    store.put(&session).unwrap();
+    let workers: Vec<_> = (0..20)
+        .map(|w| {
+            let mut c = Command::new(std::env::current_exe().unwrap());
+            c.env_clear()
+                .args([
+                    "--exact",
+                    "concurrent_ticket_cache_updates_lose_nothing",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(TICKETS_ENV, format!("{}:{w}", luid.as_u64()))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            lsad.env(&mut c);
+            c.spawn().unwrap()
+        })
+        .collect();
+    for w in workers {
+        let out = w.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("TICKETS-DONE"),
+            "worker failed:\n{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let k = store.get(luid).unwrap().unwrap().kerberos.unwrap();
+    assert_eq!(k.service_tickets.len(), 20 * TICKETS_PER_WORKER);
+}

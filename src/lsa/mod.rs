@@ -367,6 +367,24 @@ impl Lsa {
         s.kerberos.map(|k| (id, k)).ok_or(SecStatus::NoCredentials)
     }
 
+    /// Add a service ticket to the ticket cache of session `luid` (the
+    /// caller's; uid 0: any) in one step, whatever other processes add at
+    /// the same time ([`SessionStore::add_service_ticket`]).
+    /// `STATUS_NO_SUCH_LOGON_SESSION` when the session is missing, not the
+    /// caller's or has no Kerberos credential; `STATUS_QUOTA_EXCEEDED` past
+    /// [`store::MAX_SERVICE_TICKETS`].
+    pub fn add_kerberos_service_ticket(
+        &self,
+        luid: Luid,
+        ticket: &session::CachedTicket,
+    ) -> NtResult<()> {
+        match self.store.add_service_ticket(luid, self.uid, ticket) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(NtStatus::NO_SUCH_LOGON_SESSION),
+            Err(e) => Err(store_err(e)),
+        }
+    }
+
     /// Replace the Kerberos credential of session `luid` (the Kerberos
     /// package storing a new TGT or service ticket).
     pub fn update_kerberos_credential(

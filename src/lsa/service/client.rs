@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::wire::{self, parse_reply, read_frame, write_frame, Body, Reply, Request};
 use super::{server::lock_dir, socket_dir, LSAD_ENV, SOCKET_NAME};
-use crate::lsa::session::LogonSession;
+use crate::lsa::session::{CachedTicket, LogonSession};
 use crate::lsa::store::{codec, SessionStore, StoreError, StoreKind, StoreResult};
 use crate::lsa::Luid;
 use crate::packages::ntlm::lsa_mode::{CredentialOp, CredentialOpResult};
@@ -212,6 +212,7 @@ impl ServiceStore {
         match status {
             Reply::Ok => read(&mut r).map(Some).ok_or(StoreError::Corrupt),
             Reply::Denied => Ok(None),
+            Reply::Quota => Err(StoreError::Quota),
             Reply::Malformed | Reply::Failed => Err(StoreError::Corrupt),
         }
     }
@@ -280,6 +281,21 @@ impl SessionStore for ServiceStore {
             r.end().map(|_| l)
         })?;
         Ok(got.flatten())
+    }
+
+    fn add_service_ticket(
+        &self,
+        luid: Luid,
+        _caller_uid: u32,
+        ticket: &CachedTicket,
+    ) -> StoreResult<bool> {
+        // One request: the service adds it under its lock.
+        let req = Request::AddTicket(luid, codec::encode_ticket(ticket));
+        let got = self.call_ok(&req, |r| {
+            let b = r.flag()?;
+            r.end().map(|_| b)
+        })?;
+        Ok(got.unwrap_or(false))
     }
 
     fn msv1_0_credential_op(

@@ -196,6 +196,19 @@ impl Service {
                     w
                 })
             }
+            Request::AddTicket(l, t) => {
+                let Some(t) = codec::decode_ticket(&t) else {
+                    return reply(Reply::Malformed).0;
+                };
+                match self.store.add_service_ticket(l, uid, &t) {
+                    Err(crate::lsa::store::StoreError::Quota) => return reply(Reply::Quota).0,
+                    r => r.map(|added| {
+                        let mut w = reply(Reply::Ok);
+                        w.u8(added as u8);
+                        w
+                    }),
+                }
+            }
             Request::Msv1_0(l, op) => self.store.get(l).map(|s| {
                 let res = s.and_then(|s| run_msv1_0_op(&s, uid, &op));
                 let mut w = reply(Reply::Ok);

@@ -48,6 +48,8 @@ pub enum Request {
     SetCurrent(u32, Option<Luid>),
     Current(u32),
     Msv1_0(Luid, CredentialOp),
+    /// A service ticket (store codec) for the session's ticket cache.
+    AddTicket(Luid, Body),
 }
 
 const OP_PUT: u8 = 1;
@@ -58,6 +60,7 @@ const OP_SET_CURRENT: u8 = 5;
 const OP_CURRENT: u8 = 6;
 const OP_MSV1_0_V2: u8 = 7;
 const OP_MSV1_0_V1: u8 = 8;
+const OP_ADD_TICKET: u8 = 9;
 
 /// First byte of a response body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +72,8 @@ pub enum Reply {
     Malformed = 2,
     /// The service failed (a corrupt session).
     Failed = 3,
+    /// A limit was reached (too many tickets in one session).
+    Quota = 4,
 }
 
 impl Reply {
@@ -78,6 +83,7 @@ impl Reply {
             1 => Reply::Denied,
             2 => Reply::Malformed,
             3 => Reply::Failed,
+            4 => Reply::Quota,
             _ => return None,
         })
     }
@@ -214,6 +220,7 @@ impl Request {
                 w.0.extend_from_slice(&r.client_challenge);
                 w.u8(r.want_lm as u8).bytes(&r.temp)
             }
+            Request::AddTicket(l, t) => w.u8(OP_ADD_TICKET).luid(*l).bytes(t),
             Request::Msv1_0(l, CredentialOp::V1(r)) => {
                 w.u8(OP_MSV1_0_V1).luid(*l);
                 w.0.extend_from_slice(&r.server_challenge);
@@ -244,6 +251,7 @@ impl Request {
             OP_LIST => Request::List,
             OP_SET_CURRENT => Request::SetCurrent(r.u32()?, r.opt_luid()?),
             OP_CURRENT => Request::Current(r.u32()?),
+            OP_ADD_TICKET => Request::AddTicket(r.luid()?, Zeroizing::new(r.bytes()?.to_vec())),
             OP_MSV1_0_V2 => {
                 let l = r.luid()?;
                 let server_challenge = r.array()?;
@@ -367,6 +375,7 @@ mod tests {
             Request::SetCurrent(1000, Some(l)),
             Request::SetCurrent(1000, None),
             Request::Current(7),
+            Request::AddTicket(l, Zeroizing::new(b"ticket".to_vec())),
             Request::Msv1_0(
                 l,
                 CredentialOp::V2(V2Request {

@@ -153,6 +153,20 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// One cached ticket in the same form (the LSA service's wire).
+pub fn encode_ticket(t: &CachedTicket) -> Zeroizing<Vec<u8>> {
+    let mut w = Writer(Zeroizing::new(Vec::with_capacity(64 + t.encoded.len())));
+    w.ticket(t);
+    w.0
+}
+
+/// Parse what [`encode_ticket`] wrote; `None` for anything else.
+pub fn decode_ticket(buf: &[u8]) -> Option<CachedTicket> {
+    let mut r = Reader { buf };
+    let t = r.ticket()?;
+    r.buf.is_empty().then_some(t)
+}
+
 /// Parse what [`encode`] wrote; `None` for anything else.
 pub fn decode(buf: &[u8]) -> Option<LogonSession> {
     let mut r = Reader { buf };

@@ -24,7 +24,7 @@ pub mod memory;
 
 use std::sync::Arc;
 
-use super::session::LogonSession;
+use super::session::{CachedTicket, LogonSession};
 use super::status::NtStatus;
 use super::Luid;
 use crate::packages::ntlm::crypto::ntowf_v2_keyed;
@@ -140,6 +140,30 @@ pub trait SessionStore: Send + Sync {
     /// The session recorded by [`SessionStore::set_current`] for `uid`.
     fn current_for_user(&self, uid: u32) -> StoreResult<Option<Luid>>;
 
+    /// Add `ticket` to the service tickets of session `luid`'s Kerberos
+    /// credential (replacing the one for the same server and realm), for a
+    /// caller of Linux user `caller_uid` (uid 0: any session). The memory
+    /// store and the LSA service do it in one step under their lock, so
+    /// concurrent callers lose no ticket; this default (the keyring store)
+    /// reads and writes the whole session. `false` when the session is
+    /// missing, another uid's or has no Kerberos credential;
+    /// [`StoreError::Quota`] past [`MAX_SERVICE_TICKETS`].
+    fn add_service_ticket(
+        &self,
+        luid: Luid,
+        caller_uid: u32,
+        ticket: &CachedTicket,
+    ) -> StoreResult<bool> {
+        let Some(mut s) = self.get(luid)? else {
+            return Ok(false);
+        };
+        if !add_ticket_to(&mut s, caller_uid, ticket)? {
+            return Ok(false);
+        }
+        self.put(&s)?;
+        Ok(true)
+    }
+
     /// Run NTLM's credential operation `op` with the NT OWF of session
     /// `luid` for a caller of Linux user `caller_uid` (uid 0: any
     /// session). `None` when the session is missing, another uid's, or
@@ -155,6 +179,32 @@ pub trait SessionStore: Send + Sync {
         };
         Ok(run_msv1_0_op(&s, caller_uid, op))
     }
+}
+
+/// Most service tickets one session caches.
+pub const MAX_SERVICE_TICKETS: usize = 256;
+
+/// [`SessionStore::add_service_ticket`] on a session at hand.
+pub fn add_ticket_to(
+    s: &mut LogonSession,
+    caller_uid: u32,
+    ticket: &CachedTicket,
+) -> StoreResult<bool> {
+    if s.owner_uid != caller_uid && caller_uid != 0 {
+        return Ok(false);
+    }
+    let Some(k) = s.kerberos.as_mut() else {
+        return Ok(false);
+    };
+    let same =
+        |t: &CachedTicket| t.server_name == ticket.server_name && t.realm_name == ticket.realm_name;
+    let full = k.service_tickets.len() >= MAX_SERVICE_TICKETS;
+    match k.service_tickets.iter_mut().find(|t| same(t)) {
+        Some(t) => *t = ticket.clone(),
+        None if full => return Err(StoreError::Quota),
+        None => k.service_tickets.push(ticket.clone()),
+    }
+    Ok(true)
 }
 
 /// [`SessionStore::msv1_0_credential_op`] on a session at hand.
@@ -208,6 +258,44 @@ mod tests {
         assert!(!store.list().unwrap().contains(&id));
         store.set_current(4242, None).unwrap();
         assert_eq!(store.current_for_user(4242).unwrap(), None);
+    }
+
+    #[test]
+    fn service_tickets_are_added_for_the_owner_and_bounded() {
+        use crate::lsa::session::{CachedTicket, KerberosCredential};
+        let store = memory::MemoryStore::new();
+        let mut s = codec::tests::sample(4242);
+        s.kerberos = Some(KerberosCredential::default());
+        store.put(&s).unwrap();
+        let t = |name: String| CachedTicket {
+            server_name: name,
+            realm_name: "R".into(),
+            start_time: 0,
+            end_time: 0,
+            renew_time: 0,
+            encryption_type: 18,
+            ticket_flags: 0,
+            encoded: Default::default(),
+        };
+        // Another uid: nothing added.
+        assert!(!store
+            .add_service_ticket(s.logon_id, 4243, &t("a".into()))
+            .unwrap());
+        for i in 0..MAX_SERVICE_TICKETS {
+            assert!(store
+                .add_service_ticket(s.logon_id, 4242, &t(format!("s{i}")))
+                .unwrap());
+        }
+        // The same server again replaces; a new one is over the limit.
+        assert!(store
+            .add_service_ticket(s.logon_id, 0, &t("s0".into()))
+            .unwrap());
+        assert_eq!(
+            store.add_service_ticket(s.logon_id, 4242, &t("new".into())),
+            Err(StoreError::Quota)
+        );
+        let k = store.get(s.logon_id).unwrap().unwrap().kerberos.unwrap();
+        assert_eq!(k.service_tickets.len(), MAX_SERVICE_TICKETS);
     }
 
     #[test]
