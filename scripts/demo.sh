@@ -3,7 +3,8 @@
 # c-examples/logon_demo: one interactive logon (LsaLogonUser), then a separate process
 # authenticates with Negotiate (NTLM inside) to a server process over loopback TCP without any password, a
 # sealed message each way, and logoff. Embedded defaults: a throwaway account database
-# (DEMO\alice) and the in-process session store. Needs cargo and a C compiler.
+# (DEMO\alice); the logon session lives in the LSA service opensspi-lsad, which the library
+# starts on demand (no setting). Needs cargo and a C compiler.
 # OPENSSPI_TRACE=stderr scripts/demo.sh --password wrong: every call, and why it was refused.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -113,11 +113,11 @@ VERSION=$(sed -n 's/^version *= *"\([0-9][0-9.]*\)".*/\1/p' Cargo.toml | head -1
 [ -n "$VERSION" ] || die "no version in Cargo.toml"
 
 if [ "$build" = 1 ]; then
-  flags=(--lib --bin sspilogon)
+  flags=(--lib --bin sspilogon --bin opensspi-lsad)
   [ "$profile" = release ] && flags+=(--release)
   "$CARGO" build --quiet "${flags[@]}"
 fi
-for f in libopensspi.so libopensspi.a sspilogon; do
+for f in libopensspi.so libopensspi.a sspilogon opensspi-lsad; do
   [ -f "$BUILT/$f" ] || die "$BUILT/$f is missing (build it, or drop --no-build)"
 done
 SONAME=$(readelf -d "$BUILT/libopensspi.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
@@ -174,6 +174,12 @@ trap 'rm -f "$pc"' EXIT
 sed -e "s|@PREFIX@|$PREFIX|g" -e "s|@VERSION@|$VERSION|g" opensspi.pc.in >"$pc"
 put 644 "$pc" "$LIBDIR/pkgconfig/opensspi.pc"
 put 755 "$BUILT/sspilogon" "$PREFIX/bin/sspilogon"
+put 755 "$BUILT/opensspi-lsad" "$PREFIX/bin/opensspi-lsad"
+unit=$(mktemp)
+trap 'rm -f "$pc" "$unit"' EXIT
+sed -e "s|@PREFIX@|$PREFIX|g" dist/systemd/opensspi-lsad.service >"$unit"
+put 644 "$unit" "$PREFIX/lib/systemd/user/opensspi-lsad.service"
+put 644 dist/systemd/opensspi-lsad.socket "$PREFIX/lib/systemd/user/opensspi-lsad.socket"
 put 644 docs/man/sspilogon.1 "$PREFIX/share/man/man1/sspilogon.1"
 put 644 docs/man/opensspi.7 "$PREFIX/share/man/man7/opensspi.7"
 refresh_loader_cache

@@ -180,6 +180,19 @@ fn run(mode: Mode) {
         cmd.arg("--dlopen").arg(&lib);
     }
     cmd.current_dir(manifest_dir()).env_remove("NTLM_USER_FILE");
+    // An LSA service the harness starts (the default store) lives in a runtime directory of
+    // the test's own and exits a second after its last client.
+    let runtime = target_dir()
+        .join("test-tmp")
+        .join(format!("harness-rt-{}", std::process::id()));
+    std::fs::create_dir_all(&runtime).unwrap();
+    std::fs::set_permissions(
+        &runtime,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    cmd.env("XDG_RUNTIME_DIR", &runtime)
+        .env("OPENSSPI_LSAD_IDLE", "1");
     if flag("OPENSSPI_ASAN") {
         // The harness forks per group; leaks are valgrind's job.
         cmd.env("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0");

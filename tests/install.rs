@@ -109,10 +109,22 @@ fn readelf_dynamic(bin: &Path) -> String {
     String::from_utf8(run_ok(Command::new("readelf").arg("-d").arg(bin)).stdout).unwrap()
 }
 
-/// Runs a program built against the prefix, with only `LD_LIBRARY_PATH=PREFIX/lib`.
+/// Runs a program built against the prefix, with only `LD_LIBRARY_PATH=PREFIX/lib` and
+/// `PREFIX/bin` first in `PATH` (where the LSA service it starts is found), in a runtime
+/// directory of its own.
 fn run_installed(bin: &Path, prefix: &Path) -> Output {
+    let runtime = prefix.with_extension("runtime");
+    fs::create_dir_all(&runtime).unwrap();
+    let path = format!(
+        "{}:{}",
+        prefix.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     Command::new(bin)
         .env("LD_LIBRARY_PATH", prefix.join("lib"))
+        .env("PATH", path)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("OPENSSPI_LSAD_IDLE", "1")
         .env_remove("OPENSSPI_LSA_STORE")
         .env_remove("NTLM_USER_FILE")
         .output()
@@ -148,6 +160,9 @@ fn installed_library_serves_pkg_config_builds_of_the_examples_and_uninstalls_cle
         "include/opensspi/security.h",
         "include/opensspi/sspi.h",
         "bin/sspilogon",
+        "bin/opensspi-lsad",
+        "lib/systemd/user/opensspi-lsad.service",
+        "lib/systemd/user/opensspi-lsad.socket",
         "share/man/man1/sspilogon.1",
         "share/man/man7/opensspi.7",
         "share/opensspi/install-manifest",
@@ -294,7 +309,7 @@ fn destdir_install_names_the_prefix_and_reinstall_and_uninstall_leave_nothing() 
     let manifest = fs::read_to_string(root.join("share/opensspi/install-manifest")).unwrap();
     assert!(!manifest.contains(stage.to_str().unwrap()), "{manifest}");
     let first = files_under(&stage);
-    assert_eq!(first.len(), 12, "{first:?}");
+    assert_eq!(first.len(), 15, "{first:?}");
 
     // A second install replaces the first (its manifest), it does not add to it.
     run_ok(&mut install_sh(&args, Some(&stage)));

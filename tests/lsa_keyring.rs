@@ -19,6 +19,7 @@ use opensspi::sspi::SecStatus;
 
 fn sspilogon(args: &[&str], stdin: Option<&str>, accounts: &std::path::Path) -> (i32, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sspilogon"))
+        .args(["--store", "keyring"])
         .args(args)
         .env("NTLM_USER_FILE", accounts)
         .stdin(Stdio::piped())
@@ -84,7 +85,10 @@ fn logon_in_one_process_serves_another() {
         .expect("session from sspilogon");
     assert_eq!(cred.user, "alice");
     assert_eq!(cred.domain, "EXAMPLE");
-    assert_eq!(*cred.nt_owf, *nt_owf_v1("alice-Passw0rd"));
+    assert_eq!(
+        **cred.nt_owf.as_ref().unwrap(),
+        *nt_owf_v1("alice-Passw0rd")
+    );
     let data = lsa.session_data(cred.logon_id).unwrap();
     assert_eq!(data.authentication_package, "NTLM");
 
@@ -164,6 +168,7 @@ fn sspilogon_split(
     accounts: &std::path::Path,
 ) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sspilogon"))
+        .args(["--store", "keyring"])
         .args(args)
         .env("NTLM_USER_FILE", accounts)
         .stdin(Stdio::piped())

@@ -138,8 +138,12 @@ fn victim_logged_on(tag: &str) -> Option<Victim> {
 /// `sspilogon --password-stdin EXAMPLE\alice` as this process: the LUID it printed.
 fn sspilogon_alice(users: &UserFile) -> Luid {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sspilogon"));
-    c.env("NTLM_USER_FILE", &users.path)
-        .args(["--password-stdin", &format!("{DOMAIN}\\{USER}")]);
+    c.env("NTLM_USER_FILE", &users.path).args([
+        "--store",
+        "keyring",
+        "--password-stdin",
+        &format!("{DOMAIN}\\{USER}"),
+    ]);
     let (ok, out, err) = run(c, format!("{PASSWORD}\n").as_bytes());
     let out = String::from_utf8_lossy(&out);
     assert!(ok, "sspilogon failed: {out}{err}");
@@ -158,7 +162,7 @@ fn assert_authenticates_as_alice(v: &Victim, luid: Luid) {
         .expect("the victim's session");
     assert_eq!(cred.user, USER);
     assert_eq!(cred.logon_id, luid);
-    assert_eq!(*cred.nt_owf, *nt_owf_v1(PASSWORD));
+    assert_eq!(**cred.nt_owf.as_ref().unwrap(), *nt_owf_v1(PASSWORD));
 }
 
 /// A session for mallory (her NT OWF) that claims to be session `luid` of uid `owner_uid`.
@@ -170,7 +174,7 @@ fn forged_session(v: &Victim, luid: Luid, owner_uid: u32) -> Vec<u8> {
     let m = s.msv1_0.as_mut().unwrap();
     m.logon_id = luid;
     m.user = "mallory".into();
-    m.nt_owf = nt_owf_v1(MALLORY_PASSWORD);
+    m.nt_owf = Some(nt_owf_v1(MALLORY_PASSWORD));
     codec::encode(&s).to_vec()
 }
 

@@ -75,6 +75,7 @@ fn sspilogon_cmd(args: &[&str], users: &UserFile) -> Command {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("LANG", "C.UTF-8")
         .env("NTLM_USER_FILE", &users.path)
+        .args(["--store", "keyring"])
         .args(args);
     c
 }
@@ -217,9 +218,19 @@ fn run_demo(env: &[(&str, &str)]) {
     assert!(out.find(before).unwrap() < server && server < out.rfind(after).unwrap());
 }
 
+/// The demo with no setting at all: its logon and its client meet in the LSA service.
+#[test]
+fn demo_default_store_is_the_service() {
+    run_demo(&[]);
+    assert!(
+        test_runtime_dir().join("opensspi/lsad.pid").exists(),
+        "the demo started no LSA service"
+    );
+}
+
 #[test]
 fn demo_in_process_store() {
-    run_demo(&[]);
+    run_demo(&[("OPENSSPI_LSA_STORE", "memory")]);
 }
 
 #[test]

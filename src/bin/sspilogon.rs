@@ -1,9 +1,9 @@
 //! `sspilogon`: interactive logon for opensspi — the analogue of
 //! `kinit`/`klist`/`kdestroy` and `runas`.
 //!
-//! It performs `LsaLogonUser` once and keeps the logon session in the Linux
-//! kernel session keyring, where every later program of the login session
-//! finds it (with `OPENSSPI_LSA_STORE=keyring`) and authenticates with
+//! It performs `LsaLogonUser` once and keeps the logon session in the LSA
+//! service `opensspi-lsad` (started on demand), where every later program
+//! of the user finds it with no setting at all and authenticates with
 //! `AcquireCredentialsHandle(NULL, …)` without a password. Run
 //! `sspilogon --help` for usage and exit codes.
 
@@ -26,9 +26,9 @@ usage: sspilogon [options] [DOMAIN\\]user      log on and keep the session
 
 Log on once; afterwards programs using opensspi authenticate with the
 session's cached credentials (AcquireCredentialsHandle with no identity).
-Sessions live in the kernel session keyring: shared by the processes of
-this login session, inherited by child processes, never written to disk.
-Programs find them when OPENSSPI_LSA_STORE=keyring is in their environment.
+Sessions live in the LSA service opensspi-lsad (started on demand, one per
+user): shared by all of the user's processes, which never see the NT OWF;
+nothing is written to disk.
 
 options:
   --password-stdin     read the password from the first line of standard input
@@ -40,9 +40,11 @@ options:
                        credentials used for outbound authentication only)
   --run                log on in a new session keyring and run COMMAND in it
                        (like runas): only COMMAND and its children see the
-                       logon, which ends with them
-  --store KIND         keyring (default) or memory (validates the password;
-                       the session ends with sspilogon)
+                       logon, which ends with them (keyring store)
+  --store KIND         service (the default, unless OPENSSPI_LSA_STORE names
+                       another), keyring (the kernel session keyring: programs
+                       need OPENSSPI_LSA_STORE=keyring) or memory (validates
+                       the password; the session ends with sspilogon)
   -h, --help           this text
 
 exit codes:
@@ -91,7 +93,8 @@ fn parse_args(argv: Vec<String>) -> Result<Args, Failure> {
         password_stdin: false,
         package: AuthPackage::Negotiate,
         logon_type: SecurityLogonType::Interactive,
-        store: StoreKind::Keyring,
+        // The store the library would use.
+        store: StoreKind::from_env().unwrap_or(StoreKind::Service),
     };
     let mut run = false;
     let mut it = argv.into_iter().peekable();
@@ -456,6 +459,14 @@ fn run(a: Args) -> Result<(), Failure> {
                     "note: with --store memory the session ended with sspilogon; \
                      only the password was checked"
                 ),
+                StoreKind::Service => {
+                    if StoreKind::from_env() != Ok(StoreKind::Service) {
+                        eprintln!(
+                            "note: programs use this session when {STORE_ENV}=service is in \
+                             their environment"
+                        );
+                    }
+                }
                 StoreKind::Keyring => {
                     if StoreKind::from_env() != Ok(StoreKind::Keyring) {
                         eprintln!(
@@ -468,7 +479,7 @@ fn run(a: Args) -> Result<(), Failure> {
             Ok(())
         }
         Mode::Run(cmd) => {
-            if a.store != StoreKind::Keyring {
+            if a.store == StoreKind::Memory {
                 return Err(usage("--run needs the keyring store"));
             }
             keyring::join_new_session_keyring()

@@ -281,7 +281,7 @@ impl Lsa {
             logon_id,
             user: validated.user.clone(),
             domain: validated.domain.clone(),
-            nt_owf: nt_owf_v1(&req.password),
+            nt_owf: Some(nt_owf_v1(&req.password)),
         });
         if kerberos.is_none() && keep_credentials {
             kerberos = self

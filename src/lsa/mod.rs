@@ -44,6 +44,7 @@ pub mod logon;
 pub mod network;
 pub mod packages;
 pub mod secret;
+pub mod service;
 pub mod session;
 pub mod status;
 pub mod store;
@@ -59,6 +60,7 @@ use once_cell::sync::OnceCell;
 use parking_lot::{Mutex, RwLock};
 
 use crate::packages::ntlm::crypto::NtOwf;
+use crate::packages::ntlm::lsa_mode::{CredentialOp, CredentialOpResult};
 use crate::sspi::{SecResult, SecStatus};
 use crate::trace::reject;
 use accounts::AccountDatabase;
@@ -80,13 +82,15 @@ pub struct Luid {
 }
 
 /// What MSV1_0 keeps for a logon session (its `SpAcceptCredentials` step):
-/// the user's names and NT OWF, never the password.
+/// the user's names and NT OWF, never the password. `nt_owf` is `None` in
+/// the copy a client of the LSA service sees: the OWF stays in the service,
+/// which runs the credential operations ([`Lsa::msv1_0_credential_op`]).
 #[derive(Clone)]
 pub struct Msv1_0PrimaryCredential {
     pub logon_id: Luid,
     pub user: String,
     pub domain: String,
-    pub nt_owf: NtOwf,
+    pub nt_owf: Option<NtOwf>,
 }
 
 impl std::fmt::Debug for Msv1_0PrimaryCredential {
@@ -179,6 +183,13 @@ pub fn msv1_0_primary_credential(logon_id: Option<Luid>) -> SecResult<Msv1_0Prim
     lsa()
         .map_err(|_| SecStatus::InternalError)?
         .primary_credential(logon_id)
+}
+
+/// [`Lsa::msv1_0_credential_op`] on the process's LSA.
+pub fn msv1_0_credential_op(luid: Luid, op: &CredentialOp) -> SecResult<CredentialOpResult> {
+    lsa()
+        .map_err(|_| SecStatus::InternalError)?
+        .msv1_0_credential_op(luid, op)
 }
 
 fn store_err(e: StoreError) -> NtStatus {
@@ -346,6 +357,23 @@ impl Lsa {
         })
     }
 
+    /// NTLM's credential operation `op` (a response and SessionBaseKey,
+    /// [`crate::packages::ntlm::lsa_mode`]) with the NT OWF of session
+    /// `luid`, wherever the store keeps it: the OWF is not handed out.
+    /// The session must be the caller's (uid 0: any); a missing or foreign
+    /// session, or one without an NT OWF → `SEC_E_NO_CREDENTIALS`.
+    pub fn msv1_0_credential_op(
+        &self,
+        luid: Luid,
+        op: &CredentialOp,
+    ) -> SecResult<CredentialOpResult> {
+        match self.store.msv1_0_credential_op(luid, self.uid, op) {
+            Ok(Some(r)) => Ok(r),
+            Ok(None) => Err(SecStatus::NoCredentials),
+            Err(_) => Err(SecStatus::InternalError),
+        }
+    }
+
     /// The Kerberos package's credential of the caller's session (or of
     /// `logon_id`), with the session's LUID.
     pub fn kerberos_credential(
@@ -360,6 +388,24 @@ impl Lsa {
                 "logon session {id} has no Kerberos credential"
             )
         })
+    }
+
+    /// Add a service ticket to the ticket cache of session `luid` (the
+    /// caller's; uid 0: any) in one step, whatever other processes add at
+    /// the same time ([`SessionStore::add_service_ticket`]).
+    /// `STATUS_NO_SUCH_LOGON_SESSION` when the session is missing, not the
+    /// caller's or has no Kerberos credential; `STATUS_QUOTA_EXCEEDED` past
+    /// [`store::MAX_SERVICE_TICKETS`].
+    pub fn add_kerberos_service_ticket(
+        &self,
+        luid: Luid,
+        ticket: &session::CachedTicket,
+    ) -> NtResult<()> {
+        match self.store.add_service_ticket(luid, self.uid, ticket) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(NtStatus::NO_SUCH_LOGON_SESSION),
+            Err(e) => Err(store_err(e)),
+        }
     }
 
     /// Replace the Kerberos credential of session `luid` (the Kerberos

@@ -39,6 +39,16 @@ fn class_of(size: usize) -> Option<usize> {
     CLASSES.iter().position(|&c| c >= size)
 }
 
+/// Lock the arena's pages in memory from now on ([`lock_arena_pages`]).
+static LOCK_PAGES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on, lock the arena's pages in memory (`mlock`, best effort:
+/// RLIMIT_MEMLOCK may refuse); the LSA service does this, an application
+/// does not.
+pub fn lock_arena_pages() {
+    LOCK_PAGES.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Map one chunk of dump-excluded pages; `None` when the kernel refuses.
 fn map_chunk() -> Option<usize> {
     // SAFETY: an anonymous private mapping at an address of the kernel's
@@ -60,6 +70,10 @@ fn map_chunk() -> Option<usize> {
     // without MADV_DONTDUMP (before 3.4) refuses: the pages are then
     // dumpable but everything else holds.
     unsafe { libc::madvise(p, CHUNK, libc::MADV_DONTDUMP) };
+    if LOCK_PAGES.load(std::sync::atomic::Ordering::SeqCst) {
+        // SAFETY: as above; mlock only pins the pages.
+        unsafe { libc::mlock(p, CHUNK) };
+    }
     Some(p as usize)
 }
 

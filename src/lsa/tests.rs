@@ -40,7 +40,7 @@ fn interactive_logon_caches_nt_owf() {
     assert_eq!(r.sid, Sid::for_account("EXAMPLE", "alice"));
     let c = lsa.primary_credential(None).unwrap();
     assert_eq!(c.logon_id, r.logon_id);
-    assert_eq!(*c.nt_owf, *nt_owf_v1("alice-Passw0rd"));
+    assert_eq!(**c.nt_owf.as_ref().unwrap(), *nt_owf_v1("alice-Passw0rd"));
     assert_eq!(c.user, "alice");
     assert_eq!(
         lsa.primary_credential(Some(r.logon_id)).unwrap().user,
@@ -371,7 +371,7 @@ fn logon_types_decide_what_is_cached() {
         .logon_id;
     let c = lsa.primary_credential(None).unwrap();
     assert_eq!((c.logon_id, c.domain.as_str()), (nc, "REMOTE"));
-    assert_eq!(*c.nt_owf, *nt_owf_v1("remote-pw"));
+    assert_eq!(**c.nt_owf.as_ref().unwrap(), *nt_owf_v1("remote-pw"));
     for t in [4, 5, 7, 8, 10, 11, 12, 13] {
         assert!(lsa.logon_user(MSV, t, &alice()).is_ok(), "type {t}");
     }
@@ -702,5 +702,51 @@ fn ticket_cache_query_and_purge() {
         lsa.call_authentication_package(h, KERB, &[6, 0, 0, 0], 0)
             .unwrap_err(),
         NtStatus::INVALID_PARAMETER
+    );
+}
+
+/// The LSA computes NTLM's responses with the session's NT OWF (the same
+/// bytes a client holding the OWF computes) for its owner only.
+#[test]
+fn msv1_0_credential_op_runs_in_the_lsa_for_the_owner_only() {
+    use crate::packages::ntlm::crypto::{lmv2_response, nt_proof_str, ntowf_v2};
+    use crate::packages::ntlm::lsa_mode::*;
+    let store = Arc::new(MemoryStore::new());
+    let lsa = Lsa::new(store.clone())
+        .with_accounts(db())
+        .with_caller_uid(1000);
+    let l = lsa.logon_user(MSV, INTERACTIVE, &alice()).unwrap().logon_id;
+    let op = CredentialOp::V2(V2Request {
+        server_challenge: [1; 8],
+        client_challenge: [2; 8],
+        temp: vec![3; 40],
+        want_lm: true,
+    });
+    let CredentialOpResult::V2(r) = lsa.msv1_0_credential_op(l, &op).unwrap() else {
+        panic!("v2 op gave another result")
+    };
+    let key = ntowf_v2(&nt_owf_v1("alice-Passw0rd"), "alice", "EXAMPLE");
+    let proof = nt_proof_str(&key, &[1; 8], &[3; 40]);
+    assert_eq!(r.nt_proof, proof);
+    assert_eq!(r.lm, Some(lmv2_response(&key, &[1; 8], &[2; 8])));
+    assert_eq!(
+        *r.session_base_key,
+        *crate::packages::ntlm::crypto::ntlmv2_session_base_key(&key, &proof)
+    );
+    // Another uid over the same store: no credentials, nothing computed.
+    let other = Lsa::new(store.clone())
+        .with_accounts(db())
+        .with_caller_uid(1001);
+    assert_eq!(
+        other.msv1_0_credential_op(l, &op).err(),
+        Some(SecStatus::NoCredentials)
+    );
+    // uid 0 plays SeTcbPrivilege.
+    let root = Lsa::new(store).with_accounts(db()).with_caller_uid(0);
+    assert!(root.msv1_0_credential_op(l, &op).is_ok());
+    lsa.logoff(l).unwrap();
+    assert_eq!(
+        lsa.msv1_0_credential_op(l, &op).err(),
+        Some(SecStatus::NoCredentials)
     );
 }

@@ -215,7 +215,26 @@ fn base_env(cmd: &mut Command) {
             "PATH",
             std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
         )
-        .env("LANG", "C.UTF-8");
+        .env("LANG", "C.UTF-8")
+        .env("XDG_RUNTIME_DIR", test_runtime_dir())
+        .env("OPENSSPI_LSAD_IDLE", "2");
+}
+
+/// The runtime directory of this test process's children: an LSA service one of them starts
+/// (the default store) has its socket there, never in the developer's own, and exits 2 s
+/// after its last session and client.
+pub fn test_runtime_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        use std::os::unix::fs::PermissionsExt;
+        let d = target_dir()
+            .join("test-tmp")
+            .join(format!("rt-{}", std::process::id()));
+        fs::create_dir_all(&d).unwrap();
+        fs::set_permissions(&d, fs::Permissions::from_mode(0o700)).unwrap();
+        d
+    })
+    .clone()
 }
 
 /// The peers' Python venv: `OPENSSPI_VENV` or `target/peers-venv` (made by

@@ -68,7 +68,8 @@ pub fn encode(s: &LogonSession) -> Zeroizing<Vec<u8>> {
             w.u8(1);
             w.str(&m.user);
             w.str(&m.domain);
-            w.bytes(&m.nt_owf[..]);
+            // Empty: no NT OWF (a service client's copy).
+            w.bytes(m.nt_owf.as_ref().map(|o| &o[..]).unwrap_or(&[]));
         }
     }
     match &s.kerberos {
@@ -152,6 +153,20 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// One cached ticket in the same form (the LSA service's wire).
+pub fn encode_ticket(t: &CachedTicket) -> Zeroizing<Vec<u8>> {
+    let mut w = Writer(Zeroizing::new(Vec::with_capacity(64 + t.encoded.len())));
+    w.ticket(t);
+    w.0
+}
+
+/// Parse what [`encode_ticket`] wrote; `None` for anything else.
+pub fn decode_ticket(buf: &[u8]) -> Option<CachedTicket> {
+    let mut r = Reader { buf };
+    let t = r.ticket()?;
+    r.buf.is_empty().then_some(t)
+}
+
 /// Parse what [`encode`] wrote; `None` for anything else.
 pub fn decode(buf: &[u8]) -> Option<LogonSession> {
     let mut r = Reader { buf };
@@ -176,7 +191,10 @@ pub fn decode(buf: &[u8]) -> Option<LogonSession> {
             logon_id,
             user,
             domain,
-            nt_owf: crate::lsa::secret::Secret::from_slice(r.bytes()?)?,
+            nt_owf: match r.bytes()? {
+                [] => None,
+                b => Some(crate::lsa::secret::Secret::from_slice(b)?),
+            },
         })
     } else {
         None
@@ -249,7 +267,7 @@ pub(crate) mod tests {
                 logon_id,
                 user: "alice".into(),
                 domain: "EXAMPLE".into(),
-                nt_owf: crate::lsa::accounts::nt_owf_v1("alice-Passw0rd"),
+                nt_owf: Some(crate::lsa::accounts::nt_owf_v1("alice-Passw0rd")),
             }),
             kerberos: None,
         }
@@ -284,7 +302,10 @@ pub(crate) mod tests {
         assert_eq!(d.logon_id, s.logon_id);
         assert_eq!(d.user, "alice");
         assert_eq!(d.sid, s.sid);
-        assert_eq!(*d.msv1_0.unwrap().nt_owf, *s.msv1_0.unwrap().nt_owf);
+        assert_eq!(
+            *d.msv1_0.unwrap().nt_owf.unwrap(),
+            *s.msv1_0.unwrap().nt_owf.unwrap()
+        );
         let k = d.kerberos.unwrap();
         assert_eq!(k.keys[0].key.as_slice(), &[9; 16]);
         assert_eq!(k.tickets().count(), 2);

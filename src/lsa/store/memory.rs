@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use parking_lot::Mutex;
 
-use super::{SessionStore, StoreKind, StoreResult};
-use crate::lsa::session::LogonSession;
+use super::{add_ticket_to, SessionStore, StoreKind, StoreResult};
+use crate::lsa::session::{CachedTicket, LogonSession};
 use crate::lsa::Luid;
 
 /// The embedded default store.
@@ -60,5 +60,18 @@ impl SessionStore for MemoryStore {
 
     fn current_for_user(&self, uid: u32) -> StoreResult<Option<Luid>> {
         Ok(self.current.lock().get(&uid).copied())
+    }
+
+    fn add_service_ticket(
+        &self,
+        luid: Luid,
+        caller_uid: u32,
+        ticket: &CachedTicket,
+    ) -> StoreResult<bool> {
+        // Under the map's lock: concurrent additions all land.
+        match self.sessions.lock().get_mut(&luid) {
+            Some(s) => add_ticket_to(s, caller_uid, ticket),
+            None => Ok(false),
+        }
     }
 }

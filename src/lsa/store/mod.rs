@@ -1,7 +1,12 @@
-//! Where logon sessions live. One trait, two stores:
+//! Where logon sessions live. One trait, three stores:
 //!
-//! - [`memory::MemoryStore`]: in the process; sessions die with it. The
-//!   embedded default, used by tests and demos.
+//! - [`crate::lsa::service::client::ServiceStore`] (the default): the LSA
+//!   service `opensspi-lsad`, one per user, started on demand. Sessions
+//!   outlive the process that created them and are shared by every
+//!   process of the user; the NT OWF stays in the service, which runs
+//!   NTLM's credential operations.
+//! - [`memory::MemoryStore`]: in the process; sessions die with it (a
+//!   forked child keeps a copy). For tests and embedded use.
 //! - [`keyring::KeyringStore`]: the Linux kernel *session keyring*. Sessions
 //!   outlive the process that created them, are inherited by child
 //!   processes, are usable only by the uid that owns them (another uid
@@ -10,7 +15,7 @@
 //!   logon (`sspilogon`) serves every later program of the login session.
 //!
 //! The library's store is chosen by the setting [`STORE_ENV`]
-//! (`OPENSSPI_LSA_STORE=memory|keyring`, default `memory`), read once when
+//! (`OPENSSPI_LSA_STORE=service|memory|keyring`, default `service`), read once when
 //! the LSA is first used.
 
 pub mod codec;
@@ -19,9 +24,11 @@ pub mod memory;
 
 use std::sync::Arc;
 
-use super::session::LogonSession;
+use super::session::{CachedTicket, LogonSession};
 use super::status::NtStatus;
 use super::Luid;
+use crate::packages::ntlm::crypto::ntowf_v2_keyed;
+use crate::packages::ntlm::lsa_mode::{self, CredentialOp, CredentialOpResult};
 
 /// The environment variable that selects the library's session store.
 pub const STORE_ENV: &str = "OPENSSPI_LSA_STORE";
@@ -39,7 +46,7 @@ pub enum StoreError {
     #[error("stored logon session is corrupt")]
     Corrupt,
     /// `OPENSSPI_LSA_STORE` names no store.
-    #[error("unknown session store {0:?} (expected \"memory\" or \"keyring\")")]
+    #[error("unknown session store {0:?} (expected \"service\", \"memory\" or \"keyring\")")]
     UnknownKind(String),
 }
 
@@ -64,23 +71,30 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub enum StoreKind {
     Memory,
     Keyring,
+    /// The LSA service `opensspi-lsad` ([`crate::lsa::service`]).
+    Service,
 }
 
 impl StoreKind {
-    /// Parse a setting value: `memory` or `keyring` (case-insensitive);
-    /// unset or empty means `memory`.
+    /// Parse a setting value: `service`, `memory` or `keyring`
+    /// (case-insensitive); unset or empty means `service`.
     pub fn parse(setting: Option<&str>) -> StoreResult<StoreKind> {
         match setting.map(str::trim).unwrap_or("") {
-            "" => Ok(StoreKind::Memory),
+            "" => Ok(StoreKind::Service),
             s if s.eq_ignore_ascii_case("memory") => Ok(StoreKind::Memory),
             s if s.eq_ignore_ascii_case("keyring") => Ok(StoreKind::Keyring),
+            s if s.eq_ignore_ascii_case("service") => Ok(StoreKind::Service),
             s => Err(StoreError::UnknownKind(s.to_string())),
         }
     }
 
-    /// The kind [`STORE_ENV`] selects.
+    /// The kind [`STORE_ENV`] selects. (The library's own unit tests,
+    /// which run in one process, default to the memory store.)
     pub fn from_env() -> StoreResult<StoreKind> {
         let v = std::env::var(STORE_ENV).ok();
+        if cfg!(test) && v.is_none() {
+            return Ok(StoreKind::Memory);
+        }
         StoreKind::parse(v.as_deref())
     }
 
@@ -88,6 +102,7 @@ impl StoreKind {
         match self {
             StoreKind::Memory => "memory",
             StoreKind::Keyring => "keyring",
+            StoreKind::Service => "service",
         }
     }
 }
@@ -97,6 +112,7 @@ pub fn open(kind: StoreKind) -> StoreResult<Arc<dyn SessionStore>> {
     Ok(match kind {
         StoreKind::Memory => Arc::new(memory::MemoryStore::new()),
         StoreKind::Keyring => Arc::new(keyring::KeyringStore::open()?),
+        StoreKind::Service => Arc::new(crate::lsa::service::client::ServiceStore::open()?),
     })
 }
 
@@ -123,6 +139,87 @@ pub trait SessionStore: Send + Sync {
 
     /// The session recorded by [`SessionStore::set_current`] for `uid`.
     fn current_for_user(&self, uid: u32) -> StoreResult<Option<Luid>>;
+
+    /// Add `ticket` to the service tickets of session `luid`'s Kerberos
+    /// credential (replacing the one for the same server and realm), for a
+    /// caller of Linux user `caller_uid` (uid 0: any session). The memory
+    /// store and the LSA service do it in one step under their lock, so
+    /// concurrent callers lose no ticket; this default (the keyring store)
+    /// reads and writes the whole session. `false` when the session is
+    /// missing, another uid's or has no Kerberos credential;
+    /// [`StoreError::Quota`] past [`MAX_SERVICE_TICKETS`].
+    fn add_service_ticket(
+        &self,
+        luid: Luid,
+        caller_uid: u32,
+        ticket: &CachedTicket,
+    ) -> StoreResult<bool> {
+        let Some(mut s) = self.get(luid)? else {
+            return Ok(false);
+        };
+        if !add_ticket_to(&mut s, caller_uid, ticket)? {
+            return Ok(false);
+        }
+        self.put(&s)?;
+        Ok(true)
+    }
+
+    /// Run NTLM's credential operation `op` with the NT OWF of session
+    /// `luid` for a caller of Linux user `caller_uid` (uid 0: any
+    /// session). `None` when the session is missing, another uid's, or
+    /// holds no NT OWF. A store kept in another process runs it there.
+    fn msv1_0_credential_op(
+        &self,
+        luid: Luid,
+        caller_uid: u32,
+        op: &CredentialOp,
+    ) -> StoreResult<Option<CredentialOpResult>> {
+        let Some(s) = self.get(luid)? else {
+            return Ok(None);
+        };
+        Ok(run_msv1_0_op(&s, caller_uid, op))
+    }
+}
+
+/// Most service tickets one session caches.
+pub const MAX_SERVICE_TICKETS: usize = 256;
+
+/// [`SessionStore::add_service_ticket`] on a session at hand.
+pub fn add_ticket_to(
+    s: &mut LogonSession,
+    caller_uid: u32,
+    ticket: &CachedTicket,
+) -> StoreResult<bool> {
+    if s.owner_uid != caller_uid && caller_uid != 0 {
+        return Ok(false);
+    }
+    let Some(k) = s.kerberos.as_mut() else {
+        return Ok(false);
+    };
+    let same =
+        |t: &CachedTicket| t.server_name == ticket.server_name && t.realm_name == ticket.realm_name;
+    let full = k.service_tickets.len() >= MAX_SERVICE_TICKETS;
+    match k.service_tickets.iter_mut().find(|t| same(t)) {
+        Some(t) => *t = ticket.clone(),
+        None if full => return Err(StoreError::Quota),
+        None => k.service_tickets.push(ticket.clone()),
+    }
+    Ok(true)
+}
+
+/// [`SessionStore::msv1_0_credential_op`] on a session at hand.
+pub fn run_msv1_0_op(
+    s: &LogonSession,
+    caller_uid: u32,
+    op: &CredentialOp,
+) -> Option<CredentialOpResult> {
+    if s.owner_uid != caller_uid && caller_uid != 0 {
+        return None;
+    }
+    let m = s.msv1_0.as_ref()?;
+    let owf = m.nt_owf.as_ref()?;
+    let keyed = ntowf_v2_keyed(owf, &m.user, &m.domain);
+    Some(lsa_mode::run(op, &keyed, owf))
 }
 
 #[cfg(test)]
@@ -131,8 +228,10 @@ mod tests {
 
     #[test]
     fn store_setting() {
-        assert_eq!(StoreKind::parse(None), Ok(StoreKind::Memory));
-        assert_eq!(StoreKind::parse(Some("")), Ok(StoreKind::Memory));
+        assert_eq!(StoreKind::parse(None), Ok(StoreKind::Service));
+        assert_eq!(StoreKind::parse(Some("")), Ok(StoreKind::Service));
+        assert_eq!(StoreKind::parse(Some("memory")), Ok(StoreKind::Memory));
+        assert_eq!(StoreKind::parse(Some("Service")), Ok(StoreKind::Service));
         assert_eq!(StoreKind::parse(Some("KeyRing")), Ok(StoreKind::Keyring));
         assert!(matches!(
             StoreKind::parse(Some("disk")),
@@ -159,6 +258,44 @@ mod tests {
         assert!(!store.list().unwrap().contains(&id));
         store.set_current(4242, None).unwrap();
         assert_eq!(store.current_for_user(4242).unwrap(), None);
+    }
+
+    #[test]
+    fn service_tickets_are_added_for_the_owner_and_bounded() {
+        use crate::lsa::session::{CachedTicket, KerberosCredential};
+        let store = memory::MemoryStore::new();
+        let mut s = codec::tests::sample(4242);
+        s.kerberos = Some(KerberosCredential::default());
+        store.put(&s).unwrap();
+        let t = |name: String| CachedTicket {
+            server_name: name,
+            realm_name: "R".into(),
+            start_time: 0,
+            end_time: 0,
+            renew_time: 0,
+            encryption_type: 18,
+            ticket_flags: 0,
+            encoded: Default::default(),
+        };
+        // Another uid: nothing added.
+        assert!(!store
+            .add_service_ticket(s.logon_id, 4243, &t("a".into()))
+            .unwrap());
+        for i in 0..MAX_SERVICE_TICKETS {
+            assert!(store
+                .add_service_ticket(s.logon_id, 4242, &t(format!("s{i}")))
+                .unwrap());
+        }
+        // The same server again replaces; a new one is over the limit.
+        assert!(store
+            .add_service_ticket(s.logon_id, 0, &t("s0".into()))
+            .unwrap());
+        assert_eq!(
+            store.add_service_ticket(s.logon_id, 4242, &t("new".into())),
+            Err(StoreError::Quota)
+        );
+        let k = store.get(s.logon_id).unwrap().unwrap().kerberos.unwrap();
+        assert_eq!(k.service_tickets.len(), MAX_SERVICE_TICKETS);
     }
 
     #[test]

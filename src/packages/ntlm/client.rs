@@ -22,6 +22,7 @@ use zeroize::Zeroizing;
 
 use super::crypto::*;
 use super::flags::*;
+use super::lsa_mode::{CredentialOp, CredentialOpResult, V1Request, V2Request};
 use super::messages::*;
 use super::session::{forward_to_session, query_incomplete, Session, SessionNames};
 use super::{encoded_host_names, host_names, ClientCredential, NtlmSettings, NTLM_PACKAGE_INFO};
@@ -242,22 +243,59 @@ impl NtlmClient {
             if self.hooks.trim_blob {
                 nt.truncate(nt.len() - 4);
             }
-            let keyed = self.cred.ntowf_v2_keyed();
-            let proof = hmac_md5_with(keyed, &[&sc, &nt[16..]]);
-            nt[..16].copy_from_slice(&proof);
-            if !mic {
-                lm = lmv2_response_with(keyed, &sc, &cc);
-            }
-            (nt, Zeroizing::new(hmac_md5_with(keyed, &[&proof])))
+            let sbk = match self.cred.logon_session {
+                None => {
+                    let keyed = self.cred.ntowf_v2_keyed();
+                    let proof = hmac_md5_with(keyed, &[&sc, &nt[16..]]);
+                    nt[..16].copy_from_slice(&proof);
+                    if !mic {
+                        lm = lmv2_response_with(keyed, &sc, &cc);
+                    }
+                    Zeroizing::new(hmac_md5_with(keyed, &[&proof]))
+                }
+                Some(luid) => {
+                    let op = CredentialOp::V2(V2Request {
+                        server_challenge: sc,
+                        client_challenge: cc,
+                        temp: nt[16..].to_vec(),
+                        want_lm: !mic,
+                    });
+                    let CredentialOpResult::V2(r) = crate::lsa::msv1_0_credential_op(luid, &op)?
+                    else {
+                        return Err(SecStatus::InternalError);
+                    };
+                    nt[..16].copy_from_slice(&r.nt_proof);
+                    if let Some(l) = r.lm {
+                        lm = l;
+                    }
+                    r.session_base_key
+                }
+            };
+            (nt, sbk)
         } else {
             let ess = flags & ESS != 0;
-            let nt = ntlmv1_response(&self.cred.nt_owf, &sc, ess.then_some(&cc));
+            let (nt, sbk) = match self.cred.logon_session {
+                None => (
+                    ntlmv1_response(&self.cred.nt_owf, &sc, ess.then_some(&cc)),
+                    ntlmv1_session_base_key(&self.cred.nt_owf),
+                ),
+                Some(luid) => {
+                    let op = CredentialOp::V1(V1Request {
+                        server_challenge: sc,
+                        ess_client_challenge: ess.then_some(cc),
+                    });
+                    let CredentialOpResult::V1(r) = crate::lsa::msv1_0_credential_op(luid, &op)?
+                    else {
+                        return Err(SecStatus::InternalError);
+                    };
+                    (r.nt, r.session_base_key)
+                }
+            };
             if ess {
                 lm[..8].copy_from_slice(&cc);
             } else {
                 lm = nt;
             }
-            let sbk = ntlmv1_session_base_key(&self.cred.nt_owf);
             let kx = kxkey_v1(flags, &sbk, None, &lm, &sc)?;
             (nt.to_vec(), kx)
         };

@@ -22,6 +22,7 @@
 pub mod client;
 pub mod crypto;
 pub mod flags;
+pub mod lsa_mode;
 pub mod messages;
 pub mod seal;
 pub mod server;
@@ -224,11 +225,16 @@ pub(crate) fn encoded_host_names() -> &'static EncodedHostNames {
 }
 
 /// The client half of a credential: names and NT OWF only (never the
-/// password), or the anonymous identity.
+/// password), or the anonymous identity. With the logon session's
+/// credentials (`AcquireCredentialsHandle` without identity) it holds no
+/// OWF, only the session's LUID: the LSA computes the responses
+/// ([`lsa_mode`]).
 pub struct ClientCredential {
     pub user: String,
     pub domain: String,
     pub(crate) nt_owf: NtOwf,
+    /// Credentials of this LSA logon session, used through the LSA.
+    pub(crate) logon_session: Option<crate::lsa::Luid>,
     pub anonymous: bool,
     /// HMAC-MD5 keyed with NTOWFv2(user, domain): it depends only on the
     /// fields above, so it is computed on the first NTLMv2 handshake and
@@ -256,10 +262,20 @@ impl ClientCredential {
             user: user.to_string(),
             domain: domain.to_string(),
             nt_owf,
+            logon_session: None,
             anonymous: false,
             ntowf_v2: OnceCell::new(),
             user_utf16: messages::utf16le(user),
             domain_utf16: messages::utf16le(domain),
+        }
+    }
+
+    /// The credentials of LSA logon session `logon_id` (its user and
+    /// domain): responses are computed by the LSA, which keeps the OWF.
+    pub fn from_logon_session(user: &str, domain: &str, logon_id: crate::lsa::Luid) -> Self {
+        ClientCredential {
+            logon_session: Some(logon_id),
+            ..ClientCredential::new(user, domain, NtOwf::default())
         }
     }
 
@@ -275,6 +291,7 @@ impl ClientCredential {
             user: String::new(),
             domain: String::new(),
             nt_owf: NtOwf::default(),
+            logon_session: None,
             anonymous: true,
             ntowf_v2: OnceCell::new(),
             user_utf16: Vec::new(),
@@ -420,7 +437,9 @@ impl Ntlm {
             None => match request.usage {
                 CredentialUse::Inbound => None,
                 usage => match crate::lsa::msv1_0_primary_credential(request.logon_id) {
-                    Ok(p) => Some(ClientCredential::new(&p.user, &p.domain, p.nt_owf)),
+                    Ok(p) => Some(ClientCredential::from_logon_session(
+                        &p.user, &p.domain, p.logon_id,
+                    )),
                     // BOTH without a logon session can still accept.
                     Err(_) if usage == CredentialUse::Both => None,
                     Err(e) => return Err(e),

@@ -1,0 +1,311 @@
+//! The library's side of the LSA service: [`ServiceStore`], a
+//! [`SessionStore`] whose sessions and credential operations live in
+//! `opensspi-lsad`. Each thread keeps one connection (reopened after a
+//! `fork`); a call that finds no service starts one, under the lock file
+//! of the socket directory so that racing starters end with one service
+//! (as gpg-agent and ssh-agent are started). Every read and write has a
+//! time limit ([`IO_TIMEOUT`]): a service that died or hangs gives
+//! `StoreError::Unavailable` (→ `STATUS_INSUFFICIENT_RESOURCES`, or
+//! `SEC_E_INTERNAL_ERROR` for a package) within that time, and the next
+//! call starts a fresh service.
+
+use std::cell::RefCell;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::wire::{self, parse_reply, read_frame, write_frame, Body, Reply, Request};
+use super::{server::lock_dir, socket_dir, LSAD_ENV, SOCKET_NAME};
+use crate::lsa::session::{CachedTicket, LogonSession};
+use crate::lsa::store::{codec, SessionStore, StoreError, StoreKind, StoreResult};
+use crate::lsa::Luid;
+use crate::packages::ntlm::lsa_mode::{CredentialOp, CredentialOpResult};
+
+/// Longest wait for one answer of the service.
+pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest wait for a service just started to answer.
+pub const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The store of the LSA service.
+pub struct ServiceStore {
+    dir: PathBuf,
+}
+
+struct Conn {
+    pid: u32,
+    dir: PathBuf,
+    r: BufReader<UnixStream>,
+    w: BufWriter<UnixStream>,
+}
+
+thread_local! {
+    static CONN: RefCell<Option<Conn>> = const { RefCell::new(None) };
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("LSA service: {e}"))
+}
+
+/// The `opensspi-lsad` to start: `OPENSSPI_LSAD`, else next to the
+/// library (the `libopensspi.so` this code runs from, or `../bin/` of it),
+/// else next to the running executable (or one level up, for test
+/// binaries in `deps/`), else from `PATH`.
+pub fn lsad_executable() -> PathBuf {
+    if let Some(p) = std::env::var_os(LSAD_ENV).filter(|v| !v.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let mut candidates = Vec::new();
+    if let Some(lib) = code_file() {
+        if let Some(dir) = lib.parent() {
+            candidates.push(dir.join("opensspi-lsad"));
+            candidates.push(dir.join("../bin/opensspi-lsad"));
+        }
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        for dir in exe.ancestors().skip(1).take(2) {
+            candidates.push(dir.join("opensspi-lsad"));
+        }
+    }
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from("opensspi-lsad"))
+}
+
+/// The file this code was loaded from (the shared library, or the
+/// executable it is linked into), from `/proc/self/maps`.
+fn code_file() -> Option<PathBuf> {
+    let here = code_file as fn() -> Option<PathBuf> as usize;
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    maps.lines().find_map(|line| {
+        // start-end perms offset dev inode path
+        let mut f = line.splitn(6, ' ');
+        let (a, b) = f.next()?.split_once('-')?;
+        let (a, b) = (
+            usize::from_str_radix(a, 16).ok()?,
+            usize::from_str_radix(b, 16).ok()?,
+        );
+        let path = f.nth(4)?.trim_start();
+        ((a..b).contains(&here) && path.starts_with('/')).then(|| PathBuf::from(path))
+    })
+}
+
+fn connect(sock: &Path) -> io::Result<UnixStream> {
+    let s = UnixStream::connect(sock)?;
+    s.set_read_timeout(Some(IO_TIMEOUT))?;
+    s.set_write_timeout(Some(IO_TIMEOUT))?;
+    Ok(s)
+}
+
+/// Connect to the service of `dir`, starting one if none answers.
+pub fn connect_or_start(dir: &Path) -> io::Result<UnixStream> {
+    let sock = dir.join(SOCKET_NAME);
+    if let Ok(s) = connect(&sock) {
+        return Ok(s);
+    }
+    let _lock = lock_dir(dir)?;
+    if let Ok(s) = connect(&sock) {
+        return Ok(s);
+    }
+    let _ = std::fs::remove_file(&sock);
+    // `--spawn` starts the service detached and exits at once.
+    let status = Command::new(lsad_executable())
+        .arg("--spawn")
+        .arg("--socket-dir")
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot start opensspi-lsad: {e}")))?;
+    if !status.success() {
+        return Err(io::Error::other(format!("opensspi-lsad: {status}")));
+    }
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        match connect(&sock) {
+            Ok(s) => return Ok(s),
+            Err(e) if Instant::now() >= deadline => return Err(e),
+            Err(_) => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+}
+
+impl ServiceStore {
+    /// The service of this uid's [`socket_dir`] (nothing is started yet).
+    pub fn open() -> StoreResult<ServiceStore> {
+        let uid = crate::lsa::store::keyring::current_uid();
+        Ok(ServiceStore {
+            dir: socket_dir(uid).map_err(unavailable)?,
+        })
+    }
+
+    /// The service whose socket is in `dir`.
+    pub fn at(dir: PathBuf) -> ServiceStore {
+        ServiceStore { dir }
+    }
+
+    fn round_trip(&self, conn: &mut Option<Conn>, req: &[u8]) -> io::Result<Body> {
+        let pid = std::process::id();
+        if !matches!(conn, Some(c) if c.pid == pid && c.dir == self.dir) {
+            // A connection inherited through fork is the parent's: close
+            // this process's copy of it and open our own.
+            *conn = None;
+            let s = connect_or_start(&self.dir)?;
+            *conn = Some(Conn {
+                pid,
+                dir: self.dir.clone(),
+                r: BufReader::new(s.try_clone()?),
+                w: BufWriter::new(s),
+            });
+        }
+        let c = conn
+            .as_mut()
+            .ok_or_else(|| io::Error::other("no connection"))?;
+        write_frame(&mut c.w, req)?;
+        c.w.flush()?;
+        match read_frame(&mut c.r)? {
+            Some(Ok(b)) => Ok(b),
+            Some(Err(e)) => Err(io::Error::other(e)),
+            None => Err(io::ErrorKind::UnexpectedEof.into()),
+        }
+    }
+
+    /// Send `req`; one retry on a fresh connection (and service) when the
+    /// connection failed, none when the service did not answer in time.
+    fn call(&self, req: &Request) -> StoreResult<Body> {
+        let body = req.encode();
+        CONN.with(|c| {
+            let mut c = c.borrow_mut();
+            let mut last = None;
+            for _ in 0..2 {
+                match self.round_trip(&mut c, &body) {
+                    Ok(b) => return Ok(b),
+                    Err(e) => {
+                        *c = None;
+                        // A service that does not answer in time is not
+                        // asked again: the caller gets its status now.
+                        let hung = matches!(
+                            e.kind(),
+                            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                        );
+                        last = Some(e);
+                        if hung {
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(unavailable(last.map(|e| e.to_string()).unwrap_or_default()))
+        })
+    }
+
+    /// Call and check the status: `Denied` → `Ok(None)`.
+    fn call_ok<T>(
+        &self,
+        req: &Request,
+        read: impl FnOnce(&mut wire::Reader<'_>) -> Option<T>,
+    ) -> StoreResult<Option<T>> {
+        let b = self.call(req)?;
+        let (status, mut r) = parse_reply(&b).ok_or(StoreError::Corrupt)?;
+        match status {
+            Reply::Ok => read(&mut r).map(Some).ok_or(StoreError::Corrupt),
+            Reply::Denied => Ok(None),
+            Reply::Quota => Err(StoreError::Quota),
+            Reply::Malformed | Reply::Failed => Err(StoreError::Corrupt),
+        }
+    }
+}
+
+impl SessionStore for ServiceStore {
+    fn kind(&self) -> StoreKind {
+        StoreKind::Service
+    }
+
+    fn put(&self, session: &LogonSession) -> StoreResult<()> {
+        let req = Request::Put(codec::encode(session));
+        match self.call_ok(&req, |r| r.end())? {
+            Some(()) => Ok(()),
+            None => Err(StoreError::Unavailable(
+                "LSA service: another user's session".into(),
+            )),
+        }
+    }
+
+    fn get(&self, luid: Luid) -> StoreResult<Option<LogonSession>> {
+        let got = self.call_ok(&Request::Get(luid), |r| {
+            if r.flag()? {
+                let s = codec::decode(r.bytes()?)?;
+                r.end()?;
+                Some(Some(s))
+            } else {
+                r.end().map(|_| None)
+            }
+        })?;
+        Ok(got.flatten())
+    }
+
+    fn remove(&self, luid: Luid) -> StoreResult<bool> {
+        let got = self.call_ok(&Request::Remove(luid), |r| {
+            let b = r.flag()?;
+            r.end().map(|_| b)
+        })?;
+        Ok(got.unwrap_or(false))
+    }
+
+    fn list(&self) -> StoreResult<Vec<Luid>> {
+        let got = self.call_ok(&Request::List, |r| {
+            let n = r.u32()? as usize;
+            let mut v = Vec::with_capacity(n.min(4096));
+            for _ in 0..n {
+                v.push(r.luid()?);
+            }
+            r.end().map(|_| v)
+        })?;
+        Ok(got.unwrap_or_default())
+    }
+
+    fn set_current(&self, uid: u32, luid: Option<Luid>) -> StoreResult<()> {
+        match self.call_ok(&Request::SetCurrent(uid, luid), |r| r.end())? {
+            Some(()) => Ok(()),
+            None => Err(StoreError::Unavailable(
+                "LSA service: another user's session".into(),
+            )),
+        }
+    }
+
+    fn current_for_user(&self, uid: u32) -> StoreResult<Option<Luid>> {
+        let got = self.call_ok(&Request::Current(uid), |r| {
+            let l = r.opt_luid()?;
+            r.end().map(|_| l)
+        })?;
+        Ok(got.flatten())
+    }
+
+    fn add_service_ticket(
+        &self,
+        luid: Luid,
+        _caller_uid: u32,
+        ticket: &CachedTicket,
+    ) -> StoreResult<bool> {
+        // One request: the service adds it under its lock.
+        let req = Request::AddTicket(luid, codec::encode_ticket(ticket));
+        let got = self.call_ok(&req, |r| {
+            let b = r.flag()?;
+            r.end().map(|_| b)
+        })?;
+        Ok(got.unwrap_or(false))
+    }
+
+    fn msv1_0_credential_op(
+        &self,
+        luid: Luid,
+        _caller_uid: u32,
+        op: &CredentialOp,
+    ) -> StoreResult<Option<CredentialOpResult>> {
+        // The service checks the caller's uid itself (SO_PEERCRED).
+        let got = self.call_ok(&Request::Msv1_0(luid, op.clone()), wire::read_op_result)?;
+        Ok(got.flatten())
+    }
+}

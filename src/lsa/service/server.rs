@@ -1,0 +1,437 @@
+//! The service loop of `opensspi-lsad`: a Unix stream socket, one thread
+//! per connection (clients keep one connection per thread), each
+//! connection bound to its peer's uid by `SO_PEERCRED`. Sessions live in
+//! a [`MemoryStore`] of the service (NT OWFs in the dump-excluded secret
+//! arena, whose pages the service also locks); the process is made
+//! non-dumpable. The service exits when it holds no session, no client is
+//! connected and nothing happened for the idle time.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::io::AsRawFd;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use super::wire::{self, read_frame, reply, write_frame, Body, Reply, Request};
+use super::{LOCK_NAME, PID_NAME, SOCKET_NAME};
+use crate::lsa::store::memory::MemoryStore;
+use crate::lsa::store::{codec, run_msv1_0_op, SessionStore};
+
+/// What the service holds.
+pub struct Service {
+    store: MemoryStore,
+    connections: AtomicUsize,
+    last_activity: Mutex<Instant>,
+}
+
+impl Default for Service {
+    fn default() -> Self {
+        Service {
+            store: MemoryStore::new(),
+            connections: AtomicUsize::new(0),
+            last_activity: Mutex::new(Instant::now()),
+        }
+    }
+}
+
+/// The uid of the process at the other end of `s` (`SO_PEERCRED`).
+pub fn peer_uid(s: &UnixStream) -> io::Result<u32> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` and `len` are valid for writes of the sizes given;
+    // the descriptor is the open socket `s` owns.
+    let rc = unsafe {
+        libc::getsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(cred.uid)
+}
+
+/// Make the process non-dumpable (no core dump, no ptrace by the same
+/// uid) and lock the secret arena's pages in memory.
+pub fn harden_process() {
+    // SAFETY: PR_SET_DUMPABLE takes an integer argument and touches no
+    // memory of ours.
+    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
+    crate::lsa::secret::lock_arena_pages();
+}
+
+/// Close every descriptor above stderr the service inherited from the
+/// program that started it (pipes of the application must not stay open
+/// in a long-lived service). Call first thing in `main`, single-threaded,
+/// and not under socket activation (descriptor 3 is the socket then).
+pub fn close_inherited_fds() {
+    let fds: Vec<i32> = match std::fs::read_dir("/proc/self/fd") {
+        Ok(d) => d
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse().ok())
+            .filter(|&fd| fd > 2)
+            .collect(),
+        Err(_) => return,
+    };
+    for fd in fds {
+        // SAFETY: nothing in this single-threaded process owns a
+        // descriptor above 2 yet (the directory listing's own is closed,
+        // closing it again fails harmlessly with EBADF).
+        unsafe { libc::close(fd) };
+    }
+}
+
+/// Take the exclusive lock of `dir`'s lock file (released when the file
+/// is closed).
+pub fn lock_dir(dir: &Path) -> io::Result<File> {
+    let f = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK_NAME))?;
+    // SAFETY: flock(2) on the descriptor `f` owns.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(f)
+}
+
+impl Service {
+    /// Answer one request of a peer of Linux user `uid` (uid 0 may use
+    /// every session, as a holder of SeTcbPrivilege).
+    pub fn handle(&self, uid: u32, req: Request) -> Body {
+        let owns = |owner: u32| owner == uid || uid == 0;
+        let owned = |l| match self.store.get(l) {
+            Ok(Some(s)) if owns(s.owner_uid) => Ok(Some(s)),
+            Ok(_) => Ok(None),
+            Err(e) => Err(e),
+        };
+        let failed = || reply(Reply::Failed).0;
+        let out = match req {
+            Request::Put(bytes) => {
+                let Some(s) = codec::decode(&bytes) else {
+                    return reply(Reply::Malformed).0;
+                };
+                let existing = self.store.get(s.logon_id).ok().flatten();
+                if !owns(s.owner_uid) || existing.is_some_and(|e| !owns(e.owner_uid)) {
+                    return reply(Reply::Denied).0;
+                }
+                // A client's copy (without the OWF) keeps the service's
+                // credential.
+                let mut s = s;
+                if s.msv1_0.as_ref().is_some_and(|m| m.nt_owf.is_none()) {
+                    if let Ok(Some(e)) = owned(s.logon_id) {
+                        s.msv1_0 = e.msv1_0;
+                    }
+                }
+                self.store.put(&s).map(|_| reply(Reply::Ok))
+            }
+            Request::Get(l) => owned(l).map(|s| {
+                let mut w = reply(Reply::Ok);
+                match s {
+                    None => w.u8(0),
+                    Some(mut s) => {
+                        if let Some(m) = s.msv1_0.as_mut() {
+                            m.nt_owf = None;
+                        }
+                        w.u8(1).bytes(&codec::encode(&s))
+                    }
+                };
+                w
+            }),
+            Request::Remove(l) => owned(l).and_then(|s| {
+                let removed = match s {
+                    Some(_) => self.store.remove(l)?,
+                    None => false,
+                };
+                let mut w = reply(Reply::Ok);
+                w.u8(removed as u8);
+                Ok(w)
+            }),
+            Request::List => self.store.list().map(|all| {
+                let mine: Vec<_> = all
+                    .into_iter()
+                    .filter(|l| matches!(owned(*l), Ok(Some(_))))
+                    .collect();
+                let mut w = reply(Reply::Ok);
+                w.u32(mine.len() as u32);
+                for l in mine {
+                    w.luid(l);
+                }
+                w
+            }),
+            Request::SetCurrent(u, l) => {
+                if !owns(u) {
+                    return reply(Reply::Denied).0;
+                }
+                if let Some(l) = l {
+                    match self.store.get(l) {
+                        Ok(Some(s)) if s.owner_uid == u || uid == 0 => {}
+                        _ => return reply(Reply::Denied).0,
+                    }
+                }
+                self.store.set_current(u, l).map(|_| reply(Reply::Ok))
+            }
+            Request::Current(u) => {
+                if !owns(u) {
+                    return reply(Reply::Denied).0;
+                }
+                self.store.current_for_user(u).map(|l| {
+                    let mut w = reply(Reply::Ok);
+                    w.opt_luid(l);
+                    w
+                })
+            }
+            Request::AddTicket(l, t) => {
+                let Some(t) = codec::decode_ticket(&t) else {
+                    return reply(Reply::Malformed).0;
+                };
+                match self.store.add_service_ticket(l, uid, &t) {
+                    Err(crate::lsa::store::StoreError::Quota) => return reply(Reply::Quota).0,
+                    r => r.map(|added| {
+                        let mut w = reply(Reply::Ok);
+                        w.u8(added as u8);
+                        w
+                    }),
+                }
+            }
+            Request::Msv1_0(l, op) => self.store.get(l).map(|s| {
+                let res = s.and_then(|s| run_msv1_0_op(&s, uid, &op));
+                let mut w = reply(Reply::Ok);
+                wire::write_op_result(&mut w, &res);
+                w
+            }),
+        };
+        match out {
+            Ok(w) => w.0,
+            Err(_) => failed(),
+        }
+    }
+
+    /// Serve one connection until it closes or sends an unreadable frame.
+    fn serve(&self, stream: UnixStream) {
+        let Ok(uid) = peer_uid(&stream) else {
+            return;
+        };
+        let Ok(w) = stream.try_clone() else {
+            return;
+        };
+        let mut r = BufReader::new(stream);
+        let mut w = BufWriter::new(w);
+        loop {
+            let body = match read_frame(&mut r) {
+                Ok(Some(Ok(b))) => b,
+                Ok(Some(Err(_))) => {
+                    // The stream cannot be resynchronised: answer, close.
+                    let _ = write_frame(&mut w, &reply(Reply::Malformed).0);
+                    let _ = w.flush();
+                    return;
+                }
+                Ok(None) | Err(_) => return,
+            };
+            let resp = match Request::decode(&body) {
+                Ok(req) => self.handle(uid, req),
+                Err(_) => reply(Reply::Malformed).0,
+            };
+            *self.last_activity.lock() = Instant::now();
+            if write_frame(&mut w, &resp).is_err() || w.flush().is_err() {
+                return;
+            }
+        }
+    }
+
+    fn idle_for(&self) -> Option<Duration> {
+        if self.connections.load(Ordering::SeqCst) != 0 {
+            return None;
+        }
+        if !self.store.list().map(|l| l.is_empty()).unwrap_or(false) {
+            return None;
+        }
+        Some(self.last_activity.lock().elapsed())
+    }
+}
+
+/// The listening socket systemd passed (`LISTEN_PID` = this process,
+/// `LISTEN_FDS` = 1: descriptor 3), if any.
+fn activated_listener() -> Option<UnixListener> {
+    let pid: u32 = std::env::var("LISTEN_PID").ok()?.parse().ok()?;
+    let fds: u32 = std::env::var("LISTEN_FDS").ok()?.parse().ok()?;
+    if pid != std::process::id() || fds != 1 {
+        return None;
+    }
+    // SAFETY: sd_listen_fds(3): systemd hands this process descriptor 3,
+    // a listening socket nothing else in the process owns.
+    Some(unsafe { <UnixListener as std::os::unix::io::FromRawFd>::from_raw_fd(3) })
+}
+
+/// How the service runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub dir: PathBuf,
+    /// Exit after this long without sessions or clients.
+    pub idle: Duration,
+}
+
+/// Bind the socket in `cfg.dir` and serve until idle. Fails when another
+/// service already answers there.
+pub fn run(cfg: Config) -> io::Result<()> {
+    harden_process();
+    let sock = cfg.dir.join(SOCKET_NAME);
+    let (listener, ino) = match activated_listener() {
+        // systemd socket activation: systemd owns the socket file.
+        Some(l) => (l, None),
+        None => {
+            // No lock here: a starter holds it while it waits for this
+            // service.
+            if UnixStream::connect(&sock).is_ok() {
+                return Err(io::Error::new(
+                    io::ErrorKind::AddrInUse,
+                    "a service already answers on this socket",
+                ));
+            }
+            let _ = std::fs::remove_file(&sock);
+            let l = UnixListener::bind(&sock)?;
+            std::fs::set_permissions(&sock, std::fs::Permissions::from_mode(0o600))?;
+            let ino = std::fs::symlink_metadata(&sock)?.ino();
+            (l, Some(ino))
+        }
+    };
+    std::fs::write(cfg.dir.join(PID_NAME), format!("{}\n", std::process::id()))?;
+    let svc = Arc::new(Service::default());
+    {
+        let svc = svc.clone();
+        let cfg = cfg.clone();
+        std::thread::spawn(move || loop {
+            std::thread::sleep(Duration::from_millis(200).min(cfg.idle));
+            if svc.idle_for().is_some_and(|d| d >= cfg.idle) {
+                // Under the lock: a starter that saw no service waits
+                // until this one is gone, then starts a new one.
+                let _lock = lock_dir(&cfg.dir);
+                if svc.idle_for().is_some_and(|d| d >= cfg.idle) {
+                    // Remove the socket only if it is still ours (a
+                    // starter may have replaced a socket it found dead).
+                    let sock = cfg.dir.join(SOCKET_NAME);
+                    if std::fs::symlink_metadata(&sock).is_ok_and(|m| Some(m.ino()) == ino) {
+                        let _ = std::fs::remove_file(&sock);
+                        let _ = std::fs::remove_file(cfg.dir.join(PID_NAME));
+                    }
+                    std::process::exit(0);
+                }
+            }
+        });
+    }
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        let svc = svc.clone();
+        svc.connections.fetch_add(1, Ordering::SeqCst);
+        let spawned = std::thread::Builder::new().stack_size(256 * 1024).spawn({
+            let svc = svc.clone();
+            move || {
+                svc.serve(stream);
+                *svc.last_activity.lock() = Instant::now();
+                svc.connections.fetch_sub(1, Ordering::SeqCst);
+            }
+        });
+        if spawned.is_err() {
+            svc.connections.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lsa::service::wire::{parse_reply, read_op_result};
+    use crate::packages::ntlm::lsa_mode::{CredentialOp, V2Request};
+
+    fn status(b: &[u8]) -> Reply {
+        parse_reply(b).unwrap().0
+    }
+
+    fn v2() -> CredentialOp {
+        CredentialOp::V2(V2Request {
+            server_challenge: [1; 8],
+            client_challenge: [2; 8],
+            temp: vec![0; 28],
+            want_lm: false,
+        })
+    }
+
+    /// A peer of another uid (SO_PEERCRED) neither sees nor uses a
+    /// session, nor replaces it or makes it its current one; uid 0 may.
+    #[test]
+    fn peers_see_and_use_only_their_own_uids_sessions() {
+        let svc = Service::default();
+        let mut s = crate::lsa::store::codec::tests::sample(1000);
+        s.owner_uid = 1000;
+        let l = s.logon_id;
+        let put = |uid, s: &crate::lsa::session::LogonSession| {
+            status(&svc.handle(uid, Request::Put(codec::encode(s))))
+        };
+        // Creating a session in another uid's name is refused.
+        assert_eq!(put(1001, &s), Reply::Denied);
+        assert_eq!(put(1000, &s), Reply::Ok);
+        assert_eq!(put(1001, &s), Reply::Denied);
+        let get = |uid| {
+            let b = svc.handle(uid, Request::Get(l));
+            let (st, mut r) = parse_reply(&b).unwrap();
+            assert_eq!(st, Reply::Ok);
+            r.flag()
+                .unwrap()
+                .then(|| codec::decode(r.bytes().unwrap()).unwrap())
+        };
+        let op = |uid| {
+            let b = svc.handle(uid, Request::Msv1_0(l, v2()));
+            let (st, mut r) = parse_reply(&b).unwrap();
+            assert_eq!(st, Reply::Ok);
+            read_op_result(&mut r).unwrap().is_some()
+        };
+        // The owner: the session without its NT OWF, and the operation.
+        let mine = get(1000).unwrap();
+        assert!(mine.msv1_0.as_ref().unwrap().nt_owf.is_none());
+        assert!(op(1000));
+        // Another uid: nothing.
+        assert!(get(1001).is_none());
+        assert!(!op(1001));
+        let list = svc.handle(1001, Request::List);
+        assert_eq!(&list[..], &[0, 0, 0, 0, 0]);
+        assert_eq!(
+            status(&svc.handle(1001, Request::SetCurrent(1001, Some(l)))),
+            Reply::Denied
+        );
+        assert_eq!(
+            status(&svc.handle(1001, Request::Current(1000))),
+            Reply::Denied
+        );
+        let rm = svc.handle(1001, Request::Remove(l));
+        assert_eq!(&rm[..], &[0, 0]);
+        // Root (SeTcbPrivilege): everything.
+        assert!(get(0).is_some());
+        assert!(op(0));
+        // A copy without the OWF written back keeps the service's OWF.
+        assert_eq!(put(1000, &mine), Reply::Ok);
+        assert!(op(1000));
+        assert_eq!(
+            status(&svc.handle(1000, Request::SetCurrent(1000, Some(l)))),
+            Reply::Ok
+        );
+        let rm = svc.handle(1000, Request::Remove(l));
+        assert_eq!(&rm[..], &[0, 1]);
+        assert!(!op(1000));
+    }
+}

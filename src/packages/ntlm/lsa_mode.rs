@@ -1,0 +1,83 @@
+//! NTLM's credential operations, the part of the package that runs where
+//! the NT OWF lives (Windows: MSV1_0's "LSA mode" functions in lsass).
+//! Given a logon session's NT OWF and what the client context built from
+//! the CHALLENGE, they return the response and the SessionBaseKey; the
+//! client context (user mode) never sees the OWF when it uses the logon
+//! session's credentials.
+
+use super::crypto::{
+    hmac_md5_with, lmv2_response_with, ntlmv1_response, ntlmv1_session_base_key, HmacMd5, Key16,
+};
+use zeroize::Zeroizing;
+
+/// Upper bound of the NTLMv2 `temp` an operation accepts (the whole token
+/// is at most `MAX_TOKEN` bytes).
+pub const MAX_TEMP: usize = super::MAX_TOKEN;
+
+/// The NTLMv2 computation a client asks of its logon session
+/// (MS-NLMP 3.3.2): NTProofStr over ServerChallenge || temp, the LMv2
+/// response when asked for, and the SessionBaseKey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V2Request {
+    pub server_challenge: [u8; 8],
+    pub client_challenge: [u8; 8],
+    /// The NTLMv2 `temp` (the response minus NTProofStr), as sent.
+    pub temp: Vec<u8>,
+    /// Also compute the LMv2 response (no MIC in the AUTHENTICATE).
+    pub want_lm: bool,
+}
+
+/// The result of a [`V2Request`].
+pub struct V2Response {
+    pub nt_proof: [u8; 16],
+    pub lm: Option<[u8; 24]>,
+    pub session_base_key: Key16,
+}
+
+/// The NTLMv1 computation (3.3.1): the NtChallengeResponse (with ESS when
+/// `ess_client_challenge` is given) and SessionBaseKey = MD4(NTOWFv1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V1Request {
+    pub server_challenge: [u8; 8],
+    pub ess_client_challenge: Option<[u8; 8]>,
+}
+
+/// The result of a [`V1Request`].
+pub struct V1Response {
+    pub nt: [u8; 24],
+    pub session_base_key: Key16,
+}
+
+/// One credential operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialOp {
+    V2(V2Request),
+    V1(V1Request),
+}
+
+/// Its result.
+pub enum CredentialOpResult {
+    V2(V2Response),
+    V1(V1Response),
+}
+
+/// Run `op` with an HMAC keyed with NTOWFv2 (for V2) and the NT OWF (V1).
+pub fn run(op: &CredentialOp, ntowf_v2: &HmacMd5, nt_owf: &[u8; 16]) -> CredentialOpResult {
+    match op {
+        CredentialOp::V2(r) => {
+            let proof = hmac_md5_with(ntowf_v2, &[&r.server_challenge, &r.temp]);
+            let lm = r
+                .want_lm
+                .then(|| lmv2_response_with(ntowf_v2, &r.server_challenge, &r.client_challenge));
+            CredentialOpResult::V2(V2Response {
+                nt_proof: proof,
+                lm,
+                session_base_key: Zeroizing::new(hmac_md5_with(ntowf_v2, &[&proof])),
+            })
+        }
+        CredentialOp::V1(r) => CredentialOpResult::V1(V1Response {
+            nt: ntlmv1_response(nt_owf, &r.server_challenge, r.ess_client_challenge.as_ref()),
+            session_base_key: ntlmv1_session_base_key(nt_owf),
+        }),
+    }
+}
