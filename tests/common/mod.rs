@@ -459,6 +459,46 @@ pub fn python_peer(script: &str, args: &[&str], users: &UserFile) -> Command {
     c
 }
 
+/// Our peer as a `package` client logged on as alice (`qualified_user()`, `PASSWORD`), then
+/// `extra` (`--wrap`, `--channel-bindings HEX`, ...).
+pub fn ours_client(package: &str, link: Link, extra: &[&str], users: &UserFile) -> Command {
+    let user = qualified_user();
+    let mut args = vec![
+        "client",
+        "--package",
+        package,
+        "--user",
+        &user,
+        "--password",
+        PASSWORD,
+    ];
+    args.extend_from_slice(extra);
+    ours(link, &args, users)
+}
+
+/// Our peer as a `package` server, then `extra`.
+pub fn ours_server(package: &str, link: Link, extra: &[&str], users: &UserFile) -> Command {
+    let mut args = vec!["server", "--package", package];
+    args.extend_from_slice(extra);
+    ours(link, &args, users)
+}
+
+/// pyspnego's client (`ntlm_peer.py client`) as `user`/`password`, then `extra` (`--protocol
+/// negotiate`, `--impl python`, `--wrap`, ...).
+pub fn pyspnego_client(user: &str, password: &str, extra: &[&str], users: &UserFile) -> Command {
+    let mut args = vec!["client", "--user", user, "--password", password];
+    args.extend_from_slice(extra);
+    python_peer("ntlm_peer.py", &args, users)
+}
+
+/// MIT GSSAPI's initiator (`gss_init.py --mech <mech>`) as alice, then `extra`.
+pub fn gss_init_client(mech: &str, extra: &[&str], users: &UserFile) -> Command {
+    let user = qualified_user();
+    let mut args = vec!["--mech", mech, "--user", &user, "--password", PASSWORD];
+    args.extend_from_slice(extra);
+    python_peer("gss_init.py", &args, users)
+}
+
 /// The JSON member `messages.<key>` of a Python peer's report, or `<key>` of ours.
 pub fn msg_field(p: &PeerResult, key: &str) -> serde_json::Value {
     let r = p.report.as_ref().expect("no REPORT line");
