@@ -7,13 +7,15 @@
 //! touches the developer's own logon sessions. When the kernel refuses
 //! keyrings the test fails with a clear message, unless
 //! `OPENSSPI_SKIP_KEYRING_TESTS=1` declares that expected.
+mod common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
+use common::fresh_session_keyring;
 use opensspi::lsa::accounts::nt_owf_v1;
-use opensspi::lsa::store::keyring::{join_new_session_keyring, KeyringStore};
+use opensspi::lsa::store::keyring::KeyringStore;
 use opensspi::lsa::Lsa;
 use opensspi::sspi::SecStatus;
 
@@ -41,12 +43,8 @@ fn sspilogon(args: &[&str], stdin: Option<&str>, accounts: &std::path::Path) -> 
 
 #[test]
 fn logon_in_one_process_serves_another() {
-    if let Err(e) = join_new_session_keyring() {
-        if std::env::var_os("OPENSSPI_SKIP_KEYRING_TESTS").is_some() {
-            eprintln!("SKIPPED: kernel keyrings unavailable: {e}");
-            return;
-        }
-        panic!("kernel keyrings unavailable here: {e}; set OPENSSPI_SKIP_KEYRING_TESTS=1 to skip");
+    if !fresh_session_keyring() {
+        return;
     }
     let dir = std::env::temp_dir().join(format!("opensspi-lsa-keyring-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -132,20 +130,6 @@ fn logon_in_one_process_serves_another() {
     assert_eq!(sspilogon(&["--bogus"], None, &accounts).0, 2);
     assert_eq!(sspilogon(&[], None, &accounts).0, 2);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// A fresh session keyring for this thread (children inherit it); false = skip.
-fn fresh_session_keyring() -> bool {
-    match join_new_session_keyring() {
-        Ok(_) => true,
-        Err(e) if std::env::var_os("OPENSSPI_SKIP_KEYRING_TESTS").is_some() => {
-            eprintln!("SKIPPED: kernel keyrings unavailable: {e}");
-            false
-        }
-        Err(e) => panic!(
-            "kernel keyrings unavailable here: {e}; set OPENSSPI_SKIP_KEYRING_TESTS=1 to skip"
-        ),
-    }
 }
 
 /// A throwaway account file with EXAMPLE\alice in its own directory.

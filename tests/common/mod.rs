@@ -437,6 +437,25 @@ pub fn sspi_peer(link: Link, args: &[&str]) -> Command {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Kernel keyrings (lsa_keyring.rs, lsa_keyring_uid.rs, noninteractive.rs)
+
+/// Joins a fresh anonymous session keyring for this test thread (children inherit it), so that
+/// a test never touches the developer's own logon sessions. False = skip: the kernel refused and
+/// `OPENSSPI_SKIP_KEYRING_TESTS` declares that expected; refused otherwise, it panics.
+pub fn fresh_session_keyring() -> bool {
+    match opensspi::lsa::store::keyring::join_new_session_keyring() {
+        Ok(_) => true,
+        Err(e) if std::env::var_os("OPENSSPI_SKIP_KEYRING_TESTS").is_some() => {
+            eprintln!("SKIPPED: kernel keyrings unavailable: {e}");
+            false
+        }
+        Err(e) => panic!(
+            "kernel keyrings unavailable here: {e}; set OPENSSPI_SKIP_KEYRING_TESTS=1 to skip"
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Pairings with an account file (interop_ntlm.rs, interop_negotiate.rs)
 
 /// What the initiator's `--wrap` message phase sends first (tests/peers/peerproto.py).
