@@ -1,8 +1,10 @@
 //! Helpers of the fuzz targets: an account file, NTLM credentials and
 //! contexts through the safe core (`opensspi::sspi`), exactly as the C ABI
-//! drives them; `krb_ap`: a fixed realm for the Kerberos AP targets.
+//! drives them; `krb_ap`: a fixed realm for the Kerberos AP targets;
+//! `krb_gss`: etypes and a context side for the Kerberos per-message targets.
 
 pub mod krb_ap;
+pub mod krb_gss;
 
 use std::sync::{Arc, Once};
 
