@@ -14,33 +14,13 @@ use std::process::Command;
 use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
-
-fn ours_client(link: Link, extra: &[&str], users: &UserFile) -> Command {
-    let user = qualified_user();
-    let mut args = vec![
-        "client",
-        "--package",
-        "Negotiate",
-        "--user",
-        &user,
-        "--password",
-        PASSWORD,
-    ];
-    args.extend_from_slice(extra);
-    ours(link, &args, users)
-}
-
-fn ours_server(link: Link, extra: &[&str], users: &UserFile) -> Command {
-    let mut args = vec!["server", "--package", "Negotiate"];
-    args.extend_from_slice(extra);
-    ours(link, &args, users)
-}
+const PACKAGE: &str = "Negotiate";
 
 #[test]
 fn our_client_to_pyspnego_negotiate_server() {
     let users = UserFile::alice("n-c-py");
     let r = run_pair(
-        ours_client(Link::Linked, &["--wrap"], &users),
+        ours_client(PACKAGE, Link::Linked, &["--wrap"], &users),
         python_peer(
             "ntlm_peer.py",
             &[
@@ -64,23 +44,13 @@ fn pyspnego_negotiate_client_to_our_server() {
     let users = UserFile::alice("n-py-s");
     let user = qualified_user();
     let r = run_pair(
-        python_peer(
-            "ntlm_peer.py",
-            &[
-                "client",
-                "--protocol",
-                "negotiate",
-                "--impl",
-                "python",
-                "--user",
-                &user,
-                "--password",
-                PASSWORD,
-                "--wrap",
-            ],
+        pyspnego_client(
+            &user,
+            PASSWORD,
+            &["--protocol", "negotiate", "--impl", "python", "--wrap"],
             &users,
         ),
-        ours_server(Link::Linked, &["--wrap"], &users),
+        ours_server(PACKAGE, Link::Linked, &["--wrap"], &users),
         TIMEOUT,
     );
     assert_pair(&r, true);
@@ -93,12 +63,8 @@ fn pyspnego_raw_ntlm_client_to_our_negotiate_server() {
     let users = UserFile::alice("n-raw");
     let user = qualified_user();
     let r = run_pair(
-        python_peer(
-            "ntlm_peer.py",
-            &["client", "--user", &user, "--password", PASSWORD, "--wrap"],
-            &users,
-        ),
-        ours_server(Link::Linked, &["--wrap"], &users),
+        pyspnego_client(&user, PASSWORD, &["--wrap"], &users),
+        ours_server(PACKAGE, Link::Linked, &["--wrap"], &users),
         TIMEOUT,
     );
     assert_pair(&r, true);
@@ -107,22 +73,9 @@ fn pyspnego_raw_ntlm_client_to_our_negotiate_server() {
 #[test]
 fn mit_spnego_gss_ntlmssp_client_to_our_server() {
     let users = UserFile::alice("n-gss-s");
-    let user = qualified_user();
     let r = run_pair(
-        python_peer(
-            "gss_init.py",
-            &[
-                "--mech",
-                "spnego",
-                "--user",
-                &user,
-                "--password",
-                PASSWORD,
-                "--wrap",
-            ],
-            &users,
-        ),
-        ours_server(Link::Linked, &["--wrap"], &users),
+        gss_init_client("spnego", &["--wrap"], &users),
+        ours_server(PACKAGE, Link::Linked, &["--wrap"], &users),
         TIMEOUT,
     );
     assert_pair(&r, true);
@@ -132,7 +85,7 @@ fn mit_spnego_gss_ntlmssp_client_to_our_server() {
 fn our_client_to_mit_spnego_gss_ntlmssp_server() {
     let users = UserFile::alice("n-c-gss");
     let r = run_pair(
-        ours_client(Link::Linked, &["--wrap"], &users),
+        ours_client(PACKAGE, Link::Linked, &["--wrap"], &users),
         python_peer("gss_accept.py", &["--mech", "spnego", "--wrap"], &users),
         TIMEOUT,
     );
@@ -144,8 +97,8 @@ fn our_client_to_mit_spnego_gss_ntlmssp_server() {
 fn our_client_to_our_server_dlopen() {
     let users = UserFile::alice("n-c-s");
     let r = run_pair(
-        ours_client(Link::Linked, &["--wrap"], &users),
-        ours_server(Link::Dlopen, &["--wrap"], &users),
+        ours_client(PACKAGE, Link::Linked, &["--wrap"], &users),
+        ours_server(PACKAGE, Link::Dlopen, &["--wrap"], &users),
         TIMEOUT,
     );
     assert_pair(&r, true);
@@ -157,22 +110,13 @@ fn pyspnego_negotiate_wrong_password_is_rejected() {
     let users = UserFile::alice("n-wrongpw");
     let user = qualified_user();
     let r = run_pair(
-        python_peer(
-            "ntlm_peer.py",
-            &[
-                "client",
-                "--protocol",
-                "negotiate",
-                "--impl",
-                "python",
-                "--user",
-                &user,
-                "--password",
-                "not-the-password",
-            ],
+        pyspnego_client(
+            &user,
+            "not-the-password",
+            &["--protocol", "negotiate", "--impl", "python"],
             &users,
         ),
-        ours_server(Link::Linked, &[], &users),
+        ours_server(PACKAGE, Link::Linked, &[], &users),
         TIMEOUT,
     );
     let acc = &r.acceptor;
@@ -212,7 +156,7 @@ fn samba_spnego_client_to_our_server() {
     let users = UserFile::alice("n-samba-s");
     let r = run_pair(
         samba("client", &users),
-        ours_server(Link::Linked, &[], &users),
+        ours_server(PACKAGE, Link::Linked, &[], &users),
         TIMEOUT,
     );
     assert_pair(&r, false);
@@ -222,7 +166,7 @@ fn samba_spnego_client_to_our_server() {
 fn our_client_to_samba_spnego_server() {
     let users = UserFile::alice("n-c-samba");
     let r = run_pair(
-        ours_client(Link::Linked, &[], &users),
+        ours_client(PACKAGE, Link::Linked, &[], &users),
         samba("server", &users),
         TIMEOUT,
     );

@@ -14,27 +14,13 @@ use std::process::Command;
 use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
-
-fn ours_client(link: Link, extra: &[&str], users: &UserFile) -> Command {
-    let user = qualified_user();
-    let mut args = vec![
-        "client",
-        "--package",
-        "NTLM",
-        "--user",
-        &user,
-        "--password",
-        PASSWORD,
-    ];
-    args.extend_from_slice(extra);
-    ours(link, &args, users)
-}
+const PACKAGE: &str = "NTLM";
 
 #[test]
 fn our_client_to_pyspnego_server() {
     let users = UserFile::alice("c-py");
     let r = run_pair(
-        ours_client(Link::Linked, &["--wrap"], &users),
+        ours_client(PACKAGE, Link::Linked, &["--wrap"], &users),
         python_peer("ntlm_peer.py", &["server", "--wrap"], &users),
         TIMEOUT,
     );
@@ -45,7 +31,7 @@ fn our_client_to_pyspnego_server() {
 fn our_client_dlopen_to_pyspnego_server() {
     let users = UserFile::alice("cdl-py");
     let r = run_pair(
-        ours_client(Link::Dlopen, &["--wrap"], &users),
+        ours_client(PACKAGE, Link::Dlopen, &["--wrap"], &users),
         python_peer("ntlm_peer.py", &["server", "--wrap"], &users),
         TIMEOUT,
     );
@@ -74,16 +60,8 @@ fn pyspnego_client_to_our_server() {
     let users = UserFile::alice("py-s");
     let user = qualified_user();
     let r = run_pair(
-        python_peer(
-            "ntlm_peer.py",
-            &["client", "--user", &user, "--password", PASSWORD, "--wrap"],
-            &users,
-        ),
-        ours(
-            Link::Linked,
-            &["server", "--package", "NTLM", "--wrap"],
-            &users,
-        ),
+        pyspnego_client(&user, PASSWORD, &["--wrap"], &users),
+        ours_server(PACKAGE, Link::Linked, &["--wrap"], &users),
         TIMEOUT,
     );
     assert_pair(&r, true);
@@ -92,26 +70,9 @@ fn pyspnego_client_to_our_server() {
 #[test]
 fn gss_ntlmssp_client_to_our_server() {
     let users = UserFile::alice("gss-s");
-    let user = qualified_user();
     let r = run_pair(
-        python_peer(
-            "gss_init.py",
-            &[
-                "--mech",
-                "ntlm",
-                "--user",
-                &user,
-                "--password",
-                PASSWORD,
-                "--wrap",
-            ],
-            &users,
-        ),
-        ours(
-            Link::Linked,
-            &["server", "--package", "NTLM", "--wrap"],
-            &users,
-        ),
+        gss_init_client("ntlm", &["--wrap"], &users),
+        ours_server(PACKAGE, Link::Linked, &["--wrap"], &users),
         TIMEOUT,
     );
     assert_pair(&r, true);
@@ -121,7 +82,7 @@ fn gss_ntlmssp_client_to_our_server() {
 fn our_client_to_gss_ntlmssp_server() {
     let users = UserFile::alice("c-gss");
     let r = run_pair(
-        ours_client(Link::Linked, &["--wrap"], &users),
+        ours_client(PACKAGE, Link::Linked, &["--wrap"], &users),
         python_peer("gss_accept.py", &["--mech", "ntlm", "--wrap"], &users),
         TIMEOUT,
     );
@@ -148,7 +109,7 @@ fn samba_ntlm_auth_client_to_our_server() {
             ],
             &users,
         ),
-        ours(Link::Linked, &["server", "--package", "NTLM"], &users),
+        ours_server(PACKAGE, Link::Linked, &[], &users),
         TIMEOUT,
     );
     assert_pair(&r, false);
@@ -159,12 +120,8 @@ fn samba_ntlm_auth_client_to_our_server() {
 fn our_client_to_our_server_dlopen() {
     let users = UserFile::alice("c-s");
     let r = run_pair(
-        ours_client(Link::Linked, &["--wrap"], &users),
-        ours(
-            Link::Dlopen,
-            &["server", "--package", "NTLM", "--wrap"],
-            &users,
-        ),
+        ours_client(PACKAGE, Link::Linked, &["--wrap"], &users),
+        ours_server(PACKAGE, Link::Dlopen, &["--wrap"], &users),
         TIMEOUT,
     );
     assert_pair(&r, true);
@@ -175,16 +132,16 @@ fn our_client_to_our_server_dlopen() {
 fn cbt_pair(tag: &str, client_cbt: &str, server_cbt: &str) -> PairResult {
     let users = UserFile::alice(tag);
     run_pair(
-        ours_client(Link::Linked, &["--channel-bindings", client_cbt], &users),
-        ours(
+        ours_client(
+            PACKAGE,
             Link::Linked,
-            &[
-                "server",
-                "--package",
-                "NTLM",
-                "--channel-bindings",
-                server_cbt,
-            ],
+            &["--channel-bindings", client_cbt],
+            &users,
+        ),
+        ours_server(
+            PACKAGE,
+            Link::Linked,
+            &["--channel-bindings", server_cbt],
             &users,
         ),
         TIMEOUT,
@@ -225,12 +182,8 @@ fn channel_bindings_that_differ_are_rejected() {
 fn assert_rejected(tag: &str, user: &str, password: &str) {
     let users = UserFile::alice(tag);
     let r = run_pair(
-        python_peer(
-            "ntlm_peer.py",
-            &["client", "--user", user, "--password", password],
-            &users,
-        ),
-        ours(Link::Linked, &["server", "--package", "NTLM"], &users),
+        pyspnego_client(user, password, &[], &users),
+        ours_server(PACKAGE, Link::Linked, &[], &users),
         TIMEOUT,
     );
     let acc = &r.acceptor;
@@ -268,11 +221,7 @@ fn reference_pyspnego_client_to_gss_ntlmssp_server() {
     let users = UserFile::alice("ref-py-gss");
     let user = qualified_user();
     let r = run_pair(
-        python_peer(
-            "ntlm_peer.py",
-            &["client", "--user", &user, "--password", PASSWORD, "--wrap"],
-            &users,
-        ),
+        pyspnego_client(&user, PASSWORD, &["--wrap"], &users),
         python_peer("gss_accept.py", &["--mech", "ntlm", "--wrap"], &users),
         TIMEOUT,
     );
@@ -282,21 +231,8 @@ fn reference_pyspnego_client_to_gss_ntlmssp_server() {
 #[test]
 fn reference_gss_ntlmssp_client_to_pyspnego_server() {
     let users = UserFile::alice("ref-gss-py");
-    let user = qualified_user();
     let r = run_pair(
-        python_peer(
-            "gss_init.py",
-            &[
-                "--mech",
-                "ntlm",
-                "--user",
-                &user,
-                "--password",
-                PASSWORD,
-                "--wrap",
-            ],
-            &users,
-        ),
+        gss_init_client("ntlm", &["--wrap"], &users),
         python_peer("ntlm_peer.py", &["server", "--wrap"], &users),
         TIMEOUT,
     );
@@ -321,7 +257,7 @@ fn our_client_stream_layout_to_pyspnego_server() {
     for link in [Link::Linked, Link::Dlopen] {
         let users = UserFile::alice("c-stream-py");
         let r = run_pair(
-            ours_client(link, &["--wrap", "--stream-layout"], &users),
+            ours_client(PACKAGE, link, &["--wrap", "--stream-layout"], &users),
             python_peer("ntlm_peer.py", &["server", "--wrap"], &users),
             TIMEOUT,
         );
@@ -336,16 +272,8 @@ fn pyspnego_client_to_our_server_stream_layout() {
         let users = UserFile::alice("py-s-stream");
         let user = qualified_user();
         let r = run_pair(
-            python_peer(
-                "ntlm_peer.py",
-                &["client", "--user", &user, "--password", PASSWORD, "--wrap"],
-                &users,
-            ),
-            ours(
-                link,
-                &["server", "--package", "NTLM", "--wrap", "--stream-layout"],
-                &users,
-            ),
+            pyspnego_client(&user, PASSWORD, &["--wrap"], &users),
+            ours_server(PACKAGE, link, &["--wrap", "--stream-layout"], &users),
             TIMEOUT,
         );
         assert_pair(&r, true);
@@ -400,11 +328,7 @@ fn pyspnego_client_to_sspilib_on_our_library_server() {
     let users = UserFile::alice("py-sspilib-s");
     let user = qualified_user();
     let r = run_pair(
-        python_peer(
-            "ntlm_peer.py",
-            &["client", "--user", &user, "--password", PASSWORD, "--wrap"],
-            &users,
-        ),
+        pyspnego_client(&user, PASSWORD, &["--wrap"], &users),
         sspilib_on_ours(&["server", "--package", "NTLM", "--wrap"], &users),
         TIMEOUT,
     );

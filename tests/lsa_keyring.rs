@@ -7,52 +7,30 @@
 //! touches the developer's own logon sessions. When the kernel refuses
 //! keyrings the test fails with a clear message, unless
 //! `OPENSSPI_SKIP_KEYRING_TESTS=1` declares that expected.
+mod common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
+use common::fresh_session_keyring;
 use opensspi::lsa::accounts::nt_owf_v1;
-use opensspi::lsa::store::keyring::{join_new_session_keyring, KeyringStore};
+use opensspi::lsa::store::keyring::KeyringStore;
 use opensspi::lsa::Lsa;
 use opensspi::sspi::SecStatus;
 
+/// `sspilogon args` with `stdin` (if any): (exit code, stdout + stderr).
 fn sspilogon(args: &[&str], stdin: Option<&str>, accounts: &std::path::Path) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sspilogon"))
-        .args(["--store", "keyring"])
-        .args(args)
-        .env("NTLM_USER_FILE", accounts)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run sspilogon");
-    if let Some(s) = stdin {
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+    let (code, out, err) = sspilogon_split(args, stdin.unwrap_or("").as_bytes(), accounts);
+    (code, format!("{out}{err}"))
 }
 
 #[test]
 fn logon_in_one_process_serves_another() {
-    if let Err(e) = join_new_session_keyring() {
-        if std::env::var_os("OPENSSPI_SKIP_KEYRING_TESTS").is_some() {
-            eprintln!("SKIPPED: kernel keyrings unavailable: {e}");
-            return;
-        }
-        panic!("kernel keyrings unavailable here: {e}; set OPENSSPI_SKIP_KEYRING_TESTS=1 to skip");
+    if !fresh_session_keyring() {
+        return;
     }
-    let dir = std::env::temp_dir().join(format!("opensspi-lsa-keyring-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let accounts = dir.join("ntlm_user_file");
-    std::fs::write(&accounts, "EXAMPLE:alice:alice-Passw0rd\n").unwrap();
+    let accounts = alice_accounts("lsa-keyring");
 
     let lsa = Lsa::new(Arc::new(KeyringStore::open().unwrap()));
     assert_eq!(
@@ -135,21 +113,7 @@ fn logon_in_one_process_serves_another() {
     // Usage errors.
     assert_eq!(sspilogon(&["--bogus"], None, &accounts).0, 2);
     assert_eq!(sspilogon(&[], None, &accounts).0, 2);
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// A fresh session keyring for this thread (children inherit it); false = skip.
-fn fresh_session_keyring() -> bool {
-    match join_new_session_keyring() {
-        Ok(_) => true,
-        Err(e) if std::env::var_os("OPENSSPI_SKIP_KEYRING_TESTS").is_some() => {
-            eprintln!("SKIPPED: kernel keyrings unavailable: {e}");
-            false
-        }
-        Err(e) => panic!(
-            "kernel keyrings unavailable here: {e}; set OPENSSPI_SKIP_KEYRING_TESTS=1 to skip"
-        ),
-    }
+    let _ = std::fs::remove_dir_all(accounts.parent().unwrap());
 }
 
 /// A throwaway account file with EXAMPLE\alice in its own directory.

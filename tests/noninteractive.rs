@@ -10,7 +10,6 @@
 mod common;
 
 use common::*;
-use opensspi::lsa::store::keyring::join_new_session_keyring;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::thread;
@@ -20,20 +19,6 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 const SEC_E_NO_CREDENTIALS: &str = "0x8009030E";
 const SEC_E_LOGON_DENIED: &str = "0x8009030C";
 const INIT_MSG: &str = "hello from initiator";
-
-/// Joins a new session keyring for this test thread; false = skip (declared unavailable).
-fn fresh_session_keyring() -> bool {
-    match join_new_session_keyring() {
-        Ok(_) => true,
-        Err(e) if std::env::var_os("OPENSSPI_SKIP_KEYRING_TESTS").is_some() => {
-            eprintln!("SKIPPED: kernel keyrings unavailable: {e}");
-            false
-        }
-        Err(e) => panic!(
-            "kernel keyrings unavailable here: {e}; set OPENSSPI_SKIP_KEYRING_TESTS=1 to skip"
-        ),
-    }
-}
 
 /// Runs `cmd` with `stdin`, killed after `timeout` (times [`slowdown`]): (exit code, stdout +
 /// stderr). Exit code None = killed.

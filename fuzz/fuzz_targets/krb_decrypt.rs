@@ -7,16 +7,9 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use opensspi::packages::kerberos::crypto::{
-    decrypt, encrypt_with_confounder, verify_checksum, CryptoError, EncryptionType, Key,
+    decrypt, encrypt_with_confounder, verify_checksum, CryptoError, Key,
 };
-
-const ETYPES: [EncryptionType; 5] = [
-    EncryptionType::Aes128CtsHmacSha196,
-    EncryptionType::Aes256CtsHmacSha196,
-    EncryptionType::Aes128CtsHmacSha256128,
-    EncryptionType::Aes256CtsHmacSha384192,
-    EncryptionType::Rc4Hmac,
-];
+use opensspi_fuzz::krb_gss::ETYPES;
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 3 {

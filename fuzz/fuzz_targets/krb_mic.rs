@@ -9,29 +9,8 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use opensspi::packages::kerberos::crypto::{EncryptionType, Key};
-use opensspi::packages::kerberos::gss::framing::Mech;
-use opensspi::packages::kerberos::gss::{MessageProtection, ProtectionConfig, Role};
-
-const ETYPES: [EncryptionType; 5] = [
-    EncryptionType::Aes128CtsHmacSha196,
-    EncryptionType::Aes256CtsHmacSha196,
-    EncryptionType::Aes128CtsHmacSha256128,
-    EncryptionType::Aes256CtsHmacSha384192,
-    EncryptionType::Rc4Hmac,
-];
-
-fn side(key: &Key, role: Role) -> MessageProtection {
-    let cfg = ProtectionConfig {
-        role,
-        acceptor_subkey: true,
-        send_seq: 0,
-        recv_seq: 0,
-        replay_detect: true,
-        sequence_detect: false,
-        mech: Mech::Krb5,
-    };
-    MessageProtection::new(key, cfg).expect("keys")
-}
+use opensspi::packages::kerberos::gss::Role;
+use opensspi_fuzz::krb_gss::{side, ETYPES};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 2 {

@@ -1,8 +1,10 @@
 //! Helpers of the fuzz targets: an account file, NTLM credentials and
 //! contexts through the safe core (`opensspi::sspi`), exactly as the C ABI
-//! drives them; `krb_ap`: a fixed realm for the Kerberos AP targets.
+//! drives them; `krb_ap`: a fixed realm for the Kerberos AP targets;
+//! `krb_gss`: etypes and a context side for the Kerberos per-message targets.
 
 pub mod krb_ap;
+pub mod krb_gss;
 
 use std::sync::{Arc, Once};
 
@@ -36,14 +38,19 @@ pub fn user_file() {
     });
 }
 
-pub fn client_cred() -> SecResult<Arc<dyn Credential>> {
-    user_file();
-    let id = AuthIdentity {
+/// `WORKGROUP\testuser` with its password, the account of [`user_file`].
+fn testuser() -> AuthIdentity {
+    AuthIdentity {
         user: Some("testuser".into()),
         domain: Some("WORKGROUP".into()),
         password: Some(Zeroizing::new("testpass".into())),
         package_list: None,
-    };
+    }
+}
+
+pub fn client_cred() -> SecResult<Arc<dyn Credential>> {
+    user_file();
+    let id = testuser();
     find_package("NTLM")?.acquire_credentials(&AcquireCredentials {
         principal: None,
         usage: CredentialUse::Outbound,
@@ -65,12 +72,7 @@ pub fn server_cred() -> SecResult<Arc<dyn Credential>> {
 /// Negotiate (client, server) credentials: `testuser` outbound, inbound.
 pub fn negotiate_creds() -> SecResult<(Arc<dyn Credential>, Arc<dyn Credential>)> {
     user_file();
-    let id = AuthIdentity {
-        user: Some("testuser".into()),
-        domain: Some("WORKGROUP".into()),
-        password: Some(Zeroizing::new("testpass".into())),
-        package_list: None,
-    };
+    let id = testuser();
     let nego = find_package("Negotiate")?;
     let acquire = |usage, identity| {
         nego.acquire_credentials(&AcquireCredentials {

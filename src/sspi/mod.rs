@@ -4,6 +4,7 @@
 pub mod buffers;
 pub mod consts;
 pub mod export;
+mod forward;
 pub mod identity;
 pub mod package;
 pub mod registry;
@@ -12,6 +13,7 @@ pub mod status;
 pub mod time;
 
 pub use buffers::{BufferData, MessageBuffer, StreamLayout};
+pub(crate) use forward::forward_message_calls;
 pub use identity::AuthIdentity;
 pub use package::{
     AcquireCredentials, ContextAttribute, Credential, CredentialUse, HandshakeInput,

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "proof_common.h"
+#include "lsa_util.h"
 
 static int passed, failed;
 
@@ -29,39 +30,11 @@ static int passed, failed;
         if (c_) passed++; else failed++;                                                           \
     } while (0)
 
-static LSA_STRING lsa_str(const char *s) {
-    LSA_STRING l = {(USHORT)strlen(s), (USHORT)(strlen(s) + 1), (char *)s};
-    return l;
-}
-
 static NTSTATUS logon(HANDLE lsa, ULONG pkg, const char *d, const char *u, const char *p,
                       LUID *luid, HANDLE *token) {
-    const char *src[3] = {d, u, p};
-    size_t total = 0;
-    for (int i = 0; i < 3; i++) total += 2 * strlen(src[i]);
-    ULONG size = (ULONG)(sizeof(MSV1_0_INTERACTIVE_LOGON) + total);
-    MSV1_0_INTERACTIVE_LOGON *l = calloc(1, size);
-    uint16_t *s = (uint16_t *)(l + 1);
-    LSA_UNICODE_STRING *dst[3] = {&l->LogonDomainName, &l->UserName, &l->Password};
-    for (int i = 0; i < 3; i++) {
-        size_t n = strlen(src[i]);
-        for (size_t k = 0; k < n; k++) s[k] = (unsigned char)src[i][k];
-        dst[i]->Length = dst[i]->MaximumLength = (USHORT)(2 * n);
-        dst[i]->Buffer = s;
-        s += n;
-    }
-    l->MessageType = MsV1_0InteractiveLogon;
-    LSA_STRING origin = lsa_str("impersonation_test");
-    TOKEN_SOURCE source = {{'t', 'e', 's', 't', 0, 0, 0, 0}, {0, 0}};
-    QUOTA_LIMITS q;
-    PVOID profile = NULL;
-    ULONG plen = 0;
     NTSTATUS sub = 0;
-    NTSTATUS st = LsaLogonUser(lsa, &origin, Interactive, pkg, l, size, NULL, &source, &profile,
-                               &plen, luid, token, &q, &sub);
-    if (profile) LsaFreeReturnBuffer(profile);
-    free(l);
-    return st;
+    return lsa_msv_logon(lsa, pkg, Interactive, "impersonation_test", d, u, p, luid, token, NULL,
+                         NULL, &sub);
 }
 
 /* ACH(NULL identity, "NTLM", use): its user name ("" when none) and status. */

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <uchar.h>
 
+#include "lsa_util.h"
+
 static int passed, failed;
 
 #define CHECK(cond, ...)                                                       \
@@ -30,41 +32,13 @@ static int passed, failed;
             printf("#   got 0x%08X, want 0x%08X\n", (unsigned)got_, (unsigned)(want)); \
     } while (0)
 
-static LSA_STRING lsa_str(const char *s) {
-    LSA_STRING l = {(USHORT)strlen(s), (USHORT)(strlen(s) + 1), (char *)s};
-    return l;
-}
-
-/* A contiguous MSV1_0_INTERACTIVE_LOGON (strings right after the header). */
-static MSV1_0_INTERACTIVE_LOGON *submit(const char *d, const char *u, const char *p, ULONG *size) {
-    const char *src[3] = {d, u, p};
-    size_t total = 0;
-    for (int i = 0; i < 3; i++) total += 2 * strlen(src[i]);
-    *size = (ULONG)(sizeof(MSV1_0_INTERACTIVE_LOGON) + total);
-    MSV1_0_INTERACTIVE_LOGON *l = calloc(1, *size);
-    uint16_t *s = (uint16_t *)(l + 1);
-    LSA_UNICODE_STRING *dst[3] = {&l->LogonDomainName, &l->UserName, &l->Password};
-    for (int i = 0; i < 3; i++) {
-        size_t n = strlen(src[i]);
-        for (size_t k = 0; k < n; k++) s[k] = (unsigned char)src[i][k];
-        dst[i]->Length = dst[i]->MaximumLength = (USHORT)(2 * n);
-        dst[i]->Buffer = s;
-        s += n;
-    }
-    l->MessageType = MsV1_0InteractiveLogon;
-    return l;
-}
 
 static NTSTATUS logon(HANDLE lsa, ULONG pkg, ULONG type, const char *d, const char *u,
                       const char *p, LUID *luid, HANDLE *token, NTSTATUS *sub) {
-    ULONG size, plen = 0;
-    MSV1_0_INTERACTIVE_LOGON *l = submit(d, u, p, &size);
-    LSA_STRING origin = lsa_str("lsa_test");
-    TOKEN_SOURCE src = {{'t', 'e', 's', 't', 0, 0, 0, 0}, {0, 0}};
-    QUOTA_LIMITS q;
+    ULONG plen = 0;
     PVOID profile = NULL;
-    NTSTATUS st = LsaLogonUser(lsa, &origin, type, pkg, l, size, NULL, &src, &profile, &plen,
-                               luid, token, &q, sub);
+    NTSTATUS st = lsa_msv_logon(lsa, pkg, type, "lsa_test", d, u, p, luid, token, &profile, &plen,
+                                sub);
     if (st == 0) {
         PMSV1_0_INTERACTIVE_PROFILE pr = profile;
         CHECK(profile && plen >= sizeof(MSV1_0_INTERACTIVE_PROFILE) &&
@@ -72,7 +46,6 @@ static NTSTATUS logon(HANDLE lsa, ULONG pkg, ULONG type, const char *d, const ch
               "Q.131: the profile buffer is an MSV1_0_INTERACTIVE_PROFILE (%u bytes)", plen);
         CHECK_NT(LsaFreeReturnBuffer(profile), 0, "Q.132: LsaFreeReturnBuffer(profile)");
     }
-    free(l);
     return st;
 }
 
@@ -213,7 +186,7 @@ static void bad_submits(HANDLE lsa, ULONG msv) {
              STATUS_NO_SUCH_PACKAGE, "Q.131: unknown package -> STATUS_NO_SUCH_PACKAGE");
 
     ULONG size;
-    MSV1_0_INTERACTIVE_LOGON *l = submit("EXAMPLE", "alice", "alice-Passw0rd", &size);
+    MSV1_0_INTERACTIVE_LOGON *l = lsa_interactive_submit("EXAMPLE", "alice", "alice-Passw0rd", &size);
     LSA_STRING origin = lsa_str("lsa_test");
     QUOTA_LIMITS q;
     PVOID profile = NULL;
@@ -234,7 +207,7 @@ static void bad_submits(HANDLE lsa, ULONG msv) {
                           &luid, &token, &q, &sub),
              STATUS_INVALID_PARAMETER, "a NULL submit buffer -> STATUS_INVALID_PARAMETER");
     CHECK(session_count() == before, "malformed submits cache nothing");
-    free(l);
+    lsa_submit_free(l, size);
 }
 
 int main(void) {

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "proof_common.h"
+#include "lsa_util.h"
 
 #define MASK 0xA5
 #define SCAN_CHUNK (1u << 20)
@@ -120,41 +121,12 @@ static void phase(const char *name) {
     if (!fgets(buf, sizeof buf, stdin)) exit(4);
 }
 
-static LSA_STRING lsa_str(const char *s) {
-    LSA_STRING l = {(USHORT)strlen(s), (USHORT)(strlen(s) + 1), (char *)s};
-    return l;
-}
-
 /* LsaLogonUser(Interactive, MSV1_0) with a contiguous submit buffer. */
 static NTSTATUS logon(HANDLE lsa, ULONG pkg, const char *d, const char *u, const char *p,
                       LUID *luid, HANDLE *token) {
-    const char *src[3] = {d, u, p};
-    size_t total = 0;
-    for (int i = 0; i < 3; i++) total += 2 * strlen(src[i]);
-    ULONG size = (ULONG)(sizeof(MSV1_0_INTERACTIVE_LOGON) + total);
-    MSV1_0_INTERACTIVE_LOGON *l = calloc(1, size);
-    uint16_t *s = (uint16_t *)(l + 1);
-    LSA_UNICODE_STRING *dst[3] = {&l->LogonDomainName, &l->UserName, &l->Password};
-    for (int i = 0; i < 3; i++) {
-        size_t n = strlen(src[i]);
-        for (size_t k = 0; k < n; k++) s[k] = (unsigned char)src[i][k];
-        dst[i]->Length = dst[i]->MaximumLength = (USHORT)(2 * n);
-        dst[i]->Buffer = s;
-        s += n;
-    }
-    l->MessageType = MsV1_0InteractiveLogon;
-    LSA_STRING origin = lsa_str("secrets_core");
-    TOKEN_SOURCE source = {{'t', 'e', 's', 't', 0, 0, 0, 0}, {0, 0}};
-    QUOTA_LIMITS q;
-    PVOID profile = NULL;
-    ULONG plen = 0;
     NTSTATUS sub = 0;
-    NTSTATUS st = LsaLogonUser(lsa, &origin, Interactive, pkg, l, size, NULL, &source, &profile,
-                               &plen, luid, token, &q, &sub);
-    if (profile) LsaFreeReturnBuffer(profile);
-    memset(l, 0, size);
-    free(l);
-    return st;
+    return lsa_msv_logon(lsa, pkg, Interactive, "secrets_core", d, u, p, luid, token, NULL, NULL,
+                         &sub);
 }
 
 #define MUST(cond, ...)                                                                            \

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lsa_util.h"
+
 #define REQ (ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT | \
              ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONNECTION)
 
@@ -22,41 +24,11 @@ static void step(const char *name, long status, long want) {
     if (status != want) bad = 1;
 }
 
-/* A contiguous MSV1_0_INTERACTIVE_LOGON (strings right after the header). */
-static MSV1_0_INTERACTIVE_LOGON *submit(const char *d, const char *u, const char *p, ULONG *size) {
-    const char *src[3] = {d, u, p};
-    size_t total = 0;
-    for (int i = 0; i < 3; i++) total += 2 * strlen(src[i]);
-    *size = (ULONG)(sizeof(MSV1_0_INTERACTIVE_LOGON) + total);
-    MSV1_0_INTERACTIVE_LOGON *l = calloc(1, *size);
-    if (!l) exit(2);
-    uint16_t *s = (uint16_t *)(l + 1);
-    LSA_UNICODE_STRING *dst[3] = {&l->LogonDomainName, &l->UserName, &l->Password};
-    for (int i = 0; i < 3; i++) {
-        size_t n = strlen(src[i]);
-        for (size_t k = 0; k < n; k++) s[k] = (unsigned char)src[i][k];
-        dst[i]->Length = dst[i]->MaximumLength = (USHORT)(2 * n);
-        dst[i]->Buffer = s;
-        s += n;
-    }
-    l->MessageType = MsV1_0InteractiveLogon;
-    return l;
-}
-
 static NTSTATUS logon(HANDLE lsa, ULONG pkg, const char *d, const char *u, const char *p, LUID *luid) {
-    ULONG size, profile_len;
     NTSTATUS sub;
-    LSA_STRING origin = {13, 14, (char *)"trace_session"};
-    TOKEN_SOURCE source = {{'t', 'r', 'a', 'c', 'e', 0, 0, 0}, {0, 0}};
-    PVOID profile = NULL;
     HANDLE token = NULL;
-    QUOTA_LIMITS quotas;
-    MSV1_0_INTERACTIVE_LOGON *l = submit(d, u, p, &size);
-    NTSTATUS st = LsaLogonUser(lsa, &origin, Interactive, pkg, l, size, NULL, &source, &profile,
-                               &profile_len, luid, &token, &quotas, &sub);
-    memset(l, 0, size);
-    free(l);
-    if (profile) LsaFreeReturnBuffer(profile);
+    NTSTATUS st = lsa_msv_logon(lsa, pkg, Interactive, "trace_session", d, u, p, luid, &token,
+                                NULL, NULL, &sub);
     if (token) SspiCloseHandle(token);
     return st;
 }

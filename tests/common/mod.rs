@@ -458,6 +458,25 @@ pub fn sspi_peer(link: Link, args: &[&str]) -> Command {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Kernel keyrings (lsa_keyring.rs, lsa_keyring_uid.rs, noninteractive.rs)
+
+/// Joins a fresh anonymous session keyring for this test thread (children inherit it), so that
+/// a test never touches the developer's own logon sessions. False = skip: the kernel refused and
+/// `OPENSSPI_SKIP_KEYRING_TESTS` declares that expected; refused otherwise, it panics.
+pub fn fresh_session_keyring() -> bool {
+    match opensspi::lsa::store::keyring::join_new_session_keyring() {
+        Ok(_) => true,
+        Err(e) if std::env::var_os("OPENSSPI_SKIP_KEYRING_TESTS").is_some() => {
+            eprintln!("SKIPPED: kernel keyrings unavailable: {e}");
+            false
+        }
+        Err(e) => panic!(
+            "kernel keyrings unavailable here: {e}; set OPENSSPI_SKIP_KEYRING_TESTS=1 to skip"
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Pairings with an account file (interop_ntlm.rs, interop_negotiate.rs)
 
 /// What the initiator's `--wrap` message phase sends first (tests/peers/peerproto.py).
@@ -478,6 +497,46 @@ pub fn python_peer(script: &str, args: &[&str], users: &UserFile) -> Command {
     let mut c = peer_script(script, args);
     c.env("NTLM_USER_FILE", &users.path);
     c
+}
+
+/// Our peer as a `package` client logged on as alice (`qualified_user()`, `PASSWORD`), then
+/// `extra` (`--wrap`, `--channel-bindings HEX`, ...).
+pub fn ours_client(package: &str, link: Link, extra: &[&str], users: &UserFile) -> Command {
+    let user = qualified_user();
+    let mut args = vec![
+        "client",
+        "--package",
+        package,
+        "--user",
+        &user,
+        "--password",
+        PASSWORD,
+    ];
+    args.extend_from_slice(extra);
+    ours(link, &args, users)
+}
+
+/// Our peer as a `package` server, then `extra`.
+pub fn ours_server(package: &str, link: Link, extra: &[&str], users: &UserFile) -> Command {
+    let mut args = vec!["server", "--package", package];
+    args.extend_from_slice(extra);
+    ours(link, &args, users)
+}
+
+/// pyspnego's client (`ntlm_peer.py client`) as `user`/`password`, then `extra` (`--protocol
+/// negotiate`, `--impl python`, `--wrap`, ...).
+pub fn pyspnego_client(user: &str, password: &str, extra: &[&str], users: &UserFile) -> Command {
+    let mut args = vec!["client", "--user", user, "--password", password];
+    args.extend_from_slice(extra);
+    python_peer("ntlm_peer.py", &args, users)
+}
+
+/// MIT GSSAPI's initiator (`gss_init.py --mech <mech>`) as alice, then `extra`.
+pub fn gss_init_client(mech: &str, extra: &[&str], users: &UserFile) -> Command {
+    let user = qualified_user();
+    let mut args = vec!["--mech", mech, "--user", &user, "--password", PASSWORD];
+    args.extend_from_slice(extra);
+    python_peer("gss_init.py", &args, users)
 }
 
 /// The JSON member `messages.<key>` of a Python peer's report, or `<key>` of ours.

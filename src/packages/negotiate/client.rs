@@ -15,8 +15,8 @@ use super::mech::Mech;
 use super::tokens::{self, NegState, NegTokenResp, NegotiationToken};
 use super::{InnerCredential, NEGOTIATE_PACKAGE_INFO};
 use crate::sspi::{
-    ContextAttribute, HandshakeInput, HandshakeOutput, MessageBuffer, PackageInfo, SecResult,
-    SecStatus, SecurityContext, Step,
+    ContextAttribute, HandshakeInput, HandshakeOutput, PackageInfo, SecResult, SecStatus,
+    SecurityContext, Step,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

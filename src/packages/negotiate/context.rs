@@ -4,7 +4,7 @@
 
 use super::NEGOTIATE_PACKAGE_INFO;
 use crate::sspi::consts::*;
-use crate::sspi::{ContextAttribute, MessageBuffer, PackageInfo, SecResult, SecurityContext};
+use crate::sspi::{ContextAttribute, PackageInfo, SecResult, SecurityContext};
 
 /// QueryContextAttributes of a Negotiate context: NEGOTIATION_INFO and
 /// PACKAGE_INFO name the chosen package (Negotiate before there is one),
@@ -54,39 +54,7 @@ macro_rules! delegate_to_inner {
             self.finished().is_some()
         }
 
-        fn make_signature(
-            &mut self,
-            qop: u32,
-            message: &mut [MessageBuffer<'_>],
-            seq_no: u32,
-        ) -> SecResult<()> {
-            self.finished_mut()?.make_signature(qop, message, seq_no)
-        }
-
-        fn verify_signature(
-            &mut self,
-            message: &mut [MessageBuffer<'_>],
-            seq_no: u32,
-        ) -> SecResult<Option<u32>> {
-            self.finished_mut()?.verify_signature(message, seq_no)
-        }
-
-        fn encrypt_message(
-            &mut self,
-            qop: u32,
-            message: &mut [MessageBuffer<'_>],
-            seq_no: u32,
-        ) -> SecResult<()> {
-            self.finished_mut()?.encrypt_message(qop, message, seq_no)
-        }
-
-        fn decrypt_message(
-            &mut self,
-            message: &mut [MessageBuffer<'_>],
-            seq_no: u32,
-        ) -> SecResult<Option<u32>> {
-            self.finished_mut()?.decrypt_message(message, seq_no)
-        }
+        $crate::sspi::forward_message_calls!(finished_mut);
 
         fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute> {
             super::context::query(self.current(), self.finished().is_some(), attribute)

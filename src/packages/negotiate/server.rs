@@ -19,8 +19,8 @@ use super::mech::{choose, Mech};
 use super::tokens::{self, NegState, NegTokenInit, NegTokenResp, NegotiationToken};
 use super::{InnerCredential, NEGOTIATE_PACKAGE_INFO};
 use crate::sspi::{
-    ContextAttribute, HandshakeInput, HandshakeOutput, MessageBuffer, PackageInfo, SecResult,
-    SecStatus, SecurityContext, Step,
+    ContextAttribute, HandshakeInput, HandshakeOutput, PackageInfo, SecResult, SecStatus,
+    SecurityContext, Step,
 };
 
 /// The NTLMSSP signature that starts every raw NTLM message.

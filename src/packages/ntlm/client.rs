@@ -28,8 +28,8 @@ use super::session::{forward_to_session, query_incomplete, Session, SessionNames
 use super::{encoded_host_names, host_names, ClientCredential, NtlmSettings, NTLM_PACKAGE_INFO};
 use crate::sspi::time::{filetime_now, TIMESTAMP_NEVER};
 use crate::sspi::{
-    ContextAttribute, HandshakeInput, HandshakeOutput, MessageBuffer, PackageInfo, SecResult,
-    SecStatus, SecurityContext, Step,
+    ContextAttribute, HandshakeInput, HandshakeOutput, PackageInfo, SecResult, SecStatus,
+    SecurityContext, Step,
 };
 use crate::trace::reject;
 

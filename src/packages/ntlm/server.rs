@@ -60,8 +60,8 @@ use crate::lsa::accounts::{self, Account, AccountDatabase};
 use crate::sspi::consts::*;
 use crate::sspi::time::{filetime_now, TIMESTAMP_NEVER};
 use crate::sspi::{
-    ContextAttribute, HandshakeInput, HandshakeOutput, MessageBuffer, PackageInfo, SecResult,
-    SecStatus, SecurityContext, Step,
+    ContextAttribute, HandshakeInput, HandshakeOutput, PackageInfo, SecResult, SecStatus,
+    SecurityContext, Step,
 };
 use crate::trace::{reject, Who};
 

@@ -450,39 +450,7 @@ macro_rules! forward_to_session {
             self.session().is_some()
         }
 
-        fn make_signature(
-            &mut self,
-            qop: u32,
-            message: &mut [MessageBuffer<'_>],
-            seq_no: u32,
-        ) -> SecResult<()> {
-            self.session_mut()?.make_signature(qop, message, seq_no)
-        }
-
-        fn verify_signature(
-            &mut self,
-            message: &mut [MessageBuffer<'_>],
-            seq_no: u32,
-        ) -> SecResult<Option<u32>> {
-            self.session_mut()?.verify_signature(message, seq_no)
-        }
-
-        fn encrypt_message(
-            &mut self,
-            qop: u32,
-            message: &mut [MessageBuffer<'_>],
-            seq_no: u32,
-        ) -> SecResult<()> {
-            self.session_mut()?.encrypt_message(qop, message, seq_no)
-        }
-
-        fn decrypt_message(
-            &mut self,
-            message: &mut [MessageBuffer<'_>],
-            seq_no: u32,
-        ) -> SecResult<Option<u32>> {
-            self.session_mut()?.decrypt_message(message, seq_no)
-        }
+        $crate::sspi::forward_message_calls!(session_mut);
 
         fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute> {
             match self.session() {
