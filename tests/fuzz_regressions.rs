@@ -78,3 +78,27 @@ fn krb_kdc_rep_refuses_malformed_der() {
         assert!(method_data(&data).is_empty(), "{name}");
     }
 }
+
+/// krb_ap_rep: an AP-REP token whose DER length has nine bytes made
+/// picky-asn1-der's length arithmetic overflow (a panic) inside
+/// `PendingApReq::verify_ap_rep`; now it is SEC_E_INVALID_TOKEN, and so is
+/// the same token read by the acceptor as an AP-REQ.
+#[test]
+fn krb_ap_rep_refuses_malformed_der() {
+    use opensspi::packages::kerberos::ap_req::PendingApReq;
+    use opensspi::packages::kerberos::crypto::{random_key, EncryptionType};
+    use opensspi::sspi::SecStatus;
+    for (name, data) in inputs("krb_ap_rep") {
+        let key = || random_key(EncryptionType::Aes256CtsHmacSha196).unwrap();
+        let pending = PendingApReq {
+            session_key: key(),
+            subkey: key(),
+            seq_number: 1,
+            gss_flags: 0x3e,
+            ctime: 0,
+            cusec: 0,
+        };
+        let r = std::panic::catch_unwind(|| pending.verify_ap_rep(&data).err());
+        assert_eq!(r.ok(), Some(Some(SecStatus::InvalidToken)), "{name}");
+    }
+}

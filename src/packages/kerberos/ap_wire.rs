@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 
 use super::crypto::{EncryptionType, Key};
 use super::filecodec::Principal;
+use super::kdc::wire::der_well_formed;
 use crate::sspi::status::{SecResult, SecStatus};
 
 /// DER of the Kerberos V5 GSS mechanism OID 1.2.840.113554.1.2.2.
@@ -103,8 +104,13 @@ pub fn gss_unframe(token: &[u8]) -> Option<([u8; 2], &[u8])> {
     Some(([id[0], id[1]], &inner[KRB5_OID_DER.len() + 2..]))
 }
 
-/// Decodes a DER value; any failure is `SEC_E_INVALID_TOKEN`.
+/// Decodes a DER value; any failure is `SEC_E_INVALID_TOKEN`. The shape is
+/// checked first ([`der_well_formed`]): picky-asn1-der's length arithmetic
+/// overflows (a panic) on a 9-byte length, and these bytes come from peers.
 pub fn der_decode<T: DeserializeOwned>(bytes: &[u8]) -> SecResult<T> {
+    if !der_well_formed(bytes) {
+        return Err(SecStatus::InvalidToken);
+    }
     picky_asn1_der::from_bytes(bytes).map_err(|_| SecStatus::InvalidToken)
 }
 
