@@ -311,3 +311,22 @@ fn negotiate_falls_back_to_ntlm() {
         "KDC down",
     );
 }
+
+/// `tests/c/krb_hostile.c` (under valgrind with OPENSSPI_VALGRIND=1):
+/// truncated AP-REQs and AP-REPs, a replayed AP-REQ (SEC_E_INVALID_TOKEN),
+/// forged handles, tampered / truncated / replayed Wrap tokens
+/// (SEC_E_MESSAGE_ALTERED, SEC_E_OUT_OF_SEQUENCE), the buffer layouts.
+#[test]
+fn hostile_kerberos_callers_get_windows_statuses() {
+    let realm = KrbRealm::start("hostile");
+    let bin = compile_c("tests/c/krb_hostile.c", Link::Linked);
+    let mut c = c_command(&bin);
+    realm.env(&mut c);
+    let out = c.arg(PASSWORD).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(" passed, 0 failed"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
