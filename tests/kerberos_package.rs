@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use common::krb_realm::KrbRealm;
 use common::*;
+use opensspi::packages::kerberos::ccache::Ccache;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -113,6 +114,14 @@ fn our_client_from_the_ccache_to_mit_acceptor() {
         TIMEOUT,
     );
     assert_krb_pair(&r, true);
+    // The service ticket from the TGS was written back, as MIT does.
+    let cache = Ccache::read(&realm.ccache()).unwrap();
+    assert!(
+        cache
+            .tickets()
+            .any(|c| c.server.to_string() == "host/localhost@EXAMPLE.TEST"),
+        "no host/localhost ticket in the ccache"
+    );
 }
 
 #[test]
@@ -329,4 +338,62 @@ fn hostile_kerberos_callers_get_windows_statuses() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// ISC_REQ_DELEGATE with a forwardable TGT (kinit -f): MIT's acceptor
+/// receives alice's TGT (KRB-CRED in the 0x8003 checksum), and our
+/// acceptor reports ASC_RET_DELEGATE for MIT's delegating initiator.
+#[test]
+fn delegation_both_ways() {
+    let realm = KrbRealm::start("deleg");
+    realm.kinit_alice();
+    let r = run_pair(
+        ours(
+            &realm,
+            &[
+                "client",
+                "--package",
+                "Kerberos",
+                "--target",
+                "host/localhost",
+                "--delegate",
+            ],
+        ),
+        mit(&realm, "gss_accept.py", &[]),
+        TIMEOUT,
+    );
+    assert!(r.both_ok(), "\n{r}");
+    assert_eq!(r.acceptor.field("delegated"), "alice@EXAMPLE.TEST", "\n{r}");
+    let flags = |p: &PeerResult| {
+        u32::from_str_radix(p.field("flags").trim_start_matches("0x"), 16).unwrap()
+    };
+    assert_ne!(flags(&r.initiator) & 0x1, 0, "ISC_RET_DELEGATE:\n{r}");
+    // Without ISC_REQ_DELEGATE nothing is forwarded.
+    let r = run_pair(
+        ours(
+            &realm,
+            &[
+                "client",
+                "--package",
+                "Kerberos",
+                "--target",
+                "host/localhost",
+            ],
+        ),
+        mit(&realm, "gss_accept.py", &[]),
+        TIMEOUT,
+    );
+    assert!(r.both_ok(), "\n{r}");
+    assert_eq!(
+        r.acceptor.report.as_ref().unwrap()["delegated"],
+        serde_json::Value::Null,
+        "\n{r}"
+    );
+    let r = run_pair(
+        mit(&realm, "gss_init.py", &["--delegate"]),
+        ours(&realm, &["server", "--package", "Kerberos"]),
+        TIMEOUT,
+    );
+    assert!(r.both_ok(), "\n{r}");
+    assert_ne!(flags(&r.acceptor) & 0x1, 0, "ASC_RET_DELEGATE:\n{r}");
 }
