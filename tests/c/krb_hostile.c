@@ -64,15 +64,19 @@ static SECURITY_STATUS isc(CtxtHandle *ctx, int have, const tok_t *in, tok_t *ou
     return st;
 }
 
-static SECURITY_STATUS asc(CtxtHandle *ctx, const uint8_t *in, ULONG n, tok_t *out) {
+static SECURITY_STATUS asc_req(CtxtHandle *ctx, const uint8_t *in, ULONG n, tok_t *out, ULONG req) {
     SecBuffer ib = {n, SECBUFFER_TOKEN, (void *)in};
     SecBuffer ob = {sizeof out->b, SECBUFFER_TOKEN, out->b};
     SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
     ULONG attr;
     TimeStamp exp;
-    SECURITY_STATUS st = AcceptSecurityContext(&scred, NULL, &id, AREQ, SECURITY_NATIVE_DREP, ctx, &od, &attr, &exp);
+    SECURITY_STATUS st = AcceptSecurityContext(&scred, NULL, &id, req, SECURITY_NATIVE_DREP, ctx, &od, &attr, &exp);
     out->n = ob.cbBuffer;
     return st;
+}
+
+static SECURITY_STATUS asc(CtxtHandle *ctx, const uint8_t *in, ULONG n, tok_t *out) {
+    return asc_req(ctx, in, n, out, AREQ);
 }
 
 /* A fresh client context and its AP-REQ. */
@@ -100,6 +104,24 @@ static void truncated_ap_req_and_replay(void) {
     st = asc(&s, req.b, req.n, &rep2);
     CHECK(st == SEC_E_INVALID_TOKEN, "replayed AP-REQ: 0x%08X (want SEC_E_INVALID_TOKEN)", (unsigned)st);
     if (st >= 0) DeleteSecurityContext(&s);
+    /* without ASC_REQ_EXTENDED_ERROR the client is told nothing ... */
+    rep2.n = 0;
+    st = asc(&s, req.b, req.n, &rep2);
+    CHECK(st == SEC_E_INVALID_TOKEN && rep2.n == sizeof rep2.b, "replay, no EXTENDED_ERROR: 0x%08X, %u bytes out",
+          (unsigned)st, (unsigned)rep2.n);
+    /* ... with it, the KRB-ERROR (KRB_AP_ERR_REPEAT) that the client maps to the same status */
+    st = asc_req(&s, req.b, req.n, &rep2, AREQ | ASC_REQ_EXTENDED_ERROR);
+    CHECK(st == SEC_E_INVALID_TOKEN && rep2.n > 20 && rep2.n < sizeof rep2.b && rep2.b[0] == 0x60,
+          "replay with EXTENDED_ERROR: 0x%08X, %u bytes out", (unsigned)st, (unsigned)rep2.n);
+    if (st < 0 && rep2.n > 0 && rep2.n < sizeof rep2.b) {
+        CtxtHandle c2;
+        tok_t req2, out;
+        if (ap_req(&c2, &req2)) {
+            st = isc(&c2, 1, &rep2, &out);
+            CHECK(st == SEC_E_INVALID_TOKEN, "ISC given the KRB-ERROR: 0x%08X", (unsigned)st);
+            DeleteSecurityContext(&c2);
+        }
+    }
     DeleteSecurityContext(&c);
 }
 
