@@ -160,6 +160,54 @@ static int pair(CtxtHandle *c, CtxtHandle *s) {
     return st == SEC_E_OK;
 }
 
+/* a UTF-16 string equals ASCII s */
+static int w_is(const uint16_t *w, const char *s) {
+    if (!w) return 0;
+    for (; *s; s++, w++)
+        if (*w != (unsigned char)*s) return 0;
+    return *w == 0;
+}
+
+/* NAMES, NATIVE_NAMES, AUTHORITY, LIFESPAN, SESSION_KEY (the same on both
+ * sides), PACKAGE_INFO; the credential's NAMES */
+static void attributes(CtxtHandle *c, CtxtHandle *s) {
+    SecPkgCredentials_NamesW cn;
+    SECURITY_STATUS st = QueryCredentialsAttributesW(&ccred, SECPKG_CRED_ATTR_NAMES, &cn);
+    CHECK(st == SEC_E_OK && w_is(cn.sUserName, "alice@EXAMPLE.TEST"), "credential NAMES: 0x%08X", (unsigned)st);
+    if (st == SEC_E_OK) FreeContextBuffer(cn.sUserName);
+    SecPkgContext_NamesW names;
+    st = QueryContextAttributesW(s, SECPKG_ATTR_NAMES, &names);
+    CHECK(st == SEC_E_OK && w_is(names.sUserName, "alice@EXAMPLE.TEST"), "server NAMES: 0x%08X", (unsigned)st);
+    if (st == SEC_E_OK) FreeContextBuffer(names.sUserName);
+    SecPkgContext_NativeNamesW nn;
+    st = QueryContextAttributesW(c, SECPKG_ATTR_NATIVE_NAMES, &nn);
+    CHECK(st == SEC_E_OK && w_is(nn.sClientName, "alice@EXAMPLE.TEST") &&
+              w_is(nn.sServerName, "host/localhost@EXAMPLE.TEST"),
+          "client NATIVE_NAMES: 0x%08X", (unsigned)st);
+    if (st == SEC_E_OK) FreeContextBuffer(nn.sClientName), FreeContextBuffer(nn.sServerName);
+    SecPkgContext_AuthorityW au;
+    st = QueryContextAttributesW(s, SECPKG_ATTR_AUTHORITY, &au);
+    CHECK(st == SEC_E_OK && w_is(au.sAuthorityName, "EXAMPLE.TEST"), "AUTHORITY: 0x%08X", (unsigned)st);
+    if (st == SEC_E_OK) FreeContextBuffer(au.sAuthorityName);
+    SecPkgContext_Lifespan ls;
+    st = QueryContextAttributesW(c, SECPKG_ATTR_LIFESPAN, &ls);
+    CHECK(st == SEC_E_OK && ls.tsStart.QuadPart < ls.tsExpiry.QuadPart && ls.tsExpiry.QuadPart > 116444736000000000LL,
+          "LIFESPAN: 0x%08X", (unsigned)st);
+    SecPkgContext_SessionKey kc, ks;
+    st = QueryContextAttributesW(c, SECPKG_ATTR_SESSION_KEY, &kc);
+    SECURITY_STATUS st2 = QueryContextAttributesW(s, SECPKG_ATTR_SESSION_KEY, &ks);
+    CHECK(st == SEC_E_OK && st2 == SEC_E_OK && kc.SessionKeyLength == ks.SessionKeyLength &&
+              kc.SessionKeyLength >= 16 && !memcmp(kc.SessionKey, ks.SessionKey, kc.SessionKeyLength),
+          "SESSION_KEY equal on both sides: 0x%08X 0x%08X", (unsigned)st, (unsigned)st2);
+    if (st == SEC_E_OK) FreeContextBuffer(kc.SessionKey);
+    if (st2 == SEC_E_OK) FreeContextBuffer(ks.SessionKey);
+    SecPkgContext_PackageInfoW pi;
+    st = QueryContextAttributesW(c, SECPKG_ATTR_PACKAGE_INFO, &pi);
+    CHECK(st == SEC_E_OK && w_is(pi.PackageInfo->Name, "Kerberos") && pi.PackageInfo->wRPCID == 16,
+          "PACKAGE_INFO: 0x%08X", (unsigned)st);
+    if (st == SEC_E_OK) FreeContextBuffer(pi.PackageInfo);
+}
+
 static void forged_handles(void) {
     CtxtHandle forged = {0x1234, 0x5678}, out;
     tok_t t;
@@ -183,6 +231,7 @@ static void messages(void) {
     CtxtHandle c, s;
     SecPkgContext_Sizes sz;
     if (!pair(&c, &s)) return;
+    attributes(&c, &s);
     SECURITY_STATUS st = QueryContextAttributesW(&c, SECPKG_ATTR_SIZES, &sz);
     CHECK(st == SEC_E_OK && sz.cbSecurityTrailer >= 60, "SIZES: 0x%08X", (unsigned)st);
     uint8_t wire[256], keep[256];
