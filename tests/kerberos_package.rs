@@ -397,3 +397,46 @@ fn delegation_both_ways() {
     assert!(r.both_ok(), "\n{r}");
     assert_ne!(flags(&r.acceptor) & 0x1, 0, "ASC_RET_DELEGATE:\n{r}");
 }
+
+/// Channel bindings through the C ABI (SECBUFFER_CHANNEL_BINDINGS on both
+/// sides, our client and our server): equal bindings pass, different
+/// ones are SEC_E_BAD_BINDINGS at the acceptor.
+#[test]
+fn channel_bindings_through_the_c_abi() {
+    let realm = KrbRealm::start("cbt");
+    let client = |cb: &'static str| {
+        let mut a = CLIENT_PW.to_vec();
+        a.extend(["--channel-bindings", cb, "--wrap"]);
+        ours(&realm, &a)
+    };
+    let server = |cb: &'static str| {
+        ours(
+            &realm,
+            &[
+                "server",
+                "--package",
+                "Kerberos",
+                "--channel-bindings",
+                cb,
+                "--wrap",
+            ],
+        )
+    };
+    let r = run_pair(
+        client("746c732d756e69717565"),
+        server("746c732d756e69717565"),
+        TIMEOUT,
+    );
+    assert_krb_pair(&r, true);
+    let r = run_pair(
+        client("746c732d756e69717565"),
+        server("6f74686572"),
+        TIMEOUT,
+    );
+    assert!(!r.acceptor.success(), "\n{r}");
+    assert_eq!(
+        error_of(&r.acceptor),
+        "AcceptSecurityContext: 0x80090346",
+        "\n{r}"
+    );
+}
