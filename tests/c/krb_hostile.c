@@ -344,6 +344,40 @@ static void messages(void) {
     DeleteSecurityContext(&s);
 }
 
+/* ExportSecurityContext (DELETE_OLD) + ImportSecurityContextW: the
+ * imported client's next sealed message opens at the server in order */
+static void export_import(void) {
+    CtxtHandle c, s, c2;
+    if (!pair(&c, &s)) return;
+    SecBuffer packed = {0, SECBUFFER_EMPTY, NULL};
+    void *token = NULL;
+    SECURITY_STATUS st = ExportSecurityContext(&c, SECPKG_CONTEXT_EXPORT_DELETE_OLD, &packed, &token);
+    CHECK(st == SEC_E_OK && packed.cbBuffer > 0, "ExportSecurityContext: 0x%08X", (unsigned)st);
+    if (st != SEC_E_OK) return;
+    uint16_t pkg[] = {'K', 'e', 'r', 'b', 'e', 'r', 'o', 's', 0};
+    st = ImportSecurityContextW(pkg, &packed, NULL, &c2);
+    CHECK(st == SEC_E_OK, "ImportSecurityContextW: 0x%08X", (unsigned)st);
+    ((uint8_t *)packed.pvBuffer)[packed.cbBuffer - 1] ^= 1;
+    CtxtHandle c3;
+    SECURITY_STATUS st3 = ImportSecurityContextW(pkg, &packed, NULL, &c3);
+    CHECK(st3 == SEC_E_INVALID_TOKEN, "ImportSecurityContextW tampered blob: 0x%08X", (unsigned)st3);
+    FreeContextBuffer(packed.pvBuffer);
+    if (st == SEC_E_OK) {
+        uint8_t wire[128];
+        SecBuffer b[2] = {{64, SECBUFFER_TOKEN, wire}, {5, SECBUFFER_DATA, wire + 64}};
+        SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+        memcpy(wire + 64, "moved", 5);
+        st = EncryptMessage(&c2, 0, &d, 0);
+        CHECK(st == SEC_E_OK, "EncryptMessage on the imported context: 0x%08X", (unsigned)st);
+        ULONG qop;
+        st = DecryptMessage(&s, &d, 0, &qop);
+        CHECK(st == SEC_E_OK && b[1].cbBuffer == 5 && !memcmp(b[1].pvBuffer, "moved", 5),
+              "DecryptMessage from the imported context: 0x%08X", (unsigned)st);
+        DeleteSecurityContext(&c2);
+    }
+    DeleteSecurityContext(&s);
+}
+
 int main(int argc, char **argv) {
     SEC_WINNT_AUTH_IDENTITY_W id;
     TimeStamp exp;
@@ -364,6 +398,7 @@ int main(int argc, char **argv) {
         truncated_ap_rep();
         forged_handles();
         messages();
+        export_import();
         FreeCredentialsHandle(&ccred);
         FreeCredentialsHandle(&scred);
     }

@@ -143,6 +143,7 @@ impl KerberosServer {
             start: accepted.starttime,
             end: accepted.endtime,
             delegated: accepted.delegated,
+            config: cfg,
         };
         tracing::info!("Kerberos: accepted {}", est.client_name());
         self.done = Some(Box::new(est));
@@ -215,6 +216,13 @@ impl SecurityContext for KerberosServer {
             .as_ref()
             .ok_or(SecStatus::InvalidHandle)?
             .stream_layout(stream)
+    }
+
+    fn export(&self, flags: u32) -> SecResult<zeroize::Zeroizing<Vec<u8>>> {
+        self.done
+            .as_ref()
+            .ok_or(SecStatus::InvalidHandle)?
+            .export(flags)
     }
 
     fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute> {
