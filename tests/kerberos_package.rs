@@ -76,6 +76,7 @@ fn our_client_with_a_password_to_mit_acceptor() {
     let realm = KrbRealm::start("pw-mit");
     for extra in [
         &["--wrap"][..],
+        &["--wrap", "--stream-layout"][..],
         &["--wrap", "--no-seal", "--stream-layout"][..],
     ] {
         let mut args = CLIENT_PW.to_vec();
@@ -130,6 +131,7 @@ fn mit_initiator_to_our_keytab_acceptor() {
     realm.kinit_alice();
     for (init, acc) in [
         (&["--wrap"][..], &["--wrap"][..]),
+        (&["--wrap"][..], &["--wrap", "--stream-layout"][..]),
         (
             &["--wrap", "--no-seal"][..],
             &["--wrap", "--no-seal", "--stream-layout"][..],
