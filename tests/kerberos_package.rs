@@ -442,3 +442,45 @@ fn channel_bindings_through_the_c_abi() {
         "\n{r}"
     );
 }
+
+/// pszPrincipal names the keytab principal to accept as: MIT's AP-REQ for
+/// host/localhost is accepted by a host/localhost credential and refused
+/// with SEC_E_WRONG_PRINCIPAL by an HTTP/localhost one; a principal the
+/// keytab does not hold is SEC_E_NO_CREDENTIALS at AcquireCredentialsHandle.
+#[test]
+fn inbound_credential_for_a_named_principal() {
+    let realm = KrbRealm::start("named");
+    realm.kinit_alice();
+    let server = |p: &'static str| {
+        ours(
+            &realm,
+            &["server", "--package", "Kerberos", "--principal", p],
+        )
+    };
+    let r = run_pair(
+        mit(&realm, "gss_init.py", &[]),
+        server("host/localhost@EXAMPLE.TEST"),
+        TIMEOUT,
+    );
+    assert!(r.both_ok(), "\n{r}");
+    let r = run_pair(
+        mit(&realm, "gss_init.py", &[]),
+        server("HTTP/localhost"),
+        TIMEOUT,
+    );
+    assert_eq!(
+        error_of(&r.acceptor),
+        "AcceptSecurityContext: 0x80090322",
+        "\n{r}"
+    );
+    let r = run_pair(
+        mit(&realm, "gss_init.py", &[]),
+        server("nfs/localhost"),
+        TIMEOUT,
+    );
+    assert_eq!(
+        error_of(&r.acceptor),
+        "AcquireCredentialsHandleW: 0x8009030E",
+        "\n{r}"
+    );
+}
