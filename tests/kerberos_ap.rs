@@ -8,10 +8,10 @@
 
 mod common;
 
+use common::krb_realm::KrbRealm;
+
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, UdpSocket};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use opensspi::packages::kerberos::acceptor::{accept_ap_req, Accepted, AcceptorOptions};
 use opensspi::packages::kerberos::ap_rep::*;
@@ -34,98 +34,27 @@ const REQ: u32 = ISC_REQ_MUTUAL_AUTH
     | ISC_REQ_REPLAY_DETECT
     | ISC_REQ_SEQUENCE_DETECT;
 
-struct Realm {
-    dir: PathBuf,
-}
+/// The shared throwaway realm (`common/krb_realm.rs`) with alice's
+/// forwardable TGT and a host/localhost ticket in its ccache.
+struct Realm(KrbRealm);
 
-fn free_port() -> u16 {
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok()
-            && TcpListener::bind(("127.0.0.1", port + 1)).is_ok()
-        {
-            return port;
-        }
+impl std::ops::Deref for Realm {
+    type Target = KrbRealm;
+    fn deref(&self) -> &KrbRealm {
+        &self.0
     }
-}
-
-fn scripts() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers")
 }
 
 impl Realm {
-    /// A realm with alice's TGT and a host/localhost ticket in its ccache.
     fn start(tag: &str) -> Realm {
-        let dir = std::env::temp_dir().join(format!("opensspi-krbap-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let port = free_port();
-        let out = Command::new(scripts().join("setup-kdc.sh"))
-            .arg(&dir)
-            .env("KDC_PORT", port.to_string())
-            .env("KADM_PORT", (port + 1).to_string())
-            .output()
-            .expect("run setup-kdc.sh");
-        assert!(
-            out.status.success(),
-            "setup-kdc.sh failed (scripts/install-test-deps.sh):\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let r = Realm { dir };
-        r.run("kinit", &["-f", "alice"], Some("alice-Passw0rd\n"));
+        let r = KrbRealm::start(&format!("ap-{tag}"));
+        r.kinit_alice();
         r.run("kvno", &["host/localhost"], None);
-        r
-    }
-
-    fn env(&self, c: &mut Command) {
-        c.env("KRB5_CONFIG", self.dir.join("krb5.conf"))
-            .env("KRB5_KDC_PROFILE", self.dir.join("kdc.conf"))
-            .env(
-                "KRB5CCNAME",
-                format!("FILE:{}", self.dir.join("krb5cc").display()),
-            )
-            .env(
-                "KRB5_KTNAME",
-                format!("FILE:{}", self.dir.join("service.keytab").display()),
-            )
-            .env_remove("KRB5_TRACE_FILE")
-            .env(
-                "PATH",
-                format!(
-                    "{}:/usr/sbin:/sbin",
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
-            .env("LC_ALL", "C");
-    }
-
-    fn run(&self, program: &str, args: &[&str], stdin: Option<&str>) {
-        let mut c = Command::new(program);
-        self.env(&mut c);
-        let mut child = c
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut input = child.stdin.take().unwrap();
-        input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
-        drop(input);
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{program} {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        Realm(r)
     }
 
     fn ccache(&self) -> Ccache {
-        Ccache::read(&self.dir.join("krb5cc")).unwrap()
+        Ccache::read(&self.0.ccache()).unwrap()
     }
 
     fn cred(&self, server: &str) -> Credential {
@@ -148,15 +77,6 @@ impl Realm {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap()
-    }
-}
-
-impl Drop for Realm {
-    fn drop(&mut self) {
-        let _ = Command::new(scripts().join("stop-kdc.sh"))
-            .arg(&self.dir)
-            .arg("--purge")
-            .output();
     }
 }
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use common::krb_realm::KrbRealm;
 use common::*;
+use opensspi::packages::kerberos::ccache::Ccache;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -75,6 +76,7 @@ fn our_client_with_a_password_to_mit_acceptor() {
     let realm = KrbRealm::start("pw-mit");
     for extra in [
         &["--wrap"][..],
+        &["--wrap", "--stream-layout"][..],
         &["--wrap", "--no-seal", "--stream-layout"][..],
     ] {
         let mut args = CLIENT_PW.to_vec();
@@ -113,6 +115,14 @@ fn our_client_from_the_ccache_to_mit_acceptor() {
         TIMEOUT,
     );
     assert_krb_pair(&r, true);
+    // The service ticket from the TGS was written back, as MIT does.
+    let cache = Ccache::read(&realm.ccache()).unwrap();
+    assert!(
+        cache
+            .tickets()
+            .any(|c| c.server.to_string() == "host/localhost@EXAMPLE.TEST"),
+        "no host/localhost ticket in the ccache"
+    );
 }
 
 #[test]
@@ -121,6 +131,7 @@ fn mit_initiator_to_our_keytab_acceptor() {
     realm.kinit_alice();
     for (init, acc) in [
         (&["--wrap"][..], &["--wrap"][..]),
+        (&["--wrap"][..], &["--wrap", "--stream-layout"][..]),
         (
             &["--wrap", "--no-seal"][..],
             &["--wrap", "--no-seal", "--stream-layout"][..],
@@ -309,5 +320,167 @@ fn negotiate_falls_back_to_ntlm() {
     check(
         run_pair(nego("host/localhost", true), server(), TIMEOUT),
         "KDC down",
+    );
+}
+
+/// `tests/c/krb_hostile.c` (under valgrind with OPENSSPI_VALGRIND=1):
+/// truncated AP-REQs and AP-REPs, a replayed AP-REQ (SEC_E_INVALID_TOKEN),
+/// forged handles, tampered / truncated / replayed Wrap tokens
+/// (SEC_E_MESSAGE_ALTERED, SEC_E_OUT_OF_SEQUENCE), the buffer layouts.
+#[test]
+fn hostile_kerberos_callers_get_windows_statuses() {
+    let realm = KrbRealm::start("hostile");
+    let bin = compile_c("tests/c/krb_hostile.c", Link::Linked);
+    let mut c = c_command(&bin);
+    realm.env(&mut c);
+    let out = c.arg(PASSWORD).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(" passed, 0 failed"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// ISC_REQ_DELEGATE with a forwardable TGT (kinit -f): MIT's acceptor
+/// receives alice's TGT (KRB-CRED in the 0x8003 checksum), and our
+/// acceptor reports ASC_RET_DELEGATE for MIT's delegating initiator.
+#[test]
+fn delegation_both_ways() {
+    let realm = KrbRealm::start("deleg");
+    realm.kinit_alice();
+    let r = run_pair(
+        ours(
+            &realm,
+            &[
+                "client",
+                "--package",
+                "Kerberos",
+                "--target",
+                "host/localhost",
+                "--delegate",
+            ],
+        ),
+        mit(&realm, "gss_accept.py", &[]),
+        TIMEOUT,
+    );
+    assert!(r.both_ok(), "\n{r}");
+    assert_eq!(r.acceptor.field("delegated"), "alice@EXAMPLE.TEST", "\n{r}");
+    let flags = |p: &PeerResult| {
+        u32::from_str_radix(p.field("flags").trim_start_matches("0x"), 16).unwrap()
+    };
+    assert_ne!(flags(&r.initiator) & 0x1, 0, "ISC_RET_DELEGATE:\n{r}");
+    // Without ISC_REQ_DELEGATE nothing is forwarded.
+    let r = run_pair(
+        ours(
+            &realm,
+            &[
+                "client",
+                "--package",
+                "Kerberos",
+                "--target",
+                "host/localhost",
+            ],
+        ),
+        mit(&realm, "gss_accept.py", &[]),
+        TIMEOUT,
+    );
+    assert!(r.both_ok(), "\n{r}");
+    assert_eq!(
+        r.acceptor.report.as_ref().unwrap()["delegated"],
+        serde_json::Value::Null,
+        "\n{r}"
+    );
+    let r = run_pair(
+        mit(&realm, "gss_init.py", &["--delegate"]),
+        ours(&realm, &["server", "--package", "Kerberos"]),
+        TIMEOUT,
+    );
+    assert!(r.both_ok(), "\n{r}");
+    assert_ne!(flags(&r.acceptor) & 0x1, 0, "ASC_RET_DELEGATE:\n{r}");
+}
+
+/// Channel bindings through the C ABI (SECBUFFER_CHANNEL_BINDINGS on both
+/// sides, our client and our server): equal bindings pass, different
+/// ones are SEC_E_BAD_BINDINGS at the acceptor.
+#[test]
+fn channel_bindings_through_the_c_abi() {
+    let realm = KrbRealm::start("cbt");
+    let client = |cb: &'static str| {
+        let mut a = CLIENT_PW.to_vec();
+        a.extend(["--channel-bindings", cb, "--wrap"]);
+        ours(&realm, &a)
+    };
+    let server = |cb: &'static str| {
+        ours(
+            &realm,
+            &[
+                "server",
+                "--package",
+                "Kerberos",
+                "--channel-bindings",
+                cb,
+                "--wrap",
+            ],
+        )
+    };
+    let r = run_pair(
+        client("746c732d756e69717565"),
+        server("746c732d756e69717565"),
+        TIMEOUT,
+    );
+    assert_krb_pair(&r, true);
+    let r = run_pair(
+        client("746c732d756e69717565"),
+        server("6f74686572"),
+        TIMEOUT,
+    );
+    assert!(!r.acceptor.success(), "\n{r}");
+    assert_eq!(
+        error_of(&r.acceptor),
+        "AcceptSecurityContext: 0x80090346",
+        "\n{r}"
+    );
+}
+
+/// pszPrincipal names the keytab principal to accept as: MIT's AP-REQ for
+/// host/localhost is accepted by a host/localhost credential and refused
+/// with SEC_E_WRONG_PRINCIPAL by an HTTP/localhost one; a principal the
+/// keytab does not hold is SEC_E_NO_CREDENTIALS at AcquireCredentialsHandle.
+#[test]
+fn inbound_credential_for_a_named_principal() {
+    let realm = KrbRealm::start("named");
+    realm.kinit_alice();
+    let server = |p: &'static str| {
+        ours(
+            &realm,
+            &["server", "--package", "Kerberos", "--principal", p],
+        )
+    };
+    let r = run_pair(
+        mit(&realm, "gss_init.py", &[]),
+        server("host/localhost@EXAMPLE.TEST"),
+        TIMEOUT,
+    );
+    assert!(r.both_ok(), "\n{r}");
+    let r = run_pair(
+        mit(&realm, "gss_init.py", &[]),
+        server("HTTP/localhost"),
+        TIMEOUT,
+    );
+    assert_eq!(
+        error_of(&r.acceptor),
+        "AcceptSecurityContext: 0x80090322",
+        "\n{r}"
+    );
+    let r = run_pair(
+        mit(&realm, "gss_init.py", &[]),
+        server("nfs/localhost"),
+        TIMEOUT,
+    );
+    assert_eq!(
+        error_of(&r.acceptor),
+        "AcquireCredentialsHandleW: 0x8009030E",
+        "\n{r}"
     );
 }

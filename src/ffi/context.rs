@@ -343,7 +343,17 @@ unsafe fn accept(
         let new_handle = unsafe { mut_or(ph_new, SecStatus::InvalidHandle)? };
         Ok((new_handle, cred.new_acceptor(req)?))
     })?;
-    let out = ctx.accept(&hs)?;
+    let out = match ctx.accept(&hs) {
+        Ok(out) => out,
+        Err(e) => {
+            if let Some(token) = ctx.error_token() {
+                // SAFETY: forwarded contract. The failure status wins over
+                // a failure to deliver the error token.
+                let _ = unsafe { deliver_token(output, &token, allocate) };
+            }
+            return Err(e);
+        }
+    };
     // SAFETY: forwarded contract.
     let step = unsafe { finish_leg(&out, allocate, output, attr, expiry)? };
     *new_handle = CONTEXTS.insert(ContextEntry::new(ctx, false));

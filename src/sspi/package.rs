@@ -193,6 +193,14 @@ pub trait SecurityContext: Send {
         Err(SecStatus::InvalidHandle)
     }
 
+    /// The token for the peer that the last failed leg produced, if any
+    /// (Kerberos: the KRB-ERROR of a refused AP-REQ when the caller asked
+    /// for ASC_REQ_EXTENDED_ERROR); the FFI layer hands it back with the
+    /// failure status.
+    fn error_token(&mut self) -> Option<Vec<u8>> {
+        None
+    }
+
     /// `CompleteAuthToken`.
     fn complete_auth_token(&mut self) -> SecResult<()> {
         Ok(())

@@ -3,7 +3,8 @@
  *
  *   sspi_peer client|server [--package NTLM|Negotiate|Kerberos] [--user DOMAIN\user|user@dom]
  *       [--password PW] [--default-creds] [--target host/localhost] [--wrap] [--no-seal] [--no-mic]
- *       [--channel-bindings HEX] [--logon-id HIGH:LOW] [--stream-layout] [--report FILE] [--dlopen LIB.so]
+ *       [--channel-bindings HEX] [--logon-id HIGH:LOW] [--stream-layout] [--delegate] [--report FILE]
+ *       [--principal NAME (pszPrincipal of AcquireCredentialsHandle)] [--dlopen LIB.so]
  *
  * Message buffers: by default EncryptMessage/DecryptMessage [TOKEN, DATA] and Make/VerifySignature
  * [TOKEN, DATA]. --stream-layout uses the layouts of pyspnego's SSPI backend and sspilib instead
@@ -27,9 +28,9 @@
 #define INIT_MSG "hello from initiator"
 
 static struct {
-    int server, wrap, seal, mic, default_creds, stream;
-    const char *package, *user, *password, *target, *cbt_hex, *report, *dlopen, *logon_id;
-} opt = {0, 0, 1, 1, 0, 0, "NTLM", NULL, NULL, "host/localhost", NULL, NULL, NULL, NULL};
+    int server, wrap, seal, mic, default_creds, stream, delegate;
+    const char *package, *user, *password, *target, *cbt_hex, *report, *dlopen, *logon_id, *principal;
+} opt = {0, 0, 1, 1, 0, 0, 0, "NTLM", NULL, NULL, "host/localhost", NULL, NULL, NULL, NULL, NULL};
 
 static SecurityFunctionTableW *T;  /* every SSPI call goes through this table */
 static str_t rep;                  /* JSON members of the report, comma-separated */
@@ -156,6 +157,7 @@ static int acquire(CredHandle *cred) {
     char *user = NULL, *domain = NULL;
     size_t ul = 0, dl = 0, pl = 0;
     uint16_t *wu = NULL, *wd = NULL, *wp = NULL, *pkg = utf8_to_utf16(opt.package, NULL);
+    uint16_t *wprincipal = opt.principal ? utf8_to_utf16(opt.principal, NULL) : NULL;
     TimeStamp expiry;
     SECURITY_STATUS st;
     if (!opt.server && opt.user && !opt.default_creds) {
@@ -171,12 +173,12 @@ static int acquire(CredHandle *cred) {
         auth = &id;
     }
     if (opt.logon_id && parse_luid(opt.logon_id, &luid)) {
-        free(pkg);
+        free(pkg), free(wprincipal);
         return fail("--logon-id: expected HIGH:LOW in hex", 0);
     }
-    st = T->AcquireCredentialsHandleW(NULL, pkg, opt.server ? SECPKG_CRED_INBOUND : SECPKG_CRED_OUTBOUND,
+    st = T->AcquireCredentialsHandleW(wprincipal, pkg, opt.server ? SECPKG_CRED_INBOUND : SECPKG_CRED_OUTBOUND,
                                       opt.logon_id ? &luid : NULL, auth, NULL, NULL, cred, &expiry);
-    free(user), free(domain), free(wu), free(wd), free(pkg);
+    free(user), free(domain), free(wu), free(wd), free(pkg), free(wprincipal);
     if (wp) memset(wp, 0, pl * 2), free(wp);
     return st == SEC_E_OK ? 0 : fail("AcquireCredentialsHandleW", st);
 }
@@ -242,7 +244,7 @@ static int handshake(CredHandle *cred, CtxtHandle *ctx, int *have_ctx, ULONG *at
             st = T->InitializeSecurityContextW(
                 cred, *have_ctx ? ctx : NULL, target,
                 ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT |
-                    ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONNECTION,
+                    ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONNECTION | (opt.delegate ? ISC_REQ_DELEGATE : 0),
                 0, SECURITY_NATIVE_DREP, id.cBuffers ? &id : NULL, 0, ctx, &od, attr, &expiry);
         legs++;
         fprintf(stderr, "sspi_peer: leg %u: status 0x%08X, in %zu bytes, out %u bytes\n", legs, (uint32_t)st,
@@ -454,7 +456,8 @@ out:
 static int usage(void) {
     fprintf(stderr, "usage: sspi_peer client|server [--package P] [--user U] [--password PW] [--default-creds]\n"
                     "       [--target SPN] [--wrap] [--no-seal] [--no-mic] [--channel-bindings HEX]\n"
-                    "       [--logon-id HIGH:LOW] [--stream-layout] [--report FILE] [--dlopen LIB.so]\n");
+                    "       [--logon-id HIGH:LOW] [--stream-layout] [--delegate] [--principal P]\n"
+                    "       [--report FILE] [--dlopen LIB.so]\n");
     return 2;
 }
 
@@ -468,6 +471,8 @@ static int parse_args(int argc, char **argv) {
         else if (!strcmp(a, "--no-mic")) opt.mic = 0;
         else if (!strcmp(a, "--default-creds")) opt.default_creds = 1;
         else if (!strcmp(a, "--stream-layout")) opt.stream = 1;
+        else if (!strcmp(a, "--delegate")) opt.delegate = 1;
+        else if (!strcmp(a, "--principal")) val = &opt.principal;
         else if (!strcmp(a, "--package")) val = &opt.package;
         else if (!strcmp(a, "--user")) val = &opt.user;
         else if (!strcmp(a, "--password")) val = &opt.password;

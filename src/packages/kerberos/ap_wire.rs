@@ -4,8 +4,8 @@
 //! between picky-krb's ASN.1 values and the project's keys, principals and
 //! times.
 //!
-//! The framing is a private copy until `gss/framing.rs` lands in this
-//! branch's base; the lead unifies them.
+//! The framing itself is `gss::framing`'s, shared with the per-message
+//! tokens.
 
 use picky_asn1::date::Date;
 use picky_asn1::restricted_string::Ia5String;
@@ -18,22 +18,12 @@ use serde::de::DeserializeOwned;
 
 use super::crypto::{EncryptionType, Key};
 use super::filecodec::Principal;
+use super::gss::framing::{self, Mech};
 use super::kdc::wire::der_well_formed;
 use crate::sspi::status::{SecResult, SecStatus};
 
-/// DER of the Kerberos V5 GSS mechanism OID 1.2.840.113554.1.2.2.
-pub const KRB5_OID_DER: [u8; 11] = [
-    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02,
-];
-/// DER of Microsoft's legacy Kerberos OID 1.2.840.48018.1.2.2 (MS-KILE §3.1.5.11).
-pub const MS_KRB5_OID_DER: [u8; 11] = [
-    0x06, 0x09, 0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02,
-];
-
-/// Token ids of RFC 4121 §4.1.
-pub const TOK_AP_REQ: [u8; 2] = [0x01, 0x00];
-pub const TOK_AP_REP: [u8; 2] = [0x02, 0x00];
-pub const TOK_KRB_ERROR: [u8; 2] = [0x03, 0x00];
+/// Token ids of RFC 4121 §4.1 (one definition, in `gss::framing`).
+pub use super::gss::framing::{TOK_AP_REP, TOK_AP_REQ, TOK_KRB_ERROR};
 
 /// Checksum type of the GSS authenticator checksum (RFC 4121 §4.1.1).
 pub const GSS_CHECKSUM_TYPE: i32 = 0x8003;
@@ -49,59 +39,19 @@ pub const GSS_C_INTEG_FLAG: u32 = 0x20;
 /// Microsoft's DCE-style flag (MS-KILE §3.2.5.2); not supported here.
 pub const GSS_C_DCE_STYLE: u32 = 0x1000;
 
-/// `[APPLICATION 0] { OID, token id, body }` (RFC 2743 §3.1, RFC 4121 §4.1).
+/// `[APPLICATION 0] { OID, token id, body }` (RFC 2743 §3.1, RFC 4121
+/// §4.1) with the krb5 OID: [`framing::frame_context_token`].
 pub fn gss_frame(token_id: [u8; 2], body: &[u8]) -> Vec<u8> {
-    let inner_len = KRB5_OID_DER.len() + 2 + body.len();
-    let mut out = Vec::with_capacity(inner_len + 6);
-    out.push(0x60);
-    der_len(&mut out, inner_len);
-    out.extend_from_slice(&KRB5_OID_DER);
-    out.extend_from_slice(&token_id);
-    out.extend_from_slice(body);
-    out
+    framing::frame_context_token(Mech::Krb5, token_id, body)
 }
 
-fn der_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = (len as u64).to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (8 - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-}
-
-/// The token id and body of a framed token whose OID is a Kerberos one;
-/// `None` when `token` is not such a token (or is cut short).
+/// The token id and body of a framed AP-REQ, AP-REP or KRB-ERROR under
+/// either Kerberos OID covering the whole token; `None` otherwise
+/// ([`framing::parse_context_token`]).
 pub fn gss_unframe(token: &[u8]) -> Option<([u8; 2], &[u8])> {
-    if *token.first()? != 0x60 {
-        return None;
-    }
-    let first = *token.get(1)?;
-    let (len, start) = if first < 0x80 {
-        (first as usize, 2)
-    } else {
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for b in token.get(2..2 + n)? {
-            len = (len << 8) | *b as usize;
-        }
-        (len, 2 + n)
-    };
-    let inner = token.get(start..start.checked_add(len)?)?;
-    if start + len != token.len() {
-        return None;
-    }
-    let oid = inner.get(..KRB5_OID_DER.len())?;
-    if oid != KRB5_OID_DER && oid != MS_KRB5_OID_DER {
-        return None;
-    }
-    let id = inner.get(KRB5_OID_DER.len()..KRB5_OID_DER.len() + 2)?;
-    Some(([id[0], id[1]], &inner[KRB5_OID_DER.len() + 2..]))
+    framing::parse_context_token(token)
+        .ok()
+        .map(|(_, id, body)| (id, body))
 }
 
 /// Decodes a DER value; any failure is `SEC_E_INVALID_TOKEN`. The shape is

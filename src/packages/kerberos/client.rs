@@ -209,6 +209,7 @@ impl KerberosClient {
             start: times.0,
             end: times.1,
             delegated: None,
+            config: cfg,
         })
     }
 
@@ -313,6 +314,10 @@ impl SecurityContext for KerberosClient {
         self.done()
             .ok_or(SecStatus::InvalidHandle)?
             .stream_layout(stream)
+    }
+
+    fn export(&self, flags: u32) -> SecResult<zeroize::Zeroizing<Vec<u8>>> {
+        self.done().ok_or(SecStatus::InvalidHandle)?.export(flags)
     }
 
     fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute> {

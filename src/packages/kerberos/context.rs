@@ -18,12 +18,15 @@
 use zeroize::Zeroizing;
 
 use super::ccache::Credential as CcacheCredential;
+use super::crypto::EncryptionType;
 use super::crypto::Key;
 use super::filecodec::Principal;
-use super::gss::{self, GssError, MessageProtection};
+use super::gss::framing::Mech;
+use super::gss::{self, GssError, MessageProtection, ProtectionConfig, Role};
 use super::package::KERBEROS_PACKAGE_INFO;
 use crate::sspi::buffers::find_buffer;
 use crate::sspi::consts::*;
+use crate::sspi::export::{check_export_flags, open_packed, seal_packed};
 use crate::sspi::{
     ContextAttribute, MessageBuffer, PackageInfo, SecResult, SecStatus, SecurityContext,
     StreamLayout,
@@ -51,8 +54,10 @@ pub struct Established {
     /// Ticket times (Unix seconds).
     pub(super) start: i64,
     pub(super) end: i64,
-    /// The client's forwarded TGT (acceptor with delegation).
+    /// The client's forwarded TGT (acceptor with delegation; not exported).
     pub(super) delegated: Option<CcacheCredential>,
+    /// How `protection` was set up (to rebuild it on import).
+    pub(super) config: ProtectionConfig,
 }
 
 fn gss_status(what: &str, e: GssError) -> SecStatus {
@@ -129,14 +134,126 @@ impl Established {
         }
     }
 
-    /// ExportSecurityContext: not yet (the window and counters are not
-    /// serialisable); SEC_E_UNSUPPORTED_FUNCTION as for any package
-    /// without it.
-    pub fn import(_packed: &[u8]) -> SecResult<Self> {
-        Err(reject!(
-            SecStatus::UnsupportedFunction,
-            "ImportSecurityContext is not implemented for Kerberos yet"
-        ))
+    /// The exported state (see [`Established::import`]).
+    fn export_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut b = Zeroizing::new(Vec::with_capacity(160));
+        let c = &self.config;
+        b.push(EXPORT_VERSION);
+        let bits = [
+            self.is_client,
+            c.role == Role::Initiator,
+            c.acceptor_subkey,
+            c.replay_detect,
+            c.sequence_detect,
+            c.mech == Mech::MsKrb5,
+        ];
+        b.push(bits.iter().rev().fold(0u8, |a, &x| (a << 1) | x as u8));
+        b.extend_from_slice(&self.attrs.to_le_bytes());
+        b.extend_from_slice(&self.start.to_le_bytes());
+        b.extend_from_slice(&self.end.to_le_bytes());
+        b.extend_from_slice(&self.protection.send_seq().to_le_bytes());
+        for w in self.protection.window_state() {
+            b.extend_from_slice(&w.to_le_bytes());
+        }
+        b.extend_from_slice(&self.key.etype().as_i32().to_le_bytes());
+        for field in [
+            self.key.as_bytes(),
+            self.client.to_string().as_bytes(),
+            self.server.to_string().as_bytes(),
+        ] {
+            b.extend_from_slice(&(field.len() as u32).to_le_bytes());
+            b.extend_from_slice(field);
+        }
+        b
+    }
+
+    /// ImportSecurityContext of an [`SecurityContext::export`] blob of this
+    /// process (authenticated by `sspi::export`): keys, counters and the
+    /// receive window continue where the exported context stopped.
+    pub fn import(packed: &[u8]) -> SecResult<Self> {
+        let body = open_packed(KERBEROS_PACKAGE_INFO.name, packed)?;
+        let bad = || reject!(SecStatus::InvalidToken, "malformed Kerberos context blob");
+        let mut r = Reader(body);
+        if r.take(1).ok_or_else(bad)? != [EXPORT_VERSION] {
+            return Err(bad());
+        }
+        let bits = r.take(1).ok_or_else(bad)?[0];
+        let bit = |i: u8| bits & (1 << i) != 0;
+        let attrs = r.u32().ok_or_else(bad)?;
+        let start = r.u64().ok_or_else(bad)? as i64;
+        let end = r.u64().ok_or_else(bad)? as i64;
+        let send_seq = r.u64().ok_or_else(bad)?;
+        let window = [
+            r.u64().ok_or_else(bad)?,
+            r.u64().ok_or_else(bad)?,
+            r.u64().ok_or_else(bad)?,
+        ];
+        let etype = EncryptionType::from_i32(r.u32().ok_or_else(bad)? as i32).map_err(|_| bad())?;
+        let key = Key::new(etype, r.field().ok_or_else(bad)?).map_err(|_| bad())?;
+        let name = |b: &[u8]| {
+            std::str::from_utf8(b)
+                .map(Principal::parse)
+                .map_err(|_| bad())
+        };
+        let client = name(r.field().ok_or_else(bad)?)?;
+        let server = name(r.field().ok_or_else(bad)?)?;
+        if !r.0.is_empty() {
+            return Err(bad());
+        }
+        let config = ProtectionConfig {
+            role: if bit(1) {
+                Role::Initiator
+            } else {
+                Role::Acceptor
+            },
+            acceptor_subkey: bit(2),
+            send_seq,
+            recv_seq: window[0],
+            replay_detect: bit(3),
+            sequence_detect: bit(4),
+            mech: if bit(5) { Mech::MsKrb5 } else { Mech::Krb5 },
+        };
+        let protection = MessageProtection::restore(&key, config, send_seq, window)
+            .map_err(|e| gss_status("ImportSecurityContext", e))?;
+        Ok(Established {
+            protection,
+            key,
+            client,
+            server,
+            is_client: bit(0),
+            attrs,
+            start,
+            end,
+            delegated: None,
+            config,
+        })
+    }
+}
+
+/// Format version of an exported Kerberos context.
+const EXPORT_VERSION: u8 = 1;
+
+/// A cursor over an exported context.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Some(a)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn field(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()? as usize;
+        self.take(n)
     }
 }
 
@@ -318,8 +435,109 @@ impl SecurityContext for Established {
         })
     }
 
+    /// Only with DELETE_OLD, authenticated (`sspi::export`), as NTLM.
+    fn export(&self, flags: u32) -> SecResult<Zeroizing<Vec<u8>>> {
+        check_export_flags(flags)?;
+        seal_packed(KERBEROS_PACKAGE_INFO.name, self.export_bytes())
+    }
+
     /// The verified ticket's client, `(REALM, user)` (server contexts).
     fn client_identity(&self) -> Option<(String, String)> {
         (!self.is_client).then(|| (self.client.realm.clone(), self.client.components.join("/")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packages::kerberos::crypto::random_key;
+    use crate::sspi::BufferData;
+
+    fn side(key: &Key, role: Role) -> Established {
+        let config = ProtectionConfig {
+            role,
+            acceptor_subkey: true,
+            send_seq: if role == Role::Initiator { 100 } else { 500 },
+            recv_seq: if role == Role::Initiator { 500 } else { 100 },
+            replay_detect: true,
+            sequence_detect: true,
+            mech: Mech::Krb5,
+        };
+        Established {
+            protection: MessageProtection::new(key, config).unwrap(),
+            key: key.clone(),
+            client: Principal::parse("alice@R"),
+            server: Principal::parse("host/h@R"),
+            is_client: role == Role::Initiator,
+            attrs: 0x1e,
+            start: 1,
+            end: 2,
+            delegated: None,
+            config,
+        }
+    }
+
+    fn seal(ctx: &mut Established, msg: &[u8]) -> Vec<u8> {
+        let mut token = vec![0u8; 64];
+        let mut data = msg.to_vec();
+        let mut m = [
+            MessageBuffer::new(SECBUFFER_TOKEN, BufferData::Writable(&mut token)),
+            MessageBuffer::new(SECBUFFER_DATA, BufferData::Writable(&mut data)),
+        ];
+        ctx.encrypt_message(0, &mut m, 0).unwrap();
+        let n = m[0].len();
+        let mut wire = token[..n].to_vec();
+        wire.extend_from_slice(&data);
+        wire
+    }
+
+    fn open(ctx: &mut Established, wire: &[u8], token_len: usize) -> SecResult<Vec<u8>> {
+        let (mut token, mut data) = (wire[..token_len].to_vec(), wire[token_len..].to_vec());
+        let mut m = [
+            MessageBuffer::new(SECBUFFER_TOKEN, BufferData::Writable(&mut token)),
+            MessageBuffer::new(SECBUFFER_DATA, BufferData::Writable(&mut data)),
+        ];
+        ctx.decrypt_message(&mut m, 0)?;
+        Ok(m[1].bytes().to_vec())
+    }
+
+    /// Export/Import continues the counters and the receive window: the
+    /// imported sender's next token opens in order, and a token the
+    /// exported receiver already took is refused by the imported one.
+    #[test]
+    fn export_import_continues_counters_and_window() {
+        let key = random_key(EncryptionType::Aes256CtsHmacSha196).unwrap();
+        let (mut client, mut server) = (side(&key, Role::Initiator), side(&key, Role::Acceptor));
+        let n = client.protection.split_token_len(true);
+        let first = seal(&mut client, b"one");
+        assert_eq!(open(&mut server, &first, n).unwrap(), b"one");
+        let blob = client.export(SECPKG_CONTEXT_EXPORT_DELETE_OLD).unwrap();
+        let mut client = Established::import(&blob).unwrap();
+        let second = seal(&mut client, b"two");
+        let blob = server.export(SECPKG_CONTEXT_EXPORT_DELETE_OLD).unwrap();
+        let mut server = Established::import(&blob).unwrap();
+        assert_eq!(server.client_name(), "alice@R");
+        assert_eq!(open(&mut server, &second, n).unwrap(), b"two");
+        assert_eq!(open(&mut server, &first, n), Err(SecStatus::OutOfSequence));
+    }
+
+    #[test]
+    fn export_needs_delete_old_and_import_needs_an_untouched_blob() {
+        let key = random_key(EncryptionType::Aes128CtsHmacSha196).unwrap();
+        let client = side(&key, Role::Initiator);
+        assert!(client.export(0).is_err());
+        let mut blob = client.export(SECPKG_CONTEXT_EXPORT_DELETE_OLD).unwrap();
+        let last = blob.len() - 1;
+        blob[last] ^= 1;
+        assert_eq!(
+            Established::import(&blob).err(),
+            Some(SecStatus::InvalidToken)
+        );
+        blob[last] ^= 1;
+        blob[10] ^= 1;
+        assert_eq!(
+            Established::import(&blob).err(),
+            Some(SecStatus::InvalidToken)
+        );
     }
 }

@@ -367,3 +367,45 @@ impl Credential for KerberosCredential {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sspi::consts::*;
+    use crate::sspi::{AuthIdentity, HandshakeInput};
+
+    fn acquire(usage: CredentialUse) -> KerberosCredential {
+        let id = AuthIdentity {
+            user: Some("alice@EXAMPLE.TEST".into()),
+            domain: None,
+            password: Some(Zeroizing::new("pw".into())),
+            package_list: None,
+        };
+        KerberosCredential::acquire(&AcquireCredentials {
+            principal: None,
+            usage,
+            logon_id: None,
+            identity: Some(&id),
+        })
+        .unwrap()
+    }
+
+    /// DCE style is refused before any KDC exchange (a password
+    /// credential's AS exchange would need a KDC).
+    #[test]
+    fn dce_style_is_refused_cleanly() {
+        let cred = acquire(CredentialUse::Outbound);
+        assert_eq!(cred.user_name().unwrap(), "alice@EXAMPLE.TEST");
+        let mut ctx = cred
+            .new_initiator(Some("host/server@EXAMPLE.TEST"), ISC_REQ_USE_DCE_STYLE)
+            .unwrap();
+        let err = ctx.initialize(&HandshakeInput::default()).err();
+        assert_eq!(err, Some(SecStatus::UnsupportedFunction));
+    }
+
+    #[test]
+    fn outbound_credential_cannot_accept() {
+        let cred = acquire(CredentialUse::Outbound);
+        assert_eq!(cred.new_acceptor(0).err(), Some(SecStatus::NoCredentials));
+    }
+}

@@ -6,7 +6,7 @@
 //! (`SEC_E_INSUFFICIENT_MEMORY`) rather than forgetting live ones, which
 //! would open a replay window.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
@@ -36,8 +36,10 @@ impl From<ReplayError> for SecStatus {
 
 #[derive(Default)]
 struct Inner {
-    /// Hash → expiry (seconds since the epoch).
-    entries: HashMap<[u8; 32], i64>,
+    /// Hash → expiry (seconds since the epoch). A BTreeMap, not a
+    /// HashMap: the process-wide cache lives until exit, and a hash
+    /// table's interior pointer makes valgrind report it "possibly lost".
+    entries: BTreeMap<[u8; 32], i64>,
     /// (expiry, hash) in insertion order, for purging.
     order: VecDeque<(i64, [u8; 32])>,
 }

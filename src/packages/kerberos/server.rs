@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use super::acceptor::{accept_ap_req, AcceptorOptions};
+use super::ap_rep::build_krb_error;
 use super::ap_wire::*;
 use super::context::{filetime, Established};
 use super::credential::CredentialState;
@@ -51,6 +52,8 @@ pub struct KerberosServer {
     context_req: u32,
     done: Option<Box<Established>>,
     failed: bool,
+    /// The KRB-ERROR of a refused AP-REQ (ASC_REQ_EXTENDED_ERROR).
+    error_token: Option<Vec<u8>>,
     attrs: u32,
 }
 
@@ -61,6 +64,7 @@ impl KerberosServer {
             context_req,
             done: None,
             failed: false,
+            error_token: None,
             attrs: 0,
         }
     }
@@ -78,13 +82,26 @@ impl KerberosServer {
             .map_err(|_| SecStatus::NoCredentials)?;
         let mut opts = AcceptorOptions::new(keytab, server.principal.as_ref());
         opts.channel_bindings = input.channel_bindings;
-        let accepted = accept_ap_req(&opts, ReplayCache::global(), token, now()).map_err(|e| {
-            reject!(
-                e.status,
-                "Kerberos AP-REQ refused (KRB_AP_ERR code {})",
-                e.code
-            )
-        })?;
+        let accepted = match accept_ap_req(&opts, ReplayCache::global(), token, now()) {
+            Ok(a) => a,
+            Err(e) => {
+                // Windows tells the client why only when asked
+                // (ASC_REQ_EXTENDED_ERROR: "the remote party will be
+                // notified"), with the KRB-ERROR MIT's acceptor always sends.
+                if self.context_req & ASC_REQ_EXTENDED_ERROR != 0 {
+                    let me = server
+                        .principal
+                        .clone()
+                        .or_else(|| keytab.entries.first().map(|e| e.principal.clone()));
+                    self.error_token = me.and_then(|p| build_krb_error(e.code, &p, now()).ok());
+                }
+                return Err(reject!(
+                    e.status,
+                    "Kerberos AP-REQ refused (KRB_AP_ERR code {})",
+                    e.code
+                ));
+            }
+        };
         let mech = parse(token).map(|f| f.mech).unwrap_or(Mech::Krb5);
         self.attrs = asc_ret(accepted.gss_flags, self.context_req);
         // RFC 4121 §2: the acceptor subkey when we sent one, else the
@@ -126,6 +143,7 @@ impl KerberosServer {
             start: accepted.starttime,
             end: accepted.endtime,
             delegated: accepted.delegated,
+            config: cfg,
         };
         tracing::info!("Kerberos: accepted {}", est.client_name());
         self.done = Some(Box::new(est));
@@ -173,6 +191,10 @@ impl SecurityContext for KerberosServer {
         self.done.is_some()
     }
 
+    fn error_token(&mut self) -> Option<Vec<u8>> {
+        self.error_token.take()
+    }
+
     fn make_signature(&mut self, q: u32, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<()> {
         self.done_mut()?.make_signature(q, m, s)
     }
@@ -194,6 +216,13 @@ impl SecurityContext for KerberosServer {
             .as_ref()
             .ok_or(SecStatus::InvalidHandle)?
             .stream_layout(stream)
+    }
+
+    fn export(&self, flags: u32) -> SecResult<zeroize::Zeroizing<Vec<u8>>> {
+        self.done
+            .as_ref()
+            .ok_or(SecStatus::InvalidHandle)?
+            .export(flags)
     }
 
     fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute> {

@@ -78,6 +78,25 @@ impl MessageProtection {
         s
     }
 
+    /// This context continued from an export: the next number to send and
+    /// the receive window's state ([`Self::window_state`]).
+    pub fn restore(
+        key: &Key,
+        cfg: ProtectionConfig,
+        send_seq: u64,
+        window: [u64; 3],
+    ) -> Result<Self, GssError> {
+        let mut p = Self::new(key, cfg)?;
+        p.send_seq = send_seq;
+        p.window.restore(window);
+        Ok(p)
+    }
+
+    /// The receive window's state (ExportSecurityContext).
+    pub fn window_state(&self) -> [u64; 3] {
+        self.window.state()
+    }
+
     /// The next sequence number we will send.
     pub fn send_seq(&self) -> u64 {
         self.send_seq

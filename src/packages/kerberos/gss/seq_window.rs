@@ -51,6 +51,18 @@ impl SeqWindow {
         }
     }
 
+    /// `(base, next, recvmap)`, for ExportSecurityContext.
+    pub fn state(&self) -> [u64; 3] {
+        [self.base, self.next, self.recvmap]
+    }
+
+    /// Continue from an exported [`Self::state`].
+    pub fn restore(&mut self, state: [u64; 3]) {
+        self.base = state[0] & self.mask;
+        self.next = state[1] & self.mask;
+        self.recvmap = state[2];
+    }
+
     /// Records `seq` (of a token whose integrity was verified) and says
     /// whether it is acceptable.
     pub fn check(&mut self, seq: u64) -> SeqStatus {
