@@ -58,3 +58,23 @@ fn ntlm_decode_round_trips() {
         }
     }
 }
+
+/// krb_kdc_rep: the KDC reply decoders refuse malformed DER without
+/// panicking.
+/// Found (scripts/fuzz.sh, krb_kdc_rep): `01 88 ff×8`, a length of 8
+/// bytes, makes picky-asn1-der's length arithmetic overflow (a panic with
+/// overflow checks); the decoders now check the DER shape first
+/// (`kdc::wire::der_well_formed`).
+#[test]
+fn krb_kdc_rep_refuses_malformed_der() {
+    use opensspi::packages::kerberos::kdc::as_exchange::method_data;
+    use opensspi::packages::kerberos::kdc::error::parse_krb_error;
+    use opensspi::packages::kerberos::kdc::rep::{decode_enc_part, decode_rep, RepKind};
+    for (name, data) in inputs("krb_kdc_rep") {
+        assert!(parse_krb_error(&data).is_none(), "{name}");
+        assert!(decode_rep(&data, RepKind::As).is_err(), "{name}");
+        assert!(decode_rep(&data, RepKind::Tgs).is_err(), "{name}");
+        assert!(decode_enc_part(&data).is_err(), "{name}");
+        assert!(method_data(&data).is_empty(), "{name}");
+    }
+}

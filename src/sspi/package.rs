@@ -96,6 +96,13 @@ pub trait Credential: Send + Sync {
     fn set_attribute(&self, _attribute: u32, _value: &[u8]) -> SecResult<()> {
         Err(SecStatus::UnsupportedFunction)
     }
+
+    /// A default credential resolved lazily (Kerberos: the ccache read at
+    /// InitializeSecurityContext) that has nothing behind it right now;
+    /// Negotiate leaves such a credential out.
+    fn is_empty(&self) -> bool {
+        false
+    }
 }
 
 /// The input of one handshake leg.

@@ -3,11 +3,12 @@
 //! then the packages it negotiates).
 
 use super::{SecResult, SecStatus, SecurityPackage};
+use crate::packages::kerberos::KERBEROS;
 use crate::packages::negotiate::NEGOTIATE;
 use crate::packages::ntlm::NTLM;
 use crate::trace::reject;
 
-static PACKAGES: [&dyn SecurityPackage; 2] = [&NEGOTIATE, &NTLM];
+static PACKAGES: [&dyn SecurityPackage; 3] = [&NEGOTIATE, &KERBEROS, &NTLM];
 
 /// All registered packages.
 pub fn packages() -> &'static [&'static dyn SecurityPackage] {

@@ -10,6 +10,8 @@
 //! * [`venv_python`], [`peer_script`], [`UserFile`]: the Python peers and their account file.
 #![allow(dead_code)]
 
+pub mod krb_realm;
+
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

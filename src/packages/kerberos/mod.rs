@@ -7,6 +7,12 @@
 //! - `ap_req`, `acceptor`, `ap_rep`, `replay_cache` (with `ap_wire`, their
 //!   shared encodings): the AP exchange of RFC 4120 §3.2 / RFC 4121 §4.1.
 //! - `gss`: the per-message tokens of RFC 4121 and RFC 4757.
+//! - `principal`: principal names, SPNs and realms of hosts;
+//! - `kdc`: the KDC client (AS and TGS exchanges, transport, errors);
+//! - `creds`: TGTs, service tickets, their cache and the MIT ccache.
+//!
+//! - `package`, `credential`, `client`, `server`, `context`: the SSPI
+//!   package, its credentials and contexts.
 //!
 //! Credential operations (AS and TGS exchanges, holding the TGT) are kept
 //! apart from the context state so that they can move behind the LSA.
@@ -16,9 +22,19 @@ pub mod ap_rep;
 pub mod ap_req;
 pub mod ap_wire;
 pub mod ccache;
+pub mod client;
 pub mod config;
+pub mod context;
+pub mod credential;
+pub mod creds;
 pub mod crypto;
 pub mod filecodec;
 pub mod gss;
+pub mod kdc;
 pub mod keytab;
+pub mod package;
+pub mod principal;
 pub mod replay_cache;
+pub mod server;
+
+pub use package::{Kerberos, KERBEROS, KERBEROS_PACKAGE_INFO};

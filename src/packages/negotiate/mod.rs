@@ -183,6 +183,9 @@ impl SecurityPackage for Negotiate {
                 continue;
             };
             match pkg.acquire_credentials(request) {
+                Ok(cred) if cred.is_empty() => {
+                    first_err.get_or_insert(SecStatus::NoCredentials);
+                }
                 Ok(cred) => mechs.push(InnerCredential { oids, cred }),
                 Err(e) => {
                     first_err.get_or_insert(e);

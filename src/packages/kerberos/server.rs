@@ -1,0 +1,212 @@
+//! The acceptor context (AcceptSecurityContext, RFC 4121 §4.1, MS-KILE
+//! 3.4.5): the AP-REQ checked by [`super::acceptor`] with the credential's
+//! keytab, the process-wide replay cache and the caller's channel
+//! bindings; SEC_E_OK in one leg, with the AP-REP as output token when the
+//! client asked for mutual authentication. The client name comes from the
+//! decrypted ticket.
+
+use std::sync::Arc;
+
+use super::acceptor::{accept_ap_req, AcceptorOptions};
+use super::ap_wire::*;
+use super::context::{filetime, Established};
+use super::credential::CredentialState;
+use super::gss::framing::{parse, Mech};
+use super::gss::{MessageProtection, ProtectionConfig, Role};
+use super::replay_cache::ReplayCache;
+use crate::sspi::consts::*;
+use crate::sspi::{
+    ContextAttribute, HandshakeInput, HandshakeOutput, MessageBuffer, PackageInfo, SecResult,
+    SecStatus, SecurityContext, Step,
+};
+use crate::trace::reject;
+
+/// The ASC_RET flags for the GSS flags the client sent.
+fn asc_ret(gss_flags: u32, context_req: u32) -> u32 {
+    let mut r = 0;
+    for (g, asc) in [
+        (GSS_C_DELEG_FLAG, ASC_RET_DELEGATE),
+        (GSS_C_MUTUAL_FLAG, ASC_RET_MUTUAL_AUTH),
+        (GSS_C_REPLAY_FLAG, ASC_RET_REPLAY_DETECT),
+        (GSS_C_SEQUENCE_FLAG, ASC_RET_SEQUENCE_DETECT),
+        (GSS_C_CONF_FLAG, ASC_RET_CONFIDENTIALITY),
+        (GSS_C_INTEG_FLAG, ASC_RET_INTEGRITY),
+    ] {
+        if gss_flags & g != 0 {
+            r |= asc;
+        }
+    }
+    if context_req & ASC_REQ_CONNECTION != 0 {
+        r |= ASC_RET_CONNECTION;
+    }
+    if context_req & ASC_REQ_EXTENDED_ERROR != 0 {
+        r |= ASC_RET_EXTENDED_ERROR;
+    }
+    r
+}
+
+/// A Kerberos server context.
+pub struct KerberosServer {
+    cred: Arc<CredentialState>,
+    context_req: u32,
+    done: Option<Box<Established>>,
+    failed: bool,
+    attrs: u32,
+}
+
+impl KerberosServer {
+    pub fn new(cred: Arc<CredentialState>, context_req: u32) -> Self {
+        KerberosServer {
+            cred,
+            context_req,
+            done: None,
+            failed: false,
+            attrs: 0,
+        }
+    }
+
+    fn accept_token(&mut self, input: &HandshakeInput<'_>) -> SecResult<HandshakeOutput> {
+        let token = input
+            .token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| reject!(SecStatus::InvalidToken, "no AP-REQ token"))?;
+        let server = self.cred.server()?;
+        let keytab = server
+            .keytab
+            .as_ref()
+            .as_ref()
+            .map_err(|_| SecStatus::NoCredentials)?;
+        let mut opts = AcceptorOptions::new(keytab, server.principal.as_ref());
+        opts.channel_bindings = input.channel_bindings;
+        let accepted = accept_ap_req(&opts, ReplayCache::global(), token, now()).map_err(|e| {
+            reject!(
+                e.status,
+                "Kerberos AP-REQ refused (KRB_AP_ERR code {})",
+                e.code
+            )
+        })?;
+        let mech = parse(token).map(|f| f.mech).unwrap_or(Mech::Krb5);
+        self.attrs = asc_ret(accepted.gss_flags, self.context_req);
+        // RFC 4121 §2: the acceptor subkey when we sent one, else the
+        // initiator's subkey, else the ticket session key.
+        let (key, acceptor_subkey) = match &accepted.acceptor_subkey {
+            Some(k) => (k.clone(), true),
+            None => (
+                accepted
+                    .initiator_subkey
+                    .clone()
+                    .unwrap_or_else(|| accepted.session_key.clone()),
+                false,
+            ),
+        };
+        let recv_seq = accepted.initiator_seq_number.unwrap_or(0) as u64;
+        let send_seq = accepted
+            .acceptor_seq_number
+            .map(u64::from)
+            .unwrap_or(recv_seq);
+        let cfg = ProtectionConfig {
+            role: Role::Acceptor,
+            acceptor_subkey,
+            send_seq,
+            recv_seq,
+            replay_detect: accepted.gss_flags & GSS_C_REPLAY_FLAG != 0,
+            sequence_detect: accepted.gss_flags & GSS_C_SEQUENCE_FLAG != 0,
+            mech,
+        };
+        let protection = MessageProtection::new(&key, cfg)
+            .map_err(|e| reject!(e.status(), "Kerberos message keys: {e}"))?;
+        let expiry = filetime(accepted.endtime);
+        let est = Established {
+            protection,
+            key,
+            client: accepted.client,
+            server: accepted.server,
+            is_client: false,
+            attrs: self.attrs,
+            start: accepted.starttime,
+            end: accepted.endtime,
+            delegated: accepted.delegated,
+        };
+        tracing::info!("Kerberos: accepted {}", est.client_name());
+        self.done = Some(Box::new(est));
+        Ok(HandshakeOutput {
+            step: Some(Step::Complete),
+            token: accepted.ap_rep.unwrap_or_default(),
+            context_attr: self.attrs,
+            expiry,
+        })
+    }
+
+    fn done_mut(&mut self) -> SecResult<&mut Established> {
+        self.done.as_deref_mut().ok_or_else(|| {
+            reject!(
+                SecStatus::InvalidHandle,
+                "the Kerberos context is not established"
+            )
+        })
+    }
+
+    /// The client's forwarded TGT, when it delegated.
+    pub fn delegated(&self) -> Option<&super::ccache::Credential> {
+        self.done.as_ref().and_then(|e| e.delegated())
+    }
+}
+
+impl SecurityContext for KerberosServer {
+    fn package(&self) -> &'static PackageInfo {
+        &super::package::KERBEROS_PACKAGE_INFO
+    }
+
+    fn accept(&mut self, input: &HandshakeInput<'_>) -> SecResult<HandshakeOutput> {
+        if self.done.is_some() || self.failed {
+            return Err(reject!(
+                SecStatus::InvalidHandle,
+                "AcceptSecurityContext on a finished Kerberos context"
+            ));
+        }
+        let r = self.accept_token(input);
+        self.failed = r.is_err();
+        r
+    }
+
+    fn is_established(&self) -> bool {
+        self.done.is_some()
+    }
+
+    fn make_signature(&mut self, q: u32, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<()> {
+        self.done_mut()?.make_signature(q, m, s)
+    }
+
+    fn verify_signature(&mut self, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<Option<u32>> {
+        self.done_mut()?.verify_signature(m, s)
+    }
+
+    fn encrypt_message(&mut self, q: u32, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<()> {
+        self.done_mut()?.encrypt_message(q, m, s)
+    }
+
+    fn decrypt_message(&mut self, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<Option<u32>> {
+        self.done_mut()?.decrypt_message(m, s)
+    }
+
+    fn stream_layout(&self, stream: &[u8]) -> SecResult<crate::sspi::StreamLayout> {
+        self.done
+            .as_ref()
+            .ok_or(SecStatus::InvalidHandle)?
+            .stream_layout(stream)
+    }
+
+    fn query_attribute(&self, attribute: u32) -> SecResult<ContextAttribute> {
+        match &self.done {
+            Some(e) => e.query_attribute(attribute),
+            None => match attribute {
+                SECPKG_ATTR_PACKAGE_INFO => Ok(ContextAttribute::PackageInfo(self.package())),
+                _ => Err(SecStatus::InvalidHandle),
+            },
+        }
+    }
+
+    fn client_identity(&self) -> Option<(String, String)> {
+        self.done.as_ref().and_then(|e| e.client_identity())
+    }
+}

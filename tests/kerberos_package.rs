@@ -1,0 +1,313 @@
+//! The `Kerberos` security package through the C ABI (`tests/c/sspi_peer.c`)
+//! against MIT GSSAPI (`tests/peers/gss_init.py`, `gss_accept.py`) in a
+//! throwaway realm (`tests/common/krb_realm.rs`): our client with a
+//! password or the ccache, MIT's initiator against our keytab acceptor,
+//! each with mutual authentication, sealed and integrity-only Wrap and MIC
+//! both ways; negative cases with Windows' statuses.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::krb_realm::KrbRealm;
+use common::*;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn ours(realm: &KrbRealm, args: &[&str]) -> Command {
+    let mut c = sspi_peer(Link::Linked, args);
+    realm.env(&mut c);
+    c
+}
+
+fn mit(realm: &KrbRealm, script: &str, args: &[&str]) -> Command {
+    let mut c = peer_script(script, args);
+    realm.env(&mut c);
+    c
+}
+
+/// Both sides authenticated alice@EXAMPLE.TEST, unwrapped and verified
+/// what the other sent, and saw it sealed or not as asked.
+fn assert_krb_pair(r: &PairResult, sealed: bool) {
+    assert_pair(r, false);
+    assert_eq!(r.acceptor.field("client"), "alice@EXAMPLE.TEST", "\n{r}");
+    assert_eq!(msg_field(&r.acceptor, "unwrapped"), INIT_MSG, "\n{r}");
+    let reply = format!("reply: {INIT_MSG}");
+    assert_eq!(
+        msg_field(&r.initiator, "unwrapped"),
+        reply.as_str(),
+        "\n{r}"
+    );
+    assert_eq!(
+        msg_field(&r.acceptor, "verified_mic_over"),
+        "mic from initiator",
+        "\n{r}"
+    );
+    assert_eq!(
+        msg_field(&r.initiator, "verified_mic_over"),
+        "mic from acceptor",
+        "\n{r}"
+    );
+    for p in [&r.initiator, &r.acceptor] {
+        assert_eq!(
+            msg_field(p, "peer_encrypted"),
+            sealed,
+            "peer_encrypted:\n{r}"
+        );
+    }
+}
+
+const CLIENT_PW: &[&str] = &[
+    "client",
+    "--package",
+    "Kerberos",
+    "--user",
+    "alice@EXAMPLE.TEST",
+    "--password",
+    PASSWORD,
+    "--target",
+    "host/localhost",
+];
+
+#[test]
+fn our_client_with_a_password_to_mit_acceptor() {
+    let realm = KrbRealm::start("pw-mit");
+    for extra in [
+        &["--wrap"][..],
+        &["--wrap", "--no-seal", "--stream-layout"][..],
+    ] {
+        let mut args = CLIENT_PW.to_vec();
+        args.extend_from_slice(extra);
+        let acc: Vec<&str> = extra
+            .iter()
+            .copied()
+            .filter(|a| *a != "--stream-layout")
+            .collect();
+        let r = run_pair(
+            ours(&realm, &args),
+            mit(&realm, "gss_accept.py", &acc),
+            TIMEOUT,
+        );
+        assert_krb_pair(&r, !extra.contains(&"--no-seal"));
+    }
+}
+
+#[test]
+fn our_client_from_the_ccache_to_mit_acceptor() {
+    let realm = KrbRealm::start("cc-mit");
+    realm.kinit_alice();
+    let r = run_pair(
+        ours(
+            &realm,
+            &[
+                "client",
+                "--package",
+                "Kerberos",
+                "--target",
+                "host/localhost",
+                "--wrap",
+            ],
+        ),
+        mit(&realm, "gss_accept.py", &["--wrap"]),
+        TIMEOUT,
+    );
+    assert_krb_pair(&r, true);
+}
+
+#[test]
+fn mit_initiator_to_our_keytab_acceptor() {
+    let realm = KrbRealm::start("mit-ours");
+    realm.kinit_alice();
+    for (init, acc) in [
+        (&["--wrap"][..], &["--wrap"][..]),
+        (
+            &["--wrap", "--no-seal"][..],
+            &["--wrap", "--no-seal", "--stream-layout"][..],
+        ),
+    ] {
+        let mut a = vec!["server", "--package", "Kerberos"];
+        a.extend_from_slice(acc);
+        let r = run_pair(mit(&realm, "gss_init.py", init), ours(&realm, &a), TIMEOUT);
+        assert_krb_pair(&r, !init.contains(&"--no-seal"));
+    }
+}
+
+/// Our Negotiate client (ccache) with MIT's SPNEGO acceptor and with
+/// pyspnego's Negotiate server: Kerberos is chosen (the acceptor sees
+/// alice@EXAMPLE.TEST), messages and MICs work, the mechListMIC too.
+#[test]
+fn negotiate_client_with_kerberos_inside() {
+    let realm = KrbRealm::start("nego-cli");
+    realm.kinit_alice();
+    let client = [
+        "client",
+        "--package",
+        "Negotiate",
+        "--target",
+        "host/localhost",
+        "--wrap",
+    ];
+    let r = run_pair(
+        ours(&realm, &client),
+        mit(&realm, "gss_accept.py", &["--wrap", "--mech", "spnego"]),
+        TIMEOUT,
+    );
+    assert_krb_pair(&r, true);
+    let r = run_pair(
+        ours(&realm, &client),
+        mit(
+            &realm,
+            "ntlm_peer.py",
+            &["server", "--protocol", "negotiate", "--wrap"],
+        ),
+        TIMEOUT,
+    );
+    assert_krb_pair(&r, true);
+    assert_eq!(r.acceptor.field("negotiated_protocol"), "kerberos", "\n{r}");
+}
+
+/// MIT's SPNEGO initiator and pyspnego's Negotiate client against our
+/// Negotiate server with the keytab: Kerberos is chosen.
+#[test]
+fn negotiate_server_with_kerberos_inside() {
+    let realm = KrbRealm::start("nego-srv");
+    realm.kinit_alice();
+    let server = ["server", "--package", "Negotiate", "--wrap"];
+    let r = run_pair(
+        mit(&realm, "gss_init.py", &["--wrap", "--mech", "spnego"]),
+        ours(&realm, &server),
+        TIMEOUT,
+    );
+    assert_krb_pair(&r, true);
+    let r = run_pair(
+        mit(
+            &realm,
+            "ntlm_peer.py",
+            &["client", "--protocol", "negotiate", "--wrap"],
+        ),
+        ours(&realm, &server),
+        TIMEOUT,
+    );
+    assert_krb_pair(&r, true);
+    assert_eq!(
+        r.initiator.field("negotiated_protocol"),
+        "kerberos",
+        "\n{r}"
+    );
+}
+
+/// The status our client reported (`"error": "What: 0x8009030C"`).
+fn error_of(p: &PeerResult) -> String {
+    p.field("error")
+}
+
+/// Our Kerberos client alone against MIT's acceptor; returns its error.
+fn client_error(realm: &KrbRealm, args: &[&str]) -> String {
+    let r = run_pair(ours(realm, args), mit(realm, "gss_accept.py", &[]), TIMEOUT);
+    assert!(!r.initiator.success(), "the client succeeded:\n{r}");
+    error_of(&r.initiator)
+}
+
+fn with(base: &[&'static str], changes: &[(&str, &'static str)]) -> Vec<&'static str> {
+    let mut v = base.to_vec();
+    for (flag, value) in changes {
+        let i = v.iter().position(|a| a == flag).unwrap();
+        v[i + 1] = value;
+    }
+    v
+}
+
+/// Wrong password, unknown principal: SEC_E_LOGON_DENIED; unknown SPN:
+/// SEC_E_TARGET_UNKNOWN; KDC down: SEC_E_NO_AUTHENTICATING_AUTHORITY; an
+/// IP address target: SEC_E_TARGET_UNKNOWN; no ticket and no password:
+/// SEC_E_NO_CREDENTIALS (all from InitializeSecurityContext, as Windows).
+#[test]
+fn standalone_kerberos_failures_have_windows_statuses() {
+    let realm = KrbRealm::start("neg");
+    let isc = "InitializeSecurityContextW: ";
+    let e = client_error(&realm, &with(CLIENT_PW, &[("--password", "wrong")]));
+    assert_eq!(e, format!("{isc}0x8009030C"), "wrong password");
+    let e = client_error(
+        &realm,
+        &with(CLIENT_PW, &[("--user", "mallory@EXAMPLE.TEST")]),
+    );
+    assert_eq!(e, format!("{isc}0x8009030C"), "unknown principal");
+    let e = client_error(
+        &realm,
+        &with(CLIENT_PW, &[("--target", "host/nowhere.example.test")]),
+    );
+    assert_eq!(e, format!("{isc}0x80090303"), "unknown SPN");
+    let e = client_error(&realm, &with(CLIENT_PW, &[("--target", "host/127.0.0.1")]));
+    assert_eq!(e, format!("{isc}0x80090303"), "IP target");
+    let e = client_error(
+        &realm,
+        &[
+            "client",
+            "--package",
+            "Kerberos",
+            "--target",
+            "host/localhost",
+        ],
+    );
+    assert_eq!(e, format!("{isc}0x8009030E"), "no ticket");
+    realm.stop_kdc();
+    let e = client_error(&realm, CLIENT_PW);
+    assert_eq!(e, format!("{isc}0x80090311"), "KDC down");
+}
+
+/// Negotiate falls back to NTLM when Kerberos cannot be used: the KDC down, an SPN the KDC does not know, an IP address target. The
+/// NTLM acceptor is pyspnego's Negotiate with an account file. (No ticket
+/// at all: c_examples' logon_demo, whose Negotiate default credential
+/// without a ccache chooses NTLM.)
+#[test]
+fn negotiate_falls_back_to_ntlm() {
+    let realm = KrbRealm::start("fallback");
+    let users = UserFile::new("krb-fallback", &[&format!("EXAMPLE.TEST:alice:{PASSWORD}")]);
+    let nego = |target: &'static str, creds: bool| {
+        let mut args = vec![
+            "client",
+            "--package",
+            "Negotiate",
+            "--target",
+            target,
+            "--wrap",
+        ];
+        if creds {
+            args.extend(["--user", "alice@EXAMPLE.TEST", "--password", PASSWORD]);
+        }
+        let mut c = ours(&realm, &args);
+        c.env("NTLM_USER_FILE", &users.path);
+        c
+    };
+    let server = || {
+        let mut c = mit(
+            &realm,
+            "ntlm_peer.py",
+            &["server", "--protocol", "negotiate", "--wrap"],
+        );
+        c.env("NTLM_USER_FILE", &users.path);
+        c
+    };
+    let check = |r: PairResult, why: &str| {
+        assert!(r.both_ok(), "{why}:\n{r}");
+        assert_eq!(
+            r.acceptor.field("negotiated_protocol"),
+            "ntlm",
+            "{why}:\n{r}"
+        );
+    };
+    check(
+        run_pair(nego("host/nowhere.example.test", true), server(), TIMEOUT),
+        "unknown SPN",
+    );
+    check(
+        run_pair(nego("host/127.0.0.1", true), server(), TIMEOUT),
+        "IP target",
+    );
+    realm.stop_kdc();
+    check(
+        run_pair(nego("host/localhost", true), server(), TIMEOUT),
+        "KDC down",
+    );
+}
