@@ -243,8 +243,8 @@ static void mic_run(gss_ctx_id_t ic, gss_ctx_id_t ac, long count, double *mic_ra
             gss_release_buffer(&min, &mics[k]);
     }
     *n = (double)iters * MIC_BATCH;
-    *mic_rate = *n / gt;
-    *verify_rate = *n / vt;
+    *mic_rate = gt > 0 ? *n / gt : 0;
+    *verify_rate = vt > 0 ? *n / vt : 0;
 }
 
 /* ---- main ------------------------------------------------------------------ */

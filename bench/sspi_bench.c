@@ -1232,7 +1232,7 @@ int main(int argc, char **argv)
         sseq += SIGN_BATCH;
     }
     double nsig = (double)sign_iters * SIGN_BATCH;
-    double mk_rate = nsig / mk_t, vf_rate = nsig / vf_t;
+    double mk_rate = mk_t > 0 ? nsig / mk_t : 0, vf_rate = vf_t > 0 ? nsig / vf_t : 0;
     printf("sign: MakeSignature %.0f/s, VerifySignature %.0f/s (%.0f x 64-byte messages)\n",
            mk_rate, vf_rate, nsig);
     api.DeleteSecurityContext(&cctx);
