@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_common.h"
+
 /* ---- Windows SSPI types (x86-64 / aarch64 Linux, LP64) ---------------- */
 
 typedef int32_t SECURITY_STATUS;
@@ -89,16 +91,19 @@ typedef struct {
 #define SECURITY_NATIVE_DREP 0x10
 #define SEC_WINNT_AUTH_IDENTITY_UNICODE 2
 #define SECPKG_ATTR_SIZES 0
+#define ISC_REQ_MUTUAL_AUTH 0x2
 #define ISC_REQ_REPLAY_DETECT 0x4
 #define ISC_REQ_SEQUENCE_DETECT 0x8
 #define ISC_REQ_CONFIDENTIALITY 0x10
 #define ISC_REQ_CONNECTION 0x800
 #define ISC_REQ_INTEGRITY 0x10000
+#define ASC_REQ_MUTUAL_AUTH 0x2
 #define ASC_REQ_REPLAY_DETECT 0x4
 #define ASC_REQ_SEQUENCE_DETECT 0x8
 #define ASC_REQ_CONFIDENTIALITY 0x10
 #define ASC_REQ_CONNECTION 0x800
 #define ASC_REQ_INTEGRITY 0x20000
+#define ISC_RET_MUTUAL_AUTH 0x2
 
 typedef SECURITY_STATUS (*ACH_W)(SEC_WCHAR *, SEC_WCHAR *, ULONG, void *, void *, void *, void *,
                                  SecHandle *, TimeStamp *);
@@ -224,13 +229,6 @@ static void die(const char *what, SECURITY_STATUS st)
     exit(2);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static SEC_WCHAR *widen(const char *s)
 {
     if (!s)
@@ -242,33 +240,6 @@ static SEC_WCHAR *widen(const char *s)
     for (size_t i = 0; i < n; i++)
         w[i] = (unsigned char)s[i]; /* ASCII/Latin-1 arguments */
     return w;
-}
-
-/* VmRSS / VmHWM from /proc/self/status in KiB (0 when unavailable). */
-static long proc_status_kib(const char *key)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f)
-        return 0;
-    char line[256];
-    long v = 0;
-    size_t klen = strlen(key);
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
-            v = strtol(line + klen + 1, NULL, 10);
-            break;
-        }
-    }
-    fclose(f);
-    return v;
-}
-
-static long maxrss_kib(void)
-{
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0)
-        return 0;
-    return ru.ru_maxrss;
 }
 
 /* ---- loading ------------------------------------------------------------ */
@@ -336,10 +307,14 @@ static void load(void)
 
 /* ---- handshake ------------------------------------------------------------ */
 
-static const ULONG isc_req = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |
+/* --package Kerberos adds MUTUAL_AUTH to both (see kerberos_setup). */
+static ULONG isc_req = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT |
                              ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONNECTION;
-static const ULONG asc_req = ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT |
+static ULONG asc_req = ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT |
                              ASC_REQ_SEQUENCE_DETECT | ASC_REQ_CONNECTION;
+
+/* The context attributes of this thread's last completed client leg. */
+static __thread ULONG last_isc_attr;
 
 static int is_done(SECURITY_STATUS st)
 {
@@ -383,6 +358,7 @@ static SECURITY_STATUS handshake(SecHandle *cctx, SecHandle *sctx, unsigned char
             }
             cfirst = 0;
             cdone = is_done(st);
+            last_isc_attr = attr;
             in = cbuf;
             inlen = ob.cbBuffer;
         }
@@ -524,16 +500,6 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static double median3(const double v[3])
-{
-    double a = v[0], b = v[1], c = v[2];
-    if ((a <= b && b <= c) || (c <= b && b <= a))
-        return b;
-    if ((b <= a && a <= c) || (c <= a && a <= b))
-        return a;
-    return c;
-}
-
 /* Handshakes per second with `threads` threads doing `per_thread` each. */
 static double threaded_rate(int threads, long per_thread)
 {
@@ -558,46 +524,6 @@ static double threaded_rate(int threads, long per_thread)
         if (w[i].failures)
             die("threaded handshake", w[i].failure);
     return (double)threads * (double)per_thread / dt;
-}
-
-/* ---- openssl speed ---------------------------------------------------------- */
-
-/* Parse "<name> ... <value>k" lines of `openssl speed` output (1000s of bytes
- * per second) into MB/s; 0 when absent. */
-static double parse_speed(const char *out, const char *name)
-{
-    const char *p = out;
-    size_t nlen = strlen(name);
-    while (p && *p) {
-        const char *eol = strchr(p, '\n');
-        size_t len = eol ? (size_t)(eol - p) : strlen(p);
-        if (len > nlen && strncasecmp(p, name, nlen) == 0 && (p[nlen] == ' ' || p[nlen] == '\t')) {
-            char line[512];
-            size_t l = len < sizeof line - 1 ? len : sizeof line - 1;
-            memcpy(line, p, l);
-            line[l] = 0;
-            char *last = strrchr(line, ' ');
-            if (last) {
-                double v = strtod(last + 1, NULL);
-                if (v > 0)
-                    return v * 1000.0 / 1e6;
-            }
-        }
-        p = eol ? eol + 1 : NULL;
-    }
-    return 0;
-}
-
-static double run_speed(const char *cmd, const char *name)
-{
-    FILE *f = popen(cmd, "r");
-    if (!f)
-        return 0;
-    static char out[65536];
-    size_t n = fread(out, 1, sizeof out - 1, f);
-    out[n] = 0;
-    pclose(f);
-    return parse_speed(out, name);
 }
 
 /* ---- LSA (optional): logon sessions and default credentials ----------------- */
@@ -995,6 +921,103 @@ static CmpFigures compare_section(const AuthIdentityW *id)
     return f;
 }
 
+/* ---- Kerberos ------------------------------------------------------------ */
+
+/* --package Kerberos (bench/kerberos.sh runs it next to MIT's gss_bench): the
+ * client takes the default credentials (no identity: KRB5CCNAME, alice's TGT
+ * and the cached host/localhost ticket), the server the default keytab
+ * (KRB5_KTNAME); both sides ask for mutual authentication (AP-REQ, AP-REP).
+ * The NTLM-only sections (the Negotiate comparison, LSA/MSV1_0 logons) are
+ * skipped, and the serial limit is that of aes256-cts-hmac-sha1-96 (RFC 3962):
+ * AES-256-CBC over every byte, then HMAC-SHA1 over every byte, so
+ * limit = 1 / (1/aes + 1/sha1), with AES-256-CBC decryption for unwrapping. */
+static int kerberos;
+
+static void kerberos_setup(void)
+{
+    kerberos = !strcasecmp(opt.package, "Kerberos");
+    if (!kerberos)
+        return;
+    isc_req |= ISC_REQ_MUTUAL_AUTH;
+    asc_req |= ASC_REQ_MUTUAL_AUTH;
+    if (!opt.target)
+        opt.target = "host/localhost";
+    opt.cmp_handshakes = 0;
+    opt.logons = 0;
+}
+
+/* One handshake before anything is timed: it must complete and the client
+ * must report mutual authentication (the AP-REP was verified). */
+static void kerberos_check_mutual(unsigned char *cbuf, unsigned char *sbuf)
+{
+    last_isc_attr = 0;
+    SECURITY_STATUS st = handshake_and_delete(cbuf, sbuf);
+    if (st != SEC_E_OK)
+        die("Kerberos handshake (first)", st);
+    if (!(last_isc_attr & ISC_RET_MUTUAL_AUTH)) {
+        fprintf(stderr, "sspi_bench: Kerberos context without ISC_RET_MUTUAL_AUTH (0x%x)\n",
+                last_isc_attr);
+        exit(2);
+    }
+}
+
+typedef struct {
+    double hs_rate, enc, dec, mk, vf, one, many;
+    long rss_start, growth, flat_tol;
+    int nrss;
+} KrbFigures;
+
+/* The AES-256-CBC + HMAC-SHA1 limits, the Kerberos targets this bench can
+ * judge alone (the ratios to MIT are kerberos.sh's), and the JSON line.
+ * Returns the exit status. */
+static int kerberos_report(const KrbFigures *f)
+{
+    double aes_enc = 0, aes_dec = 0, sha1 = 0;
+    if (opt.openssl) {
+        aes_enc = run_speed("openssl speed -bytes 16384 -seconds 1 -evp aes-256-cbc 2>/dev/null",
+                            "AES-256-CBC");
+        aes_dec = run_speed(
+            "openssl speed -decrypt -bytes 16384 -seconds 1 -evp aes-256-cbc 2>/dev/null",
+            "AES-256-CBC");
+        sha1 = run_speed("openssl speed -bytes 16384 -seconds 1 sha1 2>/dev/null", "sha1");
+    }
+    double enc_limit = serial_limit(aes_enc, sha1), dec_limit = serial_limit(aes_dec, sha1);
+    double enc_frac = enc_limit > 0 ? f->enc / enc_limit : 0;
+    double dec_frac = dec_limit > 0 ? f->dec / dec_limit : 0;
+    if (enc_limit > 0)
+        printf("limit: openssl aes-256-cbc encrypt %.1f / decrypt %.1f MB/s, sha1 %.1f MB/s -> "
+               "serial limits %.1f (wrap) / %.1f (unwrap) MB/s; EncryptMessage at %.3f, "
+               "DecryptMessage at %.3f of them\n",
+               aes_enc, aes_dec, sha1, enc_limit, dec_limit, enc_frac, dec_frac);
+    else if (opt.openssl)
+        printf("limit: openssl speed unavailable\n");
+    int t_enc = enc_limit > 0 && enc_frac >= 0.9, t_dec = dec_limit > 0 && dec_frac >= 0.8;
+    int t_mem = f->nrss >= 2 && f->growth <= f->flat_tol;
+    double ratio = f->many / f->one;
+    int t_mt = ratio >= 1.8;
+    const char *na = enc_limit > 0 ? NULL : "N/A";
+    printf("targets: wrap>=0.9 of limit %s; unwrap>=0.8 of limit %s; memory flat (growth <= %ld "
+           "KiB) %s; %d threads>=1.8x %s (ratios to MIT: bench/kerberos.sh)\n",
+           na ? na : t_enc ? "PASS" : "FAIL", na ? na : t_dec ? "PASS" : "FAIL", f->flat_tol,
+           t_mem ? "PASS" : "FAIL", opt.threads, t_mt ? "PASS" : "FAIL");
+    const char *jn = enc_limit > 0 ? NULL : "null";
+    printf("{\"library\":\"%s\",\"package\":\"Kerberos\",\"target\":\"%s\",\"handshakes\":%ld,"
+           "\"handshakes_per_sec\":%.1f,\"wrap_MBps\":%.2f,\"unwrap_MBps\":%.2f,"
+           "\"mic_per_sec\":%.1f,\"verify_mic_per_sec\":%.1f,\"rss_start_kib\":%ld,"
+           "\"rss_growth_kib\":%ld,\"memory_flat\":%s,\"threads\":%d,"
+           "\"one_thread_per_sec\":%.1f,\"threads_per_sec\":%.1f,\"thread_ratio\":%.3f,"
+           "\"openssl_aes256cbc_encrypt_MBps\":%.2f,\"openssl_aes256cbc_decrypt_MBps\":%.2f,"
+           "\"openssl_sha1_MBps\":%.2f,\"wrap_limit_MBps\":%.2f,\"unwrap_limit_MBps\":%.2f,"
+           "\"wrap_of_limit\":%.4f,\"unwrap_of_limit\":%.4f,"
+           "\"targets\":{\"wrap\":%s,\"unwrap\":%s,\"memory_flat\":%s,\"threads\":%s}}\n",
+           opt.lib, opt.target, opt.handshakes, f->hs_rate, f->enc, f->dec, f->mk, f->vf,
+           f->rss_start, f->growth, t_mem ? "true" : "false", opt.threads, f->one, f->many, ratio,
+           aes_enc, aes_dec, sha1, enc_limit, dec_limit, enc_frac, dec_frac,
+           jn ? jn : t_enc ? "true" : "false", jn ? jn : t_dec ? "true" : "false",
+           t_mem ? "true" : "false", t_mt ? "true" : "false");
+    return opt.strict && !(t_enc && t_dec && t_mem && t_mt) ? 1 : 0;
+}
+
 /* ---- main -------------------------------------------------------------------- */
 
 static void usage(void)
@@ -1082,6 +1105,7 @@ int main(int argc, char **argv)
     fclose(uf);
     setenv("NTLM_USER_FILE", userfile, 1);
 
+    kerberos_setup();
     load();
     w_package = widen(opt.package);
     w_target = widen(opt.target);
@@ -1104,8 +1128,8 @@ int main(int argc, char **argv)
         .Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE,
     };
     TimeStamp exp;
-    st = api.AcquireCredentialsHandleW(NULL, w_package, SECPKG_CRED_OUTBOUND, NULL, &id, NULL,
-                                       NULL, &client_cred, &exp);
+    st = api.AcquireCredentialsHandleW(NULL, w_package, SECPKG_CRED_OUTBOUND, NULL,
+                                       kerberos ? NULL : &id, NULL, NULL, &client_cred, &exp);
     if (st != SEC_E_OK)
         die("AcquireCredentialsHandleW(OUTBOUND)", st);
     st = api.AcquireCredentialsHandleW(NULL, w_package, SECPKG_CRED_INBOUND, NULL, NULL, NULL,
@@ -1117,6 +1141,8 @@ int main(int argc, char **argv)
     if (!cbuf || !sbuf)
         return 2;
 
+    if (kerberos)
+        kerberos_check_mutual(cbuf, sbuf);
     /* Warm-up (also proves the handshake works before anything is timed). */
     for (long i = 0; i < opt.warmup; i++) {
         st = handshake_and_delete(cbuf, sbuf);
@@ -1206,7 +1232,7 @@ int main(int argc, char **argv)
         sseq += SIGN_BATCH;
     }
     double nsig = (double)sign_iters * SIGN_BATCH;
-    double mk_rate = nsig / mk_t, vf_rate = nsig / vf_t;
+    double mk_rate = mk_t > 0 ? nsig / mk_t : 0, vf_rate = vf_t > 0 ? nsig / vf_t : 0;
     printf("sign: MakeSignature %.0f/s, VerifySignature %.0f/s (%.0f x 64-byte messages)\n",
            mk_rate, vf_rate, nsig);
     api.DeleteSecurityContext(&cctx);
@@ -1225,6 +1251,16 @@ int main(int argc, char **argv)
     printf("threads: 1 thread %.0f handshakes/s, %d threads %.0f handshakes/s, ratio %.2fx "
            "(medians of 3 runs of %ld handshakes per thread; %ld online CPUs)\n",
            one, opt.threads, many, ratio, opt.mt_handshakes, sysconf(_SC_NPROCESSORS_ONLN));
+
+    if (kerberos) {
+        KrbFigures kf = {hs_rate, enc_mbps, dec_mbps, mk_rate, vf_rate, one, many, rss_start,
+                         growth, nrss ? flat_tolerance_kib(rss[0]) : 0, nrss};
+        int rc = kerberos_report(&kf);
+        api.FreeCredentialsHandle(&client_cred);
+        api.FreeCredentialsHandle(&server_cred);
+        unlink(userfile);
+        return rc;
+    }
 
     /* 5. The compared package (Negotiate) against --package (NTLM). */
     CmpFigures cmp = compare_section(&id);
@@ -1259,7 +1295,7 @@ int main(int argc, char **argv)
      * max(1 MiB, 2 %) of the first. */
     int t_hs = hs_rate >= 115000;
     int t_seal = limit > 0 && pct >= 95.0;
-    long flat_tol = nrss ? (rss[0] / 50 > 1024 ? rss[0] / 50 : 1024) : 0;
+    long flat_tol = nrss ? flat_tolerance_kib(rss[0]) : 0;
     int t_mem = nrss >= 2 && growth <= flat_tol;
     int t_mt = ratio >= 1.8;
     printf("targets: handshakes>=115000/s %s; sealing>=95%% of limit %s; memory flat (growth "

@@ -6,10 +6,28 @@
 # (DEMO\alice); the logon session lives in the LSA service opensspi-lsad, which the library
 # starts on demand (no setting). Needs cargo and a C compiler.
 # OPENSSPI_TRACE=stderr scripts/demo.sh --password wrong: every call, and why it was refused.
+# scripts/demo.sh kerberos: a throwaway MIT KDC (realm EXAMPLE.TEST, tests/peers/setup-kdc.sh),
+# `kinit alice` (the interactive logon), then c-examples/kerberos_demo: a client process without a
+# password authenticates with Kerberos to a server process holding a keytab, a sealed message each
+# way. Needs krb5-kdc krb5-admin-server krb5-user (scripts/install-test-deps.sh) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d "$HOME/.cargo/bin" ] && export PATH="$HOME/.cargo/bin:$PATH"
 command -v cc >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc make >/dev/null; }
 cargo build --quiet
 make --no-print-directory -s -C c-examples OUT="$PWD/target/c-examples" all
-exec target/c-examples/logon_demo "$@"
+[ "${1:-}" = kerberos ] || exec target/c-examples/logon_demo "$@"
+
+shift
+DIR=$(mktemp -d /tmp/opensspi-demo-krb.XXXXXX)
+trap 'tests/peers/stop-kdc.sh "$DIR" --purge >/dev/null' EXIT
+PORT=$(tests/peers/free-port.sh)
+KDC_PORT=$PORT KADM_PORT=$((PORT + 1)) tests/peers/setup-kdc.sh "$DIR" >/dev/null
+. "$DIR/env.sh"
+unset KRB5_TRACE_FILE
+export PATH="$PATH:/usr/sbin:/sbin"
+echo "== a throwaway realm $PEER_REALM: KDC on 127.0.0.1:$PORT, service keytab $KRB5_KTNAME"
+echo "== 1. interactive logon: kinit alice (the only time a password is typed)"
+printf '%s\n' "$PEER_ALICE_PASS" | kinit alice >/dev/null
+klist | sed -n 's/^Default principal: /   credential cache: TGT of /p'
+target/c-examples/kerberos_demo "$@"

@@ -197,7 +197,7 @@ fn installed_library_serves_pkg_config_builds_of_the_examples_and_uninstalls_cle
     // The examples, built with nothing but the pkg-config flags (no -I include, no rpath).
     let bin = tmp.0.join("bin");
     fs::create_dir_all(&bin).unwrap();
-    for ex in ["logon_demo", "sspi_client", "sspi_server"] {
+    for ex in ["logon_demo", "sspi_client", "sspi_server", "kerberos_demo"] {
         let src = manifest_dir().join(format!("c-examples/{ex}.c"));
         cc(&src, &bin.join(ex), &flags);
     }

@@ -1,12 +1,14 @@
 //! The acceptor's replay cache (RFC 4120 §3.2.3, §10): an authenticator
 //! is remembered by a SHA-256 of (client, server, ctime, cusec, the
 //! authenticator ciphertext) until its ctime leaves the skew window; the
-//! same one seen again is KRB_AP_ERR_REPEAT. Memory is bounded: expired
-//! entries go first, and a cache still full refuses new entries
-//! (`SEC_E_INSUFFICIENT_MEMORY`) rather than forgetting live ones, which
-//! would open a replay window.
-
-use std::collections::{BTreeMap, VecDeque};
+//! same one seen again is KRB_AP_ERR_REPEAT. Memory is bounded and fixed:
+//! an open-addressed table (linear probing within a window of
+//! [`MAX_PROBE`] slots) allocated and written once, so a server's memory
+//! does not grow with the handshakes it accepts. An expired entry's slot is
+//! reused; a window still full of live entries refuses the new one
+//! (`SEC_E_INSUFFICIENT_MEMORY`) rather than forgetting a live one, which
+//! would open a replay window. Each check costs one hash and at most
+//! [`MAX_PROBE`] slot reads, whatever the number of entries.
 
 use parking_lot::Mutex;
 use sha2::{Digest, Sha256};
@@ -15,6 +17,11 @@ use crate::sspi::status::SecStatus;
 
 /// Entries kept at most by [`ReplayCache::global`].
 pub const DEFAULT_CAPACITY: usize = 100_000;
+
+/// Slots looked at from an entry's home slot. With the table at twice the
+/// capacity (load ≤ 0.5), a run of this many live slots is improbable
+/// before the cache holds `capacity` live entries.
+pub const MAX_PROBE: usize = 64;
 
 /// Why an authenticator was not recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,19 +41,30 @@ impl From<ReplayError> for SecStatus {
     }
 }
 
-#[derive(Default)]
+/// One slot: 128 bits of the key's SHA-256 and the expiry (seconds since
+/// the epoch); `expiry == NEVER_USED` marks a slot never written, which
+/// ends a probe.
+#[derive(Clone, Copy)]
+struct Slot {
+    hash: [u8; 16],
+    expiry: i64,
+}
+
+const NEVER_USED: i64 = i64::MIN;
+const EMPTY: Slot = Slot {
+    hash: [0; 16],
+    expiry: NEVER_USED,
+};
+
 struct Inner {
-    /// Hash → expiry (seconds since the epoch). A BTreeMap, not a
-    /// HashMap: the process-wide cache lives until exit, and a hash
-    /// table's interior pointer makes valgrind report it "possibly lost".
-    entries: BTreeMap<[u8; 32], i64>,
-    /// (expiry, hash) in insertion order, for purging.
-    order: VecDeque<(i64, [u8; 32])>,
+    slots: Vec<Slot>,
+    /// The latest `now` seen, for [`ReplayCache::len`].
+    last_now: i64,
 }
 
 /// A bounded, expiring set of seen authenticators.
 pub struct ReplayCache {
-    capacity: usize,
+    window: usize,
     inner: Mutex<Inner>,
 }
 
@@ -61,7 +79,7 @@ pub struct ReplayKey<'a> {
 }
 
 impl ReplayKey<'_> {
-    fn hash(&self) -> [u8; 32] {
+    fn hash(&self) -> [u8; 16] {
         let mut h = Sha256::new();
         for s in [self.client.as_bytes(), self.server.as_bytes()] {
             h.update((s.len() as u64).to_le_bytes());
@@ -70,15 +88,39 @@ impl ReplayKey<'_> {
         h.update(self.ctime.to_le_bytes());
         h.update(self.cusec.to_le_bytes());
         h.update(self.authenticator);
-        h.finalize().into()
+        let full: [u8; 32] = h.finalize().into();
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&full[..16]);
+        out
     }
 }
 
+/// Where a hash's probe starts in a table of `len` slots.
+fn home_slot(hash: &[u8; 16], len: usize) -> usize {
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&hash[..8]);
+    (u64::from_le_bytes(first) % len as u64) as usize
+}
+
 impl ReplayCache {
+    /// A cache for `capacity` live entries. Small capacities get exactly
+    /// `capacity` slots, all probed; larger ones twice as many slots
+    /// (rounded up to a power of two), probed [`MAX_PROBE`] at a time.
     pub fn new(capacity: usize) -> ReplayCache {
+        let capacity = capacity.max(1);
+        let (len, window) = if capacity <= MAX_PROBE {
+            (capacity, capacity)
+        } else {
+            ((capacity * 2).next_power_of_two(), MAX_PROBE)
+        };
         ReplayCache {
-            capacity,
-            inner: Mutex::new(Inner::default()),
+            window,
+            // Written in full now (EMPTY is not all zero bytes, so this is no
+            // lazily mapped calloc): the memory is committed once.
+            inner: Mutex::new(Inner {
+                slots: vec![EMPTY; len],
+                last_now: NEVER_USED,
+            }),
         }
     }
 
@@ -100,39 +142,38 @@ impl ReplayCache {
         let hash = key.hash();
         let expiry = key.ctime.saturating_add(skew).max(now);
         let mut g = self.inner.lock();
-        if let Some(exp) = g.entries.get(&hash) {
-            if *exp >= now {
+        g.last_now = g.last_now.max(now);
+        let len = g.slots.len();
+        let home = home_slot(&hash, len);
+        // The whole chain is read before a slot is chosen: the same key may
+        // sit past an expired slot. A never-used slot ends the chain (slots
+        // never return to that state).
+        let mut free = None;
+        for i in 0..self.window {
+            let idx = (home + i) % len;
+            let s = g.slots[idx];
+            if s.expiry == NEVER_USED {
+                free.get_or_insert(idx);
+                break;
+            }
+            if s.expiry < now {
+                free.get_or_insert(idx);
+            } else if s.hash == hash {
                 return Err(ReplayError::Repeat);
             }
         }
-        Self::purge(&mut g, now);
-        if g.entries.len() >= self.capacity {
-            return Err(ReplayError::Full);
-        }
-        g.entries.insert(hash, expiry);
-        g.order.push_back((expiry, hash));
+        let idx = free.ok_or(ReplayError::Full)?;
+        g.slots[idx] = Slot { hash, expiry };
         Ok(())
     }
 
-    /// Drops every expired entry.
-    fn purge(g: &mut Inner, now: i64) {
-        let before = g.order.len();
-        let Inner { entries, order } = g;
-        order.retain(|(exp, hash)| {
-            let live = *exp >= now;
-            if !live && entries.get(hash) == Some(exp) {
-                entries.remove(hash);
-            }
-            live
-        });
-        if order.len() != before {
-            order.shrink_to(order.len().max(16));
-        }
-    }
-
-    /// Live entries (tests, diagnostics).
+    /// Live entries at the latest time seen (tests, diagnostics).
     pub fn len(&self) -> usize {
-        self.inner.lock().entries.len()
+        let g = self.inner.lock();
+        g.slots
+            .iter()
+            .filter(|s| s.expiry != NEVER_USED && s.expiry >= g.last_now)
+            .count()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -182,5 +223,50 @@ mod tests {
         // Past ctime + skew both are purged and room is made.
         assert_eq!(c.check_and_insert(&key(1400, b"c"), 1301, 300), Ok(()));
         assert_eq!(c.len(), 1);
+    }
+
+    /// A live entry stored past a slot that has since expired is still
+    /// found: the chain is read to its end before an expired slot is reused.
+    #[test]
+    fn a_repeat_is_found_behind_an_expired_slot() {
+        let c = ReplayCache::new(8);
+        let len = c.inner.lock().slots.len();
+        let live = key(1500, b"live");
+        let home = home_slot(&live.hash(), len);
+        // An entry expiring sooner that takes "live"'s home slot first.
+        let filler: Vec<u8> = (0..=u8::MAX)
+            .map(|i| vec![i])
+            .find(|a| home_slot(&key(1000, a).hash(), len) == home)
+            .unwrap();
+        c.check_and_insert(&key(1000, &filler), 1000, 300).unwrap();
+        c.check_and_insert(&live, 1000, 300).unwrap();
+        // At 1400 the filler (1300) has expired, "live" (1800) has not.
+        assert_eq!(
+            c.check_and_insert(&live, 1400, 300),
+            Err(ReplayError::Repeat)
+        );
+        assert_eq!(c.len(), 1);
+    }
+
+    /// Slots of expired entries are reused: a server accepting far more
+    /// authenticators than the capacity over time keeps accepting them, in
+    /// the same memory, and still catches each repeat.
+    #[test]
+    fn expired_slots_are_reused_over_time() {
+        let c = ReplayCache::new(1000);
+        let slots = c.inner.lock().slots.len();
+        for round in 0..20i64 {
+            let now = 1000 + round * 400; // each round's entries expire before the next
+            for i in 0..900u32 {
+                let auth = i.to_le_bytes();
+                assert_eq!(c.check_and_insert(&key(now, &auth), now, 300), Ok(()));
+                assert_eq!(
+                    c.check_and_insert(&key(now, &auth), now, 300),
+                    Err(ReplayError::Repeat)
+                );
+            }
+        }
+        assert_eq!(c.inner.lock().slots.len(), slots);
+        assert_eq!(c.len(), 900);
     }
 }
