@@ -14,8 +14,8 @@ use super::gss::{MessageProtection, ProtectionConfig, Role};
 use super::principal::PrincipalName;
 use crate::sspi::consts::*;
 use crate::sspi::{
-    ContextAttribute, HandshakeInput, HandshakeOutput, MessageBuffer, PackageInfo, SecResult,
-    SecStatus, SecurityContext, Step,
+    ContextAttribute, HandshakeInput, HandshakeOutput, PackageInfo, SecResult, SecStatus,
+    SecurityContext, Step,
 };
 use crate::trace::reject;
 
@@ -294,21 +294,7 @@ impl SecurityContext for KerberosClient {
         self.done().is_some()
     }
 
-    fn make_signature(&mut self, q: u32, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<()> {
-        self.done_mut()?.make_signature(q, m, s)
-    }
-
-    fn verify_signature(&mut self, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<Option<u32>> {
-        self.done_mut()?.verify_signature(m, s)
-    }
-
-    fn encrypt_message(&mut self, q: u32, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<()> {
-        self.done_mut()?.encrypt_message(q, m, s)
-    }
-
-    fn decrypt_message(&mut self, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<Option<u32>> {
-        self.done_mut()?.decrypt_message(m, s)
-    }
+    crate::sspi::forward_message_calls!(done_mut);
 
     fn stream_layout(&self, stream: &[u8]) -> SecResult<crate::sspi::StreamLayout> {
         self.done()
