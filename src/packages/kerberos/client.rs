@@ -22,29 +22,20 @@ use crate::trace::reject;
 /// The ISC_RET flags a context reports for the GSS flags it negotiated.
 fn isc_ret(gss_flags: u32, context_req: u32) -> u32 {
     use super::ap_wire::*;
-    let mut r = 0;
-    for (g, isc) in [
+    let gss = [
         (GSS_C_DELEG_FLAG, ISC_RET_DELEGATE),
         (GSS_C_MUTUAL_FLAG, ISC_RET_MUTUAL_AUTH),
         (GSS_C_REPLAY_FLAG, ISC_RET_REPLAY_DETECT),
         (GSS_C_SEQUENCE_FLAG, ISC_RET_SEQUENCE_DETECT),
         (GSS_C_CONF_FLAG, ISC_RET_CONFIDENTIALITY),
         (GSS_C_INTEG_FLAG, ISC_RET_INTEGRITY),
-    ] {
-        if gss_flags & g != 0 {
-            r |= isc;
-        }
-    }
-    for (req, ret) in [
+    ];
+    let req = [
         (ISC_REQ_CONNECTION, ISC_RET_CONNECTION),
         (ISC_REQ_EXTENDED_ERROR, ISC_RET_EXTENDED_ERROR),
         (ISC_REQ_STREAM, ISC_RET_STREAM),
-    ] {
-        if context_req & req != 0 {
-            r |= ret;
-        }
-    }
-    r
+    ];
+    map_flags(gss_flags, &gss) | map_flags(context_req, &req)
 }
 
 /// True when `host` is an IPv4 or IPv6 literal (Kerberos needs a name;
@@ -321,6 +312,21 @@ impl SecurityContext for KerberosClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each GSS flag and echoed request bit maps to its ISC_RET bit, and
+    /// nothing else does.
+    #[test]
+    fn isc_ret_maps_gss_flags_and_echoed_requests() {
+        use crate::packages::kerberos::ap_wire::*;
+        assert_eq!(isc_ret(0, 0), 0);
+        assert_eq!(
+            isc_ret(
+                GSS_C_MUTUAL_FLAG | GSS_C_INTEG_FLAG,
+                ISC_REQ_CONNECTION | ISC_REQ_STREAM | ISC_REQ_ALLOCATE_MEMORY
+            ),
+            ISC_RET_MUTUAL_AUTH | ISC_RET_INTEGRITY | ISC_RET_CONNECTION | ISC_RET_STREAM
+        );
+    }
 
     #[test]
     fn ip_literals_are_recognised() {
