@@ -4,136 +4,22 @@
 //! what we read and of what we write. Needs krb5-kdc, krb5-admin-server and
 //! krb5-user (scripts/install-test-deps.sh).
 
-use std::net::{TcpListener, UdpSocket};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+
+use common::krb_realm::{KrbRealm as Realm, REALM};
+use common::PASSWORD;
 use opensspi::packages::kerberos::ccache::{self, append_credential, Ccache};
 use opensspi::packages::kerberos::config::{self, enctype_name, Canonicalize, Krb5Config};
 use opensspi::packages::kerberos::filecodec::{Key, Principal};
 use opensspi::packages::kerberos::keytab::{self, Keytab, KeytabEntry};
 use zeroize::Zeroizing;
 
-const REALM: &str = "EXAMPLE.TEST";
-
-/// A realm of its own for one test, stopped and deleted on drop.
-struct Realm {
-    dir: PathBuf,
-    port: u16,
-}
-
-fn free_port() -> u16 {
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok()
-            && TcpListener::bind(("127.0.0.1", port + 1)).is_ok()
-        {
-            return port;
-        }
-    }
-}
-
-fn scripts() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers")
-}
-
-impl Realm {
-    fn start(tag: &str) -> Realm {
-        let dir =
-            std::env::temp_dir().join(format!("opensspi-krbfiles-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let port = free_port();
-        let out = Command::new(scripts().join("setup-kdc.sh"))
-            .arg(&dir)
-            .env("KDC_PORT", port.to_string())
-            .env("KADM_PORT", (port + 1).to_string())
-            .output()
-            .expect("run setup-kdc.sh");
-        assert!(
-            out.status.success(),
-            "setup-kdc.sh failed (apt-get install krb5-kdc krb5-admin-server krb5-user):\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Realm { dir, port }
-    }
-
-    fn ccache(&self) -> PathBuf {
-        self.dir.join("krb5cc")
-    }
-
-    fn keytab(&self) -> PathBuf {
-        self.dir.join("service.keytab")
-    }
-
-    /// An MIT tool in this realm's environment, C locale, UTC.
-    fn tool(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
-        c.env("KRB5_CONFIG", self.dir.join("krb5.conf"))
-            .env("KRB5_KDC_PROFILE", self.dir.join("kdc.conf"))
-            .env("KRB5CCNAME", format!("FILE:{}", self.ccache().display()))
-            .env("KRB5_KTNAME", format!("FILE:{}", self.keytab().display()))
-            .env(
-                "PATH",
-                format!(
-                    "{}:/usr/sbin:/sbin",
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
-            .env("LC_ALL", "C")
-            .env("TZ", "UTC");
-        c
-    }
-
-    fn run(&self, program: &str, args: &[&str], stdin: Option<&str>) -> String {
-        let mut c = self.tool(program);
-        c.args(args);
-        let out: Output = match stdin {
-            None => c.output().unwrap(),
-            Some(input) => {
-                use std::io::Write;
-                let mut child = c
-                    .stdin(std::process::Stdio::piped())
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .unwrap();
-                child
-                    .stdin
-                    .take()
-                    .unwrap()
-                    .write_all(input.as_bytes())
-                    .unwrap();
-                child.wait_with_output().unwrap()
-            }
-        };
-        assert!(
-            out.status.success(),
-            "{program} {args:?} failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// `kinit alice` then `kvno host/localhost`: a TGT and a service ticket.
-    fn kinit(&self) {
-        self.run("kinit", &["alice"], Some("alice-Passw0rd\n"));
-        self.run("kvno", &["host/localhost"], None);
-    }
-}
-
-impl Drop for Realm {
-    fn drop(&mut self) {
-        let _ = Command::new(scripts().join("stop-kdc.sh"))
-            .arg(&self.dir)
-            .arg("--purge")
-            .output();
-    }
+/// `kinit alice` then `kvno host/localhost`: a TGT and a service ticket.
+fn kinit(realm: &Realm) {
+    realm.run("kinit", &["alice"], Some(&format!("{PASSWORD}\n")));
+    realm.run("kvno", &["host/localhost"], None);
 }
 
 /// `mm/dd/yy HH:MM:SS` in UTC, as `klist` prints a time in the C locale.
@@ -255,7 +141,7 @@ fn klist_default_principal(out: &str) -> String {
 #[test]
 fn reads_a_kinit_ccache_as_klist_does() {
     let realm = Realm::start("ccread");
-    realm.kinit();
+    kinit(&realm);
     let cc = Ccache::read(&realm.ccache()).unwrap();
     assert_eq!(cc.version, ccache::CCACHE_V4);
     let out = realm.run(
@@ -339,7 +225,7 @@ fn reads_and_appends_to_a_version_3_ccache() {
 #[test]
 fn credentials_we_write_are_read_by_klist_and_kvno() {
     let realm = Realm::start("ccwrite");
-    realm.kinit();
+    kinit(&realm);
     let path = realm.ccache();
     let cc = Ccache::read(&path).unwrap();
 

@@ -12,9 +12,10 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, UdpSocket};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+
+use common::krb_realm::KrbRealm;
+use common::PASSWORD;
 
 use opensspi::packages::kerberos::crypto::{EncryptionType, Key};
 use opensspi::packages::kerberos::gss::framing::Mech;
@@ -23,89 +24,18 @@ use opensspi::packages::kerberos::gss::{
 };
 use serde_json::{json, Value};
 
-/// A realm of its own for one test, stopped and deleted on drop.
-struct Realm {
-    dir: PathBuf,
-}
-
-fn free_port() -> u16 {
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok()
-            && TcpListener::bind(("127.0.0.1", port + 1)).is_ok()
-        {
-            return port;
-        }
-    }
-}
-
-fn scripts() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers")
-}
-
-impl Realm {
-    fn start(tag: &str, enctypes: Option<(&str, &str)>) -> Realm {
-        let dir =
-            std::env::temp_dir().join(format!("opensspi-krbgss-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let port = free_port();
-        let mut c = Command::new(scripts().join("setup-kdc.sh"));
-        c.arg(&dir)
-            .env("KDC_PORT", port.to_string())
-            .env("KADM_PORT", (port + 1).to_string());
-        if let Some((long_term, session)) = enctypes {
-            c.env("ENCTYPES", long_term).env("CLIENT_ENCTYPES", session);
-        }
-        let out = c.output().expect("run setup-kdc.sh");
-        assert!(
-            out.status.success(),
-            "setup-kdc.sh failed (apt-get install krb5-kdc krb5-admin-server krb5-user):\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let realm = Realm { dir };
-        let mut kinit = realm.env(Command::new("kinit"));
-        kinit
-            .arg("alice")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null());
-        let mut child = kinit.spawn().expect("kinit");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"alice-Passw0rd\n")
-            .unwrap();
-        assert!(child.wait().unwrap().success(), "kinit alice");
-        realm
-    }
-
-    fn env(&self, mut c: Command) -> Command {
-        c.env("KRB5_CONFIG", self.dir.join("krb5.conf"))
-            .env(
-                "KRB5CCNAME",
-                format!("FILE:{}", self.dir.join("krb5cc").display()),
-            )
-            .env(
-                "KRB5_KTNAME",
-                format!("FILE:{}", self.dir.join("service.keytab").display()),
-            )
-            .env("LC_ALL", "C");
-        c
-    }
-}
-
-impl Drop for Realm {
-    fn drop(&mut self) {
-        let _ = Command::new(scripts().join("stop-kdc.sh"))
-            .arg(&self.dir)
-            .arg("--purge")
-            .output();
-    }
+/// A realm of its own for one test (with `enctypes`: its long-term and
+/// session key enctypes), alice's TGT in its ccache.
+fn start_realm(tag: &str, enctypes: Option<(&str, &str)>) -> KrbRealm {
+    let realm = match enctypes {
+        Some((long_term, session)) => KrbRealm::start_with(
+            tag,
+            &[("ENCTYPES", long_term), ("CLIENT_ENCTYPES", session)],
+        ),
+        None => KrbRealm::start(tag),
+    };
+    realm.run("kinit", &["alice"], Some(&format!("{PASSWORD}\n")));
+    realm
 }
 
 fn hex_field(v: &Value, k: &str) -> Vec<u8> {
@@ -180,8 +110,9 @@ fn make_ours(ours: &mut MessageProtection, rc4: bool, mit: &[Value]) -> Vec<Valu
 }
 
 fn interop(tag: &str, enctypes: Option<(&str, &str)>, expect: EncryptionType) {
-    let realm = Realm::start(tag, enctypes);
-    let mut cmd = realm.env(common::peer_script("gss_tokens.py", &[]));
+    let realm = start_realm(tag, enctypes);
+    let mut cmd = common::peer_script("gss_tokens.py", &[]);
+    realm.env(&mut cmd);
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
     let mut child = cmd.spawn().expect("gss_tokens.py");
     let mut stdin = child.stdin.take().unwrap();

@@ -4,6 +4,8 @@
 //! deleted when it exits, whatever the outcome (a watchdog shell waits for
 //! this process). Needs krb5-kdc, krb5-admin-server and krb5-user.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -12,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use common::krb_realm::{free_port, realm_env, scripts, setup_kdc};
 use opensspi::packages::kerberos::config::Krb5Config;
 use opensspi::packages::kerberos::creds::{load_ccache, store_in_ccache, ServiceTicket};
 use opensspi::packages::kerberos::crypto::{self, usage, EncryptionType, Key};
@@ -31,25 +34,6 @@ use zeroize::Zeroizing;
 const REALM: &str = "EXAMPLE.TEST";
 const OTHER: &str = "OTHER.TEST";
 const CROSS_PASS: &str = "cross-Passw0rd";
-
-fn scripts() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers")
-}
-
-fn free_port() -> u16 {
-    loop {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok()
-            && TcpListener::bind(("127.0.0.1", port + 1)).is_ok()
-        {
-            return port;
-        }
-    }
-}
 
 /// One realm's directory and KDC port.
 struct Realm {
@@ -82,37 +66,16 @@ impl Realm {
             .status()
             .expect("start the realm watchdog");
         assert!(status.success());
-        let port = free_port();
-        let out = Command::new(scripts().join("setup-kdc.sh"))
-            .arg(&dir)
-            .env("REALM", name)
-            .env("KDC_PORT", port.to_string())
-            .env("KADM_PORT", (port + 1).to_string())
-            .env("EXTRA_DOMAIN_REALM", extra_domain_realm)
-            .output()
-            .expect("run setup-kdc.sh");
-        assert!(
-            out.status.success(),
-            "setup-kdc.sh failed (apt-get install krb5-kdc krb5-admin-server krb5-user):\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+        let port = setup_kdc(
+            &dir,
+            &[("REALM", name), ("EXTRA_DOMAIN_REALM", extra_domain_realm)],
         );
         Realm { dir, port, name }
     }
 
     fn tool(&self, program: &str) -> Command {
         let mut c = Command::new(program);
-        c.env("KRB5_CONFIG", self.dir.join("krb5.conf"))
-            .env("KRB5_KDC_PROFILE", self.dir.join("kdc.conf"))
-            .env(
-                "PATH",
-                format!(
-                    "{}:/usr/sbin:/sbin",
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
-            .env("LC_ALL", "C")
-            .env("TZ", "UTC");
+        realm_env(&self.dir, &mut c);
         c
     }
 

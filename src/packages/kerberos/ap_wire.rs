@@ -39,6 +39,15 @@ pub const GSS_C_INTEG_FLAG: u32 = 0x20;
 /// Microsoft's DCE-style flag (MS-KILE §3.2.5.2); not supported here.
 pub const GSS_C_DCE_STYLE: u32 = 0x1000;
 
+/// The `to` flags of the `(from, to)` pairs whose `from` is set in `word`
+/// (GSS flags or ISC/ASC_REQ bits to ISC/ASC_RET bits).
+pub fn map_flags(word: u32, pairs: &[(u32, u32)]) -> u32 {
+    pairs
+        .iter()
+        .filter(|(from, _)| word & from != 0)
+        .fold(0, |r, (_, to)| r | to)
+}
+
 /// `[APPLICATION 0] { OID, token id, body }` (RFC 2743 §3.1, RFC 4121
 /// §4.1) with the krb5 OID: [`framing::frame_context_token`].
 pub fn gss_frame(token_id: [u8; 2], body: &[u8]) -> Vec<u8> {

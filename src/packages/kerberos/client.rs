@@ -14,37 +14,28 @@ use super::gss::{MessageProtection, ProtectionConfig, Role};
 use super::principal::PrincipalName;
 use crate::sspi::consts::*;
 use crate::sspi::{
-    ContextAttribute, HandshakeInput, HandshakeOutput, MessageBuffer, PackageInfo, SecResult,
-    SecStatus, SecurityContext, Step,
+    ContextAttribute, HandshakeInput, HandshakeOutput, PackageInfo, SecResult, SecStatus,
+    SecurityContext, Step,
 };
 use crate::trace::reject;
 
 /// The ISC_RET flags a context reports for the GSS flags it negotiated.
 fn isc_ret(gss_flags: u32, context_req: u32) -> u32 {
     use super::ap_wire::*;
-    let mut r = 0;
-    for (g, isc) in [
+    let gss = [
         (GSS_C_DELEG_FLAG, ISC_RET_DELEGATE),
         (GSS_C_MUTUAL_FLAG, ISC_RET_MUTUAL_AUTH),
         (GSS_C_REPLAY_FLAG, ISC_RET_REPLAY_DETECT),
         (GSS_C_SEQUENCE_FLAG, ISC_RET_SEQUENCE_DETECT),
         (GSS_C_CONF_FLAG, ISC_RET_CONFIDENTIALITY),
         (GSS_C_INTEG_FLAG, ISC_RET_INTEGRITY),
-    ] {
-        if gss_flags & g != 0 {
-            r |= isc;
-        }
-    }
-    for (req, ret) in [
+    ];
+    let req = [
         (ISC_REQ_CONNECTION, ISC_RET_CONNECTION),
         (ISC_REQ_EXTENDED_ERROR, ISC_RET_EXTENDED_ERROR),
         (ISC_REQ_STREAM, ISC_RET_STREAM),
-    ] {
-        if context_req & req != 0 {
-            r |= ret;
-        }
-    }
-    r
+    ];
+    map_flags(gss_flags, &gss) | map_flags(context_req, &req)
 }
 
 /// True when `host` is an IPv4 or IPv6 literal (Kerberos needs a name;
@@ -294,21 +285,7 @@ impl SecurityContext for KerberosClient {
         self.done().is_some()
     }
 
-    fn make_signature(&mut self, q: u32, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<()> {
-        self.done_mut()?.make_signature(q, m, s)
-    }
-
-    fn verify_signature(&mut self, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<Option<u32>> {
-        self.done_mut()?.verify_signature(m, s)
-    }
-
-    fn encrypt_message(&mut self, q: u32, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<()> {
-        self.done_mut()?.encrypt_message(q, m, s)
-    }
-
-    fn decrypt_message(&mut self, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<Option<u32>> {
-        self.done_mut()?.decrypt_message(m, s)
-    }
+    crate::sspi::forward_message_calls!(done_mut);
 
     fn stream_layout(&self, stream: &[u8]) -> SecResult<crate::sspi::StreamLayout> {
         self.done()
@@ -335,6 +312,21 @@ impl SecurityContext for KerberosClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each GSS flag and echoed request bit maps to its ISC_RET bit, and
+    /// nothing else does.
+    #[test]
+    fn isc_ret_maps_gss_flags_and_echoed_requests() {
+        use crate::packages::kerberos::ap_wire::*;
+        assert_eq!(isc_ret(0, 0), 0);
+        assert_eq!(
+            isc_ret(
+                GSS_C_MUTUAL_FLAG | GSS_C_INTEG_FLAG,
+                ISC_REQ_CONNECTION | ISC_REQ_STREAM | ISC_REQ_ALLOCATE_MEMORY
+            ),
+            ISC_RET_MUTUAL_AUTH | ISC_RET_INTEGRITY | ISC_RET_CONNECTION | ISC_RET_STREAM
+        );
+    }
 
     #[test]
     fn ip_literals_are_recognised() {

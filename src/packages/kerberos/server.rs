@@ -17,33 +17,26 @@ use super::gss::{MessageProtection, ProtectionConfig, Role};
 use super::replay_cache::ReplayCache;
 use crate::sspi::consts::*;
 use crate::sspi::{
-    ContextAttribute, HandshakeInput, HandshakeOutput, MessageBuffer, PackageInfo, SecResult,
-    SecStatus, SecurityContext, Step,
+    ContextAttribute, HandshakeInput, HandshakeOutput, PackageInfo, SecResult, SecStatus,
+    SecurityContext, Step,
 };
 use crate::trace::reject;
 
 /// The ASC_RET flags for the GSS flags the client sent.
 fn asc_ret(gss_flags: u32, context_req: u32) -> u32 {
-    let mut r = 0;
-    for (g, asc) in [
+    let gss = [
         (GSS_C_DELEG_FLAG, ASC_RET_DELEGATE),
         (GSS_C_MUTUAL_FLAG, ASC_RET_MUTUAL_AUTH),
         (GSS_C_REPLAY_FLAG, ASC_RET_REPLAY_DETECT),
         (GSS_C_SEQUENCE_FLAG, ASC_RET_SEQUENCE_DETECT),
         (GSS_C_CONF_FLAG, ASC_RET_CONFIDENTIALITY),
         (GSS_C_INTEG_FLAG, ASC_RET_INTEGRITY),
-    ] {
-        if gss_flags & g != 0 {
-            r |= asc;
-        }
-    }
-    if context_req & ASC_REQ_CONNECTION != 0 {
-        r |= ASC_RET_CONNECTION;
-    }
-    if context_req & ASC_REQ_EXTENDED_ERROR != 0 {
-        r |= ASC_RET_EXTENDED_ERROR;
-    }
-    r
+    ];
+    let req = [
+        (ASC_REQ_CONNECTION, ASC_RET_CONNECTION),
+        (ASC_REQ_EXTENDED_ERROR, ASC_RET_EXTENDED_ERROR),
+    ];
+    map_flags(gss_flags, &gss) | map_flags(context_req, &req)
 }
 
 /// A Kerberos server context.
@@ -195,21 +188,7 @@ impl SecurityContext for KerberosServer {
         self.error_token.take()
     }
 
-    fn make_signature(&mut self, q: u32, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<()> {
-        self.done_mut()?.make_signature(q, m, s)
-    }
-
-    fn verify_signature(&mut self, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<Option<u32>> {
-        self.done_mut()?.verify_signature(m, s)
-    }
-
-    fn encrypt_message(&mut self, q: u32, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<()> {
-        self.done_mut()?.encrypt_message(q, m, s)
-    }
-
-    fn decrypt_message(&mut self, m: &mut [MessageBuffer<'_>], s: u32) -> SecResult<Option<u32>> {
-        self.done_mut()?.decrypt_message(m, s)
-    }
+    crate::sspi::forward_message_calls!(done_mut);
 
     fn stream_layout(&self, stream: &[u8]) -> SecResult<crate::sspi::StreamLayout> {
         self.done
