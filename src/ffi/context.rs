@@ -44,8 +44,9 @@ impl ContextEntry {
 
     /// The network logon session of the authenticated client of a server
     /// context, created on first use: user and domain as the package
-    /// verified them, the package's name. A client context or an
-    /// unfinished one → `SEC_E_NO_IMPERSONATION`.
+    /// verified them, the package's name, and the credentials the client
+    /// delegated. A client context or an unfinished one →
+    /// `SEC_E_NO_IMPERSONATION`.
     fn network_logon(&self) -> SecResult<Luid> {
         if self.initiator {
             return Err(SecStatus::NoImpersonation);
@@ -58,9 +59,14 @@ impl ContextEntry {
                     let (domain, user) = ctx.client_identity().ok_or(SecStatus::NoImpersonation)?;
                     (domain, user, ctx.package().name)
                 };
-                lsa()
+                let luid = lsa()
                     .and_then(|l| l.network_logon(&user, &domain, package))
-                    .map_err(|_| SecStatus::InternalError)
+                    .map_err(|_| SecStatus::InternalError)?;
+                // Delegated credentials become the session's.
+                if let Ok(ctx) = self.ctx.lock().established() {
+                    ctx.network_logon_created(luid);
+                }
+                Ok(luid)
             })
             .copied()
     }

@@ -319,6 +319,14 @@ pub trait SecurityContext: Send {
     fn client_identity(&self) -> Option<(String, String)> {
         None
     }
+
+    /// The client's network logon session `logon_id` was created for this
+    /// server context (ImpersonateSecurityContext, QuerySecurityContextToken):
+    /// a package the client delegated credentials to gives them to that
+    /// session (Windows keeps them as the logon session's credentials), so
+    /// that AcquireCredentialsHandle with it (impersonating, or `pvLogonId`)
+    /// reaches a next hop as the client. By default nothing.
+    fn network_logon_created(&self, _logon_id: crate::lsa::Luid) {}
 }
 
 /// `[TOKEN(sig), DATA(data)]`, the buffers of a mechListMIC.

@@ -12,6 +12,17 @@
  * [STREAM(whole message), DATA(NULL, 0)] with the plaintext read where DATA then points, sign and
  * verify [DATA, TOKEN].
  *
+ * --next-hop SPN (server): once the client is authenticated, reach a third service as the client
+ * with the credentials it delegated: ImpersonateSecurityContext, AcquireCredentialsHandleW(NULL,
+ * --next-hop-package (default --package), OUTBOUND, pvLogonID NULL), RevertSecurityContext; with
+ * --next-hop-by-logon-id instead the client's LUID from QuerySecurityContextToken +
+ * SspiGetTokenLogonId (Windows: GetTokenInformation(TokenStatistics).AuthenticationId) as
+ * pvLogonID, without impersonating. Then InitializeSecurityContextW to SPN (one leg, no mutual
+ * authentication). Reported, not fatal: next_hop_acquire (status), next_hop_user
+ * (SECPKG_CRED_ATTR_NAMES), next_hop_isc (status), next_hop_token (base64, for the third service);
+ * with --next-hop-by-logon-id also after_delete_acquire: the same ACH once the server context
+ * is deleted.
+ *
  * --logon-id passes that LUID (hex, as sspilogon prints it: 0x0:0x3e7 or 0:3e7) as pvLogonID to
  * AcquireCredentialsHandleW: the credentials of that logon session instead of the caller's.
  * Built two ways (tests/common/mod.rs): linked against libopensspi.so (calls the exported
@@ -28,9 +39,14 @@
 #define INIT_MSG "hello from initiator"
 
 static struct {
-    int server, wrap, seal, mic, default_creds, stream, delegate;
+    int server, wrap, seal, mic, default_creds, stream, delegate, next_hop_by_luid;
     const char *package, *user, *password, *target, *cbt_hex, *report, *dlopen, *logon_id, *principal;
-} opt = {0, 0, 1, 1, 0, 0, 0, "NTLM", NULL, NULL, "host/localhost", NULL, NULL, NULL, NULL, NULL};
+    const char *next_hop, *next_hop_package;
+} opt = {0, 0, 1, 1, 0, 0, 0, 0, "NTLM", NULL, NULL, "host/localhost", NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+
+/* the token calls (exports outside the function table; dlsym'd in the dlopen build) */
+static NTSTATUS (*GetTokenLogonId)(HANDLE, LUID *);
+static int32_t (*CloseToken)(HANDLE);
 
 static SecurityFunctionTableW *T;  /* every SSPI call goes through this table */
 static str_t rep;                  /* JSON members of the report, comma-separated */
@@ -452,11 +468,70 @@ out:
     return rc;
 }
 
+/* ---- --next-hop ------------------------------------------------------------ */
+static SECURITY_STATUS next_hop_acquire(CtxtHandle *ctx, LUID *luid, CredHandle *cred) {
+    uint16_t *pkg = utf8_to_utf16(opt.next_hop_package ? opt.next_hop_package : opt.package, NULL);
+    SECURITY_STATUS st;
+    TimeStamp expiry;
+    if (opt.next_hop_by_luid) {
+        HANDLE token = NULL;
+        st = T->QuerySecurityContextToken(ctx, &token);
+        if (st == SEC_E_OK) {
+            if (GetTokenLogonId(token, luid) != 0) st = SEC_E_INTERNAL_ERROR;
+            CloseToken(token);
+        }
+        if (st == SEC_E_OK)
+            st = T->AcquireCredentialsHandleW(NULL, pkg, SECPKG_CRED_OUTBOUND, luid, NULL, NULL, NULL, cred, &expiry);
+    } else {
+        st = T->ImpersonateSecurityContext(ctx);
+        if (st == SEC_E_OK) {
+            st = T->AcquireCredentialsHandleW(NULL, pkg, SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL, cred, &expiry);
+            T->RevertSecurityContext(ctx);
+        }
+    }
+    free(pkg);
+    return st;
+}
+
+static void next_hop(CtxtHandle *ctx, LUID *luid) {
+    CredHandle cred;
+    CtxtHandle hop;
+    SecPkgCredentials_NamesW names;
+    ULONG cb_max = max_token(), attr;
+    uint8_t *out = malloc(cb_max ? cb_max : 1);
+    uint16_t *target = utf8_to_utf16(opt.next_hop, NULL);
+    SecBuffer ob = {cb_max, SECBUFFER_TOKEN, out};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    TimeStamp expiry;
+    SECURITY_STATUS st = next_hop_acquire(ctx, luid, &cred);
+    rep_hex32("next_hop_acquire", (uint32_t)st);
+    if (st == SEC_E_OK) {
+        if (T->QueryCredentialsAttributesW(&cred, SECPKG_CRED_ATTR_NAMES, &names) == SEC_E_OK) {
+            char *n = utf16_to_utf8(names.sUserName);
+            rep_str("next_hop_user", n);
+            free(n);
+            T->FreeContextBuffer(names.sUserName);
+        }
+        st = T->InitializeSecurityContextW(&cred, NULL, target, ISC_REQ_CONNECTION, 0, SECURITY_NATIVE_DREP, NULL, 0,
+                                           &hop, &od, &attr, &expiry);
+        rep_hex32("next_hop_isc", (uint32_t)st);
+        if (st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED) {
+            char *b = b64_encode(out, ob.cbBuffer);
+            rep_str("next_hop_token", b);
+            free(b);
+            T->DeleteSecurityContext(&hop);
+        }
+        T->FreeCredentialsHandle(&cred);
+    }
+    free(out), free(target);
+}
+
 /* ---- main ------------------------------------------------------------------ */
 static int usage(void) {
     fprintf(stderr, "usage: sspi_peer client|server [--package P] [--user U] [--password PW] [--default-creds]\n"
                     "       [--target SPN] [--wrap] [--no-seal] [--no-mic] [--channel-bindings HEX]\n"
                     "       [--logon-id HIGH:LOW] [--stream-layout] [--delegate] [--principal P]\n"
+                    "       [--next-hop SPN [--next-hop-package P] [--next-hop-by-logon-id]]\n"
                     "       [--report FILE] [--dlopen LIB.so]\n");
     return 2;
 }
@@ -472,6 +547,9 @@ static int parse_args(int argc, char **argv) {
         else if (!strcmp(a, "--default-creds")) opt.default_creds = 1;
         else if (!strcmp(a, "--stream-layout")) opt.stream = 1;
         else if (!strcmp(a, "--delegate")) opt.delegate = 1;
+        else if (!strcmp(a, "--next-hop-by-logon-id")) opt.next_hop_by_luid = 1;
+        else if (!strcmp(a, "--next-hop")) val = &opt.next_hop;
+        else if (!strcmp(a, "--next-hop-package")) val = &opt.next_hop_package;
         else if (!strcmp(a, "--principal")) val = &opt.principal;
         else if (!strcmp(a, "--package")) val = &opt.package;
         else if (!strcmp(a, "--user")) val = &opt.user;
@@ -500,6 +578,9 @@ static void *load_table(void) {
     *(void **)&init = dlsym(lib, SECURITY_ENTRYPOINT_ANSIW);
     T = init ? init() : NULL;
     if (!T) fail("dlsym/InitSecurityInterfaceW failed", 0);
+    *(void **)&GetTokenLogonId = dlsym(lib, "SspiGetTokenLogonId");
+    *(void **)&CloseToken = dlsym(lib, "SspiCloseHandle");
+    if (!GetTokenLogonId || !CloseToken) fail("dlsym(SspiGetTokenLogonId, SspiCloseHandle) failed", 0);
     return lib;
 #else
     /* linked build: a table of the exported symbols themselves */
@@ -518,6 +599,12 @@ static void *load_table(void) {
     direct.QuerySecurityPackageInfoW = QuerySecurityPackageInfoW;
     direct.EncryptMessage = EncryptMessage;
     direct.DecryptMessage = DecryptMessage;
+    direct.QueryCredentialsAttributesW = QueryCredentialsAttributesW;
+    direct.ImpersonateSecurityContext = ImpersonateSecurityContext;
+    direct.RevertSecurityContext = RevertSecurityContext;
+    direct.QuerySecurityContextToken = QuerySecurityContextToken;
+    GetTokenLogonId = SspiGetTokenLogonId;
+    CloseToken = SspiCloseHandle;
     T = &direct;
     return &direct;
 #endif
@@ -527,8 +614,9 @@ int main(int argc, char **argv) {
     CredHandle cred;
     CtxtHandle ctx;
     SecPkgContext_Sizes sizes;
-    int have_cred = 0, have_ctx = 0, ok = 0;
+    int have_cred = 0, have_ctx = 0, ok = 0, hopped = 0;
     ULONG attr = 0;
+    LUID luid = {0, 0};
     void *lib;
     if (parse_args(argc, argv)) return 2;
     str_add(&rep, "");
@@ -546,9 +634,19 @@ int main(int argc, char **argv) {
         if (!handshake(&cred, &ctx, &have_ctx, &attr)) {
             rep_hex32("flags", attr);
             if (!query_attributes(&ctx, &sizes) && (!opt.wrap || !message_phase(&ctx, &sizes))) ok = 1;
+            if (ok && opt.server && opt.next_hop) next_hop(&ctx, &luid), hopped = 1;
         }
     }
     if (have_ctx && T->DeleteSecurityContext(&ctx) != SEC_E_OK) ok = 0, fail("DeleteSecurityContext", 0);
+    if (hopped && opt.next_hop_by_luid) { /* the client's logon session ended with the context */
+        uint16_t *pkg = utf8_to_utf16(opt.next_hop_package ? opt.next_hop_package : opt.package, NULL);
+        CredHandle c;
+        TimeStamp e;
+        SECURITY_STATUS st = T->AcquireCredentialsHandleW(NULL, pkg, SECPKG_CRED_OUTBOUND, &luid, NULL, NULL, NULL, &c, &e);
+        rep_hex32("after_delete_acquire", (uint32_t)st);
+        if (st == SEC_E_OK) T->FreeCredentialsHandle(&c);
+        free(pkg);
+    }
     if (have_cred && T->FreeCredentialsHandle(&cred) != SEC_E_OK) ok = 0, fail("FreeCredentialsHandle", 0);
     /* No dlclose: the library keeps process-wide state (handle tables, caches) in statics that
      * live until exit, like a loaded Windows SSP; unmapping it would make valgrind report those

@@ -1,7 +1,7 @@
 //! A throwaway MIT realm for a test (`tests/peers/setup-kdc.sh` on free
 //! ports, stopped and deleted on drop): EXAMPLE.TEST with `alice`
-//! (password [`super::PASSWORD`]), `host/localhost` and `HTTP/localhost`
-//! in `service.keytab`.
+//! (password [`super::PASSWORD`]), `host/localhost` (trusted for
+//! delegation: `+ok_as_delegate`) and `HTTP/localhost` in `service.keytab`.
 
 use std::io::Write;
 use std::net::{TcpListener, UdpSocket};

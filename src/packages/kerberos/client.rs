@@ -114,7 +114,7 @@ impl KerberosClient {
         let tgt = self.cred.tgt()?;
         let st = self.cred.service_ticket(&tgt, &spn, explicit_realm)?;
         let delegated = if self.context_req & ISC_REQ_DELEGATE != 0 {
-            self.cred.forwardable_tgt(&tgt)
+            self.cred.delegated_tgt(&tgt, &st)
         } else {
             None
         };

@@ -9,6 +9,13 @@
 //!   (`KRB5CCNAME`, read on each InitializeSecurityContext as MIT does, so a
 //!   later `kinit` is seen). The LSA logon session's Kerberos credentials
 //!   (a later issue) plug in as another [`ClientSource`];
+//! - outbound with no identity and a `pvLogonId`, or on a thread that
+//!   impersonates a logon session: that session's credentials the package
+//!   holds ([`super::logon_credentials`]: a TGT a client delegated to one of
+//!   our server contexts). None → `SEC_E_NO_CREDENTIALS` (a network client
+//!   that did not delegate has no credentials: never the service's own
+//!   ccache); a `pvLogonId` that is not the caller's session →
+//!   [`crate::lsa::FOREIGN_SESSION_STATUS`], as NTLM;
 //! - inbound: the keytab (`KRB5_KTNAME`), restricted to `pszPrincipal` when
 //!   one is named; no keytab (or no such principal in it) is
 //!   `SEC_E_NO_CREDENTIALS`.
@@ -21,16 +28,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use zeroize::Zeroizing;
 
 use super::ccache::Credential as CcacheCredential;
-use super::creds::{self, ServiceTicket, Tgt, TicketCache};
+use super::creds::{self, ticket_flags, ServiceTicket, Tgt, TicketCache};
 use super::filecodec::{FileResult, Principal};
 use super::kdc::as_exchange::{request_tgt, AsOptions};
-use super::kdc::tgs_exchange::{request_service_ticket_any, TgsOptions};
+use super::kdc::tgs_exchange::{request_forwarded_tgt, request_service_ticket_any, TgsOptions};
 use super::kdc::transport::NetTransport;
 use super::kdc::wire::now as unix_now;
 use super::kdc::KdcError;
 use super::keytab::{default_keytab, Keytab};
+use super::logon_credentials;
 use super::package::KERBEROS_PACKAGE_INFO;
 use super::principal::{spn_candidates, PrincipalName};
+use crate::lsa::Luid;
 use crate::sspi::{
     AcquireCredentials, Credential, CredentialUse, PackageInfo, SecResult, SecStatus,
     SecurityContext,
@@ -46,6 +55,9 @@ enum ClientSource {
     },
     /// The MIT ccache in force (KRB5CCNAME) at each use.
     Ccache,
+    /// A logon session's credentials held by the package, read at each use
+    /// (never cached in the handle: they end with the session).
+    LogonSession(Luid),
 }
 
 /// The mutable client half of a credential.
@@ -113,9 +125,13 @@ impl KerberosCredential {
                         password: Some(id.password.clone().unwrap_or_default()),
                     }
                 }
-                // Seam: the LSA logon session's tickets (pvLogonId) come in
-                // a later issue; today every default credential is the ccache.
-                None => ClientSource::Ccache,
+                // Seam: the LSA store's Kerberos credentials of interactive
+                // sessions come in a later issue; the package's own
+                // per-session credentials (delegated TGTs) are used here.
+                None => match logon_session(request.logon_id)? {
+                    Some(luid) => ClientSource::LogonSession(luid),
+                    None => ClientSource::Ccache,
+                },
             };
             Some(Mutex::new(ClientState {
                 source,
@@ -140,6 +156,37 @@ impl KerberosCredential {
             state: Arc::new(CredentialState { client, server }),
         })
     }
+}
+
+/// The logon session whose credentials a default outbound credential
+/// uses: `pvLogonId` (the caller's session, else
+/// [`crate::lsa::FOREIGN_SESSION_STATUS`]), else the session the thread
+/// impersonates; `None`: the ccache. The session must have a Kerberos
+/// credential of this package (`SEC_E_NO_CREDENTIALS`).
+fn logon_session(logon_id: Option<Luid>) -> SecResult<Option<Luid>> {
+    let luid = match logon_id {
+        Some(l) => {
+            let lsa = crate::lsa::lsa().map_err(|_| SecStatus::InternalError)?;
+            lsa.owned_session(l).map_err(|e| {
+                reject!(
+                    crate::lsa::FOREIGN_SESSION_STATUS,
+                    "Kerberos: logon session {l}: {e}"
+                )
+            })?;
+            l
+        }
+        None => match crate::lsa::impersonated_session() {
+            Some(l) => l,
+            None => return Ok(None),
+        },
+    };
+    if logon_credentials::tgt(luid).is_none() {
+        return Err(reject!(
+            SecStatus::NoCredentials,
+            "logon session {luid} has no Kerberos credentials (no delegated TGT)"
+        ));
+    }
+    Ok(Some(luid))
 }
 
 impl CredentialState {
@@ -199,6 +246,16 @@ impl CredentialState {
     pub fn tgt(&self) -> SecResult<Tgt> {
         let mut state = self.client()?;
         let now = unix_now();
+        if let ClientSource::LogonSession(luid) = state.source {
+            return logon_credentials::tgt(luid)
+                .filter(|t| t.is_valid_at(now))
+                .ok_or_else(|| {
+                    reject!(
+                        SecStatus::NoCredentials,
+                        "logon session {luid} has no valid Kerberos TGT (ended or expired)"
+                    )
+                });
+        }
         if let Some(t) = state.tgt.as_ref().filter(|t| t.is_valid_at(now)) {
             return Ok(t.clone());
         }
@@ -220,6 +277,8 @@ impl CredentialState {
                 *password = None;
                 tgt
             }
+            // Answered above.
+            ClientSource::LogonSession(_) => return Err(SecStatus::InternalError),
             ClientSource::Ccache => {
                 let path = creds::default_ccache_path()
                     .map_err(|e| reject!(SecStatus::NoCredentials, "no ccache: {e}"))?;
@@ -252,7 +311,15 @@ impl CredentialState {
         explicit_realm: bool,
     ) -> SecResult<ServiceTicket> {
         let now = unix_now();
-        if let Some(t) = self.client()?.tickets.get(spn, now) {
+        let session = match self.client()?.source {
+            ClientSource::LogonSession(luid) => Some(luid),
+            _ => None,
+        };
+        if let Some(luid) = session {
+            if let Some(t) = logon_credentials::service_ticket(luid, spn, now) {
+                return Ok(t);
+            }
+        } else if let Some(t) = self.client()?.tickets.get(spn, now) {
             return Ok(t.clone());
         }
         let config = super::config::config();
@@ -276,15 +343,47 @@ impl CredentialState {
         }
         let mut under_asked_name = ticket.clone();
         under_asked_name.0.server = spn.clone();
+        if let Some(luid) = session {
+            logon_credentials::add_service_ticket(luid, ticket.clone());
+            logon_credentials::add_service_ticket(luid, under_asked_name);
+            return Ok(ticket);
+        }
         state.tickets.insert(ticket.clone());
         state.tickets.insert(under_asked_name);
         Ok(ticket)
     }
 
-    /// The TGT as a ccache credential, for delegation (when forwardable).
-    pub fn forwardable_tgt(&self, tgt: &Tgt) -> Option<CcacheCredential> {
-        const FORWARDABLE: u32 = 0x4000_0000;
-        (tgt.flags & FORWARDABLE != 0).then(|| tgt.to_ccache())
+    /// The TGT to delegate with `ISC_REQ_DELEGATE` to the service of `st`,
+    /// as a ccache credential: as MIT's `krb5_fwd_tgt_creds`, a FORWARDED
+    /// TGT asked of the KDC ([`request_forwarded_tgt`]). Windows delegates
+    /// only a forwardable TGT, and only to a service the realm marked
+    /// OK-AS-DELEGATE (MS-KILE 3.2.5.1: "The client does not forward the
+    /// ticket unless the TGT is marked OK-AS-DELEGATE"; the KDC sets the
+    /// flag on the tickets of a service TrustedForDelegation, MS-KILE
+    /// 3.3.5.1, and Windows reads it on the service ticket, as MIT's
+    /// `GSS_C_DELEG_POLICY_FLAG` does). Otherwise, or when the KDC refuses,
+    /// no delegation (and no ISC_RET_DELEGATE), the context goes on as MIT's.
+    pub fn delegated_tgt(&self, tgt: &Tgt, st: &ServiceTicket) -> Option<CcacheCredential> {
+        if tgt.flags & ticket_flags::FORWARDABLE == 0 {
+            tracing::info!("ISC_REQ_DELEGATE: the TGT is not forwardable, no delegation");
+            return None;
+        }
+        if st.flags & ticket_flags::OK_AS_DELEGATE == 0 {
+            tracing::info!(
+                "ISC_REQ_DELEGATE: the ticket for {} is not OK-AS-DELEGATE, no delegation",
+                st.server.to_file()
+            );
+            return None;
+        }
+        let config = super::config::config();
+        let transport = NetTransport::from_config(&config);
+        match request_forwarded_tgt(&transport, tgt, &TgsOptions::from_config(&config)) {
+            Ok(fwd) => Some(fwd.to_ccache()),
+            Err(e) => {
+                tracing::info!("ISC_REQ_DELEGATE: no forwarded TGT from the KDC: {e}");
+                None
+            }
+        }
     }
 
     /// `user@REALM` of the client side.
@@ -292,6 +391,9 @@ impl CredentialState {
         let state = self.client()?;
         let principal = match &state.source {
             ClientSource::Password { principal, .. } => principal.clone(),
+            ClientSource::LogonSession(luid) => {
+                logon_credentials::client(*luid).ok_or(SecStatus::NoCredentials)?
+            }
             ClientSource::Ccache => {
                 if let Some(t) = &state.tgt {
                     t.client.clone()

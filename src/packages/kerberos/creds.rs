@@ -14,6 +14,13 @@ use super::crypto::{EncryptionType, Key};
 use super::filecodec::{FileError, FileResult, Key as FileKey};
 use super::principal::PrincipalName;
 
+/// TicketFlags bits (RFC 4120 §5.3; bit 0 the most significant).
+pub mod ticket_flags {
+    pub const FORWARDABLE: u32 = 1 << 30;
+    pub const FORWARDED: u32 = 1 << 29;
+    pub const OK_AS_DELEGATE: u32 = 1 << 18;
+}
+
 /// A ticket and what its holder knows about it (RFC 4120 §5.4.2
 /// EncKDCRepPart). Times are seconds since the epoch.
 #[derive(Debug, Clone, PartialEq, Eq)]

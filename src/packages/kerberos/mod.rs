@@ -32,6 +32,7 @@ pub mod filecodec;
 pub mod gss;
 pub mod kdc;
 pub mod keytab;
+pub mod logon_credentials;
 pub mod package;
 pub mod principal;
 pub mod replay_cache;

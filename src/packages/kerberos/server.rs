@@ -217,4 +217,12 @@ impl SecurityContext for KerberosServer {
     fn client_identity(&self) -> Option<(String, String)> {
         self.done.as_ref().and_then(|e| e.client_identity())
     }
+
+    /// The TGT the client delegated becomes the Kerberos credential of its
+    /// network logon session ([`super::logon_credentials`]).
+    fn network_logon_created(&self, logon_id: crate::lsa::Luid) {
+        if let Some(d) = self.delegated() {
+            super::logon_credentials::accept_delegated(logon_id, d);
+        }
+    }
 }

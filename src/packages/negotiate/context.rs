@@ -84,6 +84,12 @@ macro_rules! delegate_to_inner {
         fn client_identity(&self) -> Option<(String, String)> {
             self.finished()?.client_identity()
         }
+
+        fn network_logon_created(&self, logon_id: crate::lsa::Luid) {
+            if let Some(inner) = self.finished() {
+                inner.network_logon_created(logon_id)
+            }
+        }
     };
 }
 pub(super) use delegate_to_inner;

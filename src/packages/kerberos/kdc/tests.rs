@@ -219,6 +219,7 @@ fn tgs_opts(canonicalize: bool) -> TgsOptions {
         forwardable: false,
         subkey: true,
         canonicalize,
+        forwarded: false,
     }
 }
 

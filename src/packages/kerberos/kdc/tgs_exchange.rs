@@ -28,7 +28,7 @@ use super::req::{self, padata, ReqBody, KRB_TGS_REQ};
 use super::transport::Transport;
 use super::wire::{encode_i32, flags, kdc_options, kerberos_time, now};
 use crate::packages::kerberos::config::Krb5Config;
-use crate::packages::kerberos::creds::{ServiceTicket, Tgt, TicketCredential};
+use crate::packages::kerberos::creds::{ticket_flags, ServiceTicket, Tgt, TicketCredential};
 use crate::packages::kerberos::crypto::{self, usage, Key};
 use crate::packages::kerberos::principal::PrincipalName;
 
@@ -47,6 +47,8 @@ pub struct TgsOptions {
     pub subkey: bool,
     /// KDC option canonicalize (RFC 6806), which also enables referrals.
     pub canonicalize: bool,
+    /// KDC option forwarded (RFC 4120 §2.6): a TGT to delegate.
+    pub forwarded: bool,
 }
 
 impl TgsOptions {
@@ -57,6 +59,7 @@ impl TgsOptions {
             forwardable: c.forwardable,
             subkey: true,
             canonicalize: true,
+            forwarded: false,
         }
     }
 }
@@ -139,6 +142,9 @@ pub fn build_tgs_req(
     }
     if opts.canonicalize {
         options |= kdc_options::CANONICALIZE;
+    }
+    if opts.forwarded {
+        options |= kdc_options::FORWARDED;
     }
     let nonce = req::nonce()?;
     let etypes: Vec<i32> = opts
@@ -266,6 +272,33 @@ pub fn request_service_ticket(
         current = ticket;
     }
     Err(KdcError::ReferralLimit)
+}
+
+/// A forwarded TGT to delegate (what MIT's `krb5_fwd_tgt_creds` asks
+/// for): a TGS-REQ for `krbtgt/REALM@REALM` of `tgt`'s realm with the
+/// FORWARDED and FORWARDABLE options and no addresses (RFC 4120 §2.6,
+/// §3.3.3). `tgt` must be forwardable; the reply must be a TGT carrying the
+/// FORWARDED flag.
+pub fn request_forwarded_tgt(
+    transport: &dyn Transport,
+    tgt: &Tgt,
+    opts: &TgsOptions,
+) -> Result<Tgt, KdcError> {
+    let realm = tgs_realm(tgt).to_string();
+    let krbtgt = PrincipalName::krbtgt(&realm, &realm);
+    let opts = TgsOptions {
+        forwardable: true,
+        canonicalize: false,
+        forwarded: true,
+        ..opts.clone()
+    };
+    let t = tgs_exchange(transport, tgt, &krbtgt, &opts)?;
+    if !t.server.is_krbtgt() || t.flags & ticket_flags::FORWARDED == 0 {
+        return Err(KdcError::BadReply(
+            "the forwarded TGT is not a FORWARDED TGT",
+        ));
+    }
+    Ok(Tgt(t))
 }
 
 /// [`request_service_ticket`] for each candidate name in turn (see

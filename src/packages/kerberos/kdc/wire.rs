@@ -154,6 +154,7 @@ pub fn flags_u32(f: &BitStringAsn1) -> u32 {
 /// KDCOptions and TicketFlags bits (RFC 4120 §5.4.1, §5.3; RFC 6806 §11).
 pub mod kdc_options {
     pub const FORWARDABLE: u32 = 1 << 30;
+    pub const FORWARDED: u32 = 1 << 29;
     pub const PROXIABLE: u32 = 1 << 28;
     pub const RENEWABLE: u32 = 1 << 23;
     pub const CANONICALIZE: u32 = 1 << 16;
