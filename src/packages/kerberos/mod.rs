@@ -13,6 +13,8 @@
 //!
 //! - `package`, `credential`, `client`, `server`, `context`: the SSPI
 //!   package, its credentials and contexts.
+//! - `logon_credentials`: the package's credentials per logon session (a
+//!   TGT a client delegated, for its network logon session).
 //!
 //! Credential operations (AS and TGS exchanges, holding the TGT) are kept
 //! apart from the context state so that they can move behind the LSA.
