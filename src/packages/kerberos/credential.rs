@@ -505,6 +505,45 @@ mod tests {
         assert_eq!(err, Some(SecStatus::UnsupportedFunction));
     }
 
+    /// A thread impersonating a network logon session gets that session's
+    /// delegated TGT (no identity, no ccache involved), and a handle
+    /// acquired then loses it when the session ends; without a delegated
+    /// TGT: SEC_E_NO_CREDENTIALS.
+    #[test]
+    fn impersonating_a_delegating_client_uses_its_tgt_until_logoff() {
+        use crate::lsa::store::memory::MemoryStore;
+        use crate::lsa::{revert_to_self, Lsa};
+        use crate::packages::kerberos::logon_credentials::{accept_delegated, forwarded_tgt};
+        let lsa = Lsa::new(Arc::new(MemoryStore::new()));
+        let default = |usage| {
+            KerberosCredential::acquire(&AcquireCredentials {
+                principal: None,
+                usage,
+                logon_id: None,
+                identity: None,
+            })
+        };
+        let plain = lsa.network_logon("bob", "R", "Kerberos").unwrap();
+        lsa.impersonate(plain).unwrap();
+        assert_eq!(
+            default(CredentialUse::Outbound).err(),
+            Some(SecStatus::NoCredentials)
+        );
+        let net = lsa.network_logon("alice", "R", "Kerberos").unwrap();
+        assert!(accept_delegated(net, &forwarded_tgt(&["krbtgt", "R"])));
+        lsa.impersonate(net).unwrap();
+        let cred = default(CredentialUse::Outbound).unwrap();
+        revert_to_self();
+        assert_eq!(cred.user_name().unwrap(), "alice@R");
+        assert_eq!(
+            cred.state.tgt().unwrap().client.to_file().to_string(),
+            "alice@R"
+        );
+        lsa.logoff(net).unwrap();
+        assert_eq!(cred.state.tgt().err(), Some(SecStatus::NoCredentials));
+        lsa.logoff(plain).unwrap();
+    }
+
     #[test]
     fn outbound_credential_cannot_accept() {
         let cred = acquire(CredentialUse::Outbound);
