@@ -8,6 +8,12 @@
 //! unwrap and verify. For aes256-sha1 (the KDC default), aes128-sha256,
 //! aes256-sha384 and rc4-hmac session keys. Needs krb5-kdc,
 //! krb5-admin-server, krb5-user and the peers' venv (python-gssapi).
+//!
+//! The `mit_iov_*` tests do the same with MIT's gss_wrap_iov /
+//! gss_unwrap_iov in a DCE-style context (as Windows' RPC): the split
+//! layout over several buffers, sign-only buffers included (SSPI's
+//! `[DATA|READONLY_WITH_CHECKSUM, DATA, ..., TOKEN]`), both ways, and a
+//! tampered sign-only buffer of MIT's is refused.
 
 mod common;
 
@@ -20,7 +26,7 @@ use common::PASSWORD;
 use opensspi::packages::kerberos::crypto::{EncryptionType, Key};
 use opensspi::packages::kerberos::gss::framing::Mech;
 use opensspi::packages::kerberos::gss::{
-    MessageProtection, ProtectionConfig, Role, FLAG_ACCEPTOR_SUBKEY,
+    GssError, MessagePart, MessageProtection, ProtectionConfig, Role, FLAG_ACCEPTOR_SUBKEY,
 };
 use serde_json::{json, Value};
 
@@ -109,9 +115,118 @@ fn make_ours(ours: &mut MessageProtection, rc4: bool, mit: &[Value]) -> Vec<Valu
     out
 }
 
-fn interop(tag: &str, enctypes: Option<(&str, &str)>, expect: EncryptionType) {
+/// The buffers of an iov token: (type, plaintext, bytes as sent).
+fn iov_parts(t: &Value) -> Vec<(bool, Vec<u8>, Vec<u8>)> {
+    t["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["type"] == "data",
+                hex_field(p, "msg"),
+                hex_field(p, "wire"),
+            )
+        })
+        .collect()
+}
+
+/// `ours.unwrap_parts` over `wires` (DATA decrypted in place).
+fn unwrap_iov(
+    ours: &mut MessageProtection,
+    token: &[u8],
+    types: &[bool],
+    wires: &mut [Vec<u8>],
+) -> Result<bool, GssError> {
+    let mut parts: Vec<MessagePart<'_>> = types
+        .iter()
+        .zip(wires.iter_mut())
+        .map(|(&data, w)| {
+            if data {
+                MessagePart::Data(&mut w[..])
+            } else {
+                MessagePart::SignOnly(&w[..])
+            }
+        })
+        .collect();
+    ours.unwrap_parts(token, &mut parts)
+}
+
+/// Opens MIT's iov tokens of one side with `ours`; each one with a
+/// sign-only buffer is first refused with that buffer altered.
+fn check_mit_iov(ours: &mut MessageProtection, tokens: &[Value], side: &str) {
+    for (i, t) in tokens.iter().enumerate() {
+        let what = format!("MIT {side} iov token {i} ({t})");
+        let token = hex_field(t, "token");
+        let parts = iov_parts(t);
+        let types: Vec<bool> = parts.iter().map(|p| p.0).collect();
+        if let Some(k) = types.iter().position(|&data| !data) {
+            let mut wires: Vec<Vec<u8>> = parts.iter().map(|p| p.2.clone()).collect();
+            wires[k][0] ^= 0x01;
+            assert_eq!(
+                unwrap_iov(ours, &token, &types, &mut wires),
+                Err(GssError::BadSig),
+                "{what}: altered sign-only buffer"
+            );
+        }
+        let mut wires: Vec<Vec<u8>> = parts.iter().map(|p| p.2.clone()).collect();
+        let conf = unwrap_iov(ours, &token, &types, &mut wires)
+            .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+        assert_eq!(conf, t["conf"].as_bool().unwrap(), "{what}");
+        for (w, p) in wires.iter().zip(&parts) {
+            assert_eq!(w, &p.1, "{what}");
+        }
+    }
+}
+
+/// Our iov tokens, in MIT's layouts and messages.
+fn make_ours_iov(ours: &mut MessageProtection, mit: &[Value]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for t in mit.iter().filter(|t| t["conf"] == true) {
+        let parts = iov_parts(t);
+        for conf in [true, false] {
+            let mut wires: Vec<Vec<u8>> = parts.iter().map(|p| p.1.clone()).collect();
+            let mut token = vec![0u8; 128];
+            let n = {
+                let mut mp: Vec<MessagePart<'_>> = parts
+                    .iter()
+                    .zip(wires.iter_mut())
+                    .map(|(p, w)| {
+                        if p.0 {
+                            MessagePart::Data(&mut w[..])
+                        } else {
+                            MessagePart::SignOnly(&w[..])
+                        }
+                    })
+                    .collect();
+                ours.wrap_parts(conf, &mut token, &mut mp).unwrap()
+            };
+            let json_parts: Vec<Value> = parts
+                .iter()
+                .zip(&wires)
+                .map(|(p, w)| {
+                    json!({"type": if p.0 { "data" } else { "sign_only" }, "msg": hex::encode(&p.1), "wire": hex::encode(w)})
+                })
+                .collect();
+            out.push(json!({"kind": "iov", "conf": conf, "token": hex::encode(&token[..n]), "parts": json_parts}));
+        }
+    }
+    out
+}
+
+/// Runs tests/peers/gss_tokens.py (`args`) in a realm of its own: checks
+/// MIT's tokens with `check`, sends it the tokens `make` returns, and
+/// asserts MIT took every one.
+fn exchange(
+    tag: &str,
+    enctypes: Option<(&str, &str)>,
+    expect: EncryptionType,
+    args: &[&str],
+    check: impl Fn(&mut MessageProtection, bool, &[Value], &str),
+    make: impl Fn(&mut MessageProtection, bool, &[Value]) -> Vec<Value>,
+) {
     let realm = start_realm(tag, enctypes);
-    let mut cmd = common::peer_script("gss_tokens.py", &[]);
+    let mut cmd = common::peer_script("gss_tokens.py", args);
     realm.env(&mut cmd);
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
     let mut child = cmd.spawn().expect("gss_tokens.py");
@@ -137,11 +252,11 @@ fn interop(tag: &str, enctypes: Option<(&str, &str)>, expect: EncryptionType) {
 
     let mut our_acc = protection(&key, Role::Acceptor, acceptor_subkey);
     let mut our_init = protection(&key, Role::Initiator, acceptor_subkey);
-    check_mit_tokens(&mut our_acc, rc4, mit_init, "initiator");
-    check_mit_tokens(&mut our_init, rc4, mit_acc, "acceptor");
+    check(&mut our_acc, rc4, mit_init, "initiator");
+    check(&mut our_init, rc4, mit_acc, "acceptor");
 
-    let to_acceptor = make_ours(&mut our_init, rc4, mit_init);
-    let to_initiator = make_ours(&mut our_acc, rc4, mit_acc);
+    let to_acceptor = make(&mut our_init, rc4, mit_init);
+    let to_initiator = make(&mut our_acc, rc4, mit_acc);
     let req = json!({"to_acceptor": to_acceptor, "to_initiator": to_initiator});
     writeln!(stdin, "{req}").unwrap();
     stdin.flush().unwrap();
@@ -163,10 +278,27 @@ fn interop(tag: &str, enctypes: Option<(&str, &str)>, expect: EncryptionType) {
             r["ok"] == true && r["msg_ok"] == true,
             "MIT {side} refused our token {sent}: {r}"
         );
-        if sent["kind"] == "wrap" {
+        if sent["kind"] != "mic" {
             assert_eq!(r["conf"], sent["conf"], "MIT {side}: {sent}");
         }
     }
+}
+
+fn interop(tag: &str, enctypes: Option<(&str, &str)>, expect: EncryptionType) {
+    exchange(tag, enctypes, expect, &[], check_mit_tokens, make_ours);
+}
+
+/// MIT's gss_wrap_iov / gss_unwrap_iov (DCE style) against our split
+/// layout over several buffers, sign-only ones included.
+fn interop_iov(tag: &str, enctypes: Option<(&str, &str)>, expect: EncryptionType) {
+    exchange(
+        tag,
+        enctypes,
+        expect,
+        &["--iov"],
+        |ours, _, tokens, side| check_mit_iov(ours, tokens, side),
+        |ours, _, mit| make_ours_iov(ours, mit),
+    );
 }
 
 #[test]
@@ -202,6 +334,23 @@ fn mit_aes256_sha384() {
 fn mit_rc4_hmac() {
     interop(
         "rc4",
+        Some((
+            "aes256-cts-hmac-sha1-96:normal arcfour-hmac:normal",
+            "arcfour-hmac",
+        )),
+        EncryptionType::Rc4Hmac,
+    );
+}
+
+#[test]
+fn mit_iov_aes256_sha1() {
+    interop_iov("iovaes", None, EncryptionType::Aes256CtsHmacSha196);
+}
+
+#[test]
+fn mit_iov_rc4_hmac() {
+    interop_iov(
+        "iovrc4",
         Some((
             "aes256-cts-hmac-sha1-96:normal arcfour-hmac:normal",
             "arcfour-hmac",

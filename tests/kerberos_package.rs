@@ -326,7 +326,9 @@ fn negotiate_falls_back_to_ntlm() {
 /// `tests/c/krb_hostile.c` (under valgrind with OPENSSPI_VALGRIND=1):
 /// truncated AP-REQs and AP-REPs, a replayed AP-REQ (SEC_E_INVALID_TOKEN),
 /// forged handles, tampered / truncated / replayed Wrap tokens
-/// (SEC_E_MESSAGE_ALTERED, SEC_E_OUT_OF_SEQUENCE), the buffer layouts.
+/// (SEC_E_MESSAGE_ALTERED, SEC_E_OUT_OF_SEQUENCE), the buffer layouts, the
+/// DCE/RPC multi-buffer layout (an altered READONLY_WITH_CHECKSUM buffer is
+/// SEC_E_MESSAGE_ALTERED, an altered READONLY one is not covered).
 #[test]
 fn hostile_kerberos_callers_get_windows_statuses() {
     let realm = KrbRealm::start("hostile");

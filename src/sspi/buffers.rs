@@ -1,6 +1,8 @@
 //! Safe views of the caller's `SecBuffer`s, handed to packages.
 
-use super::consts::{SECBUFFER_ATTRMASK, SECBUFFER_READONLY, SECBUFFER_READONLY_WITH_CHECKSUM};
+use super::consts::{
+    SECBUFFER_ATTRMASK, SECBUFFER_DATA, SECBUFFER_READONLY, SECBUFFER_READONLY_WITH_CHECKSUM,
+};
 
 /// The bytes of one buffer: read-only buffers may live in read-only memory,
 /// so they are never handed out mutably.
@@ -84,6 +86,46 @@ impl<'a> MessageBuffer<'a> {
     }
 }
 
+/// What EncryptMessage / MakeSignature do with one buffer of a message
+/// (MS-NLMP 3.4.3, MS-KILE 3.4.5.4; the DCE/RPC PDU layout, where the PDU
+/// header and the auth trailer header are signed but travel in the clear).
+/// The same rule as MIT's `gss_wrap_iov` buffer types DATA / SIGN_ONLY /
+/// EMPTY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protection {
+    /// `SECBUFFER_DATA`: signed, and sealed by EncryptMessage.
+    Sealed,
+    /// `SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM`: signed in place
+    /// (in buffer order among the sealed bytes), never encrypted.
+    SignOnly,
+    /// `SECBUFFER_DATA | SECBUFFER_READONLY` and every non-DATA buffer:
+    /// neither signed nor encrypted.
+    Ignored,
+}
+
+impl MessageBuffer<'_> {
+    /// How this buffer takes part in a protected message.
+    pub fn protection(&self) -> Protection {
+        if self.kind != SECBUFFER_DATA || self.is_readonly() {
+            Protection::Ignored
+        } else if self.is_readonly_with_checksum() {
+            Protection::SignOnly
+        } else {
+            Protection::Sealed
+        }
+    }
+}
+
+/// The bytes a signature covers, in buffer order: every sealed and
+/// sign-only buffer ([`MessageBuffer::protection`]).
+pub fn signed_parts<'m>(buffers: &'m [MessageBuffer<'_>]) -> Vec<&'m [u8]> {
+    buffers
+        .iter()
+        .filter(|b| b.protection() != Protection::Ignored)
+        .map(|b| b.bytes())
+        .collect()
+}
+
 /// How a protected message lies in one `SECBUFFER_STREAM` buffer
 /// (DecryptMessage `[STREAM, DATA]`, BEHAVIOURS.md 96/96a): `header` bytes
 /// (the TOKEN of the sender's `[TOKEN, DATA, PADDING]`), the data, then
@@ -112,6 +154,30 @@ pub fn find_buffer(buffers: &[MessageBuffer<'_>], kind: u32) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn protection_follows_the_attribute_bits() {
+        use crate::sspi::consts::SECBUFFER_TOKEN;
+        let mut b = [0u8; 1];
+        let p = |t: u32, b: &mut [u8]| MessageBuffer::new(t, BufferData::Writable(b)).protection();
+        assert_eq!(p(SECBUFFER_DATA, &mut b), Protection::Sealed);
+        assert_eq!(
+            p(SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM, &mut b),
+            Protection::SignOnly
+        );
+        assert_eq!(
+            p(SECBUFFER_DATA | SECBUFFER_READONLY, &mut b),
+            Protection::Ignored
+        );
+        assert_eq!(
+            p(
+                SECBUFFER_DATA | SECBUFFER_READONLY | SECBUFFER_READONLY_WITH_CHECKSUM,
+                &mut b
+            ),
+            Protection::Ignored
+        );
+        assert_eq!(p(SECBUFFER_TOKEN, &mut b), Protection::Ignored);
+    }
 
     #[test]
     fn stream_split_counts_missing_bytes() {

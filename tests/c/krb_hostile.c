@@ -4,7 +4,9 @@
  * truncation of an AP-REQ through AcceptSecurityContext and of an AP-REP
  * through InitializeSecurityContext, a replayed AP-REQ, forged context
  * handles, a tampered / truncated / replayed Wrap token, every buffer
- * layout of EncryptMessage/DecryptMessage/MakeSignature/VerifySignature.
+ * layout of EncryptMessage/DecryptMessage/MakeSignature/VerifySignature,
+ * the DCE/RPC multi-buffer layout (several DATA, READONLY_WITH_CHECKSUM
+ * sign-only, READONLY ignored).
  * Needs a realm: KRB5_CONFIG, KRB5_KTNAME (host/localhost) and alice's
  * password as argv[1] (tests/kerberos_package.rs runs it, under valgrind
  * with OPENSSPI_VALGRIND=1). Prints failures, then "N passed, M failed";
@@ -344,6 +346,124 @@ static void messages(void) {
     DeleteSecurityContext(&s);
 }
 
+/* The DCE/RPC layout [DATA|READONLY_WITH_CHECKSUM, DATA, DATA|READONLY,
+ * DATA, DATA|READONLY_WITH_CHECKSUM, TOKEN, PADDING] (MS-KILE 3.4.5.4):
+ * both DATA sealed as one message, the sign-only buffers signed in place
+ * and never written (they live in read-only memory here), the READONLY one
+ * ignored. Sealed and SECQOP_WRAP_NO_ENCRYPT; then MakeSignature over the
+ * same kinds of buffers. */
+static const uint8_t pdu_header[] = "\x05\x00\x00\x03PDU header";
+static const uint8_t pdu_ignored[] = "not protected";
+static const uint8_t pdu_trailer[] = "\x10\x06\x08\x00";
+#define RO_CK (SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM)
+#define RO (SECBUFFER_DATA | SECBUFFER_READONLY)
+
+static void pdu_buffers(SecBuffer *b, uint8_t *hdr, uint8_t *s1, uint8_t *ign, uint8_t *s2, uint8_t *trl,
+                        uint8_t *tok, ULONG tn, uint8_t *pad) {
+    SecBuffer m[7] = {{sizeof pdu_header, RO_CK, hdr},   {9, SECBUFFER_DATA, s1},       {sizeof pdu_ignored, RO, ign},
+                      {11, SECBUFFER_DATA, s2},          {sizeof pdu_trailer, RO_CK, trl}, {tn, SECBUFFER_TOKEN, tok},
+                      {16, SECBUFFER_PADDING, pad}};
+    memcpy(b, m, sizeof m);
+}
+
+static void multi_buffer(void) {
+    CtxtHandle c, s;
+    SecPkgContext_Sizes sz;
+    if (!pair(&c, &s)) return;
+    SECURITY_STATUS st = QueryContextAttributesW(&c, SECPKG_ATTR_SIZES, &sz);
+    CHECK(st == SEC_E_OK, "SIZES: 0x%08X", (unsigned)st);
+    uint8_t *hdr = (uint8_t *)pdu_header, *ign = (uint8_t *)pdu_ignored, *trl = (uint8_t *)pdu_trailer;
+    for (int q = 0; q < 2; q++) {
+        ULONG want = q ? SECQOP_WRAP_NO_ENCRYPT : 0;
+        uint8_t s1[9], s2[11], tok[128], pad[16], ks1[9], ks2[11], ktok[128];
+        memcpy(s1, "stub one!", 9);
+        memcpy(s2, "stub two!!!", 11);
+        SecBuffer b[7];
+        pdu_buffers(b, hdr, s1, ign, s2, trl, tok, sz.cbSecurityTrailer, pad);
+        SecBufferDesc d = {SECBUFFER_VERSION, 7, b};
+        st = EncryptMessage(&c, want, &d, 0);
+        ULONG tn = b[5].cbBuffer;
+        CHECK(st == SEC_E_OK && tn <= sz.cbSecurityTrailer && b[6].cbBuffer == 0,
+              "EncryptMessage multi-buffer qop 0x%X: 0x%08X", (unsigned)want, (unsigned)st);
+        CHECK((memcmp(s1, "stub one!", 9) != 0) == !q && (memcmp(s2, "stub two!!!", 11) != 0) == !q,
+              "DATA sealed iff confidential (qop 0x%X)", (unsigned)want);
+        memcpy(ks1, s1, 9), memcpy(ks2, s2, 11), memcpy(ktok, tok, tn);
+        /* an altered sign-only buffer (the PDU header), then trailer */
+        for (int which = 0; which < 2; which++) {
+            uint8_t forged[sizeof pdu_header];
+            const uint8_t *orig = which ? pdu_trailer : pdu_header;
+            size_t on = which ? sizeof pdu_trailer : sizeof pdu_header;
+            memcpy(forged, orig, on);
+            forged[1] ^= 0x01;
+            memcpy(s1, ks1, 9), memcpy(s2, ks2, 11), memcpy(tok, ktok, tn);
+            pdu_buffers(b, which ? hdr : forged, s1, ign, s2, which ? forged : trl, tok, tn, pad);
+            ULONG qop = 0;
+            st = DecryptMessage(&s, &d, 0, &qop);
+            CHECK(st == SEC_E_MESSAGE_ALTERED, "altered sign-only buffer %d (qop 0x%X): 0x%08X (want SEC_E_MESSAGE_ALTERED)",
+                  which, (unsigned)want, (unsigned)st);
+        }
+        /* an altered READONLY buffer is not covered: still SEC_E_OK */
+        {
+            uint8_t ign2[sizeof pdu_ignored];
+            memcpy(ign2, pdu_ignored, sizeof ign2);
+            ign2[0] ^= 0xFF;
+            memcpy(s1, ks1, 9), memcpy(s2, ks2, 11), memcpy(tok, ktok, tn);
+            pdu_buffers(b, hdr, s1, ign2, s2, trl, tok, tn, pad);
+            ULONG qop = 0xFFFF;
+            st = DecryptMessage(&s, &d, 0, &qop);
+            CHECK(st == SEC_E_OK && qop == want && !memcmp(s1, "stub one!", 9) && !memcmp(s2, "stub two!!!", 11),
+                  "DecryptMessage multi-buffer, altered READONLY buffer: 0x%08X qop 0x%X", (unsigned)st, (unsigned)qop);
+        }
+        /* an altered sealed/signed DATA buffer */
+        {
+            uint8_t t1[9], t2[11], ttok[128];
+            SecBuffer e[7];
+            memcpy(t1, "stub one!", 9);
+            memcpy(t2, "stub two!!!", 11);
+            pdu_buffers(e, hdr, t1, ign, t2, trl, ttok, sz.cbSecurityTrailer, pad);
+            SecBufferDesc ed = {SECBUFFER_VERSION, 7, e};
+            st = EncryptMessage(&c, want, &ed, 0);
+            ULONG etn = e[5].cbBuffer;
+            memcpy(ks1, t1, 9), memcpy(ks2, t2, 11), memcpy(ktok, ttok, etn);
+            t2[4] ^= 0x01;
+            ULONG qop = 0;
+            SECURITY_STATUS st2 = DecryptMessage(&s, &ed, 0, &qop);
+            CHECK(st == SEC_E_OK && st2 == SEC_E_MESSAGE_ALTERED, "altered DATA (qop 0x%X): 0x%08X", (unsigned)want,
+                  (unsigned)st2);
+            /* the refused message consumed nothing: the intact one opens */
+            memcpy(t1, ks1, 9), memcpy(t2, ks2, 11), memcpy(ttok, ktok, etn);
+            pdu_buffers(e, hdr, t1, ign, t2, trl, ttok, etn, pad);
+            st2 = DecryptMessage(&s, &ed, 0, &qop);
+            CHECK(st2 == SEC_E_OK && !memcmp(t2, "stub two!!!", 11), "intact after altered DATA: 0x%08X", (unsigned)st2);
+        }
+    }
+    /* MakeSignature / VerifySignature over the same kinds of buffers */
+    {
+        uint8_t data[] = "signed stub", sig[128], ign2[sizeof pdu_ignored], forged[sizeof pdu_header];
+        SecBuffer m[4] = {{sizeof pdu_header, RO_CK, hdr},
+                          {sizeof data, SECBUFFER_DATA, data},
+                          {sizeof pdu_ignored, RO, ign},
+                          {sz.cbMaxSignature, SECBUFFER_TOKEN, sig}};
+        SecBufferDesc md = {SECBUFFER_VERSION, 4, m};
+        st = MakeSignature(&c, 0, &md, 0);
+        CHECK(st == SEC_E_OK, "MakeSignature multi-buffer: 0x%08X", (unsigned)st);
+        ULONG qop;
+        memcpy(forged, pdu_header, sizeof forged);
+        forged[1] ^= 0x01;
+        m[0].pvBuffer = forged;
+        st = VerifySignature(&s, &md, 0, &qop);
+        CHECK(st == SEC_E_MESSAGE_ALTERED, "VerifySignature altered sign-only: 0x%08X", (unsigned)st);
+        m[0].pvBuffer = hdr;
+        memcpy(ign2, pdu_ignored, sizeof ign2);
+        ign2[0] ^= 0xFF;
+        m[2].pvBuffer = ign2;
+        st = VerifySignature(&s, &md, 0, &qop);
+        CHECK(st == SEC_E_OK, "VerifySignature altered READONLY: 0x%08X", (unsigned)st);
+    }
+    DeleteSecurityContext(&c);
+    DeleteSecurityContext(&s);
+}
+
 /* ExportSecurityContext (DELETE_OLD) + ImportSecurityContextW: the
  * imported client's next sealed message opens at the server in order */
 static void export_import(void) {
@@ -398,6 +518,7 @@ int main(int argc, char **argv) {
         truncated_ap_rep();
         forged_handles();
         messages();
+        multi_buffer();
         export_import();
         FreeCredentialsHandle(&ccred);
         FreeCredentialsHandle(&scred);

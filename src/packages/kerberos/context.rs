@@ -6,11 +6,17 @@
 //! - EncryptMessage `[TOKEN, DATA(, PADDING)]` or `[DATA, TOKEN]`: the Wrap
 //!   token's header part into TOKEN (its cbBuffer shrunk to what was
 //!   written), DATA sealed in place; `SECQOP_WRAP_NO_ENCRYPT` signs only.
-//! - DecryptMessage `[TOKEN, DATA]`; `[STREAM, DATA]` is split by the FFI
+//! - Several buffers (the DCE/RPC PDU, `[DATA|READONLY_WITH_CHECKSUM, DATA,
+//!   ..., TOKEN]`): the DATA buffers are sealed as one message in order,
+//!   READONLY_WITH_CHECKSUM ones signed where they stand and never
+//!   encrypted, READONLY ones ignored (`sspi::buffers::Protection`, shared
+//!   with NTLM; MIT's `gss_wrap_iov` SIGN_ONLY, [`gss::MessagePart`]).
+//! - DecryptMessage `[TOKEN, DATA]` and the multi-buffer form;
+//!   `[STREAM, DATA]` is split by the FFI
 //!   layer with [`SecurityContext::stream_layout`], the header length read
 //!   from the token itself.
 //! - MakeSignature / VerifySignature: a MIC token over the DATA buffers
-//!   that are not `SECBUFFER_READONLY` (as NTLM).
+//!   that are not `SECBUFFER_READONLY`, in order (as NTLM).
 //! - The explicit MessageSeqNo is ignored: Kerberos tokens carry their own
 //!   sequence numbers, checked by the receive window (replay and order
 //!   failures are SEC_E_OUT_OF_SEQUENCE, see [`gss::GssError::status`]).
@@ -22,9 +28,9 @@ use super::crypto::EncryptionType;
 use super::crypto::Key;
 use super::filecodec::Principal;
 use super::gss::framing::Mech;
-use super::gss::{self, GssError, MessageProtection, ProtectionConfig, Role};
+use super::gss::{self, GssError, MessagePart, MessageProtection, ProtectionConfig, Role};
 use super::package::KERBEROS_PACKAGE_INFO;
-use crate::sspi::buffers::find_buffer;
+use crate::sspi::buffers::{find_buffer, signed_parts, Protection};
 use crate::sspi::consts::*;
 use crate::sspi::export::{check_export_flags, open_packed, seal_packed};
 use crate::sspi::{
@@ -64,23 +70,50 @@ fn gss_status(what: &str, e: GssError) -> SecStatus {
     reject!(e.status(), "Kerberos {what}: {e}")
 }
 
-/// The one DATA buffer a Wrap covers (`SECBUFFER_READONLY*` DATA buffers
-/// only come with DCE style, which is refused).
-fn data_index(message: &[MessageBuffer<'_>]) -> SecResult<usize> {
-    let mut data = message
+/// The one sealed DATA buffer of a message with no sign-only buffer (the
+/// common `[TOKEN, DATA(, PADDING)]`), or `None` for the multi-buffer
+/// layout; `SEC_E_INVALID_TOKEN` without any DATA buffer.
+fn single_data(message: &[MessageBuffer<'_>]) -> SecResult<Option<usize>> {
+    find_buffer(message, SECBUFFER_DATA)
+        .ok_or_else(|| reject!(SecStatus::InvalidToken, "no SECBUFFER_DATA buffer"))?;
+    let mut signed = message
         .iter()
         .enumerate()
-        .filter(|(_, b)| b.kind == SECBUFFER_DATA);
-    let (i, b) = data
-        .next()
-        .ok_or_else(|| reject!(SecStatus::InvalidToken, "no SECBUFFER_DATA buffer"))?;
-    if data.next().is_some() || b.is_readonly() || b.is_readonly_with_checksum() {
-        return Err(reject!(
-            SecStatus::UnsupportedFunction,
-            "Kerberos wraps one writable DATA buffer (several or read-only DATA buffers are DCE style)"
-        ));
+        .filter(|(_, b)| b.protection() != Protection::Ignored);
+    Ok(match (signed.next(), signed.next()) {
+        (Some((i, b)), None) if b.protection() == Protection::Sealed => Some(i),
+        _ => None,
+    })
+}
+
+/// The TOKEN buffer's bytes and the message parts of the other buffers
+/// (MS-KILE 3.4.5.4: DATA sealed, READONLY_WITH_CHECKSUM signed only,
+/// READONLY and other types left out), in buffer order.
+#[allow(clippy::type_complexity)]
+fn split_parts<'m, 'a>(
+    message: &'m mut [MessageBuffer<'a>],
+    t: usize,
+) -> SecResult<(&'m mut MessageBuffer<'a>, Vec<MessagePart<'m>>)> {
+    let mut token = None;
+    let mut parts = Vec::new();
+    for (i, b) in message.iter_mut().enumerate() {
+        if i == t {
+            token = Some(b);
+            continue;
+        }
+        match b.protection() {
+            Protection::Ignored => {}
+            Protection::SignOnly => {
+                let b: &'m MessageBuffer<'a> = b;
+                parts.push(MessagePart::SignOnly(b.bytes()))
+            }
+            Protection::Sealed => parts
+                .push(MessagePart::Data(b.bytes_mut().ok_or_else(|| {
+                    reject!(SecStatus::InvalidToken, "read-only SECBUFFER_DATA")
+                })?)),
+        }
     }
-    Ok(i)
+    Ok((token.expect("t indexes message"), parts))
 }
 
 fn token_index(message: &[MessageBuffer<'_>]) -> SecResult<usize> {
@@ -90,13 +123,7 @@ fn token_index(message: &[MessageBuffer<'_>]) -> SecResult<usize> {
 
 /// The signed bytes: every DATA buffer not `SECBUFFER_READONLY`.
 fn signed_data(message: &[MessageBuffer<'_>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for b in message {
-        if b.kind == SECBUFFER_DATA && !b.is_readonly() {
-            out.extend_from_slice(b.bytes());
-        }
-    }
-    out
+    signed_parts(message).concat()
 }
 
 /// Two distinct buffers of `message`, mutably.
@@ -326,21 +353,30 @@ impl SecurityContext for Established {
                 ))
             }
         };
-        let (t, d) = (token_index(message)?, data_index(message)?);
-        let (token, data) = pair(message, t, d);
-        let (Some(header), Some(body)) = (token.bytes_mut(), data.bytes_mut()) else {
-            return Err(reject!(
-                SecStatus::InvalidToken,
-                "EncryptMessage read-only buffer"
-            ));
-        };
-        let n = self
-            .protection
-            .wrap_in_place(conf, header, body)
-            .map_err(|e| gss_status("EncryptMessage", e))?;
+        let t = token_index(message)?;
+        let n = match single_data(message)? {
+            Some(d) => {
+                let (token, data) = pair(message, t, d);
+                let (Some(header), Some(body)) = (token.bytes_mut(), data.bytes_mut()) else {
+                    return Err(reject!(
+                        SecStatus::InvalidToken,
+                        "EncryptMessage read-only buffer"
+                    ));
+                };
+                self.protection.wrap_in_place(conf, header, body)
+            }
+            None => {
+                let (token, mut parts) = split_parts(message, t)?;
+                let header = token.bytes_mut().ok_or_else(|| {
+                    reject!(SecStatus::InvalidToken, "EncryptMessage read-only TOKEN")
+                })?;
+                self.protection.wrap_parts(conf, header, &mut parts)
+            }
+        }
+        .map_err(|e| gss_status("EncryptMessage", e))?;
         // BEHAVIOURS.md 95: TOKEN shrunk to the bytes written; CTS and RC4
         // need no padding, so a PADDING buffer is emptied.
-        token.truncate(n);
+        message[t].truncate(n);
         for b in message.iter_mut().filter(|b| b.kind == SECBUFFER_PADDING) {
             b.truncate(0);
         }
@@ -352,17 +388,28 @@ impl SecurityContext for Established {
         message: &mut [MessageBuffer<'_>],
         _seq_no: u32,
     ) -> SecResult<Option<u32>> {
-        let (t, d) = (token_index(message)?, data_index(message)?);
-        let (token, data) = pair(message, t, d);
-        let header = token.bytes().to_vec();
-        let body = data
-            .bytes_mut()
-            .ok_or_else(|| reject!(SecStatus::InvalidToken, "DecryptMessage read-only DATA"))?;
-        let (n, conf) = self
-            .protection
-            .unwrap_in_place(&header, body)
-            .map_err(|e| gss_status("DecryptMessage", e))?;
-        data.truncate(n);
+        let t = token_index(message)?;
+        let conf = match single_data(message)? {
+            Some(d) => {
+                let (token, data) = pair(message, t, d);
+                let header = token.bytes().to_vec();
+                let body = data.bytes_mut().ok_or_else(|| {
+                    reject!(SecStatus::InvalidToken, "DecryptMessage read-only DATA")
+                })?;
+                let (n, conf) = self
+                    .protection
+                    .unwrap_in_place(&header, body)
+                    .map_err(|e| gss_status("DecryptMessage", e))?;
+                data.truncate(n);
+                conf
+            }
+            None => {
+                let (token, mut parts) = split_parts(message, t)?;
+                self.protection
+                    .unwrap_parts(token.bytes(), &mut parts)
+                    .map_err(|e| gss_status("DecryptMessage", e))?
+            }
+        };
         Ok(Some(if conf { 0 } else { SECQOP_WRAP_NO_ENCRYPT }))
     }
 
@@ -448,12 +495,16 @@ impl SecurityContext for Established {
 }
 
 #[cfg(test)]
+#[path = "context_buffers_tests.rs"]
+mod buffers_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::packages::kerberos::crypto::random_key;
     use crate::sspi::BufferData;
 
-    fn side(key: &Key, role: Role) -> Established {
+    pub(super) fn side(key: &Key, role: Role) -> Established {
         let config = ProtectionConfig {
             role,
             acceptor_subkey: true,

@@ -31,7 +31,7 @@ use zeroize::Zeroizing;
 
 use super::crypto::{hmac_md5_keyed, rc4_init, seal_key, sign_key, HmacMd5};
 use super::flags::*;
-use crate::sspi::buffers::find_buffer;
+use crate::sspi::buffers::{find_buffer, Protection};
 use crate::sspi::consts::{SECBUFFER_DATA, SECBUFFER_TOKEN};
 use crate::sspi::{MessageBuffer, SecResult, SecStatus};
 use crate::trace::reject;
@@ -458,7 +458,7 @@ fn walk(
     outgoing: bool,
 ) -> SecResult<()> {
     for b in msg.iter_mut() {
-        if b.kind != SECBUFFER_DATA || b.is_readonly() {
+        if b.protection() == Protection::Ignored {
             continue;
         }
         match rc4.as_deref_mut() {
@@ -492,7 +492,7 @@ const INTERLEAVE: usize = 64;
 
 /// A buffer EncryptMessage encrypts: DATA, not read-only.
 fn is_sealed(b: &MessageBuffer<'_>) -> bool {
-    b.kind == SECBUFFER_DATA && !b.is_readonly() && !b.is_readonly_with_checksum()
+    b.protection() == Protection::Sealed
 }
 
 /// The TOKEN buffer, after checking that a DATA buffer exists and the

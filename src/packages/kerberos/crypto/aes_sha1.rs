@@ -12,6 +12,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use super::aes_cts::{self, AesCipher, BLOCK_LEN};
 use super::nfold::n_fold;
+use super::sign_only::{interleave, SignOnly};
 use super::{Checksum, CryptoError, KeyKind};
 
 /// Length of the truncated HMAC-SHA1 (RFC 3962 §6: 96 bits).
@@ -123,6 +124,50 @@ impl<C: AesCipher> Keys<C> {
         let body = buf.len() - TAG_LEN;
         aes_cts::decrypt(&self.ke, &mut buf[..body])?;
         let t = tag(&self.ki, &[&buf[..body]]);
+        if bool::from(t.ct_eq(&buf[body..])) {
+            Ok(BLOCK_LEN..body)
+        } else {
+            buf[..body].zeroize();
+            Err(CryptoError::IntegrityCheckFailed)
+        }
+    }
+
+    /// [`Self::encrypt_in_place`] with sign-only data: the tag covers the
+    /// plaintext with `sign_only` inserted at its offsets (RFC 3961 §5.3 over
+    /// MIT's iov order), which are not encrypted.
+    pub fn encrypt_in_place_sign_only(
+        &self,
+        confounder: &[u8],
+        buf: &mut [u8],
+        sign_only: &SignOnly<'_>,
+    ) -> Result<(), CryptoError> {
+        if confounder.len() != BLOCK_LEN {
+            return Err(CryptoError::InvalidConfounderLength);
+        }
+        if buf.len() < BLOCK_LEN + TAG_LEN {
+            return Err(CryptoError::BufferLength);
+        }
+        let body = buf.len() - TAG_LEN;
+        buf[..BLOCK_LEN].copy_from_slice(confounder);
+        let t = tag(&self.ki, &interleave(&buf[..body], sign_only)?);
+        aes_cts::encrypt(&self.ke, &mut buf[..body])?;
+        buf[body..].copy_from_slice(&t);
+        Ok(())
+    }
+
+    /// [`Self::decrypt_in_place`] with sign-only data (see
+    /// [`Self::encrypt_in_place_sign_only`]).
+    pub fn decrypt_in_place_sign_only(
+        &self,
+        buf: &mut [u8],
+        sign_only: &SignOnly<'_>,
+    ) -> Result<Range<usize>, CryptoError> {
+        if buf.len() < BLOCK_LEN + TAG_LEN {
+            return Err(CryptoError::CiphertextTooShort);
+        }
+        let body = buf.len() - TAG_LEN;
+        aes_cts::decrypt(&self.ke, &mut buf[..body])?;
+        let t = tag(&self.ki, &interleave(&buf[..body], sign_only)?);
         if bool::from(t.ct_eq(&buf[body..])) {
             Ok(BLOCK_LEN..body)
         } else {

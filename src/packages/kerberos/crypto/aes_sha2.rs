@@ -10,6 +10,7 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::aes_cts::{self, AesCipher, BLOCK_LEN};
+use super::sign_only::{interleave, SignOnly};
 use super::{Checksum, CryptoError, KeyKind, MAX_CHECKSUM_LEN};
 
 fn hmac<D: EagerHash>(key: &[u8]) -> Result<Hmac<D>, CryptoError> {
@@ -141,6 +142,52 @@ impl<C: AesCipher, D: EagerHash> Keys<C, D> {
         }
         let body = buf.len() - self.tag_len;
         let t = self.tag(&self.ki, &[&[0u8; BLOCK_LEN], &buf[..body]]);
+        if !bool::from(t[..self.tag_len].ct_eq(&buf[body..])) {
+            return Err(CryptoError::IntegrityCheckFailed);
+        }
+        aes_cts::decrypt(&self.ke, &mut buf[..body])?;
+        Ok(BLOCK_LEN..body)
+    }
+
+    /// [`Self::encrypt_in_place`] with sign-only data: the tag covers the
+    /// IV and the ciphertext with `sign_only` inserted at its offsets (MIT's
+    /// iov order), which are not encrypted.
+    pub fn encrypt_in_place_sign_only(
+        &self,
+        confounder: &[u8],
+        buf: &mut [u8],
+        sign_only: &SignOnly<'_>,
+    ) -> Result<(), CryptoError> {
+        if confounder.len() != BLOCK_LEN {
+            return Err(CryptoError::InvalidConfounderLength);
+        }
+        if buf.len() < BLOCK_LEN + self.tag_len {
+            return Err(CryptoError::BufferLength);
+        }
+        let body = buf.len() - self.tag_len;
+        buf[..BLOCK_LEN].copy_from_slice(confounder);
+        aes_cts::encrypt(&self.ke, &mut buf[..body])?;
+        let mut parts: Vec<&[u8]> = vec![&[0u8; BLOCK_LEN]];
+        parts.extend(interleave(&buf[..body], sign_only)?);
+        let t = self.tag(&self.ki, &parts);
+        buf[body..].copy_from_slice(&t[..self.tag_len]);
+        Ok(())
+    }
+
+    /// [`Self::decrypt_in_place`] with sign-only data (see
+    /// [`Self::encrypt_in_place_sign_only`]).
+    pub fn decrypt_in_place_sign_only(
+        &self,
+        buf: &mut [u8],
+        sign_only: &SignOnly<'_>,
+    ) -> Result<Range<usize>, CryptoError> {
+        if buf.len() < BLOCK_LEN + self.tag_len {
+            return Err(CryptoError::CiphertextTooShort);
+        }
+        let body = buf.len() - self.tag_len;
+        let mut parts: Vec<&[u8]> = vec![&[0u8; BLOCK_LEN]];
+        parts.extend(interleave(&buf[..body], sign_only)?);
+        let t = self.tag(&self.ki, &parts);
         if !bool::from(t[..self.tag_len].ct_eq(&buf[body..])) {
             return Err(CryptoError::IntegrityCheckFailed);
         }

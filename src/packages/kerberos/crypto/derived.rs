@@ -11,6 +11,7 @@ use sha2::{Sha256, Sha384};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use super::sign_only::SignOnly;
 use super::{
     aes_sha1, aes_sha2, fill_random, rc4_hmac, Checksum, CryptoError, EncryptionType, Key,
     MAX_CONFOUNDER_LEN,
@@ -110,6 +111,43 @@ impl DerivedKeys {
             Profile::Aes128Sha256(k) => k.decrypt_in_place(buf),
             Profile::Aes256Sha384(k) => k.decrypt_in_place(buf),
             Profile::Rc4(k) => k.decrypt_in_place(buf),
+        }
+    }
+
+    /// [`Self::encrypt_in_place_random`] with sign-only data: bytes the
+    /// integrity tag covers at the given offsets of `buf`, not encrypted
+    /// (MIT's `KRB5_CRYPTO_TYPE_SIGN_ONLY`; the DCE/RPC PDU header of a
+    /// sealed PDU). etypes 17-20 only.
+    pub fn encrypt_in_place_random_sign_only(
+        &self,
+        buf: &mut [u8],
+        sign_only: &SignOnly<'_>,
+    ) -> Result<(), CryptoError> {
+        let mut confounder = Zeroizing::new([0u8; MAX_CONFOUNDER_LEN]);
+        let c = &mut confounder[..self.etype.confounder_len()];
+        fill_random(c)?;
+        match &self.profile {
+            Profile::Aes128Sha1(k) => k.encrypt_in_place_sign_only(c, buf, sign_only),
+            Profile::Aes256Sha1(k) => k.encrypt_in_place_sign_only(c, buf, sign_only),
+            Profile::Aes128Sha256(k) => k.encrypt_in_place_sign_only(c, buf, sign_only),
+            Profile::Aes256Sha384(k) => k.encrypt_in_place_sign_only(c, buf, sign_only),
+            Profile::Rc4(_) => Err(CryptoError::Unsupported),
+        }
+    }
+
+    /// [`Self::decrypt_in_place`] with sign-only data (see
+    /// [`Self::encrypt_in_place_random_sign_only`]).
+    pub fn decrypt_in_place_sign_only(
+        &self,
+        buf: &mut [u8],
+        sign_only: &SignOnly<'_>,
+    ) -> Result<Range<usize>, CryptoError> {
+        match &self.profile {
+            Profile::Aes128Sha1(k) => k.decrypt_in_place_sign_only(buf, sign_only),
+            Profile::Aes256Sha1(k) => k.decrypt_in_place_sign_only(buf, sign_only),
+            Profile::Aes128Sha256(k) => k.decrypt_in_place_sign_only(buf, sign_only),
+            Profile::Aes256Sha384(k) => k.decrypt_in_place_sign_only(buf, sign_only),
+            Profile::Rc4(_) => Err(CryptoError::Unsupported),
         }
     }
 

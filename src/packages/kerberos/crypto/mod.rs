@@ -15,6 +15,7 @@ mod etype;
 mod key;
 mod nfold;
 mod rc4_hmac;
+mod sign_only;
 pub mod usage;
 
 #[cfg(test)]
@@ -30,6 +31,7 @@ pub use derived::{DerivedKeyCache, DerivedKeys};
 pub use etype::{ChecksumType, EncryptionType, KeyKind};
 pub use key::{Checksum, Key};
 pub use nfold::n_fold;
+pub use sign_only::SignOnly;
 
 /// Why a crypto operation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -9,12 +9,15 @@
 //! - [`mic`], [`wrap`]: RFC 4121 MIC (04 04) and Wrap (05 04) tokens, whole
 //!   (MIT's layout) and split for SSPI's `[TOKEN, DATA]` buffers (Windows'
 //!   layout, MS-KILE 3.4.5.4.1);
+//! - [`iov`]: RFC 4121 Wrap tokens over a message in several buffers,
+//!   with sign-only parts (MS-KILE 3.4.5.4, MIT's `gss_wrap_iov`);
 //! - [`rc4`]: RFC 4757 MIC (01 01) and Wrap (02 01) tokens;
 //! - [`seq_window`]: replay and sequence detection of received tokens;
 //! - [`sizes`]: `SECPKG_ATTR_SIZES` and `SECPKG_ATTR_STREAM_SIZES`;
 //! - [`MessageProtection`]: one context's keys, counters and window.
 
 pub mod framing;
+mod iov;
 mod keys;
 pub mod mic;
 mod protection;
@@ -91,6 +94,48 @@ impl From<CryptoError> for GssError {
             CryptoError::IntegrityCheckFailed => GssError::BadSig,
             CryptoError::Random => GssError::Random,
             _ => GssError::DefectiveToken,
+        }
+    }
+}
+
+/// One buffer of a message protected across several SSPI buffers
+/// (`[DATA|READONLY_WITH_CHECKSUM, DATA, ..., TOKEN]`, the DCE/RPC PDU;
+/// MIT's `gss_wrap_iov` DATA and SIGN_ONLY buffers), in message order.
+#[derive(Debug)]
+pub enum MessagePart<'a> {
+    /// Signed, and sealed in place when confidential.
+    Data(&'a mut [u8]),
+    /// Signed where it stands among the data, never encrypted.
+    SignOnly(&'a [u8]),
+}
+
+impl MessagePart<'_> {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            MessagePart::Data(b) => b,
+            MessagePart::SignOnly(b) => b,
+        }
+    }
+}
+
+/// Total length of the `Data` parts.
+fn data_len(parts: &[MessagePart<'_>]) -> usize {
+    parts
+        .iter()
+        .map(|p| match p {
+            MessagePart::Data(b) => b.len(),
+            MessagePart::SignOnly(_) => 0,
+        })
+        .sum()
+}
+
+/// Copies `from` over the `Data` parts in order (`from` is their total length).
+fn scatter(from: &[u8], parts: &mut [MessagePart<'_>]) {
+    let mut at = 0;
+    for p in parts {
+        if let MessagePart::Data(b) = p {
+            b.copy_from_slice(&from[at..at + b.len()]);
+            at += b.len();
         }
     }
 }

@@ -4,7 +4,9 @@
 use zeroize::Zeroizing;
 
 use super::framing::Mech;
-use super::{mic, rc4, wrap, GssError, PerMessageKeys, Role, SeqStatus, SeqWindow};
+use super::{
+    iov, mic, rc4, scatter, wrap, GssError, MessagePart, PerMessageKeys, Role, SeqStatus, SeqWindow,
+};
 use crate::packages::kerberos::crypto::{EncryptionType, Key};
 
 /// How a context protects its messages (decided at establishment).
@@ -147,6 +149,49 @@ impl MessageProtection {
         } else {
             wrap::wrap_split(&self.send, seq, conf, header_out, data, &mut self.scratch)
         }
+    }
+
+    /// EncryptMessage over a message in several buffers (DATA parts sealed
+    /// in place when `conf`, sign-only parts signed where they stand): the
+    /// token part into `header_out`, its length returned.
+    pub fn wrap_parts(
+        &mut self,
+        conf: bool,
+        header_out: &mut [u8],
+        parts: &mut [MessagePart<'_>],
+    ) -> Result<usize, GssError> {
+        if header_out.len() < self.split_token_len(conf) {
+            return Err(GssError::BufferTooSmall);
+        }
+        let seq = self.next_seq();
+        if self.is_rc4() {
+            rc4::wrap_parts(&self.send, self.mech, seq as u32, conf, header_out, parts)
+        } else {
+            iov::wrap_parts(&self.send, seq, conf, header_out, parts, &mut self.scratch)
+        }
+    }
+
+    /// DecryptMessage over a message in several buffers: `token` is the
+    /// token part, the DATA parts are the message (exactly: the split
+    /// layout), decrypted in place once the token and the sequence number
+    /// are accepted; whether it was sealed.
+    pub fn unwrap_parts(
+        &mut self,
+        token: &[u8],
+        parts: &mut [MessagePart<'_>],
+    ) -> Result<bool, GssError> {
+        let window = &mut self.window;
+        if self.recv.etype() == EncryptionType::Rc4Hmac {
+            return rc4::unwrap_parts(&self.recv, token, parts, |s| {
+                seq_result(window.check(s as u64))
+            });
+        }
+        let o = iov::open_parts(&self.recv, token, parts, &mut self.scratch)?;
+        seq_result(window.check(o.seq))?;
+        if let Some(range) = o.in_scratch {
+            scatter(&self.scratch[range], parts);
+        }
+        Ok(o.conf)
     }
 
     /// GSS_Unwrap of a whole token (any RRC and EC; the split layout sent

@@ -22,7 +22,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use super::framing::{self, Mech};
 use super::keys::{Profile, Rc4Keys};
-use super::{GssError, PerMessageKeys, Role};
+use super::{GssError, MessagePart, PerMessageKeys, Role};
 use crate::packages::ntlm::crypto::{hmac_md5_with, rc4_init};
 
 pub const MIC_TOK_ID: [u8; 2] = [0x01, 0x01];
@@ -124,13 +124,15 @@ pub fn verify_mic(keys: &PerMessageKeys, token: &[u8], message: &[u8]) -> Result
     open_seq(keys, inner)
 }
 
-/// Fills the 32-byte inner header and seals `body` (message, pad) in place.
+/// Fills the 32-byte inner header and seals the DATA parts of `body`
+/// (message, pad) in place; the checksum covers every part in order
+/// (sign-only ones included: MIT's `kg_make_checksum_iov_v1`).
 fn seal(
     keys: &PerMessageKeys,
     seq: u32,
     conf: bool,
     inner: &mut [u8; WRAP_INNER_LEN],
-    body: &mut [&mut [u8]],
+    body: &mut [MessagePart<'_>],
 ) -> Result<(), GssError> {
     let k = rc4_keys(keys);
     inner[..2].copy_from_slice(&WRAP_TOK_ID);
@@ -140,7 +142,7 @@ fn seal(
     getrandom::fill(&mut inner[24..32]).map_err(|_| GssError::Random)?;
     let cksum = {
         let mut parts: Vec<&[u8]> = vec![&inner[..8], &inner[24..32]];
-        parts.extend(body.iter().map(|b| &**b));
+        parts.extend(body.iter().map(|b| b.bytes()));
         k.wrap_sign.checksum(&parts)
     };
     inner[16..24].copy_from_slice(&cksum[..8]);
@@ -152,7 +154,9 @@ fn seal(
         let mut c = sealing_cipher(k, seq);
         c.apply_keystream(&mut inner[24..32]);
         for b in body.iter_mut() {
-            c.apply_keystream(b);
+            if let MessagePart::Data(b) = b {
+                c.apply_keystream(b);
+            }
         }
     }
     Ok(())
@@ -170,7 +174,13 @@ pub fn wrap(
     let mut body = Zeroizing::new(Vec::with_capacity(message.len() + 1));
     body.extend_from_slice(message);
     body.push(1);
-    seal(keys, seq, conf, &mut inner, &mut [&mut body[..]])?;
+    seal(
+        keys,
+        seq,
+        conf,
+        &mut inner,
+        &mut [MessagePart::Data(&mut body[..])],
+    )?;
     let mut out = framing::frame_header(mech, WRAP_INNER_LEN + body.len());
     out.extend_from_slice(&inner);
     out.extend_from_slice(&body);
@@ -187,13 +197,34 @@ pub fn wrap_split(
     token: &mut [u8],
     message: &mut [u8],
 ) -> Result<usize, GssError> {
+    wrap_parts(
+        keys,
+        mech,
+        seq,
+        conf,
+        token,
+        &mut [MessagePart::Data(message)],
+    )
+}
+
+/// The split layout over a message in several buffers (the DCE-style
+/// layout of MIT's `gss_wrap_iov`): the DATA parts sealed in place, in
+/// order, the sign-only ones checksummed where they stand.
+pub fn wrap_parts(
+    keys: &PerMessageKeys,
+    mech: Mech,
+    seq: u32,
+    conf: bool,
+    token: &mut [u8],
+    message: &mut [MessagePart<'_>],
+) -> Result<usize, GssError> {
     let head = framing::frame_header(mech, WRAP_INNER_LEN);
     let need = head.len() + WRAP_INNER_LEN;
     if token.len() < need {
         return Err(GssError::BufferTooSmall);
     }
     let mut inner = [0u8; WRAP_INNER_LEN];
-    seal(keys, seq, conf, &mut inner, &mut [message])?;
+    seal(keys, seq, conf, &mut inner, message)?;
     token[..head.len()].copy_from_slice(&head);
     token[head.len()..need].copy_from_slice(&inner);
     Ok(need)
@@ -231,18 +262,22 @@ fn parse_header(token: &[u8]) -> Result<(Header<'_>, &[u8], &[u8]), GssError> {
     Ok((h, in_token, f.rest))
 }
 
-/// Unseals `body` in place and checks header, checksum and direction, then
-/// `accept`s the sequence number; the message length (pad removed). On
-/// failure a sealed `body` is wiped.
+/// Unseals the DATA parts of `body` in place and checks header, checksum
+/// (over every part in order) and direction, then `accept`s the sequence
+/// number. On failure sealed DATA parts are wiped.
 fn open(
     keys: &PerMessageKeys,
     h: &Header<'_>,
-    body: &mut [u8],
-    accept: impl FnOnce(u32) -> Result<(), GssError>,
-) -> Result<usize, GssError> {
-    let r = open_inner(keys, h, body).and_then(|(seq, len)| accept(seq).map(|()| len));
+    body: &mut [MessagePart<'_>],
+    accept: impl FnOnce(u32, &[MessagePart<'_>]) -> Result<(), GssError>,
+) -> Result<(), GssError> {
+    let r = open_inner(keys, h, body).and_then(|seq| accept(seq, body));
     if r.is_err() && h.conf {
-        body.zeroize();
+        for p in body.iter_mut() {
+            if let MessagePart::Data(b) = p {
+                b.zeroize();
+            }
+        }
     }
     r
 }
@@ -250,8 +285,8 @@ fn open(
 fn open_inner(
     keys: &PerMessageKeys,
     h: &Header<'_>,
-    body: &mut [u8],
-) -> Result<(u32, usize), GssError> {
+    body: &mut [MessagePart<'_>],
+) -> Result<u32, GssError> {
     let k = rc4_keys(keys);
     let seq = open_seq(keys, h.inner)?;
     let mut confounder = Zeroizing::new([0u8; CONFOUNDER_LEN]);
@@ -259,22 +294,32 @@ fn open_inner(
     if h.conf {
         let mut c = sealing_cipher(k, seq);
         c.apply_keystream(&mut confounder[..]);
-        c.apply_keystream(body);
-    }
-    let cksum = k
-        .wrap_sign
-        .checksum(&[&h.inner[..8], &confounder[..], body]);
-    check_cksum(&cksum, &h.inner[16..24])?;
-    let len = if h.padded {
-        let pad = *body.last().ok_or(GssError::DefectiveToken)? as usize;
-        if pad == 0 || pad > 8 || pad > body.len() {
-            return Err(GssError::DefectiveToken);
+        for p in body.iter_mut() {
+            if let MessagePart::Data(b) = p {
+                c.apply_keystream(b);
+            }
         }
-        body.len() - pad
-    } else {
-        body.len()
+    }
+    let cksum = {
+        let mut parts: Vec<&[u8]> = vec![&h.inner[..8], &confounder[..]];
+        parts.extend(body.iter().map(|b| b.bytes()));
+        k.wrap_sign.checksum(&parts)
     };
-    Ok((seq, len))
+    check_cksum(&cksum, &h.inner[16..24])?;
+    Ok(seq)
+}
+
+/// The message length of a checked `body` (MIT's whole token: the pad
+/// removed).
+fn unpadded_len(h: &Header<'_>, body: &[u8]) -> Result<usize, GssError> {
+    if !h.padded {
+        return Ok(body.len());
+    }
+    let pad = *body.last().ok_or(GssError::DefectiveToken)? as usize;
+    if pad == 0 || pad > 8 || pad > body.len() {
+        return Err(GssError::DefectiveToken);
+    }
+    Ok(body.len() - pad)
 }
 
 /// Unwraps a whole token: MIT's (the framing covers the padded message)
@@ -293,7 +338,17 @@ pub fn unwrap(
         (false, false) => return Err(GssError::DefectiveToken),
     };
     let mut buf = Zeroizing::new(body.to_vec());
-    let len = open(keys, &h, &mut buf, accept)?;
+    let mut len = 0;
+    open(
+        keys,
+        &h,
+        &mut [MessagePart::Data(&mut buf[..])],
+        |seq, body| {
+            // The pad is checked before the sequence number is taken.
+            len = unpadded_len(&h, body[0].bytes())?;
+            accept(seq)
+        },
+    )?;
     buf.truncate(len);
     Ok((buf, h.conf))
 }
@@ -307,10 +362,24 @@ pub fn unwrap_split(
     data: &mut [u8],
     accept: impl FnOnce(u32) -> Result<(), GssError>,
 ) -> Result<(usize, bool), GssError> {
+    let len = data.len();
+    let conf = unwrap_parts(keys, token, &mut [MessagePart::Data(data)], accept)?;
+    Ok((len, conf))
+}
+
+/// Unwraps the split layout over a message in several buffers: the DATA
+/// parts unsealed in place; sealed or not, once `accept` took the sequence
+/// number. On failure sealed DATA parts are wiped.
+pub fn unwrap_parts(
+    keys: &PerMessageKeys,
+    token: &[u8],
+    parts: &mut [MessagePart<'_>],
+    accept: impl FnOnce(u32) -> Result<(), GssError>,
+) -> Result<bool, GssError> {
     let (h, in_token, rest) = parse_header(token)?;
     if !in_token.is_empty() || !rest.is_empty() {
         return Err(GssError::DefectiveToken);
     }
-    let len = open(keys, &h, data, accept)?;
-    Ok((len, h.conf))
+    open(keys, &h, parts, |seq, _| accept(seq))?;
+    Ok(h.conf)
 }

@@ -24,14 +24,14 @@ use crate::packages::kerberos::crypto::{CryptoError, DerivedKeys};
 pub const TOK_ID: [u8; 2] = [0x05, 0x04];
 pub const HEADER_LEN: usize = 16;
 
-fn seal_keys(keys: &PerMessageKeys) -> &DerivedKeys {
+pub(super) fn seal_keys(keys: &PerMessageKeys) -> &DerivedKeys {
     match &keys.profile {
         Profile::Cfx { seal, .. } => seal,
         Profile::Rc4(_) => unreachable!("RFC 4121 token with rc4-hmac keys"),
     }
 }
 
-fn header(flags: u8, ec: u16, rrc: u16, seq: u64) -> [u8; HEADER_LEN] {
+pub(super) fn header(flags: u8, ec: u16, rrc: u16, seq: u64) -> [u8; HEADER_LEN] {
     let mut h = [0u8; HEADER_LEN];
     h[..2].copy_from_slice(&TOK_ID);
     h[2] = flags;
@@ -42,7 +42,7 @@ fn header(flags: u8, ec: u16, rrc: u16, seq: u64) -> [u8; HEADER_LEN] {
     h
 }
 
-fn flags(keys: &PerMessageKeys, conf: bool) -> u8 {
+pub(super) fn flags(keys: &PerMessageKeys, conf: bool) -> u8 {
     keys.cfx_flags() | if conf { FLAG_SEALED } else { 0 }
 }
 
@@ -148,6 +148,47 @@ pub struct Opened {
     pub in_scratch: Option<Range<usize>>,
 }
 
+/// The fields of a Wrap token's 16-byte header.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Header {
+    pub conf: bool,
+    pub ec: usize,
+    pub rrc: usize,
+    pub seq: u64,
+}
+
+/// Checks a Wrap token's header (token id, filler, flags for `keys`'
+/// direction and subkey); its fields, the header bytes and the rest.
+pub(super) fn parse_header<'t>(
+    keys: &PerMessageKeys,
+    token: &'t [u8],
+) -> Result<(Header, &'t [u8], &'t [u8]), GssError> {
+    if token.len() < HEADER_LEN {
+        return Err(GssError::DefectiveToken);
+    }
+    let (h, body) = token.split_at(HEADER_LEN);
+    if h[..2] != TOK_ID || h[3] != 0xFF {
+        return Err(GssError::DefectiveToken);
+    }
+    keys.check_cfx_flags(h[2])?;
+    let fields = Header {
+        conf: h[2] & FLAG_SEALED != 0,
+        ec: u16::from_be_bytes([h[4], h[5]]) as usize,
+        rrc: u16::from_be_bytes([h[6], h[7]]) as usize,
+        seq: u64::from_be_bytes(h[8..].try_into().expect("8 bytes")),
+    };
+    Ok((fields, h, body))
+}
+
+/// The encrypted copy of the header matches the header (its RRC is not
+/// compared, as MIT does not).
+pub(super) fn header_copy_matches(copy: &[u8], h: &[u8]) -> Result<(), GssError> {
+    if copy[..6] != h[..6] || copy[8..] != h[8..] {
+        return Err(GssError::BadSig);
+    }
+    Ok(())
+}
+
 /// Verifies (and decrypts into `scratch`) the Wrap token whose header and
 /// first payload bytes are `token` and whose payload continues in `data`
 /// (empty for a whole token). Nothing is written to `data`.
@@ -157,18 +198,7 @@ pub fn open(
     data: &[u8],
     scratch: &mut Vec<u8>,
 ) -> Result<Opened, GssError> {
-    if token.len() < HEADER_LEN {
-        return Err(GssError::DefectiveToken);
-    }
-    let (h, body) = token.split_at(HEADER_LEN);
-    if h[..2] != TOK_ID || h[3] != 0xFF {
-        return Err(GssError::DefectiveToken);
-    }
-    keys.check_cfx_flags(h[2])?;
-    let conf = h[2] & FLAG_SEALED != 0;
-    let ec = u16::from_be_bytes([h[4], h[5]]) as usize;
-    let rrc = u16::from_be_bytes([h[6], h[7]]) as usize;
-    let seq = u64::from_be_bytes(h[8..].try_into().expect("8 bytes"));
+    let (Header { conf, ec, rrc, seq }, h, body) = parse_header(keys, token)?;
     let total = body.len() + data.len();
     if total == 0 {
         return Err(GssError::DefectiveToken);
@@ -191,13 +221,9 @@ pub fn open(
             }
             Err(e) => return Err(e.into()),
         };
-        // message | filler (EC) | header copy (its RRC is not compared,
-        // as MIT does not).
+        // message | filler (EC) | header copy.
         let end = range.end - HEADER_LEN;
-        let copy = &scratch[end..range.end];
-        if copy[..6] != h[..6] || copy[8..] != h[8..] {
-            return Err(GssError::BadSig);
-        }
+        header_copy_matches(&scratch[end..range.end], h)?;
         Ok(Opened {
             conf,
             seq,
