@@ -59,8 +59,8 @@ use std::sync::Arc;
 use once_cell::sync::OnceCell;
 use parking_lot::{Mutex, RwLock};
 
-use crate::packages::ntlm::crypto::NtOwf;
-use crate::packages::ntlm::lsa_mode::{CredentialOp, CredentialOpResult};
+use crate::lsa::packages::msv1_0::credential_op::{CredentialOp, CredentialOpResult};
+use crate::lsa::packages::msv1_0::owf::NtOwf;
 use crate::sspi::{SecResult, SecStatus};
 use crate::trace::reject;
 use accounts::AccountDatabase;
@@ -358,7 +358,7 @@ impl Lsa {
     }
 
     /// NTLM's credential operation `op` (a response and SessionBaseKey,
-    /// [`crate::packages::ntlm::lsa_mode`]) with the NT OWF of session
+    /// [`crate::lsa::packages::msv1_0::credential_op`]) with the NT OWF of session
     /// `luid`, wherever the store keeps it: the OWF is not handed out.
     /// The session must be the caller's (uid 0: any); a missing or foreign
     /// session, or one without an NT OWF → `SEC_E_NO_CREDENTIALS`.

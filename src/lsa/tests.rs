@@ -709,8 +709,11 @@ fn ticket_cache_query_and_purge() {
 /// bytes a client holding the OWF computes) for its owner only.
 #[test]
 fn msv1_0_credential_op_runs_in_the_lsa_for_the_owner_only() {
-    use crate::packages::ntlm::crypto::{lmv2_response, nt_proof_str, ntowf_v2};
-    use crate::packages::ntlm::lsa_mode::*;
+    use crate::lsa::packages::msv1_0::credential_op::*;
+    use crate::lsa::packages::msv1_0::{
+        owf::ntowf_v2,
+        responses::{lmv2_response, nt_proof_str},
+    };
     let store = Arc::new(MemoryStore::new());
     let lsa = Lsa::new(store.clone())
         .with_accounts(db())
@@ -731,7 +734,7 @@ fn msv1_0_credential_op_runs_in_the_lsa_for_the_owner_only() {
     assert_eq!(r.lm, Some(lmv2_response(&key, &[1; 8], &[2; 8])));
     assert_eq!(
         *r.session_base_key,
-        *crate::packages::ntlm::crypto::ntlmv2_session_base_key(&key, &proof)
+        *crate::lsa::packages::msv1_0::responses::ntlmv2_session_base_key(&key, &proof)
     );
     // Another uid over the same store: no credentials, nothing computed.
     let other = Lsa::new(store.clone())

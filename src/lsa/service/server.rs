@@ -356,8 +356,8 @@ pub fn run(cfg: Config) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lsa::packages::msv1_0::credential_op::{CredentialOp, V2Request};
     use crate::lsa::service::wire::{parse_reply, read_op_result};
-    use crate::packages::ntlm::lsa_mode::{CredentialOp, V2Request};
 
     fn status(b: &[u8]) -> Reply {
         parse_reply(b).unwrap().0

@@ -24,11 +24,11 @@ pub mod memory;
 
 use std::sync::Arc;
 
+use super::packages::msv1_0::credential_op::{self, CredentialOp, CredentialOpResult};
+use super::packages::msv1_0::owf::ntowf_v2_keyed;
 use super::session::{CachedTicket, LogonSession};
 use super::status::NtStatus;
 use super::Luid;
-use crate::packages::ntlm::crypto::ntowf_v2_keyed;
-use crate::packages::ntlm::lsa_mode::{self, CredentialOp, CredentialOpResult};
 
 /// The environment variable that selects the library's session store.
 pub const STORE_ENV: &str = "OPENSSPI_LSA_STORE";
@@ -219,7 +219,7 @@ pub fn run_msv1_0_op(
     let m = s.msv1_0.as_ref()?;
     let owf = m.nt_owf.as_ref()?;
     let keyed = ntowf_v2_keyed(owf, &m.user, &m.domain);
-    Some(lsa_mode::run(op, &keyed, owf))
+    Some(credential_op::run(op, &keyed, owf))
 }
 
 #[cfg(test)]

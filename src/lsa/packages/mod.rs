@@ -6,6 +6,8 @@
 //! MSV1_0 2 follow (Windows numbers packages in load order; callers must
 //! look ids up, never hard-code them).
 
+pub mod msv1_0;
+
 use std::sync::Arc;
 
 use super::session::{KerberosCredential, SecurityLogonType};
