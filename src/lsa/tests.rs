@@ -207,7 +207,7 @@ fn concurrent_logons_get_distinct_sessions() {
     assert_eq!(lsa.store().list().unwrap(), all);
     for l in all {
         let s = lsa.store().get(l).unwrap().unwrap();
-        assert_eq!(s.msv1_0.unwrap().logon_id, l);
+        assert_eq!(Msv1_0PrimaryCredential::of(&s).unwrap().logon_id, l);
     }
 }
 
@@ -348,7 +348,7 @@ fn logon_types_decide_what_is_cached() {
     let lsa = new_lsa();
     // Network: validated, no credentials, not made current.
     let n = lsa.logon_user(MSV, 3, &alice()).unwrap().logon_id;
-    assert!(lsa.store().get(n).unwrap().unwrap().msv1_0.is_none());
+    assert!(Msv1_0PrimaryCredential::of(&lsa.store().get(n).unwrap().unwrap()).is_none());
     assert_eq!(
         lsa.primary_credential(None).unwrap_err(),
         SecStatus::NoCredentials

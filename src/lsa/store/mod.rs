@@ -25,8 +25,7 @@ pub mod memory;
 use std::sync::Arc;
 
 use super::packages::msv1_0::credential_op::{self, CredentialOp, CredentialOpResult};
-use super::packages::msv1_0::owf::ntowf_v2_keyed;
-use super::session::{CachedTicket, LogonSession};
+use super::session::{CachedTicket, KerberosCredential, LogonSession};
 use super::status::NtStatus;
 use super::Luid;
 
@@ -177,7 +176,7 @@ pub trait SessionStore: Send + Sync {
         let Some(s) = self.get(luid)? else {
             return Ok(None);
         };
-        Ok(run_msv1_0_op(&s, caller_uid, op))
+        Ok(credential_op::run_for_session(&s, caller_uid, op))
     }
 }
 
@@ -193,7 +192,7 @@ pub fn add_ticket_to(
     if s.owner_uid != caller_uid && caller_uid != 0 {
         return Ok(false);
     }
-    let Some(k) = s.kerberos.as_mut() else {
+    let Some(k) = KerberosCredential::of_mut(s) else {
         return Ok(false);
     };
     let same =
@@ -205,21 +204,6 @@ pub fn add_ticket_to(
         None => k.service_tickets.push(ticket.clone()),
     }
     Ok(true)
-}
-
-/// [`SessionStore::msv1_0_credential_op`] on a session at hand.
-pub fn run_msv1_0_op(
-    s: &LogonSession,
-    caller_uid: u32,
-    op: &CredentialOp,
-) -> Option<CredentialOpResult> {
-    if s.owner_uid != caller_uid && caller_uid != 0 {
-        return None;
-    }
-    let m = s.msv1_0.as_ref()?;
-    let owf = m.nt_owf.as_ref()?;
-    let keyed = ntowf_v2_keyed(owf, &m.user, &m.domain);
-    Some(credential_op::run(op, &keyed, owf))
 }
 
 #[cfg(test)]
@@ -262,10 +246,12 @@ mod tests {
 
     #[test]
     fn service_tickets_are_added_for_the_owner_and_bounded() {
-        use crate::lsa::session::{CachedTicket, KerberosCredential};
         let store = memory::MemoryStore::new();
         let mut s = codec::tests::sample(4242);
-        s.kerberos = Some(KerberosCredential::default());
+        s.credentials.insert(
+            crate::lsa::packages::KERBEROS_ID,
+            KerberosCredential::default(),
+        );
         store.put(&s).unwrap();
         let t = |name: String| CachedTicket {
             server_name: name,
@@ -294,7 +280,8 @@ mod tests {
             store.add_service_ticket(s.logon_id, 4242, &t("new".into())),
             Err(StoreError::Quota)
         );
-        let k = store.get(s.logon_id).unwrap().unwrap().kerberos.unwrap();
+        let got = store.get(s.logon_id).unwrap().unwrap();
+        let k = KerberosCredential::of(&got).unwrap();
         assert_eq!(k.service_tickets.len(), MAX_SERVICE_TICKETS);
     }
 

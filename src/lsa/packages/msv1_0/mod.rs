@@ -6,6 +6,11 @@
 //! Dependency direction: `packages::ntlm` → `lsa::packages::msv1_0` (and
 //! `lsa::secret`); nothing in `lsa` uses `packages::ntlm`.
 
+pub mod credential;
 pub mod credential_op;
 pub mod owf;
+pub mod package;
 pub mod responses;
+
+pub use credential::Msv1_0PrimaryCredential;
+pub use package::{validate_msv1_0, Msv1_0};
