@@ -191,6 +191,18 @@ impl Lsa {
         }
     }
 
+    /// Register another authentication package after the standard ones
+    /// (its id: the next one, 3 for the first; `LsaLookupAuthenticationPackage`
+    /// through [`Lsa::packages`] finds it). Its credentials live in the
+    /// sessions of the in-process memory store only: the stores that
+    /// serialise sessions decode with the standard registry.
+    pub fn with_package(mut self, package: Arc<dyn packages::AuthenticationPackage>) -> Lsa {
+        let mut r = (*self.packages).clone();
+        r.register(package);
+        self.packages = Arc::new(r);
+        self
+    }
+
     /// Use this account database instead of `NTLM_USER_FILE`'s.
     pub fn with_accounts(mut self, db: Arc<AccountDatabase>) -> Lsa {
         self.accounts = Some(db);

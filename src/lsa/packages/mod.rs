@@ -284,3 +284,6 @@ mod tests {
         assert_eq!(r.get(0xdeadbeef).err(), Some(NtStatus::NO_SUCH_PACKAGE));
     }
 }
+
+#[cfg(test)]
+mod interface_tests;

@@ -212,7 +212,7 @@ pub fn decode(buf: &[u8]) -> Option<LogonSession> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::lsa::packages::{KERBEROS_ID, MSV1_0_ID};
+    use crate::lsa::packages::{PackageCredential, KERBEROS_ID, MSV1_0_ID};
     use crate::lsa::session::{KerberosCredential, KerberosKey};
     use crate::lsa::Msv1_0PrimaryCredential;
 
@@ -291,6 +291,37 @@ pub(crate) mod tests {
         let k = KerberosCredential::of(&d).unwrap();
         assert_eq!(k.keys[0].key.as_slice(), &[9; 16]);
         assert_eq!(k.tickets().count(), 2);
+    }
+
+    /// Version 1 (fixed MSV1_0 and Kerberos parts), an unknown package
+    /// id and a package listed twice are a clean `None` (the stores
+    /// report `StoreError::Corrupt`).
+    #[test]
+    fn old_versions_and_unknown_packages_are_rejected() {
+        let s = sample(1);
+        let bytes = encode(&s);
+        let mut v1 = bytes.to_vec();
+        v1[MAGIC.len()] = 1;
+        assert!(decode(&v1).is_none());
+        // The credentials part: count, then (id, bytes) each.
+        let msv = Msv1_0PrimaryCredential::of(&s).unwrap().encode();
+        let tail = 4 + 4 + 4 + msv.len();
+        let head = &bytes[..bytes.len() - tail];
+        let with = |parts: &[(u32, &[u8])]| {
+            let mut b = head.to_vec();
+            b.extend_from_slice(&(parts.len() as u32).to_le_bytes());
+            for (id, c) in parts {
+                b.extend_from_slice(&id.to_le_bytes());
+                b.extend_from_slice(&(c.len() as u32).to_le_bytes());
+                b.extend_from_slice(c);
+            }
+            b
+        };
+        assert!(decode(&with(&[(MSV1_0_ID, &msv)])).is_some());
+        assert!(decode(&with(&[])).unwrap().credentials.is_empty());
+        assert!(decode(&with(&[(7, &msv)])).is_none());
+        assert!(decode(&with(&[(KERBEROS_ID, &msv)])).is_none());
+        assert!(decode(&with(&[(MSV1_0_ID, &msv), (MSV1_0_ID, &msv)])).is_none());
     }
 
     #[test]
