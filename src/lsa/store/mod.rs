@@ -1,4 +1,5 @@
-//! Where logon sessions live. One trait, three stores:
+//! Where logon sessions live. One trait ([`SessionStore`], the LSA's
+//! seam between the process and the service), three stores:
 //!
 //! - [`crate::lsa::service::client::ServiceStore`] (the default): the LSA
 //!   service `opensspi-lsad`, one per user, started on demand. Sessions
@@ -115,7 +116,14 @@ pub fn open(kind: StoreKind) -> StoreResult<Arc<dyn SessionStore>> {
     })
 }
 
-/// A home for logon sessions, shared by every thread of the process.
+/// A home for logon sessions, shared by every thread of the process: the
+/// one seam between the LSA's logic ([`crate::lsa::Lsa`], its
+/// authentication packages) and where sessions and their secrets live.
+/// The in-process stores and the LSA service's client
+/// ([`crate::lsa::service::client::ServiceStore`]) implement it, so what
+/// calls through `Lsa` (NTLM's credential operations, Kerberos'
+/// credential lookups) never knows which is used; security packages
+/// reach it only through `Lsa`'s methods.
 pub trait SessionStore: Send + Sync {
     fn kind(&self) -> StoreKind;
 
