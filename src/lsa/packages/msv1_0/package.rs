@@ -87,6 +87,8 @@ impl AuthenticationPackage for Msv1_0 {
     }
 }
 
+/// `MsV1_0EnumerateUsers`: the caller's sessions holding an MSV1_0
+/// credential.
 fn enumerate_users(lsa: &Lsa) -> NtResult<PackageCallResult> {
     let mut ids = Vec::new();
     for l in lsa.enumerate_sessions()? {
@@ -112,6 +114,8 @@ fn enumerate_users(lsa: &Lsa) -> NtResult<PackageCallResult> {
     b.put_pointer_to(16, &handles, 4);
     PackageCallResult::ok(b)
 }
+
+/// `MsV1_0GetUserInfo`: the names, SID and logon type of a session.
 fn get_user_info(lsa: &Lsa, request: &[u8]) -> NtResult<PackageCallResult> {
     if request.len() < LOGON_ID_REQUEST_SIZE {
         return Err(NtStatus::INVALID_PARAMETER);
