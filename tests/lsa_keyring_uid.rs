@@ -167,7 +167,7 @@ fn forged_session(v: &Victim, luid: Luid, owner_uid: u32) -> Vec<u8> {
     s.logon_id = luid;
     s.owner_uid = owner_uid;
     s.user = "mallory".into();
-    let m = s.msv1_0.as_mut().unwrap();
+    let m = opensspi::lsa::Msv1_0PrimaryCredential::of_mut(&mut s).unwrap();
     m.logon_id = luid;
     m.user = "mallory".into();
     m.nt_owf = Some(nt_owf_v1(MALLORY_PASSWORD));

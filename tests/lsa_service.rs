@@ -752,7 +752,7 @@ fn ticket_worker(arg: &str) {
             .unwrap_or_else(|e| panic!("{name}: {e:?}"));
         // Read back: every ticket this worker added is there.
         let s = lsa.store().get(luid).unwrap().unwrap();
-        let k = s.kerberos.unwrap();
+        let k = opensspi::lsa::session::KerberosCredential::of(&s).unwrap();
         for j in 0..=i {
             let mine = format!("host/w{worker}-{j}");
             assert!(
@@ -780,7 +780,7 @@ fn concurrent_ticket_cache_updates_lose_nothing() {
     logon_alice(&lsad, &users); // starts the service
     let store = ServiceStore::at(lsad.dir());
     let luid = opensspi::lsa::Luid::from_u64(0x7777_0000_1234);
-    let session = LogonSession {
+    let mut session = LogonSession {
         logon_id: luid,
         owner_uid: opensspi::lsa::store::keyring::current_uid(),
         user: USER.into(),
@@ -792,13 +792,16 @@ fn concurrent_ticket_cache_updates_lose_nothing() {
         logon_server: String::new(),
         dns_domain_name: "EXAMPLE.COM".into(),
         upn: format!("{USER}@EXAMPLE.COM"),
-        msv1_0: None,
-        kerberos: Some(KerberosCredential {
+        credentials: Default::default(),
+    };
+    session.credentials.insert(
+        opensspi::lsa::packages::KERBEROS_ID,
+        KerberosCredential {
             principal: format!("{USER}@EXAMPLE.COM"),
             realm: "EXAMPLE.COM".into(),
             ..Default::default()
-        }),
-    };
+        },
+    );
     store.put(&session).unwrap();
     let workers: Vec<_> = (0..20)
         .map(|w| {
@@ -826,6 +829,7 @@ fn concurrent_ticket_cache_updates_lose_nothing() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let k = store.get(luid).unwrap().unwrap().kerberos.unwrap();
+    let s = store.get(luid).unwrap().unwrap();
+    let k = KerberosCredential::of(&s).unwrap();
     assert_eq!(k.service_tickets.len(), 20 * TICKETS_PER_WORKER);
 }

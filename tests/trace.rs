@@ -208,7 +208,7 @@ fn sspilogon_explains_a_failed_logon_in_the_trace_s_words() {
 #[test]
 fn msv1_0_refusal_reasons_name_the_account_and_its_line() {
     use opensspi::lsa::accounts::{nt_owf_v1, AccountDatabase};
-    use opensspi::lsa::logon::validate_msv1_0;
+    use opensspi::lsa::packages::msv1_0::validate_msv1_0;
     use opensspi::lsa::InteractiveLogon;
 
     let hash = hex::encode_upper(&nt_owf_v1("Pw-1")[..]);

@@ -10,7 +10,7 @@
 use std::io::{BufRead, Read, Write};
 use std::process::ExitCode;
 
-use opensspi::lsa::packages::AuthPackage;
+use opensspi::lsa::packages::{KERBEROS_ID, MSV1_0_ID, NEGOTIATE_ID};
 use opensspi::lsa::session::SecurityLogonType;
 use opensspi::lsa::status::NtStatus;
 use opensspi::lsa::store::{self, keyring, StoreError, StoreKind, STORE_ENV};
@@ -72,7 +72,8 @@ struct Args {
     mode: Mode,
     user: Option<String>,
     password_stdin: bool,
-    package: AuthPackage,
+    /// The authentication package id.
+    package: u32,
     logon_type: SecurityLogonType,
     store: StoreKind,
 }
@@ -91,7 +92,7 @@ fn parse_args(argv: Vec<String>) -> Result<Args, Failure> {
         mode: Mode::Logon,
         user: None,
         password_stdin: false,
-        package: AuthPackage::Negotiate,
+        package: NEGOTIATE_ID,
         logon_type: SecurityLogonType::Interactive,
         // The store the library would use.
         store: StoreKind::from_env().unwrap_or(StoreKind::Service),
@@ -115,11 +116,9 @@ fn parse_args(argv: Vec<String>) -> Result<Args, Failure> {
             "--package" => {
                 let v = value(&mut it, "--package")?;
                 a.package = match v.to_ascii_lowercase().as_str() {
-                    "negotiate" => AuthPackage::Negotiate,
-                    "ntlm" | "msv1_0" | "microsoft_authentication_package_v1_0" => {
-                        AuthPackage::Msv1_0
-                    }
-                    "kerberos" => AuthPackage::Kerberos,
+                    "negotiate" => NEGOTIATE_ID,
+                    "ntlm" | "msv1_0" | "microsoft_authentication_package_v1_0" => MSV1_0_ID,
+                    "kerberos" => KERBEROS_ID,
                     _ => return Err(usage(format!("unknown package {v:?}"))),
                 };
             }
@@ -283,7 +282,7 @@ fn logon(a: &Args, lsa: &Lsa) -> Result<Luid, Failure> {
         password,
     };
     let _ = trace::take_last_reason();
-    match lsa.logon_user(a.package.id(), a.logon_type as u32, &req) {
+    match lsa.logon_user(a.package, a.logon_type as u32, &req) {
         Ok(r) => {
             let msg = format!(
                 "Logged on {}\\{} (logon session {}, SID {}).",
@@ -388,13 +387,14 @@ fn list(lsa: &Lsa) -> Result<(), Failure> {
     for l in sessions {
         let Ok(d) = lsa.session_data(l) else { continue };
         let creds = lsa.store().get(l).ok().flatten().map(|s| {
-            let mut v = Vec::new();
-            if s.msv1_0.is_some() {
-                v.push("NTLM");
-            }
-            if s.kerberos.is_some() {
-                v.push("Kerberos");
-            }
+            // The packages holding a credential, MSV1_0 ("NTLM") first.
+            let mut v: Vec<_> = s
+                .credentials
+                .package_ids()
+                .filter_map(|id| lsa.packages().get(id).ok())
+                .map(|p| p.session_name())
+                .collect();
+            v.reverse();
             v.join("+")
         });
         println!(
@@ -533,19 +533,11 @@ mod tests {
                 .unwrap()
                 .package
         };
-        assert_eq!(package(&["alice"]), AuthPackage::Negotiate);
-        assert_eq!(
-            package(&["--package", "Negotiate", "alice"]),
-            AuthPackage::Negotiate
-        );
-        assert_eq!(
-            package(&["--package", "NTLM", "alice"]),
-            AuthPackage::Msv1_0
-        );
-        assert_eq!(
-            package(&["--package", "MSV1_0", "alice"]),
-            AuthPackage::Msv1_0
-        );
+        assert_eq!(package(&["alice"]), NEGOTIATE_ID);
+        assert_eq!(package(&["--package", "Negotiate", "alice"]), NEGOTIATE_ID);
+        assert_eq!(package(&["--package", "NTLM", "alice"]), MSV1_0_ID);
+        assert_eq!(package(&["--package", "MSV1_0", "alice"]), MSV1_0_ID);
+        assert_eq!(package(&["--package", "Kerberos", "alice"]), KERBEROS_ID);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::tokens::new_token;
 use super::types::{HANDLE, LUID, NTSTATUS, ULONG};
 use crate::lsa::status::NtStatus;
 use crate::lsa::wire::ReturnBlock;
-use crate::lsa::{lsa, packages, Luid};
+use crate::lsa::{lsa, Luid};
 
 pub(crate) fn luid_in(l: &LUID) -> Luid {
     Luid {
@@ -124,7 +124,7 @@ pub unsafe extern "C" fn LsaLookupAuthenticationPackage(
             if AuthenticationPackage.is_null() {
                 return Err(NtStatus::INVALID_PARAMETER);
             }
-            let id = packages::lookup_authentication_package(name)?;
+            let id = lsa()?.packages().lookup(name)?;
             // SAFETY: checked non-NULL.
             unsafe { *AuthenticationPackage = id };
             Ok(())

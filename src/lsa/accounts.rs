@@ -30,8 +30,10 @@ use zeroize::Zeroizing;
 
 use subtle::ConstantTimeEq;
 
-pub use crate::packages::ntlm::crypto::nt_owf_v1;
-use crate::packages::ntlm::crypto::{ntowf_v2_keyed, ntowf_v2_user, upcase_char, HmacMd5, NtOwf};
+pub use crate::lsa::packages::msv1_0::owf::nt_owf_v1;
+use crate::lsa::packages::msv1_0::owf::{
+    ntowf_v2_keyed, ntowf_v2_user, upcase_char, HmacMd5, NtOwf,
+};
 
 mod line;
 

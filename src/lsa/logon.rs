@@ -1,7 +1,9 @@
-//! `LsaLogonUser` / `LogonUser` for password logons: validate through an
-//! authentication package, create the logon session, hand the primary
-//! credentials to every package (Windows' `SpAcceptCredentials`), store the
-//! session.
+//! `LsaLogonUser` / `LogonUser` for password logons: validate through the
+//! authentication package the caller named (its
+//! [`AuthenticationPackage::logon_user`](super::packages::AuthenticationPackage::logon_user)),
+//! create the logon session, hand the primary credentials to every package
+//! (`accept_credentials`, Windows' `SpAcceptCredentials`), store the
+//! session with each package's credential.
 //!
 //! - MSV1_0 validates against the local account database
 //!   ([`super::accounts`], the file the NTLM server uses) and keeps the NT
@@ -22,13 +24,13 @@
 //! See learn.microsoft.com/windows/win32/api/ntsecapi/nf-ntsecapi-lsalogonuser
 //! and .../winbase/nf-winbase-logonuserw.
 
-use super::accounts::{is_valid_name, nt_owf_v1, AccountDatabase};
-use super::packages::{AuthPackage, LogonError, ValidatedLogon};
-use super::session::{allocate_luid, LogonSession, SecurityLogonType, Sid};
+use super::accounts::is_valid_name;
+use super::packages::{LogonError, PackageLogon, ValidatedLogon, MSV1_0_ID, NEGOTIATE_ID};
+use super::session::{allocate_luid, LogonSession, SecurityLogonType, SessionCredentials, Sid};
 use super::status::NtStatus;
 use super::submit::{parse_interactive_logon, InteractiveLogon};
 use super::wire::{InteractiveProfile, TIME_NEVER};
-use super::{Lsa, Luid, Msv1_0PrimaryCredential};
+use super::{Lsa, Luid};
 use crate::trace::{reject, Who};
 
 /// What a successful logon returns (`LsaLogonUser`'s outputs; the token
@@ -57,7 +59,7 @@ pub use super::accounts::computer_name;
 /// the form `DOMAIN\user` or `user@domain` (UPN) carries it; domain `.`
 /// means the local computer (its local accounts only). Returns (user,
 /// domain, upn).
-fn split_names(req: &InteractiveLogon) -> (String, String, String) {
+pub(crate) fn split_names(req: &InteractiveLogon) -> (String, String, String) {
     let mut user = req.user.clone();
     let mut domain = req.domain.clone();
     let mut upn = String::new();
@@ -77,82 +79,6 @@ fn split_names(req: &InteractiveLogon) -> (String, String, String) {
     (user, domain, upn)
 }
 
-/// MSV1_0's validation against the account database, trying the records
-/// of [`AccountDatabase::candidates`] in turn: unknown user →
-/// `STATUS_LOGON_FAILURE` with sub-status `STATUS_NO_SUCH_USER`; wrong
-/// password → `STATUS_LOGON_FAILURE` / `STATUS_WRONG_PASSWORD` (the
-/// sub-statuses Windows audits as 0xC0000064 / 0xC000006A); a disabled
-/// account (smbpasswd `D`) whose password matched →
-/// `STATUS_ACCOUNT_RESTRICTION` / `STATUS_ACCOUNT_DISABLED` (BEHAVIOURS.md
-/// 131). A locked-out account (`L`) is never tried: when no other
-/// candidate matched, `STATUS_ACCOUNT_LOCKED_OUT` whatever the password
-/// (no password oracle). The names reported are the record's.
-pub fn validate_msv1_0(
-    db: &AccountDatabase,
-    req: &InteractiveLogon,
-) -> Result<ValidatedLogon, LogonError> {
-    let failure = |sub| LogonError::with_sub_status(NtStatus::LOGON_FAILURE, sub);
-    let (user, domain, upn) = split_names(req);
-    let who = Who(&domain, &user);
-    if user.is_empty() {
-        return Err(reject!(failure(NtStatus::NO_SUCH_USER), "empty user name"));
-    }
-    let owf = nt_owf_v1(&req.password);
-    let (mut known, mut locked) = (false, false);
-    for account in db.candidates(&user, &domain) {
-        known = true;
-        if account.control.locked {
-            tracing::info!(
-                "{who}: account locked out{}, not tried",
-                account.source_line()
-            );
-            locked = true;
-            continue;
-        }
-        if !account.verifies_nt_owf(&owf) {
-            tracing::info!(
-                "{who}: password does not match the account{}",
-                account.source_line()
-            );
-            continue;
-        }
-        if account.control.disabled {
-            return Err(reject!(
-                LogonError::with_sub_status(
-                    NtStatus::ACCOUNT_RESTRICTION,
-                    NtStatus::ACCOUNT_DISABLED,
-                ),
-                "account {who} disabled{}",
-                account.source_line()
-            ));
-        }
-        return Ok(ValidatedLogon {
-            user: account.user.clone(),
-            domain: account.reported_domain().to_string(),
-            logon_server: computer_name().to_string(),
-            dns_domain_name: String::new(),
-            upn,
-        });
-    }
-    if locked {
-        return Err(reject!(
-            LogonError::from(NtStatus::ACCOUNT_LOCKED_OUT),
-            "account {who} locked out"
-        ));
-    }
-    Err(if known {
-        reject!(
-            failure(NtStatus::WRONG_PASSWORD),
-            "wrong password for {who}"
-        )
-    } else {
-        reject!(
-            failure(NtStatus::NO_SUCH_USER),
-            "no account named {who} in the account database"
-        )
-    })
-}
-
 impl Lsa {
     /// `LsaLogonUser` with a raw `MSV1_0_INTERACTIVE_LOGON` /
     /// `KERB_INTERACTIVE_LOGON` block that the caller placed at
@@ -165,7 +91,7 @@ impl Lsa {
         submit: &[u8],
         base_addr: usize,
     ) -> Result<LogonResult, LogonError> {
-        AuthPackage::from_id(package_id)?;
+        self.packages().get(package_id)?;
         SecurityLogonType::from_u32(logon_type)?;
         let req = parse_interactive_logon(submit, base_addr)?;
         self.logon_user(package_id, logon_type, &req)
@@ -184,13 +110,13 @@ impl Lsa {
         logon_type: u32,
         provider: u32,
     ) -> Result<LogonResult, LogonError> {
-        let package = match provider {
-            LOGON32_PROVIDER_DEFAULT | LOGON32_PROVIDER_WINNT50 => AuthPackage::Negotiate,
-            LOGON32_PROVIDER_WINNT40 | LOGON32_PROVIDER_WINNT35 => AuthPackage::Msv1_0,
+        let package_id = match provider {
+            LOGON32_PROVIDER_DEFAULT | LOGON32_PROVIDER_WINNT50 => NEGOTIATE_ID,
+            LOGON32_PROVIDER_WINNT40 | LOGON32_PROVIDER_WINNT35 => MSV1_0_ID,
             _ => return Err(NtStatus::INVALID_PARAMETER.into()),
         };
         let req = InteractiveLogon::new(domain.unwrap_or(""), user, password);
-        self.logon_user(package.id(), logon_type, &req)
+        self.logon_user(package_id, logon_type, &req)
     }
 
     /// `LsaLogonUser` for a password logon. On success the session is in
@@ -207,7 +133,7 @@ impl Lsa {
             "logon: package id {package_id}, logon type {logon_type}, user {}",
             Who(&req.domain, &req.user)
         );
-        let package = AuthPackage::from_id(package_id)?;
+        let package = self.packages().get(package_id)?;
         let logon_type = SecurityLogonType::from_u32(logon_type)?;
         if matches!(
             logon_type,
@@ -231,65 +157,47 @@ impl Lsa {
         }
 
         // Validation by the package.
-        let mut kerberos = None;
-        let (validated, validated_by) = if logon_type == SecurityLogonType::NewCredentials {
+        let logon = if logon_type == SecurityLogonType::NewCredentials {
             let (user, domain, upn) = split_names(req);
             let domain = if domain.is_empty() {
                 computer_name().to_string()
             } else {
                 domain
             };
-            let v = ValidatedLogon {
-                user,
-                domain,
-                logon_server: computer_name().to_string(),
-                dns_domain_name: String::new(),
-                upn,
-            };
-            (v, package)
-        } else {
-            match package {
-                AuthPackage::Msv1_0 => {
-                    (validate_msv1_0(&self.accounts(), req)?, AuthPackage::Msv1_0)
-                }
-                AuthPackage::Kerberos => {
-                    let provider = self
-                        .kerberos_provider()
-                        .ok_or(LogonError::new(NtStatus::NO_LOGON_SERVERS))?;
-                    let (v, k) = provider.logon(logon_type, req)?;
-                    kerberos = Some(k);
-                    (v, AuthPackage::Kerberos)
-                }
-                AuthPackage::Negotiate => {
-                    let tried = self.kerberos_provider().map(|p| p.logon(logon_type, req));
-                    match tried {
-                        Some(Ok((v, k))) => {
-                            kerberos = Some(k);
-                            (v, AuthPackage::Kerberos)
-                        }
-                        Some(Err(e)) if e.status != NtStatus::NO_LOGON_SERVERS => return Err(e),
-                        _ => (validate_msv1_0(&self.accounts(), req)?, AuthPackage::Msv1_0),
-                    }
-                }
+            PackageLogon {
+                validated: ValidatedLogon {
+                    user,
+                    domain,
+                    logon_server: computer_name().to_string(),
+                    dns_domain_name: String::new(),
+                    upn,
+                },
+                package_id,
+                credential: None,
             }
+        } else {
+            package.logon_user(self, logon_type, req)?
         };
+        let PackageLogon {
+            validated,
+            package_id: validator_id,
+            credential: mut validator_credential,
+        } = logon;
+        let validated_by = self.packages().get(validator_id)?.session_name();
 
         let logon_id = self.fresh_luid()?;
-        let keep_credentials = logon_type != SecurityLogonType::Network;
-        // SpAcceptCredentials: every package takes what it needs.
-        let msv1_0 = keep_credentials.then(|| Msv1_0PrimaryCredential {
-            logon_id,
-            user: validated.user.clone(),
-            domain: validated.domain.clone(),
-            nt_owf: Some(nt_owf_v1(&req.password)),
-        });
-        if kerberos.is_none() && keep_credentials {
-            kerberos = self
-                .kerberos_provider()
-                .and_then(|p| p.accept_credentials(&validated, req));
-        }
-        if !keep_credentials {
-            kerberos = None;
+        // SpAcceptCredentials: every package takes what it needs (a
+        // network logon keeps none).
+        let mut credentials = SessionCredentials::default();
+        if logon_type != SecurityLogonType::Network {
+            for (id, p) in self.packages().iter() {
+                let c = if id == validator_id && validator_credential.is_some() {
+                    validator_credential.take()
+                } else {
+                    p.accept_credentials(self, logon_id, &validated, req)
+                };
+                credentials.set(id, c);
+            }
         }
 
         let logon_time = crate::sspi::time::filetime_now();
@@ -301,15 +209,14 @@ impl Lsa {
             domain: validated.domain.clone(),
             logon_type,
             logon_time,
-            authentication_package: validated_by.session_name().to_string(),
+            authentication_package: validated_by.to_string(),
             sid: sid.clone(),
             logon_server: validated.logon_server.clone(),
             dns_domain_name: validated.dns_domain_name.clone(),
             upn: validated.upn.clone(),
-            msv1_0,
-            kerberos,
+            credentials,
         };
-        let has_credentials = session.msv1_0.is_some() || session.kerberos.is_some();
+        let has_credentials = !session.credentials.is_empty();
         self.store()
             .put(&session)
             .map_err(|e| LogonError::new(e.nt_status()))?;
@@ -324,7 +231,7 @@ impl Lsa {
             "logon session {logon_id} for {} (uid {}), validated by {}, {logon_type:?}, credentials kept: {has_credentials}",
             Who(&validated.domain, &validated.user),
             self.uid(),
-            validated_by.session_name()
+            validated_by
         );
 
         Ok(LogonResult {

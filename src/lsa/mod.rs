@@ -1,6 +1,6 @@
 //! The Local Security Authority: logon sessions, authentication packages
-//! (MSV1_0, with Kerberos to come), the account database and the session
-//! stores.
+//! behind one interface ([`packages::AuthenticationPackage`]: Negotiate,
+//! Kerberos, MSV1_0), the account database and the session stores.
 //!
 //! Security packages ask the LSA for what a logon session holds
 //! ([`msv1_0_primary_credential`]) and for the local account database
@@ -27,7 +27,7 @@
 //! | `LsaConnectUntrusted` | `L.connect_untrusted()` → handle |
 //! | `LsaRegisterLogonProcess` | `L.register_logon_process(name)` → (handle, mode) |
 //! | `LsaDeregisterLogonProcess` | `L.deregister_logon_process(handle)` |
-//! | `LsaLookupAuthenticationPackage` | [`packages::lookup_authentication_package`]`(name)` |
+//! | `LsaLookupAuthenticationPackage` | `L.packages().lookup(name)` ([`packages::PackageRegistry`]) |
 //! | `LsaLogonUser` | `L.connection(h)?` then `L.logon_user_raw(pkg, type, submit, addr)`; profile = `result.profile.to_block()`, token names `result.logon_id` |
 //! | `LogonUserW`/`A` | `L.logon_user_w(user, domain, password, type, provider)`; error → [`status::NtStatus::to_win32_error`] |
 //! | `ImpersonateLoggedOnUser` / `RevertToSelf` | `L.impersonate(luid)` / [`revert_to_self`] |
@@ -59,18 +59,18 @@ use std::sync::Arc;
 use once_cell::sync::OnceCell;
 use parking_lot::{Mutex, RwLock};
 
-use crate::packages::ntlm::crypto::NtOwf;
-use crate::packages::ntlm::lsa_mode::{CredentialOp, CredentialOpResult};
+use crate::lsa::packages::msv1_0::credential_op::{CredentialOp, CredentialOpResult};
 use crate::sspi::{SecResult, SecStatus};
 use crate::trace::reject;
 use accounts::AccountDatabase;
-use packages::KerberosProviderRef;
+use packages::{KerberosProviderRef, PackageRegistry, KERBEROS_ID};
 use session::{KerberosCredential, LogonSession};
 use status::{NtResult, NtStatus};
 use store::{SessionStore, StoreError};
 use wire::LogonSessionData;
 
 pub use logon::LogonResult;
+pub use packages::msv1_0::Msv1_0PrimaryCredential;
 pub use packages::LogonError;
 pub use submit::InteractiveLogon;
 
@@ -79,28 +79,6 @@ pub use submit::InteractiveLogon;
 pub struct Luid {
     pub low_part: u32,
     pub high_part: i32,
-}
-
-/// What MSV1_0 keeps for a logon session (its `SpAcceptCredentials` step):
-/// the user's names and NT OWF, never the password. `nt_owf` is `None` in
-/// the copy a client of the LSA service sees: the OWF stays in the service,
-/// which runs the credential operations ([`Lsa::msv1_0_credential_op`]).
-#[derive(Clone)]
-pub struct Msv1_0PrimaryCredential {
-    pub logon_id: Luid,
-    pub user: String,
-    pub domain: String,
-    pub nt_owf: Option<NtOwf>,
-}
-
-impl std::fmt::Debug for Msv1_0PrimaryCredential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Msv1_0PrimaryCredential")
-            .field("logon_id", &self.logon_id)
-            .field("user", &self.user)
-            .field("domain", &self.domain)
-            .finish_non_exhaustive()
-    }
 }
 
 /// The status a package reports when an explicit `pvLogonID` names a
@@ -136,6 +114,7 @@ pub struct Connection {
 /// uses one per process ([`lsa`]); tests and tools may make their own.
 pub struct Lsa {
     store: Arc<dyn SessionStore>,
+    packages: Arc<PackageRegistry>,
     accounts: Option<Arc<AccountDatabase>>,
     uid: u32,
     process_session: Mutex<Option<Luid>>,
@@ -202,6 +181,7 @@ impl Lsa {
     pub fn new(store: Arc<dyn SessionStore>) -> Lsa {
         Lsa {
             store,
+            packages: PackageRegistry::standard().clone(),
             accounts: None,
             uid: store::keyring::current_uid(),
             process_session: Mutex::new(None),
@@ -209,6 +189,18 @@ impl Lsa {
             connections: Mutex::new(BTreeMap::new()),
             network: Default::default(),
         }
+    }
+
+    /// Register another authentication package after the standard ones
+    /// (its id: the next one, 3 for the first; `LsaLookupAuthenticationPackage`
+    /// through [`Lsa::packages`] finds it). Its credentials live in the
+    /// sessions of the in-process memory store only: the stores that
+    /// serialise sessions decode with the standard registry.
+    pub fn with_package(mut self, package: Arc<dyn packages::AuthenticationPackage>) -> Lsa {
+        let mut r = (*self.packages).clone();
+        r.register(package);
+        self.packages = Arc::new(r);
+        self
     }
 
     /// Use this account database instead of `NTLM_USER_FILE`'s.
@@ -234,7 +226,13 @@ impl Lsa {
         self.uid
     }
 
-    fn accounts(&self) -> Arc<AccountDatabase> {
+    /// The authentication packages (ids, names, `LSA_AP_*` functions).
+    pub fn packages(&self) -> &PackageRegistry {
+        &self.packages
+    }
+
+    /// The account database MSV1_0 validates logons against.
+    pub fn accounts(&self) -> Arc<AccountDatabase> {
         self.accounts.clone().unwrap_or_else(accounts::database)
     }
 
@@ -243,7 +241,8 @@ impl Lsa {
         *self.kerberos.write() = provider;
     }
 
-    fn kerberos_provider(&self) -> Option<KerberosProviderRef> {
+    /// The registered Kerberos logon hooks, if any.
+    pub fn kerberos_provider(&self) -> Option<KerberosProviderRef> {
         self.kerberos.read().clone()
     }
 
@@ -349,7 +348,7 @@ impl Lsa {
     pub fn primary_credential(&self, logon_id: Option<Luid>) -> SecResult<Msv1_0PrimaryCredential> {
         let s = self.session_for_package(logon_id)?;
         let id = s.logon_id;
-        s.msv1_0.ok_or_else(|| {
+        Msv1_0PrimaryCredential::of(&s).cloned().ok_or_else(|| {
             reject!(
                 SecStatus::NoCredentials,
                 "logon session {id} has no MSV1_0 (NTLM) credential"
@@ -358,7 +357,7 @@ impl Lsa {
     }
 
     /// NTLM's credential operation `op` (a response and SessionBaseKey,
-    /// [`crate::packages::ntlm::lsa_mode`]) with the NT OWF of session
+    /// [`crate::lsa::packages::msv1_0::credential_op`]) with the NT OWF of session
     /// `luid`, wherever the store keeps it: the OWF is not handed out.
     /// The session must be the caller's (uid 0: any); a missing or foreign
     /// session, or one without an NT OWF → `SEC_E_NO_CREDENTIALS`.
@@ -382,12 +381,15 @@ impl Lsa {
     ) -> SecResult<(Luid, KerberosCredential)> {
         let s = self.session_for_package(logon_id)?;
         let id = s.logon_id;
-        s.kerberos.map(|k| (id, k)).ok_or_else(|| {
-            reject!(
-                SecStatus::NoCredentials,
-                "logon session {id} has no Kerberos credential"
-            )
-        })
+        KerberosCredential::of(&s)
+            .cloned()
+            .map(|k| (id, k))
+            .ok_or_else(|| {
+                reject!(
+                    SecStatus::NoCredentials,
+                    "logon session {id} has no Kerberos credential"
+                )
+            })
     }
 
     /// Add a service ticket to the ticket cache of session `luid` (the
@@ -416,7 +418,10 @@ impl Lsa {
         cred: Option<KerberosCredential>,
     ) -> NtResult<()> {
         let mut s = self.owned_session(luid)?;
-        s.kerberos = cred;
+        match cred {
+            Some(k) => s.credentials.insert(KERBEROS_ID, k),
+            None => s.credentials.set(KERBEROS_ID, None),
+        }
         self.store.put(&s).map_err(store_err)
     }
 
@@ -434,6 +439,7 @@ impl Lsa {
         // SpLogonTerminated): the session's delegated TGT goes with it.
         crate::packages::kerberos::logon_credentials::logon_terminated(luid);
         if self.network.remove(luid) {
+            self.logon_terminated(luid);
             return Ok(());
         }
         self.store.remove(luid).map_err(store_err)?;
@@ -447,7 +453,16 @@ impl Lsa {
         if impersonated_session() == Some(luid) {
             revert_to_self();
         }
+        self.logon_terminated(luid);
         Ok(())
+    }
+
+    /// `LsaApLogonTerminated` of every package: session `luid` (a stored
+    /// or a [`network`] session) was logged off by this process.
+    fn logon_terminated(&self, luid: Luid) {
+        for (_, p) in self.packages.iter() {
+            p.logon_terminated(luid);
+        }
     }
 
     /// `LsaEnumerateLogonSessions`: the sessions the caller may query

@@ -76,8 +76,7 @@ impl Lsa {
                 logon_server: computer_name().to_string(),
                 dns_domain_name: String::new(),
                 upn: String::new(),
-                msv1_0: None,
-                kerberos: None,
+                credentials: Default::default(),
             },
         );
         Ok(logon_id)

@@ -282,7 +282,7 @@ mod tests {
 
     #[test]
     fn nt_owf_derivation_leaves_no_stack_copy() {
-        use crate::packages::ntlm::crypto::nt_owf_v1;
+        use crate::lsa::packages::msv1_0::owf::nt_owf_v1;
         // NTOWFv1("Password") (MS-NLMP 4.2.2.1.2), XOR-masked so that the
         // test itself holds no plain copy.
         let masked: Box<[u8; 16]> = Box::new(
@@ -305,7 +305,7 @@ mod tests {
         #[inline(never)]
         fn derive_and_drop() {
             let owf = nt_owf_v1("Password");
-            let v2 = crate::packages::ntlm::crypto::ntowf_v2(&owf, "user", "DOMAIN");
+            let v2 = crate::lsa::packages::msv1_0::owf::ntowf_v2(&owf, "user", "DOMAIN");
             std::hint::black_box((&owf, &v2));
         }
         let marker = 0u8;

@@ -5,11 +5,15 @@
 //! See "LSA Logon Sessions" and `SECURITY_LOGON_SESSION_DATA`
 //! (learn.microsoft.com/windows/win32/api/ntsecapi/ns-ntsecapi-security_logon_session_data).
 
-use md5::{Digest, Md5};
-use zeroize::Zeroizing;
+use std::collections::BTreeMap;
 
+use md5::{Digest, Md5};
+
+use super::packages::PackageCredential;
 use super::status::{NtResult, NtStatus};
-use super::{Luid, Msv1_0PrimaryCredential};
+use super::Luid;
+
+pub use super::packages::kerberos::credential::{CachedTicket, KerberosCredential, KerberosKey};
 
 /// The well-known LUIDs Windows reserves (winnt.h): `SYSTEM_LUID`,
 /// `NETWORKSERVICE_LUID`, `LOCALSERVICE_LUID`, `ANONYMOUS_LOGON_LUID`.
@@ -133,73 +137,8 @@ impl std::fmt::Debug for Sid {
     }
 }
 
-/// One cached Kerberos ticket (the TGT or a service ticket) as the
-/// Kerberos package will keep it. The LSA treats `encoded` as opaque
-/// (e.g. a KRB-CRED or an MIT ccache credential); the metadata is what
-/// `KerbQueryTicketCacheMessage` reports (`KERB_TICKET_CACHE_INFO`).
-#[derive(Clone)]
-pub struct CachedTicket {
-    pub server_name: String,
-    pub realm_name: String,
-    pub start_time: i64,
-    pub end_time: i64,
-    pub renew_time: i64,
-    pub encryption_type: i32,
-    pub ticket_flags: u32,
-    pub encoded: Zeroizing<Vec<u8>>,
-}
-
-impl std::fmt::Debug for CachedTicket {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CachedTicket")
-            .field("server_name", &self.server_name)
-            .field("realm_name", &self.realm_name)
-            .field("end_time", &self.end_time)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A long-term Kerberos key ([RFC 3961] `EncryptionKey`).
-#[derive(Clone)]
-pub struct KerberosKey {
-    pub etype: i32,
-    pub kvno: u32,
-    pub key: Zeroizing<Vec<u8>>,
-}
-
-/// What the Kerberos package keeps for a logon session (its
-/// `SpAcceptCredentials` step and AS exchange): keys derived from the
-/// password and the ticket cache. Filled by the Kerberos package.
-#[derive(Clone, Default)]
-pub struct KerberosCredential {
-    /// `user@REALM`.
-    pub principal: String,
-    pub realm: String,
-    pub keys: Vec<KerberosKey>,
-    pub tgt: Option<CachedTicket>,
-    pub service_tickets: Vec<CachedTicket>,
-}
-
-impl std::fmt::Debug for KerberosCredential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KerberosCredential")
-            .field("principal", &self.principal)
-            .field("keys", &self.keys.len())
-            .field("tgt", &self.tgt)
-            .field("service_tickets", &self.service_tickets)
-            .finish()
-    }
-}
-
-impl KerberosCredential {
-    /// The tickets `KerbQueryTicketCacheMessage` lists: the TGT first.
-    pub fn tickets(&self) -> impl Iterator<Item = &CachedTicket> {
-        self.tgt.iter().chain(self.service_tickets.iter())
-    }
-}
-
-/// A logon session. Secrets (the NT OWF, Kerberos keys and tickets)
-/// zeroize on drop and are left out of `Debug`.
+/// A logon session. Secrets (the packages' credentials) zeroize on drop
+/// and are left out of `Debug`.
 #[derive(Clone, Debug)]
 pub struct LogonSession {
     pub logon_id: Luid,
@@ -219,10 +158,82 @@ pub struct LogonSession {
     pub logon_server: String,
     pub dns_domain_name: String,
     pub upn: String,
-    /// MSV1_0's supplemental credential: the NT OWF.
-    pub msv1_0: Option<Msv1_0PrimaryCredential>,
-    /// The Kerberos package's keys and ticket cache.
-    pub kerberos: Option<KerberosCredential>,
+    /// What each authentication package keeps for the session, by
+    /// package id (MSV1_0: the NT OWF; Kerberos: keys and tickets).
+    pub credentials: SessionCredentials,
+}
+
+/// The packages' credentials of a logon session, by package id: opaque
+/// to the session ([`PackageCredential`]); a package reads its own with
+/// [`SessionCredentials::get`].
+#[derive(Clone, Debug, Default)]
+pub struct SessionCredentials(BTreeMap<u32, Box<dyn PackageCredential>>);
+
+impl SessionCredentials {
+    /// Package `id`'s credential, if it keeps one of type `T`.
+    pub fn get<T: PackageCredential>(&self, id: u32) -> Option<&T> {
+        self.0.get(&id)?.as_any().downcast_ref()
+    }
+
+    pub fn get_mut<T: PackageCredential>(&mut self, id: u32) -> Option<&mut T> {
+        self.0.get_mut(&id)?.as_any_mut().downcast_mut()
+    }
+
+    /// Set package `id`'s credential.
+    pub fn insert(&mut self, id: u32, credential: impl PackageCredential) {
+        self.0.insert(id, Box::new(credential));
+    }
+
+    /// Set (or with `None` remove) package `id`'s credential.
+    pub fn set(&mut self, id: u32, credential: Option<Box<dyn PackageCredential>>) {
+        match credential {
+            Some(c) => self.0.insert(id, c),
+            None => self.0.remove(&id),
+        };
+    }
+
+    pub fn remove(&mut self, id: u32) -> Option<Box<dyn PackageCredential>> {
+        self.0.remove(&id)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The ids of the packages holding a credential, ascending.
+    pub fn package_ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.keys().copied()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &dyn PackageCredential)> {
+        self.0.iter().map(|(id, c)| (*id, &**c))
+    }
+
+    /// The copy a client of the LSA service receives: each package's
+    /// [`PackageCredential::client_copy`] (MSV1_0: without the NT OWF).
+    pub fn client_copy(&self) -> SessionCredentials {
+        SessionCredentials(
+            self.0
+                .iter()
+                .map(|(id, c)| (*id, c.client_copy()))
+                .collect(),
+        )
+    }
+
+    /// A client's copy put back to the service: each credential that is a
+    /// [`PackageCredential::is_client_copy`] is replaced by the service's
+    /// (`kept`'s, none when `kept` has none).
+    pub fn restore_from(&mut self, mut kept: SessionCredentials) {
+        let copies: Vec<u32> = self
+            .0
+            .iter()
+            .filter(|(_, c)| c.is_client_copy())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in copies {
+            self.set(id, kept.remove(id));
+        }
+    }
 }
 
 /// A fresh LUID, unique across processes without coordination: 63 random

@@ -207,7 +207,7 @@ fn concurrent_logons_get_distinct_sessions() {
     assert_eq!(lsa.store().list().unwrap(), all);
     for l in all {
         let s = lsa.store().get(l).unwrap().unwrap();
-        assert_eq!(s.msv1_0.unwrap().logon_id, l);
+        assert_eq!(Msv1_0PrimaryCredential::of(&s).unwrap().logon_id, l);
     }
 }
 
@@ -348,7 +348,7 @@ fn logon_types_decide_what_is_cached() {
     let lsa = new_lsa();
     // Network: validated, no credentials, not made current.
     let n = lsa.logon_user(MSV, 3, &alice()).unwrap().logon_id;
-    assert!(lsa.store().get(n).unwrap().unwrap().msv1_0.is_none());
+    assert!(Msv1_0PrimaryCredential::of(&lsa.store().get(n).unwrap().unwrap()).is_none());
     assert_eq!(
         lsa.primary_credential(None).unwrap_err(),
         SecStatus::NoCredentials
@@ -709,8 +709,11 @@ fn ticket_cache_query_and_purge() {
 /// bytes a client holding the OWF computes) for its owner only.
 #[test]
 fn msv1_0_credential_op_runs_in_the_lsa_for_the_owner_only() {
-    use crate::packages::ntlm::crypto::{lmv2_response, nt_proof_str, ntowf_v2};
-    use crate::packages::ntlm::lsa_mode::*;
+    use crate::lsa::packages::msv1_0::credential_op::*;
+    use crate::lsa::packages::msv1_0::{
+        owf::ntowf_v2,
+        responses::{lmv2_response, nt_proof_str},
+    };
     let store = Arc::new(MemoryStore::new());
     let lsa = Lsa::new(store.clone())
         .with_accounts(db())
@@ -731,7 +734,7 @@ fn msv1_0_credential_op_runs_in_the_lsa_for_the_owner_only() {
     assert_eq!(r.lm, Some(lmv2_response(&key, &[1; 8], &[2; 8])));
     assert_eq!(
         *r.session_base_key,
-        *crate::packages::ntlm::crypto::ntlmv2_session_base_key(&key, &proof)
+        *crate::lsa::packages::msv1_0::responses::ntlmv2_session_base_key(&key, &proof)
     );
     // Another uid over the same store: no credentials, nothing computed.
     let other = Lsa::new(store.clone())

@@ -21,7 +21,7 @@ fn nt_owf_vectors() {
 
 /// NTOWFv2 as MS-NLMP writes it, with a string in between.
 fn ntowf_v2_reference(nt_owf: &[u8; 16], user: &str, domain: &str) -> [u8; 16] {
-    use crate::packages::ntlm::crypto::hmac_md5;
+    use crate::lsa::packages::msv1_0::owf::hmac_md5;
     let upper: String = user
         .chars()
         .map(|c| {
@@ -41,7 +41,7 @@ fn ntowf_v2_reference(nt_owf: &[u8; 16], user: &str, domain: &str) -> [u8; 16] {
 
 #[test]
 fn ntowf_v2_cache_matches_the_definition() {
-    use crate::packages::ntlm::crypto::{hmac_md5, hmac_md5_with, ntowf_v2};
+    use crate::lsa::packages::msv1_0::owf::{hmac_md5, hmac_md5_with, ntowf_v2};
     use hmac::Mac;
     let db = AccountDatabase::parse(":alice:pw\n");
     let a = &db.accounts()[0];

@@ -18,10 +18,10 @@ use std::time::{Duration, Instant};
 
 use super::wire::{self, parse_reply, read_frame, write_frame, Body, Reply, Request};
 use super::{server::lock_dir, socket_dir, LSAD_ENV, SOCKET_NAME};
+use crate::lsa::packages::msv1_0::credential_op::{CredentialOp, CredentialOpResult};
 use crate::lsa::session::{CachedTicket, LogonSession};
 use crate::lsa::store::{codec, SessionStore, StoreError, StoreKind, StoreResult};
 use crate::lsa::Luid;
-use crate::packages::ntlm::lsa_mode::{CredentialOp, CredentialOpResult};
 
 /// Longest wait for one answer of the service.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(5);

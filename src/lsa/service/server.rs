@@ -20,8 +20,9 @@ use parking_lot::Mutex;
 
 use super::wire::{self, read_frame, reply, write_frame, Body, Reply, Request};
 use super::{LOCK_NAME, PID_NAME, SOCKET_NAME};
+use crate::lsa::packages::msv1_0::credential_op::run_for_session;
 use crate::lsa::store::memory::MemoryStore;
-use crate::lsa::store::{codec, run_msv1_0_op, SessionStore};
+use crate::lsa::store::{codec, SessionStore};
 
 /// What the service holds.
 pub struct Service {
@@ -133,10 +134,8 @@ impl Service {
                 // A client's copy (without the OWF) keeps the service's
                 // credential.
                 let mut s = s;
-                if s.msv1_0.as_ref().is_some_and(|m| m.nt_owf.is_none()) {
-                    if let Ok(Some(e)) = owned(s.logon_id) {
-                        s.msv1_0 = e.msv1_0;
-                    }
+                if let Ok(Some(e)) = owned(s.logon_id) {
+                    s.credentials.restore_from(e.credentials);
                 }
                 self.store.put(&s).map(|_| reply(Reply::Ok))
             }
@@ -145,9 +144,7 @@ impl Service {
                 match s {
                     None => w.u8(0),
                     Some(mut s) => {
-                        if let Some(m) = s.msv1_0.as_mut() {
-                            m.nt_owf = None;
-                        }
+                        s.credentials = s.credentials.client_copy();
                         w.u8(1).bytes(&codec::encode(&s))
                     }
                 };
@@ -210,7 +207,7 @@ impl Service {
                 }
             }
             Request::Msv1_0(l, op) => self.store.get(l).map(|s| {
-                let res = s.and_then(|s| run_msv1_0_op(&s, uid, &op));
+                let res = s.and_then(|s| run_for_session(&s, uid, &op));
                 let mut w = reply(Reply::Ok);
                 wire::write_op_result(&mut w, &res);
                 w
@@ -356,8 +353,8 @@ pub fn run(cfg: Config) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lsa::packages::msv1_0::credential_op::{CredentialOp, V2Request};
     use crate::lsa::service::wire::{parse_reply, read_op_result};
-    use crate::packages::ntlm::lsa_mode::{CredentialOp, V2Request};
 
     fn status(b: &[u8]) -> Reply {
         parse_reply(b).unwrap().0
@@ -403,7 +400,10 @@ mod tests {
         };
         // The owner: the session without its NT OWF, and the operation.
         let mine = get(1000).unwrap();
-        assert!(mine.msv1_0.as_ref().unwrap().nt_owf.is_none());
+        assert!(crate::lsa::Msv1_0PrimaryCredential::of(&mine)
+            .unwrap()
+            .nt_owf
+            .is_none());
         assert!(op(1000));
         // Another uid: nothing.
         assert!(get(1001).is_none());

@@ -12,10 +12,10 @@ use std::io::{Read, Write};
 
 use zeroize::Zeroizing;
 
-use crate::lsa::Luid;
-use crate::packages::ntlm::lsa_mode::{
+use crate::lsa::packages::msv1_0::credential_op::{
     CredentialOp, CredentialOpResult, V1Request, V1Response, V2Request, V2Response, MAX_TEMP,
 };
+use crate::lsa::Luid;
 
 /// Protocol version (the first byte of every frame).
 pub const VERSION: u8 = 1;

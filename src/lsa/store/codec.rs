@@ -2,39 +2,53 @@
 //! outside the process (the kernel keyring). A small private format:
 //! magic `OSSPILS`, a version byte, then the fields in a fixed order
 //! (integers little-endian, strings and byte strings as u32 length +
-//! bytes, optional parts behind a 0/1 tag). The encoding holds secrets and
-//! is returned in a zeroizing buffer; decoding never panics.
+//! bytes, optional parts behind a 0/1 tag), then each package's credential
+//! as its package id and the bytes the package encoded
+//! ([`crate::lsa::packages::PackageCredential::encode`], decoded by the
+//! package of the standard registry with that id). Version 1 (fixed
+//! MSV1_0 and Kerberos parts) is no longer read: such a session is
+//! reported corrupt. The encoding holds secrets and is returned in a
+//! zeroizing buffer; decoding never panics.
 
 use zeroize::Zeroizing;
 
-use crate::lsa::session::{
-    CachedTicket, KerberosCredential, KerberosKey, LogonSession, SecurityLogonType, Sid,
-};
-use crate::lsa::{Luid, Msv1_0PrimaryCredential};
+use crate::lsa::packages::PackageRegistry;
+use crate::lsa::session::{CachedTicket, LogonSession, SecurityLogonType, SessionCredentials, Sid};
+use crate::lsa::Luid;
 
 const MAGIC: &[u8; 7] = b"OSSPILS";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
+/// Most package credentials one session carries.
+const MAX_CREDENTIALS: u32 = 64;
 
-struct Writer(Zeroizing<Vec<u8>>);
+/// Writes the codec's fields into a zeroizing buffer (also what the
+/// packages encode their credentials with).
+pub struct Writer(Zeroizing<Vec<u8>>);
 
 impl Writer {
-    fn u8(&mut self, v: u8) {
+    pub fn with_capacity(n: usize) -> Writer {
+        Writer(Zeroizing::new(Vec::with_capacity(n)))
+    }
+    pub fn finish(self) -> Zeroizing<Vec<u8>> {
+        self.0
+    }
+    pub fn u8(&mut self, v: u8) {
         self.0.push(v);
     }
-    fn u32(&mut self, v: u32) {
+    pub fn u32(&mut self, v: u32) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn u64(&mut self, v: u64) {
+    pub fn u64(&mut self, v: u64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn bytes(&mut self, b: &[u8]) {
+    pub fn bytes(&mut self, b: &[u8]) {
         self.u32(b.len() as u32);
         self.0.extend_from_slice(b);
     }
-    fn str(&mut self, s: &str) {
+    pub fn str(&mut self, s: &str) {
         self.bytes(s.as_bytes());
     }
-    fn ticket(&mut self, t: &CachedTicket) {
+    pub fn ticket(&mut self, t: &CachedTicket) {
         self.str(&t.server_name);
         self.str(&t.realm_name);
         self.u64(t.start_time as u64);
@@ -62,49 +76,27 @@ pub fn encode(s: &LogonSession) -> Zeroizing<Vec<u8>> {
     w.str(&s.logon_server);
     w.str(&s.dns_domain_name);
     w.str(&s.upn);
-    match &s.msv1_0 {
-        None => w.u8(0),
-        Some(m) => {
-            w.u8(1);
-            w.str(&m.user);
-            w.str(&m.domain);
-            // Empty: no NT OWF (a service client's copy).
-            w.bytes(m.nt_owf.as_ref().map(|o| &o[..]).unwrap_or(&[]));
-        }
-    }
-    match &s.kerberos {
-        None => w.u8(0),
-        Some(k) => {
-            w.u8(1);
-            w.str(&k.principal);
-            w.str(&k.realm);
-            w.u32(k.keys.len() as u32);
-            for key in &k.keys {
-                w.u32(key.etype as u32);
-                w.u32(key.kvno);
-                w.bytes(&key.key);
-            }
-            match &k.tgt {
-                None => w.u8(0),
-                Some(t) => {
-                    w.u8(1);
-                    w.ticket(t);
-                }
-            }
-            w.u32(k.service_tickets.len() as u32);
-            for t in &k.service_tickets {
-                w.ticket(t);
-            }
-        }
+    w.u32(s.credentials.package_ids().count() as u32);
+    for (id, c) in s.credentials.iter() {
+        w.u32(id);
+        w.bytes(&c.encode());
     }
     w.0
 }
 
-struct Reader<'a> {
+/// Reads what a [`Writer`] wrote; every read is `None` past the end.
+pub struct Reader<'a> {
     buf: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
+    pub fn new(buf: &'a [u8]) -> Reader<'a> {
+        Reader { buf }
+    }
+    /// Everything was read.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if n > self.buf.len() {
             return None;
@@ -113,33 +105,33 @@ impl<'a> Reader<'a> {
         self.buf = b;
         Some(a)
     }
-    fn u8(&mut self) -> Option<u8> {
+    pub fn u8(&mut self) -> Option<u8> {
         Some(self.take(1)?[0])
     }
-    fn u32(&mut self) -> Option<u32> {
+    pub fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
     }
-    fn u64(&mut self) -> Option<u64> {
+    pub fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
-    fn bytes(&mut self) -> Option<&'a [u8]> {
+    pub fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.u32()? as usize;
         self.take(n)
     }
-    fn secret(&mut self) -> Option<Zeroizing<Vec<u8>>> {
+    pub fn secret(&mut self) -> Option<Zeroizing<Vec<u8>>> {
         Some(Zeroizing::new(self.bytes()?.to_vec()))
     }
-    fn string(&mut self) -> Option<String> {
+    pub fn string(&mut self) -> Option<String> {
         String::from_utf8(self.bytes()?.to_vec()).ok()
     }
-    fn flag(&mut self) -> Option<bool> {
+    pub fn flag(&mut self) -> Option<bool> {
         match self.u8()? {
             0 => Some(false),
             1 => Some(true),
             _ => None,
         }
     }
-    fn ticket(&mut self) -> Option<CachedTicket> {
+    pub fn ticket(&mut self) -> Option<CachedTicket> {
         Some(CachedTicket {
             server_name: self.string()?,
             realm_name: self.string()?,
@@ -184,47 +176,20 @@ pub fn decode(buf: &[u8]) -> Option<LogonSession> {
     let logon_server = r.string()?;
     let dns_domain_name = r.string()?;
     let upn = r.string()?;
-    let msv1_0 = if r.flag()? {
-        let user = r.string()?;
-        let domain = r.string()?;
-        Some(Msv1_0PrimaryCredential {
-            logon_id,
-            user,
-            domain,
-            nt_owf: match r.bytes()? {
-                [] => None,
-                b => Some(crate::lsa::secret::Secret::from_slice(b)?),
-            },
-        })
-    } else {
-        None
-    };
-    let kerberos = if r.flag()? {
-        let principal = r.string()?;
-        let realm = r.string()?;
-        let mut keys = Vec::new();
-        for _ in 0..r.u32()? {
-            keys.push(KerberosKey {
-                etype: r.u32()? as i32,
-                kvno: r.u32()?,
-                key: r.secret()?,
-            });
+    let mut credentials = SessionCredentials::default();
+    let n = r.u32()?;
+    if n > MAX_CREDENTIALS {
+        return None;
+    }
+    for _ in 0..n {
+        let id = r.u32()?;
+        let bytes = r.bytes()?;
+        if credentials.package_ids().any(|i| i == id) {
+            return None;
         }
-        let tgt = if r.flag()? { Some(r.ticket()?) } else { None };
-        let mut service_tickets = Vec::new();
-        for _ in 0..r.u32()? {
-            service_tickets.push(r.ticket()?);
-        }
-        Some(KerberosCredential {
-            principal,
-            realm,
-            keys,
-            tgt,
-            service_tickets,
-        })
-    } else {
-        None
-    };
+        let package = PackageRegistry::standard().get(id).ok()?;
+        credentials.set(id, Some(package.decode_credential(bytes)?));
+    }
     if !r.buf.is_empty() {
         return None;
     }
@@ -240,18 +205,20 @@ pub fn decode(buf: &[u8]) -> Option<LogonSession> {
         logon_server,
         dns_domain_name,
         upn,
-        msv1_0,
-        kerberos,
+        credentials,
     })
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::lsa::packages::{PackageCredential, KERBEROS_ID, MSV1_0_ID};
+    use crate::lsa::session::{KerberosCredential, KerberosKey};
+    use crate::lsa::Msv1_0PrimaryCredential;
 
     pub(crate) fn sample(uid: u32) -> LogonSession {
         let logon_id = crate::lsa::session::allocate_luid().unwrap();
-        LogonSession {
+        let mut s = LogonSession {
             logon_id,
             owner_uid: uid,
             user: "alice".into(),
@@ -263,14 +230,18 @@ pub(crate) mod tests {
             logon_server: "HOST".into(),
             dns_domain_name: String::new(),
             upn: String::new(),
-            msv1_0: Some(Msv1_0PrimaryCredential {
+            credentials: Default::default(),
+        };
+        s.credentials.insert(
+            MSV1_0_ID,
+            Msv1_0PrimaryCredential {
                 logon_id,
                 user: "alice".into(),
                 domain: "EXAMPLE".into(),
                 nt_owf: Some(crate::lsa::accounts::nt_owf_v1("alice-Passw0rd")),
-            }),
-            kerberos: None,
-        }
+            },
+        );
+        s
     }
 
     #[test]
@@ -286,29 +257,71 @@ pub(crate) mod tests {
             ticket_flags: 0x40e10000,
             encoded: Zeroizing::new(vec![1, 2, 3]),
         };
-        s.kerberos = Some(KerberosCredential {
-            principal: "alice@EXAMPLE.COM".into(),
-            realm: "EXAMPLE.COM".into(),
-            keys: vec![KerberosKey {
-                etype: 23,
-                kvno: 2,
-                key: Zeroizing::new(vec![9; 16]),
-            }],
-            tgt: Some(t.clone()),
-            service_tickets: vec![t],
-        });
+        s.credentials.insert(
+            KERBEROS_ID,
+            KerberosCredential {
+                principal: "alice@EXAMPLE.COM".into(),
+                realm: "EXAMPLE.COM".into(),
+                keys: vec![KerberosKey {
+                    etype: 23,
+                    kvno: 2,
+                    key: Zeroizing::new(vec![9; 16]),
+                }],
+                tgt: Some(t.clone()),
+                service_tickets: vec![t],
+            },
+        );
         let bytes = encode(&s);
         let d = decode(&bytes).unwrap();
         assert_eq!(d.logon_id, s.logon_id);
         assert_eq!(d.user, "alice");
         assert_eq!(d.sid, s.sid);
         assert_eq!(
-            *d.msv1_0.unwrap().nt_owf.unwrap(),
-            *s.msv1_0.unwrap().nt_owf.unwrap()
+            **Msv1_0PrimaryCredential::of(&d)
+                .unwrap()
+                .nt_owf
+                .as_ref()
+                .unwrap(),
+            **Msv1_0PrimaryCredential::of(&s)
+                .unwrap()
+                .nt_owf
+                .as_ref()
+                .unwrap()
         );
-        let k = d.kerberos.unwrap();
+        let k = KerberosCredential::of(&d).unwrap();
         assert_eq!(k.keys[0].key.as_slice(), &[9; 16]);
         assert_eq!(k.tickets().count(), 2);
+    }
+
+    /// Version 1 (fixed MSV1_0 and Kerberos parts), an unknown package
+    /// id and a package listed twice are a clean `None` (the stores
+    /// report `StoreError::Corrupt`).
+    #[test]
+    fn old_versions_and_unknown_packages_are_rejected() {
+        let s = sample(1);
+        let bytes = encode(&s);
+        let mut v1 = bytes.to_vec();
+        v1[MAGIC.len()] = 1;
+        assert!(decode(&v1).is_none());
+        // The credentials part: count, then (id, bytes) each.
+        let msv = Msv1_0PrimaryCredential::of(&s).unwrap().encode();
+        let tail = 4 + 4 + 4 + msv.len();
+        let head = &bytes[..bytes.len() - tail];
+        let with = |parts: &[(u32, &[u8])]| {
+            let mut b = head.to_vec();
+            b.extend_from_slice(&(parts.len() as u32).to_le_bytes());
+            for (id, c) in parts {
+                b.extend_from_slice(&id.to_le_bytes());
+                b.extend_from_slice(&(c.len() as u32).to_le_bytes());
+                b.extend_from_slice(c);
+            }
+            b
+        };
+        assert!(decode(&with(&[(MSV1_0_ID, &msv)])).is_some());
+        assert!(decode(&with(&[])).unwrap().credentials.is_empty());
+        assert!(decode(&with(&[(7, &msv)])).is_none());
+        assert!(decode(&with(&[(KERBEROS_ID, &msv)])).is_none());
+        assert!(decode(&with(&[(MSV1_0_ID, &msv), (MSV1_0_ID, &msv)])).is_none());
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Where logon sessions live. One trait, three stores:
+//! Where logon sessions live. One trait ([`SessionStore`], the LSA's
+//! seam between the process and the service), three stores:
 //!
 //! - [`crate::lsa::service::client::ServiceStore`] (the default): the LSA
 //!   service `opensspi-lsad`, one per user, started on demand. Sessions
@@ -24,11 +25,10 @@ pub mod memory;
 
 use std::sync::Arc;
 
-use super::session::{CachedTicket, LogonSession};
+use super::packages::msv1_0::credential_op::{self, CredentialOp, CredentialOpResult};
+use super::session::{CachedTicket, KerberosCredential, LogonSession};
 use super::status::NtStatus;
 use super::Luid;
-use crate::packages::ntlm::crypto::ntowf_v2_keyed;
-use crate::packages::ntlm::lsa_mode::{self, CredentialOp, CredentialOpResult};
 
 /// The environment variable that selects the library's session store.
 pub const STORE_ENV: &str = "OPENSSPI_LSA_STORE";
@@ -116,7 +116,14 @@ pub fn open(kind: StoreKind) -> StoreResult<Arc<dyn SessionStore>> {
     })
 }
 
-/// A home for logon sessions, shared by every thread of the process.
+/// A home for logon sessions, shared by every thread of the process: the
+/// one seam between the LSA's logic ([`crate::lsa::Lsa`], its
+/// authentication packages) and where sessions and their secrets live.
+/// The in-process stores and the LSA service's client
+/// ([`crate::lsa::service::client::ServiceStore`]) implement it, so what
+/// calls through `Lsa` (NTLM's credential operations, Kerberos'
+/// credential lookups) never knows which is used; security packages
+/// reach it only through `Lsa`'s methods.
 pub trait SessionStore: Send + Sync {
     fn kind(&self) -> StoreKind;
 
@@ -177,7 +184,7 @@ pub trait SessionStore: Send + Sync {
         let Some(s) = self.get(luid)? else {
             return Ok(None);
         };
-        Ok(run_msv1_0_op(&s, caller_uid, op))
+        Ok(credential_op::run_for_session(&s, caller_uid, op))
     }
 }
 
@@ -193,7 +200,7 @@ pub fn add_ticket_to(
     if s.owner_uid != caller_uid && caller_uid != 0 {
         return Ok(false);
     }
-    let Some(k) = s.kerberos.as_mut() else {
+    let Some(k) = KerberosCredential::of_mut(s) else {
         return Ok(false);
     };
     let same =
@@ -205,21 +212,6 @@ pub fn add_ticket_to(
         None => k.service_tickets.push(ticket.clone()),
     }
     Ok(true)
-}
-
-/// [`SessionStore::msv1_0_credential_op`] on a session at hand.
-pub fn run_msv1_0_op(
-    s: &LogonSession,
-    caller_uid: u32,
-    op: &CredentialOp,
-) -> Option<CredentialOpResult> {
-    if s.owner_uid != caller_uid && caller_uid != 0 {
-        return None;
-    }
-    let m = s.msv1_0.as_ref()?;
-    let owf = m.nt_owf.as_ref()?;
-    let keyed = ntowf_v2_keyed(owf, &m.user, &m.domain);
-    Some(lsa_mode::run(op, &keyed, owf))
 }
 
 #[cfg(test)]
@@ -262,10 +254,12 @@ mod tests {
 
     #[test]
     fn service_tickets_are_added_for_the_owner_and_bounded() {
-        use crate::lsa::session::{CachedTicket, KerberosCredential};
         let store = memory::MemoryStore::new();
         let mut s = codec::tests::sample(4242);
-        s.kerberos = Some(KerberosCredential::default());
+        s.credentials.insert(
+            crate::lsa::packages::KERBEROS_ID,
+            KerberosCredential::default(),
+        );
         store.put(&s).unwrap();
         let t = |name: String| CachedTicket {
             server_name: name,
@@ -294,7 +288,8 @@ mod tests {
             store.add_service_ticket(s.logon_id, 4242, &t("new".into())),
             Err(StoreError::Quota)
         );
-        let k = store.get(s.logon_id).unwrap().unwrap().kerberos.unwrap();
+        let got = store.get(s.logon_id).unwrap().unwrap();
+        let k = KerberosCredential::of(&got).unwrap();
         assert_eq!(k.service_tickets.len(), MAX_SERVICE_TICKETS);
     }
 

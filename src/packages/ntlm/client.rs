@@ -22,10 +22,12 @@ use zeroize::Zeroizing;
 
 use super::crypto::*;
 use super::flags::*;
-use super::lsa_mode::{CredentialOp, CredentialOpResult, V1Request, V2Request};
 use super::messages::*;
 use super::session::{forward_to_session, query_incomplete, Session, SessionNames};
 use super::{encoded_host_names, host_names, ClientCredential, NtlmSettings, NTLM_PACKAGE_INFO};
+use crate::lsa::packages::msv1_0::credential_op::{
+    CredentialOp, CredentialOpResult, V1Request, V2Request,
+};
 use crate::sspi::time::{filetime_now, TIMESTAMP_NEVER};
 use crate::sspi::{
     ContextAttribute, HandshakeInput, HandshakeOutput, PackageInfo, SecResult, SecStatus,

@@ -22,7 +22,6 @@
 pub mod client;
 pub mod crypto;
 pub mod flags;
-pub mod lsa_mode;
 pub mod messages;
 pub mod seal;
 pub mod server;
@@ -73,6 +72,7 @@ pub static NTLM_PACKAGE_INFO: PackageInfo = PackageInfo {
 
 /// Largest token the package accepts (`cbMaxToken`).
 pub const MAX_TOKEN: usize = 2888;
+const _: () = assert!(crate::lsa::packages::msv1_0::credential_op::MAX_TEMP == MAX_TOKEN);
 
 /// MS-NLMP MaxLifetime (3.1.1.1, Windows: 36 hours) in FILETIME units: the
 /// largest distance between an NTLMv2 response's TimeStamp and the server's
@@ -228,7 +228,7 @@ pub(crate) fn encoded_host_names() -> &'static EncodedHostNames {
 /// password), or the anonymous identity. With the logon session's
 /// credentials (`AcquireCredentialsHandle` without identity) it holds no
 /// OWF, only the session's LUID: the LSA computes the responses
-/// ([`lsa_mode`]).
+/// ([`crate::lsa::packages::msv1_0::credential_op`]).
 pub struct ClientCredential {
     pub user: String,
     pub domain: String,

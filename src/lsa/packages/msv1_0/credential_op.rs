@@ -1,18 +1,20 @@
-//! NTLM's credential operations, the part of the package that runs where
-//! the NT OWF lives (Windows: MSV1_0's "LSA mode" functions in lsass).
+//! NTLM's credential operations, the part of NTLM that runs where the NT
+//! OWF lives: MSV1_0's "LSA mode" functions (Windows: in lsass; here in
+//! the process holding the session store, the LSA service by default).
 //! Given a logon session's NT OWF and what the client context built from
 //! the CHALLENGE, they return the response and the SessionBaseKey; the
 //! client context (user mode) never sees the OWF when it uses the logon
 //! session's credentials.
 
-use super::crypto::{
-    hmac_md5_with, lmv2_response_with, ntlmv1_response, ntlmv1_session_base_key, HmacMd5, Key16,
-};
+use super::credential::Msv1_0PrimaryCredential;
+use super::owf::{hmac_md5_with, ntowf_v2_keyed, HmacMd5, Key16};
+use super::responses::{lmv2_response_with, ntlmv1_response, ntlmv1_session_base_key};
+use crate::lsa::session::LogonSession;
 use zeroize::Zeroizing;
 
-/// Upper bound of the NTLMv2 `temp` an operation accepts (the whole token
-/// is at most `MAX_TOKEN` bytes).
-pub const MAX_TEMP: usize = super::MAX_TOKEN;
+/// Upper bound of the NTLMv2 `temp` an operation accepts: NTLM's largest
+/// token (`packages::ntlm::MAX_TOKEN`, checked there at compile time).
+pub const MAX_TEMP: usize = 2888;
 
 /// The NTLMv2 computation a client asks of its logon session
 /// (MS-NLMP 3.3.2): NTProofStr over ServerChallenge || temp, the LMv2
@@ -80,4 +82,21 @@ pub fn run(op: &CredentialOp, ntowf_v2: &HmacMd5, nt_owf: &[u8; 16]) -> Credenti
             session_base_key: ntlmv1_session_base_key(nt_owf),
         }),
     }
+}
+
+/// Run `op` with the NT OWF of session `s` for a caller of Linux user
+/// `caller_uid` (uid 0: any session); `None` when the session is another
+/// uid's or holds no NT OWF ([`crate::lsa::store::SessionStore::msv1_0_credential_op`]).
+pub fn run_for_session(
+    s: &LogonSession,
+    caller_uid: u32,
+    op: &CredentialOp,
+) -> Option<CredentialOpResult> {
+    if s.owner_uid != caller_uid && caller_uid != 0 {
+        return None;
+    }
+    let m = Msv1_0PrimaryCredential::of(s)?;
+    let owf = m.nt_owf.as_ref()?;
+    let keyed = ntowf_v2_keyed(owf, &m.user, &m.domain);
+    Some(run(op, &keyed, owf))
 }

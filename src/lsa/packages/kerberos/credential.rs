@@ -1,0 +1,152 @@
+//! What the LSA's Kerberos package keeps in a logon session: the keys
+//! derived at logon and the ticket cache, and their byte form for the
+//! stores that serialise sessions.
+
+use std::any::Any;
+
+use zeroize::Zeroizing;
+
+use super::super::{PackageCredential, KERBEROS_ID};
+use crate::lsa::session::LogonSession;
+use crate::lsa::store::codec::{Reader, Writer};
+
+/// One cached Kerberos ticket (the TGT or a service ticket) as the
+/// Kerberos package will keep it. The LSA treats `encoded` as opaque
+/// (e.g. a KRB-CRED or an MIT ccache credential); the metadata is what
+/// `KerbQueryTicketCacheMessage` reports (`KERB_TICKET_CACHE_INFO`).
+#[derive(Clone)]
+pub struct CachedTicket {
+    pub server_name: String,
+    pub realm_name: String,
+    pub start_time: i64,
+    pub end_time: i64,
+    pub renew_time: i64,
+    pub encryption_type: i32,
+    pub ticket_flags: u32,
+    pub encoded: Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for CachedTicket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedTicket")
+            .field("server_name", &self.server_name)
+            .field("realm_name", &self.realm_name)
+            .field("end_time", &self.end_time)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A long-term Kerberos key ([RFC 3961] `EncryptionKey`).
+#[derive(Clone)]
+pub struct KerberosKey {
+    pub etype: i32,
+    pub kvno: u32,
+    pub key: Zeroizing<Vec<u8>>,
+}
+
+/// What the Kerberos package keeps for a logon session (its
+/// `SpAcceptCredentials` step and AS exchange): keys derived from the
+/// password and the ticket cache. Filled by the Kerberos package.
+#[derive(Clone, Default)]
+pub struct KerberosCredential {
+    /// `user@REALM`.
+    pub principal: String,
+    pub realm: String,
+    pub keys: Vec<KerberosKey>,
+    pub tgt: Option<CachedTicket>,
+    pub service_tickets: Vec<CachedTicket>,
+}
+
+impl std::fmt::Debug for KerberosCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KerberosCredential")
+            .field("principal", &self.principal)
+            .field("keys", &self.keys.len())
+            .field("tgt", &self.tgt)
+            .field("service_tickets", &self.service_tickets)
+            .finish()
+    }
+}
+
+impl KerberosCredential {
+    /// The tickets `KerbQueryTicketCacheMessage` lists: the TGT first.
+    pub fn tickets(&self) -> impl Iterator<Item = &CachedTicket> {
+        self.tgt.iter().chain(self.service_tickets.iter())
+    }
+}
+
+impl KerberosCredential {
+    /// The Kerberos credential of session `s`, if it has one.
+    pub fn of(s: &LogonSession) -> Option<&KerberosCredential> {
+        s.credentials.get(KERBEROS_ID)
+    }
+
+    pub fn of_mut(s: &mut LogonSession) -> Option<&mut KerberosCredential> {
+        s.credentials.get_mut(KERBEROS_ID)
+    }
+
+    /// Parse what [`PackageCredential::encode`] wrote.
+    pub fn decode(bytes: &[u8]) -> Option<KerberosCredential> {
+        let mut r = Reader::new(bytes);
+        let principal = r.string()?;
+        let realm = r.string()?;
+        let mut keys = Vec::new();
+        for _ in 0..r.u32()? {
+            keys.push(KerberosKey {
+                etype: r.u32()? as i32,
+                kvno: r.u32()?,
+                key: r.secret()?,
+            });
+        }
+        let tgt = if r.flag()? { Some(r.ticket()?) } else { None };
+        let mut service_tickets = Vec::new();
+        for _ in 0..r.u32()? {
+            service_tickets.push(r.ticket()?);
+        }
+        r.is_empty().then_some(KerberosCredential {
+            principal,
+            realm,
+            keys,
+            tgt,
+            service_tickets,
+        })
+    }
+}
+
+impl PackageCredential for KerberosCredential {
+    fn clone_box(&self) -> Box<dyn PackageCredential> {
+        Box::new(self.clone())
+    }
+
+    fn encode(&self) -> Zeroizing<Vec<u8>> {
+        let mut w = Writer::with_capacity(256);
+        w.str(&self.principal);
+        w.str(&self.realm);
+        w.u32(self.keys.len() as u32);
+        for key in &self.keys {
+            w.u32(key.etype as u32);
+            w.u32(key.kvno);
+            w.bytes(&key.key);
+        }
+        match &self.tgt {
+            None => w.u8(0),
+            Some(t) => {
+                w.u8(1);
+                w.ticket(t);
+            }
+        }
+        w.u32(self.service_tickets.len() as u32);
+        for t in &self.service_tickets {
+            w.ticket(t);
+        }
+        w.finish()
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}

@@ -1,0 +1,178 @@
+//! The LSA's Kerberos authentication package. Its logon (an AS exchange
+//! with the KDC) is supplied by the Kerberos security package through the
+//! [`KerberosProvider`] hook (`Lsa::set_kerberos_provider`); without one a
+//! Kerberos logon fails with `STATUS_NO_LOGON_SERVERS`. Its session
+//! credential is [`KerberosCredential`] (keys and ticket cache); its
+//! `LsaCallAuthenticationPackage` messages are `KerbQueryTicketCacheMessage`
+//! and `KerbPurgeTicketCacheMessage`.
+
+pub mod credential;
+
+use std::sync::Arc;
+
+use super::{
+    AuthenticationPackage, LogonError, PackageCredential, PackageLogon, ValidatedLogon,
+    KERBEROS_ID, MICROSOFT_KERBEROS_NAME,
+};
+use crate::lsa::call_package::{
+    logon_id_at, unimplemented, PackageCallResult, Target, LOGON_ID_REQUEST_SIZE,
+};
+use crate::lsa::session::SecurityLogonType;
+use crate::lsa::status::{NtResult, NtStatus};
+use crate::lsa::submit::{read_unicode_string, InteractiveLogon};
+use crate::lsa::wire::ReturnBlock;
+use crate::lsa::{Lsa, Luid};
+pub use credential::{CachedTicket, KerberosCredential, KerberosKey};
+
+/// `KERB_PROTOCOL_MESSAGE_TYPE`.
+pub const KERB_QUERY_TICKET_CACHE_MESSAGE: u32 = 1;
+pub const KERB_PURGE_TICKET_CACHE_MESSAGE: u32 = 6;
+const KERB_LAST_MESSAGE: u32 = 34;
+
+const KERB_PURGE_REQUEST_SIZE: usize = 48;
+const KERB_TICKET_CACHE_INFO_SIZE: usize = 64;
+
+/// The Kerberos package's side of a logon, registered by the Kerberos
+/// package with [`Lsa::set_kerberos_provider`]:
+/// - `logon`: a logon through Kerberos (or Negotiate trying Kerberos
+///   first): validate with the KDC (AS exchange) and return the names and
+///   the credential (keys + TGT) to keep. `STATUS_NO_LOGON_SERVERS` lets
+///   Negotiate fall back to MSV1_0.
+/// - `accept_credentials`: the `SpAcceptCredentials` step for a logon that
+///   another package validated: derive what Kerberos will need later
+///   (keys), or `None` to keep nothing.
+pub trait KerberosProvider: Send + Sync {
+    fn logon(
+        &self,
+        logon_type: SecurityLogonType,
+        request: &InteractiveLogon,
+    ) -> Result<(ValidatedLogon, KerberosCredential), LogonError>;
+
+    fn accept_credentials(
+        &self,
+        validated: &ValidatedLogon,
+        request: &InteractiveLogon,
+    ) -> Option<KerberosCredential>;
+}
+
+/// Shared handle to the registered Kerberos provider.
+pub type KerberosProviderRef = Arc<dyn KerberosProvider>;
+
+/// The Kerberos authentication package.
+pub struct Kerberos;
+
+impl AuthenticationPackage for Kerberos {
+    fn name(&self) -> &'static str {
+        MICROSOFT_KERBEROS_NAME
+    }
+
+    fn logon_user(
+        &self,
+        lsa: &Lsa,
+        logon_type: SecurityLogonType,
+        request: &InteractiveLogon,
+    ) -> Result<PackageLogon, LogonError> {
+        let provider = lsa
+            .kerberos_provider()
+            .ok_or(LogonError::new(NtStatus::NO_LOGON_SERVERS))?;
+        let (validated, k) = provider.logon(logon_type, request)?;
+        Ok(PackageLogon {
+            validated,
+            package_id: KERBEROS_ID,
+            credential: Some(Box::new(k)),
+        })
+    }
+
+    fn accept_credentials(
+        &self,
+        lsa: &Lsa,
+        _logon_id: Luid,
+        validated: &ValidatedLogon,
+        request: &InteractiveLogon,
+    ) -> Option<Box<dyn PackageCredential>> {
+        let k = lsa
+            .kerberos_provider()?
+            .accept_credentials(validated, request)?;
+        Some(Box::new(k))
+    }
+
+    fn call_package(
+        &self,
+        lsa: &Lsa,
+        message_type: u32,
+        request: &[u8],
+        request_base: usize,
+    ) -> NtResult<PackageCallResult> {
+        match message_type {
+            KERB_QUERY_TICKET_CACHE_MESSAGE => query_ticket_cache(lsa, request),
+            KERB_PURGE_TICKET_CACHE_MESSAGE => purge_ticket_cache(lsa, request, request_base),
+            m => unimplemented(m, KERB_LAST_MESSAGE),
+        }
+    }
+
+    fn decode_credential(&self, bytes: &[u8]) -> Option<Box<dyn PackageCredential>> {
+        Some(Box::new(KerberosCredential::decode(bytes)?))
+    }
+}
+
+/// `KerbQueryTicketCacheMessage`: the session's tickets, TGT first.
+fn query_ticket_cache(lsa: &Lsa, request: &[u8]) -> NtResult<PackageCallResult> {
+    if request.len() < LOGON_ID_REQUEST_SIZE {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    let session = match lsa.target(logon_id_at(request, 4)?)? {
+        Target::Session(s) => Some(s),
+        Target::NoCallerSession => None,
+        Target::NoSuchSession => return PackageCallResult::status(NtStatus::NO_SUCH_LOGON_SESSION),
+    };
+    let tickets: Vec<_> = session
+        .as_ref()
+        .and_then(|s| KerberosCredential::of(s))
+        .map(|k| k.tickets().cloned().collect())
+        .unwrap_or_default();
+    let mut b = ReturnBlock::with_header(8 + KERB_TICKET_CACHE_INFO_SIZE * tickets.len());
+    b.put_u32(0, KERB_QUERY_TICKET_CACHE_MESSAGE);
+    b.put_u32(4, tickets.len() as u32);
+    for (i, t) in tickets.iter().enumerate() {
+        let at = 8 + KERB_TICKET_CACHE_INFO_SIZE * i;
+        b.put_unicode_string(at, &t.server_name);
+        b.put_unicode_string(at + 16, &t.realm_name);
+        b.put_i64(at + 32, t.start_time);
+        b.put_i64(at + 40, t.end_time);
+        b.put_i64(at + 48, t.renew_time);
+        b.put_u32(at + 56, t.encryption_type as u32);
+        b.put_u32(at + 60, t.ticket_flags);
+    }
+    PackageCallResult::ok(b)
+}
+
+/// `KerbPurgeTicketCacheMessage`: drop the tickets matching the names.
+fn purge_ticket_cache(
+    lsa: &Lsa,
+    request: &[u8],
+    request_base: usize,
+) -> NtResult<PackageCallResult> {
+    if request.len() < KERB_PURGE_REQUEST_SIZE {
+        return Err(NtStatus::INVALID_PARAMETER);
+    }
+    let server = read_unicode_string(request, 16, request_base, KERB_PURGE_REQUEST_SIZE)?;
+    let realm = read_unicode_string(request, 32, request_base, KERB_PURGE_REQUEST_SIZE)?;
+    let session = match lsa.target(logon_id_at(request, 4)?)? {
+        Target::Session(s) => s,
+        Target::NoCallerSession => return PackageCallResult::status(NtStatus::SUCCESS),
+        Target::NoSuchSession => return PackageCallResult::status(NtStatus::NO_SUCH_LOGON_SESSION),
+    };
+    let Some(mut k) = KerberosCredential::of(&session).cloned() else {
+        return PackageCallResult::status(NtStatus::SUCCESS);
+    };
+    let keep = |t: &CachedTicket| {
+        !((server.is_empty() || t.server_name.eq_ignore_ascii_case(&server))
+            && (realm.is_empty() || t.realm_name.eq_ignore_ascii_case(&realm)))
+    };
+    k.service_tickets.retain(keep);
+    if k.tgt.as_ref().is_some_and(|t| !keep(t)) {
+        k.tgt = None;
+    }
+    lsa.update_kerberos_credential(session.logon_id, Some(k))?;
+    PackageCallResult::status(NtStatus::SUCCESS)
+}
