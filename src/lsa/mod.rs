@@ -435,9 +435,6 @@ impl Lsa {
     pub fn logoff(&self, luid: Luid) -> NtResult<()> {
         tracing::debug!("logoff of logon session {luid} by uid {}", self.uid);
         self.owned_session(luid)?;
-        // Logoff notification to the Kerberos package (Windows:
-        // SpLogonTerminated): the session's delegated TGT goes with it.
-        crate::packages::kerberos::logon_credentials::logon_terminated(luid);
         if self.network.remove(luid) {
             self.logon_terminated(luid);
             return Ok(());

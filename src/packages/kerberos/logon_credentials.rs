@@ -44,6 +44,9 @@ pub fn accept_delegated(logon_id: Luid, delegated: &CcacheCredential) -> bool {
     if !t.server.is_krbtgt() {
         return false;
     }
+    // The LSA's logoff notification (`LsaApLogonTerminated` of its
+    // Kerberos package) drops the entry.
+    crate::lsa::packages::kerberos::on_logon_terminated(logon_terminated);
     SESSIONS.lock().insert(
         logon_id,
         SessionCredentials {
@@ -122,5 +125,20 @@ mod tests {
         assert_eq!(client(luid).unwrap().to_file().to_string(), "alice@R");
         logon_terminated(luid);
         assert!(tgt(luid).is_none());
+    }
+
+    /// The Kerberos package's credentials of a network session (a TGT the
+    /// client delegated) end with the session: logoff tells the package.
+    #[test]
+    fn logoff_drops_the_kerberos_credentials_of_a_network_session() {
+        use crate::lsa::store::memory::MemoryStore;
+        use crate::lsa::Lsa;
+        use std::sync::Arc;
+        let lsa = Lsa::new(Arc::new(MemoryStore::new()));
+        let net = lsa.network_logon("alice", "R", "Kerberos").unwrap();
+        assert!(accept_delegated(net, &forwarded_tgt(&["krbtgt", "R"])));
+        assert!(tgt(net).is_some());
+        lsa.logoff(net).unwrap();
+        assert!(tgt(net).is_none());
     }
 }

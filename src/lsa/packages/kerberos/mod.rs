@@ -58,6 +58,22 @@ pub trait KerberosProvider: Send + Sync {
 /// Shared handle to the registered Kerberos provider.
 pub type KerberosProviderRef = Arc<dyn KerberosProvider>;
 
+/// Logoff listeners of the Kerberos security package: per-logon-session
+/// credentials it keeps outside the session store (a TGT a client
+/// delegated to one of its server contexts). Registered by the package
+/// ([`on_logon_terminated`]), called from this package's
+/// `LsaApLogonTerminated`, so the LSA never depends on the package.
+static LOGOFF_LISTENERS: parking_lot::RwLock<Vec<fn(Luid)>> = parking_lot::RwLock::new(Vec::new());
+
+/// Have `listener` called whenever a logon session ends (once per
+/// listener, however often it is registered).
+pub fn on_logon_terminated(listener: fn(Luid)) {
+    let mut l = LOGOFF_LISTENERS.write();
+    if !l.iter().any(|f| std::ptr::fn_addr_eq(*f, listener)) {
+        l.push(listener);
+    }
+}
+
 /// The Kerberos authentication package.
 pub struct Kerberos;
 
@@ -112,6 +128,12 @@ impl AuthenticationPackage for Kerberos {
 
     fn decode_credential(&self, bytes: &[u8]) -> Option<Box<dyn PackageCredential>> {
         Some(Box::new(KerberosCredential::decode(bytes)?))
+    }
+
+    fn logon_terminated(&self, logon_id: Luid) {
+        for listener in LOGOFF_LISTENERS.read().iter() {
+            listener(logon_id);
+        }
     }
 }
 
