@@ -37,7 +37,8 @@ pub struct NegotiateClient {
     target: Option<String>,
     context_req: u32,
     phase: Phase,
-    /// The OIDs offered, and their MechTypeList as sent.
+    /// The mechanisms offered (a set of `Mech::bit`s), and their
+    /// MechTypeList as sent (what the mechListMICs cover).
     offered: u8,
     mech_types_der: Vec<u8>,
     /// The running mechanism and its context.
