@@ -7,7 +7,8 @@
 #   LIB       default target/release/libopensspi.so (`make -C bench kerberos` builds it)
 # Env (defaults): HANDSHAKES (100000, the memory-flat run), RSS_EVERY (10000), MT_HANDSHAKES
 #   (10000 per thread and run), THREADS (2), WARMUP (1000), SEAL_MB (256), SIGN_COUNT (200000),
-#   CLOCKSKEW (5, see below), STRICT=1 (exit 1 when a target is missed).
+#   CLOCKSKEW (5, see below), STRICT=1 (exit 1 when a target is missed), CMP_HANDSHAKES (5000
+#   per round of Negotiate(Kerberos) vs Kerberos, issue 12; 0 skips it), CMP_SEAL_MB (8).
 # Needs krb5-kdc krb5-admin-server krb5-user libkrb5-dev openssl python3.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,7 +49,8 @@ echo "== MIT GSSAPI: bench/gss_bench"
 echo "== opensspi: bench/sspi_bench $LIB --package Kerberos"
 ours_rc=0
 "$ROOT/bench/sspi_bench" "$LIB" --package Kerberos --target host/localhost "${common[@]}" \
-  --seal-mb "$SEAL_MB" --sign-count "$SIGN_COUNT" | tee "$DIR/ours.out" || ours_rc=$?
+  --seal-mb "$SEAL_MB" --sign-count "$SIGN_COUNT" --cmp-handshakes "${CMP_HANDSHAKES:-5000}" \
+  --cmp-seal-mb "${CMP_SEAL_MB:-8}" | tee "$DIR/ours.out" || ours_rc=$?
 
 py_rc=0
 python3 - "$DIR/mit.out" "$DIR/ours.out" "$HANDSHAKES" "$THREADS" "${STRICT:-0}" <<'PY' || py_rc=$?
@@ -89,6 +91,11 @@ if wl:
           f"unwrap {ul:.1f} MB/s (AES-256-CBC decrypt + SHA-1)")
     print(f"  of the limit: wrap opensspi {ours['wrap_MBps'] / wl:.3f} (target 0.9), MIT {mit['wrap_MBps'] / wl:.3f};"
           f" unwrap opensspi {ours['unwrap_MBps'] / ul:.3f} (target 0.8), MIT {mit['unwrap_MBps'] / ul:.3f}")
+cmp = ours.get("compare")
+if cmp:
+    print(f"issue 12, same run: Kerberos {cmp['base_per_sec']:.0f} vs Negotiate(Kerberos) "
+          f"{cmp['compare_per_sec']:.0f} AP exchanges/s, ratio {cmp['ratio']:.3f} (target 0.85); "
+          f"with one sealed message each way {cmp['session_ratio']:.3f}")
 checks = {
     "handshakes >= 5x MIT": ours["handshakes_per_sec"] >= 5 * mit["handshakes_per_sec"],
     "wrap >= 0.9 of limit": bool(wl) and ours["wrap_MBps"] >= 0.9 * wl,

@@ -291,8 +291,7 @@ pub trait SecurityContext: Send {
             return Err(SecStatus::InternalError);
         };
         let mut sig = vec![0u8; max_signature as usize];
-        let mut copy = data.to_vec();
-        let mut msg = mic_buffers(&mut sig, &mut copy);
+        let mut msg = mic_buffers(&mut sig, data);
         self.make_signature(0, &mut msg, 0)?;
         let n = msg[0].len();
         sig.truncate(n);
@@ -303,8 +302,7 @@ pub trait SecurityContext: Send {
     /// VerifySignature. A wrong MIC is SEC_E_MESSAGE_ALTERED.
     fn verify_mech_list_mic(&mut self, data: &[u8], mic: &[u8]) -> SecResult<()> {
         let mut sig = mic.to_vec();
-        let mut copy = data.to_vec();
-        let mut msg = mic_buffers(&mut sig, &mut copy);
+        let mut msg = mic_buffers(&mut sig, data);
         self.verify_signature(&mut msg, 0).map(|_| ())
     }
 
@@ -329,11 +327,12 @@ pub trait SecurityContext: Send {
     fn network_logon_created(&self, _logon_id: crate::lsa::Luid) {}
 }
 
-/// `[TOKEN(sig), DATA(data)]`, the buffers of a mechListMIC.
-pub fn mic_buffers<'a>(sig: &'a mut [u8], data: &'a mut [u8]) -> [MessageBuffer<'a>; 2] {
+/// `[TOKEN(sig), DATA(data)]`, the buffers of a mechListMIC (the data is
+/// only read: signing and verifying never write DATA, so no copy).
+pub fn mic_buffers<'a>(sig: &'a mut [u8], data: &'a [u8]) -> [MessageBuffer<'a>; 2] {
     use super::consts::{SECBUFFER_DATA, SECBUFFER_TOKEN};
     [
         MessageBuffer::new(SECBUFFER_TOKEN, super::BufferData::Writable(sig)),
-        MessageBuffer::new(SECBUFFER_DATA, super::BufferData::Writable(data)),
+        MessageBuffer::new(SECBUFFER_DATA, super::BufferData::ReadOnly(data)),
     ]
 }

@@ -13,7 +13,7 @@
 use super::context::delegate_to_inner;
 use super::mech::Mech;
 use super::tokens::{self, NegState, NegTokenResp, NegotiationToken};
-use super::{InnerCredential, NEGOTIATE_PACKAGE_INFO};
+use super::{InnerCredential, InnerCredentials, NEGOTIATE_PACKAGE_INFO};
 use crate::sspi::{
     ContextAttribute, HandshakeInput, HandshakeOutput, PackageInfo, SecResult, SecStatus,
     SecurityContext, Step,
@@ -31,12 +31,15 @@ enum Phase {
 
 /// A Negotiate client context.
 pub struct NegotiateClient {
-    mechs: Vec<InnerCredential>,
+    mechs: InnerCredentials,
+    /// Bit i: `mechs[i]` could not start and is not offered.
+    skipped: u64,
     target: Option<String>,
     context_req: u32,
     phase: Phase,
-    /// The OIDs offered, and their MechTypeList as sent.
-    offered: Vec<Mech>,
+    /// The mechanisms offered (a set of `Mech::bit`s), and their
+    /// MechTypeList as sent (what the mechListMICs cover).
+    offered: u8,
     mech_types_der: Vec<u8>,
     /// The running mechanism and its context.
     chosen: Option<(Mech, Box<dyn SecurityContext>)>,
@@ -48,19 +51,21 @@ pub struct NegotiateClient {
 
 impl NegotiateClient {
     pub fn new(
-        mechs: Vec<InnerCredential>,
+        mechs: impl Into<InnerCredentials>,
         target: Option<&str>,
         context_req: u32,
     ) -> SecResult<Self> {
+        let mechs = mechs.into();
         if mechs.is_empty() {
             return Err(SecStatus::NoCredentials);
         }
         Ok(NegotiateClient {
             mechs,
+            skipped: 0,
             target: target.map(str::to_string),
             context_req,
             phase: Phase::Start,
-            offered: Vec::new(),
+            offered: 0,
             mech_types_der: Vec::new(),
             chosen: None,
             mic_required: false,
@@ -68,6 +73,16 @@ impl NegotiateClient {
             mic_verified: false,
             attrs: 0,
         })
+    }
+
+    /// The inner credentials that started or were not tried (in order).
+    fn offered_creds(&self) -> impl Iterator<Item = &InnerCredential> + Clone {
+        let skipped = self.skipped;
+        self.mechs
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| *i >= 64 || skipped & (1 << i) == 0)
+            .map(|(_, c)| c)
     }
 
     /// The mechanism the target agreed to (or the optimistic one).
@@ -136,8 +151,8 @@ impl NegotiateClient {
         // The optimistic mechanism: the first inner package that starts.
         let mut first_err = None;
         let mut started = None;
-        let mut skipped = Vec::new();
-        for (i, c) in self.mechs.iter().enumerate() {
+        let mut skipped = 0u64;
+        for (i, c) in self.mechs.iter().enumerate().take(64) {
             let Some(&m) = c.oids.iter().find(|m| usable(m)) else {
                 continue;
             };
@@ -148,21 +163,19 @@ impl NegotiateClient {
                 }
                 Err(e) => {
                     first_err.get_or_insert(e);
-                    skipped.push(i);
+                    skipped |= 1 << i;
                 }
             }
         }
         let (m, ctx, out) = started.ok_or(first_err.unwrap_or(SecStatus::InvalidToken))?;
-        for i in skipped.into_iter().rev() {
-            self.mechs.remove(i);
-        }
-        self.offered = self
-            .mechs
-            .iter()
-            .flat_map(|c| c.oids.iter().copied())
-            .filter(|m| usable(m))
-            .collect();
-        self.mech_types_der = tokens::encode_mech_types(&self.offered);
+        self.skipped = skipped;
+        let offered = self
+            .offered_creds()
+            .flat_map(|c| c.oids.iter())
+            .filter(|m| usable(m));
+        let bits = offered.clone().fold(0, |bits, m| bits | m.bit());
+        let der = tokens::encode_mech_types(offered);
+        (self.offered, self.mech_types_der) = (bits, der);
         self.attrs = out.context_attr;
         let token = tokens::encode_init(
             &self.mech_types_der,
@@ -195,7 +208,7 @@ impl NegotiateClient {
             let optimistic = *optimistic;
             let agreed = match resp.supported_mech {
                 Some(oid) => Mech::from_oid(oid)
-                    .filter(|m| self.offered.contains(m))
+                    .filter(|m| self.offered & m.bit() != 0)
                     .ok_or(SecStatus::InvalidToken)?,
                 None => optimistic,
             };
@@ -205,8 +218,7 @@ impl NegotiateClient {
                     return Err(SecStatus::InvalidToken);
                 }
                 let cred = self
-                    .mechs
-                    .iter()
+                    .offered_creds()
                     .find(|c| c.answers(agreed))
                     .ok_or(SecStatus::InvalidToken)?
                     .clone();

@@ -157,17 +157,21 @@ pub const fn tlv_len(n: usize) -> usize {
     1 + len_len + n
 }
 
-/// Append `tag` and the DER length `n` of a value written next.
+/// Append `tag` and the DER length `n` of a value written next (one
+/// append: the header is built on the stack).
 pub fn put_header(out: &mut Vec<u8>, tag: u8, n: usize) {
-    out.push(tag);
-    if n < 0x80 {
-        out.push(n as u8);
+    let mut h = [tag, 0, 0, 0, 0, 0];
+    let len = if n < 0x80 {
+        h[1] = n as u8;
+        2
     } else {
         let bytes = (n as u32).to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        out.push(0x80 | (4 - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
+        let skip = (n as u32).leading_zeros() as usize / 8;
+        h[1] = 0x80 | (4 - skip) as u8;
+        h[2..6 - skip].copy_from_slice(&bytes[skip..]);
+        6 - skip
+    };
+    out.extend_from_slice(&h[..len]);
 }
 
 /// Append `tag`, the DER length of `value`, and `value`.

@@ -25,6 +25,11 @@ impl Mech {
         }
     }
 
+    /// The mechanism's bit in a set of mechanisms.
+    pub const fn bit(self) -> u8 {
+        1 << self as u8
+    }
+
     pub fn from_oid(oid: &[u8]) -> Option<Mech> {
         Mech::ALL.into_iter().find(|m| m.oid() == oid)
     }

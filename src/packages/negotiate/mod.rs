@@ -73,17 +73,23 @@ impl InnerCredential {
     }
 }
 
+/// The inner credentials in the client's preference order, shared by the
+/// credential handle and every context made from it (no copy per context).
+pub type InnerCredentials = Arc<[InnerCredential]>;
+
 /// A Negotiate credential handle.
 pub struct NegotiateCredential {
     usage: CredentialUse,
-    /// In the client's preference order.
-    mechs: Vec<InnerCredential>,
+    mechs: InnerCredentials,
 }
 
 impl NegotiateCredential {
     /// From inner credentials in preference order (tests build their own).
     pub fn new(usage: CredentialUse, mechs: Vec<InnerCredential>) -> Self {
-        NegotiateCredential { usage, mechs }
+        NegotiateCredential {
+            usage,
+            mechs: mechs.into(),
+        }
     }
 }
 
@@ -98,7 +104,7 @@ impl Credential for NegotiateCredential {
 
     fn user_name(&self) -> SecResult<String> {
         let mut first_err = SecStatus::NoCredentials;
-        for m in &self.mechs {
+        for m in self.mechs.iter() {
             match m.cred.user_name() {
                 Ok(n) => return Ok(n),
                 Err(e) if first_err == SecStatus::NoCredentials => first_err = e,
@@ -144,7 +150,7 @@ impl Credential for NegotiateCredential {
     /// Handed to every inner credential; succeeds if one accepts it.
     fn set_attribute(&self, attribute: u32, value: &[u8]) -> SecResult<()> {
         let mut result = Err(SecStatus::UnsupportedFunction);
-        for m in &self.mechs {
+        for m in self.mechs.iter() {
             if m.cred.set_attribute(attribute, value).is_ok() {
                 result = Ok(());
             }

@@ -17,7 +17,7 @@
 use super::context::delegate_to_inner;
 use super::mech::{choose, Mech};
 use super::tokens::{self, NegState, NegTokenInit, NegTokenResp, NegotiationToken};
-use super::{InnerCredential, NEGOTIATE_PACKAGE_INFO};
+use super::{InnerCredentials, NEGOTIATE_PACKAGE_INFO};
 use crate::sspi::{
     ContextAttribute, HandshakeInput, HandshakeOutput, PackageInfo, SecResult, SecStatus,
     SecurityContext, Step,
@@ -39,13 +39,14 @@ enum Phase {
 
 /// A Negotiate server context.
 pub struct NegotiateServer {
-    mechs: Vec<InnerCredential>,
+    mechs: InnerCredentials,
     context_req: u32,
     phase: Phase,
     /// The initiator's MechTypeList as received (what the MICs cover).
     mech_types_der: Vec<u8>,
-    /// The chosen mechanism, the OID to echo as supportedMech, the context.
-    chosen: Option<(Mech, Vec<u8>, Box<dyn SecurityContext>)>,
+    /// The chosen mechanism (its OID is echoed as supportedMech: `choose`
+    /// matched the offered OID to it byte for byte) and its context.
+    chosen: Option<(Mech, Box<dyn SecurityContext>)>,
     supported_sent: bool,
     mic_required: bool,
     mic_sent: bool,
@@ -54,7 +55,8 @@ pub struct NegotiateServer {
 }
 
 impl NegotiateServer {
-    pub fn new(mechs: Vec<InnerCredential>, context_req: u32) -> SecResult<Self> {
+    pub fn new(mechs: impl Into<InnerCredentials>, context_req: u32) -> SecResult<Self> {
+        let mechs = mechs.into();
         if mechs.is_empty() {
             return Err(SecStatus::NoCredentials);
         }
@@ -84,20 +86,20 @@ impl NegotiateServer {
 
     fn finished(&self) -> Option<&dyn SecurityContext> {
         match (&self.phase, &self.chosen) {
-            (Phase::Done, Some(c)) => Some(c.2.as_ref()),
+            (Phase::Done, Some(c)) => Some(c.1.as_ref()),
             _ => None,
         }
     }
 
     fn finished_mut(&mut self) -> SecResult<&mut dyn SecurityContext> {
         match (&self.phase, &mut self.chosen) {
-            (Phase::Done, Some(c)) => Ok(c.2.as_mut()),
+            (Phase::Done, Some(c)) => Ok(c.1.as_mut()),
             _ => Err(SecStatus::InvalidHandle),
         }
     }
 
     fn current(&self) -> Option<&dyn SecurityContext> {
-        self.chosen.as_ref().map(|c| c.2.as_ref())
+        self.chosen.as_ref().map(|c| c.1.as_ref())
     }
 
     fn acceptor(&self, m: Mech) -> SecResult<Box<dyn SecurityContext>> {
@@ -130,10 +132,10 @@ impl NegotiateServer {
     fn raw(&mut self, input: &HandshakeInput<'_>) -> SecResult<HandshakeOutput> {
         if self.chosen.is_none() {
             let ctx = self.acceptor(Mech::Ntlm)?;
-            self.chosen = Some((Mech::Ntlm, Vec::new(), ctx));
+            self.chosen = Some((Mech::Ntlm, ctx));
             self.phase = Phase::Raw;
         }
-        let ctx = &mut self.chosen.as_mut().ok_or(SecStatus::InternalError)?.2;
+        let ctx = &mut self.chosen.as_mut().ok_or(SecStatus::InternalError)?.1;
         let out = ctx.accept(input)?;
         if ctx.is_established() {
             self.phase = Phase::Done;
@@ -150,13 +152,13 @@ impl NegotiateServer {
         if init.mech_types.is_empty() {
             return Err(SecStatus::InvalidToken);
         }
-        let (index, mech, oid) = choose(&init.mech_types, |m| {
+        let (index, mech, _) = choose(&init.mech_types, |m| {
             self.mechs.iter().any(|c| c.answers(m))
         })
         .ok_or(SecStatus::InvalidToken)?;
         let ctx = self.acceptor(mech)?;
         self.mech_types_der = der.to_vec();
-        self.chosen = Some((mech, oid.to_vec(), ctx));
+        self.chosen = Some((mech, ctx));
         self.mic_required = index != 0;
         self.phase = Phase::Agreed;
         // The optimistic token belongs to the initiator's first mechanism.
@@ -172,7 +174,7 @@ impl NegotiateServer {
         if resp.neg_state == Some(NegState::Reject) {
             return Err(SecStatus::LogonDenied);
         }
-        let ctx = &self.chosen.as_ref().ok_or(SecStatus::InternalError)?.2;
+        let ctx = &self.chosen.as_ref().ok_or(SecStatus::InternalError)?.1;
         if ctx.is_established() {
             // Only the initiator's mechListMIC can still come.
             if resp.response_token.is_some() || resp.mech_list_mic.is_none() {
@@ -192,7 +194,7 @@ impl NegotiateServer {
         input: &HandshakeInput<'_>,
     ) -> SecResult<HandshakeOutput> {
         let first_reply = !self.supported_sent;
-        let (_, oid, ctx) = self.chosen.as_mut().ok_or(SecStatus::InternalError)?;
+        let (mech, ctx) = self.chosen.as_mut().ok_or(SecStatus::InternalError)?;
         let mut inner_token = Vec::new();
         let mut expiry = crate::sspi::time::TIMESTAMP_NEVER;
         let was_established = ctx.is_established();
@@ -235,7 +237,7 @@ impl NegotiateServer {
         };
         let token = tokens::encode_resp(&NegTokenResp {
             neg_state: Some(neg_state),
-            supported_mech: first_reply.then_some(&oid[..]),
+            supported_mech: first_reply.then_some(mech.oid()),
             response_token: Some(&inner_token[..]).filter(|t| !t.is_empty()),
             mech_list_mic: our_mic.as_deref(),
         });

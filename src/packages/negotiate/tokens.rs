@@ -181,8 +181,11 @@ fn put_field(out: &mut Vec<u8>, n: u8, inner: u8, value: &[u8]) {
 }
 
 /// The DER MechTypeList of `mechs` (what an initiator sends and MICs).
-pub fn encode_mech_types(mechs: &[Mech]) -> Vec<u8> {
-    let list: usize = mechs.iter().map(|m| tlv_len(m.oid().len())).sum();
+pub fn encode_mech_types<'a>(
+    mechs: impl IntoIterator<Item = &'a Mech, IntoIter: Clone>,
+) -> Vec<u8> {
+    let mechs = mechs.into_iter();
+    let list: usize = mechs.clone().map(|m| tlv_len(m.oid().len())).sum();
     let mut out = Vec::with_capacity(tlv_len(list));
     put_header(&mut out, der::SEQUENCE, list);
     for m in mechs {

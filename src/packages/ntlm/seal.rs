@@ -216,20 +216,61 @@ impl SealingState {
         s
     }
 
-    /// Start one direction's RC4 handle over from its SEALKEY, keeping its
-    /// sequence number: what Windows and pyspnego do after SPNEGO's
-    /// mechListMIC (MS-SPNG 3.3.5.1). Without ESS the one shared handle
-    /// starts over.
-    pub fn reset_rc4(&mut self, outgoing: bool) {
-        let d = match self.inbound.as_mut() {
+    /// SPNEGO's mechListMIC (MS-SPNG 3.3.5.1): MakeSignature over `msg`,
+    /// then the outgoing RC4 handle starts over from its SEALKEY, keeping its
+    /// sequence number, as Windows and pyspnego do.
+    pub fn mech_list_mic(&mut self, msg: &mut [MessageBuffer<'_>]) -> SecResult<()> {
+        self.then_restart(true, |s| s.make_signature(msg))
+    }
+
+    /// Verify the peer's mechListMIC; then the incoming RC4 handle starts over.
+    pub fn verify_mech_list_mic(&mut self, msg: &mut [MessageBuffer<'_>]) -> SecResult<()> {
+        self.then_restart(false, |s| s.verify_signature(msg))
+    }
+
+    /// Run `f` (one signature in one direction), then start that
+    /// direction's RC4 handle over (without ESS the one shared handle).
+    /// When the handle was at its start, all `f` consumed is the checksum's
+    /// key stream: it goes back in front of `ahead`, so the handle yields a
+    /// fresh handle's bytes without a second key schedule (the one keyed for
+    /// the MIC serves the first message, as in a context that sent no MIC).
+    fn then_restart(
+        &mut self,
+        outgoing: bool,
+        f: impl FnOnce(&mut Self) -> SecResult<()>,
+    ) -> SecResult<()> {
+        let d = self.direction_mut(outgoing);
+        let at_start = d.pos == 0 && d.ahead_used == 0;
+        d.record_sig_ks = at_start;
+        d.sig_ks_len = 0;
+        let r = f(self);
+        let d = self.direction_mut(outgoing);
+        d.record_sig_ks = false;
+        r?;
+        if at_start && d.pos == d.sig_ks_len as u64 {
+            let pending = d.ahead.len() - d.ahead_used;
+            let mut ks = Zeroizing::new(Vec::with_capacity(d.sig_ks_len + pending));
+            ks.extend_from_slice(&d.sig_ks[..d.sig_ks_len]);
+            ks.extend_from_slice(&d.ahead[d.ahead_used..]);
+            d.ahead = ks;
+            d.ahead_used = 0;
+            d.pos = 0;
+        } else {
+            let sign = d.sign.take();
+            let key = std::mem::take(&mut d.seal_key);
+            let seq = d.seq;
+            *d = Direction::new(sign, key);
+            d.seq = seq;
+        }
+        Ok(())
+    }
+
+    /// One direction (the shared one without ESS).
+    fn direction_mut(&mut self, outgoing: bool) -> &mut Direction {
+        match self.inbound.as_mut() {
             Some(i) if !outgoing => i,
             _ => &mut self.out,
-        };
-        let sign = d.sign.take();
-        let key = std::mem::take(&mut d.seal_key);
-        let seq = d.seq;
-        *d = Direction::new(sign, key);
-        d.seq = seq;
+        }
     }
 
     pub fn position(&self) -> SealingPosition {
@@ -350,7 +391,7 @@ impl SealingState {
 
     /// The receiving direction (the shared one without ESS).
     fn inbound_mut(&mut self) -> &mut Direction {
-        self.inbound.as_mut().unwrap_or(&mut self.out)
+        self.direction_mut(false)
     }
 
     /// Sign (and with `seal` encrypt) the outgoing message; returns the signature.
@@ -539,5 +580,126 @@ impl SealingState {
             out: direction(),
             inbound: (flags & ESS != 0).then(direction),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sspi::BufferData;
+
+    const FLAGS: u32 = NTLMSSP_NEGOTIATE_SIGN
+        | NTLMSSP_NEGOTIATE_SEAL
+        | ESS
+        | NTLMSSP_NEGOTIATE_KEY_EXCH
+        | NTLMSSP_NEGOTIATE_128;
+
+    fn mic(s: &mut SealingState, data: &[u8]) -> [u8; 16] {
+        let mut sig = [0u8; 16];
+        let mut msg = crate::sspi::package::mic_buffers(&mut sig, data);
+        s.mech_list_mic(&mut msg).unwrap();
+        sig
+    }
+
+    fn verify_mic(s: &mut SealingState, data: &[u8], mut sig: [u8; 16]) -> SecResult<()> {
+        let mut msg = crate::sspi::package::mic_buffers(&mut sig, data);
+        s.verify_mech_list_mic(&mut msg)
+    }
+
+    fn seal(s: &mut SealingState, data: &[u8]) -> (Vec<u8>, [u8; 16]) {
+        let (mut d, mut t) = (data.to_vec(), [0u8; 16]);
+        let mut msg = [
+            MessageBuffer::new(SECBUFFER_TOKEN, BufferData::Writable(&mut t)),
+            MessageBuffer::new(SECBUFFER_DATA, BufferData::Writable(&mut d)),
+        ];
+        s.encrypt(&mut msg).unwrap();
+        (d, t)
+    }
+
+    fn unseal(s: &mut SealingState, (d, t): &(Vec<u8>, [u8; 16])) -> SecResult<Vec<u8>> {
+        let (mut d, mut t) = (d.clone(), *t);
+        let mut msg = [
+            MessageBuffer::new(SECBUFFER_TOKEN, BufferData::Writable(&mut t)),
+            MessageBuffer::new(SECBUFFER_DATA, BufferData::Writable(&mut d)),
+        ];
+        s.decrypt(&mut msg)?;
+        Ok(d)
+    }
+
+    /// After the mechListMIC exchange each side's handles yield a fresh
+    /// handle's key stream (MS-SPNG 3.3.5.1: the first messages seal as a
+    /// context resumed at sequence number 1 with unused handles does), and
+    /// the handles keyed for the MICs are the ones kept: starting over costs
+    /// no second RC4 key schedule.
+    #[test]
+    fn mech_list_mic_restarts_the_handles_without_rekeying() {
+        for flags in [FLAGS, FLAGS & !NTLMSSP_NEGOTIATE_KEY_EXCH] {
+            let key = [0x5au8; 16];
+            let (mut c, mut s) = (
+                SealingState::new(flags, &key, true),
+                SealingState::new(flags, &key, false),
+            );
+            let types = b"\x30\x0c\x06\x0a\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a";
+            let m = mic(&mut c, types);
+            verify_mic(&mut s, types, m).unwrap();
+            let m = mic(&mut s, types);
+            verify_mic(&mut c, types, m).unwrap();
+            let at_one = SealingPosition {
+                seq_out: 1,
+                seq_in: 1,
+                ..Default::default()
+            };
+            let mut c_ref = SealingState::resume(flags, &key, true, at_one);
+            let mut s_ref = SealingState::resume(flags, &key, false, at_one);
+            for i in 0..3u8 {
+                let msg = vec![i; 40 + i as usize];
+                let sealed = seal(&mut c, &msg);
+                assert_eq!(sealed, seal(&mut c_ref, &msg), "client message {i}");
+                assert_eq!(unseal(&mut s, &sealed).unwrap(), msg);
+                let sealed = seal(&mut s, &msg);
+                assert_eq!(sealed, seal(&mut s_ref, &msg), "server message {i}");
+                assert_eq!(unseal(&mut c, &sealed).unwrap(), msg);
+            }
+            if flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0 {
+                let keyed = |s: &SealingState| {
+                    (
+                        s.out.seal.is_some(),
+                        s.inbound.as_ref().unwrap().seal.is_some(),
+                    )
+                };
+                let (mut c, mut s) = (
+                    SealingState::new(flags, &key, true),
+                    SealingState::new(flags, &key, false),
+                );
+                let m = mic(&mut c, types);
+                verify_mic(&mut s, types, m).unwrap();
+                let m = mic(&mut s, types);
+                verify_mic(&mut c, types, m).unwrap();
+                assert_eq!(keyed(&c), (true, true), "the MICs' handles are kept");
+                assert_eq!(keyed(&s), (true, true));
+            }
+        }
+    }
+
+    /// A mechListMIC that does not verify changes nothing a later message
+    /// depends on: the context is refused (SEC_E_MESSAGE_ALTERED).
+    #[test]
+    fn altered_mech_list_mic_is_refused() {
+        let key = [3u8; 16];
+        let (mut c, mut s) = (
+            SealingState::new(FLAGS, &key, true),
+            SealingState::new(FLAGS, &key, false),
+        );
+        let mut m = mic(&mut c, b"types");
+        m[5] ^= 1;
+        assert_eq!(
+            verify_mic(&mut s, b"types", m),
+            Err(SecStatus::MessageAltered)
+        );
+        let m = mic(&mut c, b"types");
+        assert_eq!(
+            verify_mic(&mut s, b"other", m),
+            Err(SecStatus::MessageAltered)
+        );
     }
 }

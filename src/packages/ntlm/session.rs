@@ -11,6 +11,7 @@ use super::seal::{SealingPosition, SealingState, SIGNATURE_LEN};
 use super::{MAX_TOKEN, NTLM_PACKAGE_INFO};
 use crate::sspi::consts::*;
 use crate::sspi::export::{check_export_flags, open_packed, seal_packed};
+use crate::sspi::package::mic_buffers;
 use crate::sspi::time::TIMESTAMP_NEVER;
 use crate::sspi::{
     ContextAttribute, MessageBuffer, PackageInfo, SecResult, SecStatus, SecurityContext,
@@ -361,23 +362,16 @@ impl SecurityContext for Session {
     /// the sequence number goes on).
     fn mech_list_mic(&mut self, data: &[u8]) -> SecResult<Vec<u8>> {
         let mut sig = [0u8; SIGNATURE_LEN];
-        let mut copy = data.to_vec();
-        let mut msg = crate::sspi::package::mic_buffers(&mut sig, &mut copy);
-        let s = self.sealing();
-        s.make_signature(&mut msg)?;
-        s.reset_rc4(true);
+        let mut msg = mic_buffers(&mut sig, data);
+        self.sealing().mech_list_mic(&mut msg)?;
         Ok(sig.to_vec())
     }
 
     /// Verify the peer's mechListMIC, then start the incoming RC4 handle over.
     fn verify_mech_list_mic(&mut self, data: &[u8], mic: &[u8]) -> SecResult<()> {
         let mut sig: [u8; SIGNATURE_LEN] = mic.try_into().map_err(|_| SecStatus::MessageAltered)?;
-        let mut copy = data.to_vec();
-        let mut msg = crate::sspi::package::mic_buffers(&mut sig, &mut copy);
-        let s = self.sealing();
-        s.verify_signature(&mut msg)?;
-        s.reset_rc4(false);
-        Ok(())
+        let mut msg = mic_buffers(&mut sig, data);
+        self.sealing().verify_mech_list_mic(&mut msg)
     }
 
     fn wants_mech_list_mic(&self) -> bool {
