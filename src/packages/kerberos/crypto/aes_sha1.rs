@@ -10,7 +10,7 @@ use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::aes_cts::{self, AesCipher, BLOCK_LEN};
+use super::aes_cts::{self, Absorb, AesCipher, BLOCK_LEN};
 use super::nfold::n_fold;
 use super::sign_only::{interleave, SignOnly};
 use super::{Checksum, CryptoError, KeyKind};
@@ -98,7 +98,9 @@ impl<C: AesCipher> Keys<C> {
     }
 
     /// `buf` = confounder | plaintext | room for the tag. The confounder is
-    /// written here; the HMAC covers confounder | plaintext (RFC 3961 §5.3).
+    /// written here; the HMAC covers confounder | plaintext (RFC 3961 §5.3),
+    /// each piece hashed just before it is encrypted (one pass, see
+    /// [`aes_cts::encrypt_absorbing`]).
     pub fn encrypt_in_place(&self, confounder: &[u8], buf: &mut [u8]) -> Result<(), CryptoError> {
         if confounder.len() != BLOCK_LEN {
             return Err(CryptoError::InvalidConfounderLength);
@@ -108,9 +110,11 @@ impl<C: AesCipher> Keys<C> {
         }
         let body = buf.len() - TAG_LEN;
         buf[..BLOCK_LEN].copy_from_slice(confounder);
-        let t = tag(&self.ki, &[&buf[..body]]);
-        aes_cts::encrypt(&self.ke, &mut buf[..body])?;
-        buf[body..].copy_from_slice(&t);
+        let mut mac = self.ki.clone();
+        aes_cts::encrypt_absorbing(&self.ke, &mut buf[..body], Absorb::Plaintext, |p| {
+            mac.update(p)
+        })?;
+        buf[body..].copy_from_slice(&mac.finalize().into_bytes()[..TAG_LEN]);
         Ok(())
     }
 

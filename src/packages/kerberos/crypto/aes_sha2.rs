@@ -9,7 +9,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
-use super::aes_cts::{self, AesCipher, BLOCK_LEN};
+use super::aes_cts::{self, Absorb, AesCipher, BLOCK_LEN};
 use super::sign_only::{interleave, SignOnly};
 use super::{Checksum, CryptoError, KeyKind, MAX_CHECKSUM_LEN};
 
@@ -118,7 +118,8 @@ impl<C: AesCipher, D: EagerHash> Keys<C, D> {
     }
 
     /// `buf` = confounder | plaintext | room for the tag; the HMAC covers the
-    /// (zero) IV and the ciphertext.
+    /// (zero) IV and the ciphertext, each piece hashed once encrypted (one
+    /// pass, see [`aes_cts::encrypt_absorbing`]).
     pub fn encrypt_in_place(&self, confounder: &[u8], buf: &mut [u8]) -> Result<(), CryptoError> {
         if confounder.len() != BLOCK_LEN {
             return Err(CryptoError::InvalidConfounderLength);
@@ -128,9 +129,12 @@ impl<C: AesCipher, D: EagerHash> Keys<C, D> {
         }
         let body = buf.len() - self.tag_len;
         buf[..BLOCK_LEN].copy_from_slice(confounder);
-        aes_cts::encrypt(&self.ke, &mut buf[..body])?;
-        let t = self.tag(&self.ki, &[&[0u8; BLOCK_LEN], &buf[..body]]);
-        buf[body..].copy_from_slice(&t[..self.tag_len]);
+        let mut mac = self.ki.clone();
+        mac.update(&[0u8; BLOCK_LEN]);
+        aes_cts::encrypt_absorbing(&self.ke, &mut buf[..body], Absorb::Ciphertext, |c| {
+            mac.update(c)
+        })?;
+        buf[body..].copy_from_slice(&mac.finalize().into_bytes()[..self.tag_len]);
         Ok(())
     }
 

@@ -339,8 +339,9 @@ fn etype_and_checksum_numbers() {
     assert_eq!(numbers, [15, 16, 19, 20, -138]);
 }
 
-/// The cbc + CbcCs3 composition equals `cts::CbcCs3` over the whole message
-/// for every length above one block (one block is plain CBC, RFC 3962 §5).
+/// The CBC + CbcCs3 composition equals `cts::CbcCs3` over the whole message
+/// for every length above one block (one block is plain CBC, RFC 3962 §5),
+/// and hands a MAC exactly the plaintext or the ciphertext.
 #[test]
 fn aes_cts_matches_the_cts_crate_at_every_length() {
     use aes::cipher::{BlockCipherEncrypt, InnerIvInit, KeyInit};
@@ -359,6 +360,20 @@ fn aes_cts_matches_the_cts_crate_at_every_length() {
                 .unwrap();
         }
         assert_eq!(ours, reference, "{len}");
+        // One pass with the MAC: it sees the whole plaintext (RFC 3962) or
+        // the whole ciphertext (RFC 8009), in order, and the ciphertext is
+        // the same.
+        for (when, expected) in [
+            (aes_cts::Absorb::Plaintext, &p),
+            (aes_cts::Absorb::Ciphertext, &reference),
+        ] {
+            let mut seen = Vec::new();
+            let mut buf = p.clone();
+            aes_cts::encrypt_absorbing(&cipher, &mut buf, when, |b| seen.extend_from_slice(b))
+                .unwrap();
+            assert_eq!(&buf, &reference, "{when:?} {len}");
+            assert_eq!(&seen, expected, "{when:?} {len}");
+        }
         aes_cts::decrypt(&cipher, &mut ours).unwrap();
         assert_eq!(ours, p, "{len}");
     }
