@@ -58,6 +58,6 @@ echo "service: $((c + s)) instructions per handshake (client $c + opensspi-lsad 
 if [ "${ANNOTATE:-}" = 1 ]; then
   for f in explicit.$n2 memory.$n2 service.$n2 lsad.$n2; do
     echo "== $f"
-    callgrind_annotate --inclusive=no "$tmp/cg.$f" 2>/dev/null | sed -n '/^Ir/,$p' | head -30
+    callgrind_annotate --inclusive=no "$tmp/cg.$f" 2>/dev/null | sed -n '/^Ir/,$p' | head -30 || true
   done
 fi
