@@ -638,12 +638,25 @@ fn long_lived_worker() {
         default_handshake().err(),
         Some(opensspi::sspi::SecStatus::NoCredentials)
     );
+    // The service killed and its directory made anew (a new login session): the next
+    // logon's session is used, although this process mapped the old directory's counter.
+    let dir = PathBuf::from(std::env::var_os("XDG_RUNTIME_DIR").unwrap()).join("opensspi");
+    let pid = std::fs::read_to_string(dir.join("lsad.pid")).unwrap();
+    assert!(Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .unwrap()
+        .success());
+    std::fs::remove_dir_all(&dir).unwrap();
+    logon();
+    assert_eq!(default_handshake().unwrap(), USER);
     println!("WORKER-DONE long-lived");
 }
 
 /// A process that keeps authenticating with the default credentials (the client caches
 /// what the service told it) sees `sspilogon --logoff` and a new `sspilogon` logon run by
-/// other processes at its very next `AcquireCredentialsHandle`.
+/// other processes at its very next `AcquireCredentialsHandle`, also after its service was
+/// replaced in a new runtime directory.
 #[test]
 fn a_long_lived_process_sees_logoff_and_logon_by_others() {
     if std::env::var_os(LONG_LIVED_ENV).is_some() {

@@ -54,7 +54,7 @@ struct Cache {
     /// when a connection is made again: maybe another service).
     generation: Option<Arc<Generation>>,
     seen: u64,
-    current: Vec<(u32, Option<Luid>)>,
+    current: Vec<(u32, Luid)>,
     sessions: Vec<LogonSession>,
 }
 
@@ -380,7 +380,7 @@ impl SessionStore for ServiceStore {
 
     fn current_for_user(&self, uid: u32) -> StoreResult<Option<Luid>> {
         self.cached(
-            |c| c.current.iter().find(|e| e.0 == uid).map(|e| e.1),
+            |c| c.current.iter().find(|e| e.0 == uid).map(|e| Some(e.1)),
             || {
                 let got = self.call_ok(&Request::Current(uid), |r| {
                     let l = r.opt_luid()?;
@@ -389,7 +389,10 @@ impl SessionStore for ServiceStore {
                 Ok(got.flatten())
             },
             |c, l| {
-                if c.current.len() < CACHED_SESSIONS {
+                // Only a session is kept: "none" is asked again each time,
+                // so a service this process cannot see change (another
+                // runtime directory since) is asked by the next call.
+                if let (Some(l), true) = (l, c.current.len() < CACHED_SESSIONS) {
                     c.current.push((uid, *l));
                 }
             },
