@@ -588,6 +588,7 @@ typedef struct {
     double logons_per_sec;
     long rss_growth_kib;
     double default_cred_per_sec;
+    const char *store; /* the library's session store (OPENSSPI_LSA_STORE) */
 } LsaFigures;
 
 /* The contiguous MSV1_0_INTERACTIVE_LOGON submit buffer. */
@@ -711,9 +712,14 @@ static LsaFigures lsa_section(unsigned char *cbuf, unsigned char *sbuf)
     free(sub);
     l.DeregisterLogonProcess(lsa);
     f.ran = 1;
+    /* opensspi keeps sessions in its LSA service unless told otherwise: the
+     * default-credential figure is then a handshake through the service. */
+    const char *store = getenv("OPENSSPI_LSA_STORE");
+    f.store = store && *store ? store : "default (opensspi: the LSA service)";
     printf("lsa: %ld LsaLogonUser(Interactive, MSV1_0) + logoff cycles: %.0f logons/s, RSS %+ld "
-           "KiB; AcquireCredentialsHandle(default credentials) + handshake + free: %.0f/s\n",
-           f.logons, f.logons_per_sec, f.rss_growth_kib, f.default_cred_per_sec);
+           "KiB; AcquireCredentialsHandle(default credentials) + handshake + free: %.0f/s "
+           "(store: %s)\n",
+           f.logons, f.logons_per_sec, f.rss_growth_kib, f.default_cred_per_sec, f.store);
     return f;
 }
 
@@ -1417,9 +1423,9 @@ int main(int argc, char **argv)
     printf(",");
     if (lsa_fig.ran)
         printf("\"lsa\":{\"logons\":%ld,\"logons_per_sec\":%.1f,\"logon_rss_growth_kib\":%ld,"
-               "\"default_cred_handshakes_per_sec\":%.1f}}\n",
+               "\"default_cred_handshakes_per_sec\":%.1f,\"store\":\"%s\"}}\n",
                lsa_fig.logons, lsa_fig.logons_per_sec, lsa_fig.rss_growth_kib,
-               lsa_fig.default_cred_per_sec);
+               lsa_fig.default_cred_per_sec, lsa_fig.store);
     else
         printf("\"lsa\":null}\n");
 

@@ -562,6 +562,127 @@ fn another_uid_sees_nothing_and_can_use_nothing() {
     assert_authenticated(&r);
 }
 
+/// Set in the worker of [`a_long_lived_process_sees_logoff_and_logon_by_others`].
+const LONG_LIVED_ENV: &str = "OPENSSPI_LSAD_TEST_LONG_LIVED";
+
+/// `AcquireCredentialsHandle` with no identity + a handshake against an in-process server:
+/// the status, and the user the server authenticated.
+fn default_handshake() -> Result<String, opensspi::sspi::SecStatus> {
+    use opensspi::sspi::consts::*;
+    use opensspi::sspi::registry::find_package;
+    use opensspi::sspi::{AcquireCredentials, CredentialUse, HandshakeInput};
+    let ntlm = find_package("NTLM").unwrap();
+    let acquire = |usage| {
+        ntlm.acquire_credentials(&AcquireCredentials {
+            principal: None,
+            usage,
+            logon_id: None,
+            identity: None,
+        })
+    };
+    let input = |token| HandshakeInput {
+        token,
+        channel_bindings: None,
+        target: None,
+        context_req: ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY,
+        data_rep: SECURITY_NATIVE_DREP,
+    };
+    let client = acquire(CredentialUse::Outbound)?;
+    let server = acquire(CredentialUse::Inbound)?;
+    let mut c = client.new_initiator(None, ISC_REQ_CONFIDENTIALITY)?;
+    let mut s = server.new_acceptor(ASC_REQ_CONFIDENTIALITY)?;
+    let neg = c.initialize(&input(None))?.token;
+    let chal = s.accept(&input(Some(&neg)))?.token;
+    let auth = c.initialize(&input(Some(&chal)))?.token;
+    s.accept(&input(Some(&auth)))?;
+    Ok(s.client_identity()
+        .map(|(_, user)| user)
+        .unwrap_or_default())
+}
+
+/// Run `sspilogon ARGS` from the worker (its environment is the service's).
+fn worker_sspilogon(args: &[&str], stdin: &str) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sspilogon"));
+    c.args(args);
+    let (code, out) = run_timeout(c, stdin.as_bytes());
+    assert_eq!(code, Some(0), "sspilogon {args:?}:\n{out}");
+}
+
+fn long_lived_worker() {
+    let who = format!("{DOMAIN}\\{USER}");
+    let logon = || worker_sspilogon(&["--password-stdin", &who], &format!("{PASSWORD}\n"));
+    logon();
+    for _ in 0..3 {
+        assert_eq!(default_handshake().unwrap(), USER);
+    }
+    // Another process logs the session off: the next AcquireCredentialsHandle here fails.
+    worker_sspilogon(&["--logoff"], "");
+    let ach = opensspi::sspi::registry::find_package("NTLM")
+        .unwrap()
+        .acquire_credentials(&opensspi::sspi::AcquireCredentials {
+            principal: None,
+            usage: opensspi::sspi::CredentialUse::Outbound,
+            logon_id: None,
+            identity: None,
+        });
+    assert!(
+        matches!(ach, Err(opensspi::sspi::SecStatus::NoCredentials)),
+        "AcquireCredentialsHandle after logoff: {:?}",
+        ach.err()
+    );
+    // Another process logs on again: that session is used.
+    logon();
+    assert_eq!(default_handshake().unwrap(), USER);
+    worker_sspilogon(&["--logoff"], "");
+    assert_eq!(
+        default_handshake().err(),
+        Some(opensspi::sspi::SecStatus::NoCredentials)
+    );
+    // The service killed and its directory made anew (a new login session): the next
+    // logon's session is used, although this process mapped the old directory's counter.
+    let dir = PathBuf::from(std::env::var_os("XDG_RUNTIME_DIR").unwrap()).join("opensspi");
+    let pid = std::fs::read_to_string(dir.join("lsad.pid")).unwrap();
+    assert!(Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .unwrap()
+        .success());
+    std::fs::remove_dir_all(&dir).unwrap();
+    logon();
+    assert_eq!(default_handshake().unwrap(), USER);
+    println!("WORKER-DONE long-lived");
+}
+
+/// A process that keeps authenticating with the default credentials (the client caches
+/// what the service told it) sees `sspilogon --logoff` and a new `sspilogon` logon run by
+/// other processes at its very next `AcquireCredentialsHandle`, also after its service was
+/// replaced in a new runtime directory.
+#[test]
+fn a_long_lived_process_sees_logoff_and_logon_by_others() {
+    if std::env::var_os(LONG_LIVED_ENV).is_some() {
+        long_lived_worker();
+        return;
+    }
+    let lsad = Lsad::new("long-lived");
+    let users = UserFile::alice("long-lived");
+    let mut c = Command::new(std::env::current_exe().unwrap());
+    c.env_clear()
+        .args([
+            "--exact",
+            "a_long_lived_process_sees_logoff_and_logon_by_others",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(LONG_LIVED_ENV, "1")
+        .env("NTLM_USER_FILE", &users.path);
+    lsad.env(&mut c);
+    let (code, out) = run_timeout(c, b"");
+    assert!(
+        code == Some(0) && out.contains("WORKER-DONE long-lived"),
+        "worker failed:\n{out}"
+    );
+}
+
 /// Set in the worker processes of [`stress_many_processes_one_service`]: rounds to run.
 const STRESS_ENV: &str = "OPENSSPI_LSAD_TEST_ROUNDS";
 

@@ -8,14 +8,24 @@
 //! `StoreError::Unavailable` (→ `STATUS_INSUFFICIENT_RESOURCES`, or
 //! `SEC_E_INTERNAL_ERROR` for a package) within that time, and the next
 //! call starts a fresh service.
+//!
+//! Reads that noninteractive authentication repeats (the caller's current
+//! session, the session without its NT OWF) are cached per process and
+//! used while the service's change counter ([`Generation`]) is unchanged:
+//! `AcquireCredentialsHandle` with the logon session's credentials then
+//! costs no round trip, and the handshake one (the credential operation).
 
 use std::cell::RefCell;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use std::io::{self, BufReader, BufWriter, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::generation::Generation;
 use super::wire::{self, parse_reply, read_frame, write_frame, Body, Reply, Request};
 use super::{server::lock_dir, socket_dir, LSAD_ENV, SOCKET_NAME};
 use crate::lsa::packages::msv1_0::credential_op::{CredentialOp, CredentialOpResult};
@@ -31,6 +41,35 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// The store of the LSA service.
 pub struct ServiceStore {
     dir: PathBuf,
+    cache: Mutex<Cache>,
+}
+
+/// Sessions cached at most (a process uses one or two).
+const CACHED_SESSIONS: usize = 8;
+
+/// What the service answered, while its counter is `seen`.
+#[derive(Default)]
+struct Cache {
+    /// The service's counter, mapped after the first answer (dropped
+    /// when a connection is made again: maybe another service).
+    generation: Option<Arc<Generation>>,
+    seen: u64,
+    current: Vec<(u32, Luid)>,
+    sessions: Vec<LogonSession>,
+}
+
+impl Cache {
+    /// The counter now, with the entries forgotten if it moved; `None`
+    /// when it is not mapped (nothing may be cached then).
+    fn check(&mut self) -> Option<u64> {
+        let now = self.generation.as_ref()?.load();
+        if now != self.seen {
+            self.current.clear();
+            self.sessions.clear();
+            self.seen = now;
+        }
+        Some(now)
+    }
 }
 
 struct Conn {
@@ -136,14 +175,59 @@ impl ServiceStore {
     /// The service of this uid's [`socket_dir`] (nothing is started yet).
     pub fn open() -> StoreResult<ServiceStore> {
         let uid = crate::lsa::store::keyring::current_uid();
-        Ok(ServiceStore {
-            dir: socket_dir(uid).map_err(unavailable)?,
-        })
+        Ok(ServiceStore::at(socket_dir(uid).map_err(unavailable)?))
     }
 
     /// The service whose socket is in `dir`.
     pub fn at(dir: PathBuf) -> ServiceStore {
-        ServiceStore { dir }
+        ServiceStore {
+            dir,
+            cache: Mutex::new(Cache::default()),
+        }
+    }
+
+    /// A cached read: `hit` looks in the cache while the service's counter
+    /// is unchanged; otherwise `ask` goes to the service and `keep` stores
+    /// its answer under the counter read before asking (a change made
+    /// meanwhile moves the counter, so the answer is never used stale).
+    fn cached<T: Clone>(
+        &self,
+        hit: impl Fn(&Cache) -> Option<T>,
+        ask: impl FnOnce() -> StoreResult<T>,
+        keep: impl FnOnce(&mut Cache, &T),
+    ) -> StoreResult<T> {
+        let before = {
+            let mut c = self.cache.lock();
+            let before = c.check();
+            if before.is_some() {
+                if let Some(v) = hit(&c) {
+                    return Ok(v);
+                }
+            }
+            before
+        };
+        let v = ask()?;
+        let mut c = self.cache.lock();
+        if before.is_some() && c.check() == before {
+            keep(&mut c, &v);
+        } else if c.generation.is_none() {
+            // The service answered, so its counter exists: map it now.
+            let uid = crate::lsa::store::keyring::current_uid();
+            if let Ok(g) = Generation::open(&self.dir, uid) {
+                c.generation = Some(Arc::new(g));
+                c.check();
+            }
+        }
+        Ok(v)
+    }
+
+    /// A new connection (maybe to a service started since): map the
+    /// counter again and forget what was cached.
+    fn forget(&self) {
+        let mut c = self.cache.lock();
+        c.generation = None;
+        c.current.clear();
+        c.sessions.clear();
     }
 
     fn round_trip(&self, conn: &mut Option<Conn>, req: &[u8]) -> io::Result<Body> {
@@ -153,6 +237,7 @@ impl ServiceStore {
             // this process's copy of it and open our own.
             *conn = None;
             let s = connect_or_start(&self.dir)?;
+            self.forget();
             *conn = Some(Conn {
                 pid,
                 dir: self.dir.clone(),
@@ -234,16 +319,34 @@ impl SessionStore for ServiceStore {
     }
 
     fn get(&self, luid: Luid) -> StoreResult<Option<LogonSession>> {
-        let got = self.call_ok(&Request::Get(luid), |r| {
-            if r.flag()? {
-                let s = codec::decode(r.bytes()?)?;
-                r.end()?;
-                Some(Some(s))
-            } else {
-                r.end().map(|_| None)
-            }
-        })?;
-        Ok(got.flatten())
+        self.cached(
+            |c| {
+                c.sessions
+                    .iter()
+                    .find(|s| s.logon_id == luid)
+                    .map(|s| Some(s.clone()))
+            },
+            || {
+                let got = self.call_ok(&Request::Get(luid), |r| {
+                    if r.flag()? {
+                        let s = codec::decode(r.bytes()?)?;
+                        r.end()?;
+                        Some(Some(s))
+                    } else {
+                        r.end().map(|_| None)
+                    }
+                })?;
+                Ok(got.flatten())
+            },
+            |c, s| {
+                if let Some(s) = s {
+                    if c.sessions.len() >= CACHED_SESSIONS {
+                        c.sessions.remove(0);
+                    }
+                    c.sessions.push(s.clone());
+                }
+            },
+        )
     }
 
     fn remove(&self, luid: Luid) -> StoreResult<bool> {
@@ -276,11 +379,24 @@ impl SessionStore for ServiceStore {
     }
 
     fn current_for_user(&self, uid: u32) -> StoreResult<Option<Luid>> {
-        let got = self.call_ok(&Request::Current(uid), |r| {
-            let l = r.opt_luid()?;
-            r.end().map(|_| l)
-        })?;
-        Ok(got.flatten())
+        self.cached(
+            |c| c.current.iter().find(|e| e.0 == uid).map(|e| Some(e.1)),
+            || {
+                let got = self.call_ok(&Request::Current(uid), |r| {
+                    let l = r.opt_luid()?;
+                    r.end().map(|_| l)
+                })?;
+                Ok(got.flatten())
+            },
+            |c, l| {
+                // Only a session is kept: "none" is asked again each time,
+                // so a service this process cannot see change (another
+                // runtime directory since) is asked by the next call.
+                if let (Some(l), true) = (l, c.current.len() < CACHED_SESSIONS) {
+                    c.current.push((uid, *l));
+                }
+            },
+        )
     }
 
     fn add_service_ticket(

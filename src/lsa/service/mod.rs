@@ -8,6 +8,8 @@
 //! - [`server`]: the service loop (`SO_PEERCRED` on every connection: a
 //!   peer sees and uses only its own uid's sessions, uid 0 all of them).
 //! - [`client`]: the library's side; starts the service on demand.
+//! - [`generation`]: the change counter clients check before using what
+//!   they cached (no round trip for an unchanged session).
 //!
 //! The socket lives in [`socket_dir`]: `$XDG_RUNTIME_DIR/opensspi/`,
 //! else `/run/user/<uid>/opensspi/`, else `/tmp/opensspi-<uid>/`; the
@@ -15,6 +17,7 @@
 //! anyone else may write to it.
 
 pub mod client;
+pub mod generation;
 pub mod server;
 pub mod wire;
 

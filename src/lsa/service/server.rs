@@ -12,23 +12,44 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::io::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use super::generation::Generation;
 use super::wire::{self, read_frame, reply, write_frame, Body, Reply, Request};
 use super::{LOCK_NAME, PID_NAME, SOCKET_NAME};
-use crate::lsa::packages::msv1_0::credential_op::run_for_session;
+use crate::lsa::packages::msv1_0::credential_op::{self, CredentialOp, CredentialOpResult};
+use crate::lsa::packages::msv1_0::owf::{ntowf_v2_keyed, HmacMd5, NtOwf};
+use crate::lsa::packages::msv1_0::Msv1_0PrimaryCredential;
 use crate::lsa::store::memory::MemoryStore;
 use crate::lsa::store::{codec, SessionStore};
+use crate::lsa::Luid;
+
+/// Sessions whose operation keys are kept at most.
+const KEPT_KEYS: usize = 64;
+
+/// What a session's credential operations need, derived once (NTOWFv2's
+/// keyed HMAC) rather than per request; wiped when dropped.
+struct OpKeys {
+    owner_uid: u32,
+    ntowf_v2: HmacMd5,
+    nt_owf: NtOwf,
+}
 
 /// What the service holds.
 pub struct Service {
     store: MemoryStore,
     connections: AtomicUsize,
     last_activity: Mutex<Instant>,
+    /// Counted after every change ([`Generation`]); `None` in tests.
+    generation: Option<Generation>,
+    /// [`OpKeys`] of the sessions used lately, forgotten at every change
+    /// (`changes` counts them, under this lock).
+    op_keys: Mutex<Vec<(Luid, Arc<OpKeys>)>>,
+    changes: AtomicU64,
 }
 
 impl Default for Service {
@@ -37,6 +58,9 @@ impl Default for Service {
             store: MemoryStore::new(),
             connections: AtomicUsize::new(0),
             last_activity: Mutex::new(Instant::now()),
+            generation: None,
+            op_keys: Mutex::new(Vec::new()),
+            changes: AtomicU64::new(0),
         }
     }
 }
@@ -115,6 +139,67 @@ impl Service {
     /// Answer one request of a peer of Linux user `uid` (uid 0 may use
     /// every session, as a holder of SeTcbPrivilege).
     pub fn handle(&self, uid: u32, req: Request) -> Body {
+        let changes = matches!(
+            req,
+            Request::Put(_) | Request::Remove(_) | Request::SetCurrent(..) | Request::AddTicket(..)
+        );
+        let out = self.apply(uid, req);
+        // After the change, before the answer: a client that hears of it
+        // (or checks later) no longer uses what it cached before, and no
+        // operation uses keys of a session as it was.
+        if changes {
+            let mut keys = self.op_keys.lock();
+            self.changes.fetch_add(1, Ordering::SeqCst);
+            keys.clear();
+            drop(keys);
+            if let Some(g) = &self.generation {
+                g.bump();
+            }
+        }
+        out
+    }
+
+    /// NTLM's credential operation with session `l`'s keys, for a peer of
+    /// `uid` (the owner or uid 0); `None` when the session is missing,
+    /// another uid's or has no NT OWF.
+    fn msv1_0_op(&self, l: Luid, uid: u32, op: &CredentialOp) -> Option<CredentialOpResult> {
+        let found = self
+            .op_keys
+            .lock()
+            .iter()
+            .find(|k| k.0 == l)
+            .map(|k| k.1.clone());
+        let keys = match found {
+            Some(k) => k,
+            None => {
+                // Counted before reading: keys derived from a session a
+                // change has since touched are used once, never kept.
+                let before = self.changes.load(Ordering::SeqCst);
+                let s = self.store.get(l).ok().flatten()?;
+                let m = Msv1_0PrimaryCredential::of(&s)?;
+                let owf = m.nt_owf.as_ref()?;
+                let k = Arc::new(OpKeys {
+                    owner_uid: s.owner_uid,
+                    ntowf_v2: ntowf_v2_keyed(owf, &m.user, &m.domain),
+                    nt_owf: owf.clone(),
+                });
+                let mut kept = self.op_keys.lock();
+                if self.changes.load(Ordering::SeqCst) == before {
+                    if kept.len() >= KEPT_KEYS {
+                        kept.remove(0);
+                    }
+                    kept.push((l, k.clone()));
+                }
+                k
+            }
+        };
+        if keys.owner_uid != uid && uid != 0 {
+            return None;
+        }
+        Some(credential_op::run(op, &keys.ntowf_v2, &keys.nt_owf))
+    }
+
+    fn apply(&self, uid: u32, req: Request) -> Body {
         let owns = |owner: u32| owner == uid || uid == 0;
         let owned = |l| match self.store.get(l) {
             Ok(Some(s)) if owns(s.owner_uid) => Ok(Some(s)),
@@ -206,12 +291,12 @@ impl Service {
                     }),
                 }
             }
-            Request::Msv1_0(l, op) => self.store.get(l).map(|s| {
-                let res = s.and_then(|s| run_for_session(&s, uid, &op));
+            Request::Msv1_0(l, op) => {
+                let res = self.msv1_0_op(l, uid, &op);
                 let mut w = reply(Reply::Ok);
                 wire::write_op_result(&mut w, &res);
-                w
-            }),
+                Ok(w)
+            }
         };
         match out {
             Ok(w) => w.0,
@@ -308,7 +393,10 @@ pub fn run(cfg: Config) -> io::Result<()> {
         }
     };
     std::fs::write(cfg.dir.join(PID_NAME), format!("{}\n", std::process::id()))?;
-    let svc = Arc::new(Service::default());
+    let svc = Arc::new(Service {
+        generation: Some(Generation::create(&cfg.dir)?),
+        ..Service::default()
+    });
     {
         let svc = svc.clone();
         let cfg = cfg.clone();

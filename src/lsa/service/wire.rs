@@ -130,6 +130,12 @@ pub fn read_frame(r: &mut impl Read) -> std::io::Result<Option<Result<Body, Wire
 pub struct Writer(pub Body);
 
 impl Writer {
+    /// A writer whose first `n` bytes need no reallocation (a request or
+    /// an answer is sized once, not grown field by field).
+    pub fn with_capacity(n: usize) -> Writer {
+        Writer(Zeroizing::new(Vec::with_capacity(n)))
+    }
+
     pub fn u8(&mut self, v: u8) -> &mut Self {
         self.0.push(v);
         self
@@ -206,7 +212,11 @@ impl<'a> Reader<'a> {
 impl Request {
     /// The request's body.
     pub fn encode(&self) -> Body {
-        let mut w = Writer::default();
+        let mut w = Writer::with_capacity(match self {
+            Request::Put(b) | Request::AddTicket(_, b) => 16 + b.len(),
+            Request::Msv1_0(_, CredentialOp::V2(r)) => 48 + r.temp.len(),
+            _ => 48,
+        });
         match self {
             Request::Put(s) => w.u8(OP_PUT).bytes(s),
             Request::Get(l) => w.u8(OP_GET).luid(*l),
@@ -292,7 +302,9 @@ impl Request {
 
 /// A response body starting with `reply`.
 pub fn reply(reply: Reply) -> Writer {
-    let mut w = Writer::default();
+    // Room for every answer but a session's (an operation's result: 1 +
+    // 1 + 16 + 1 + 24 + 16 bytes).
+    let mut w = Writer::with_capacity(64);
     w.u8(reply as u8);
     w
 }
