@@ -50,7 +50,7 @@ const CACHED_SESSIONS: usize = 8;
 /// What the service answered, while its counter is `seen`.
 #[derive(Default)]
 struct Cache {
-    /// The service's counter, mapped after the first answer (dropped
+    /// The service's counter, opened after the first answer (dropped
     /// when a connection is made again: maybe another service).
     generation: Option<Arc<Generation>>,
     seen: u64,
@@ -63,6 +63,11 @@ impl Cache {
     /// when it is not mapped (nothing may be cached then).
     fn check(&mut self) -> Option<u64> {
         let now = self.generation.as_ref()?.load();
+        let Some(now) = now else {
+            self.current.clear();
+            self.sessions.clear();
+            return None;
+        };
         if now != self.seen {
             self.current.clear();
             self.sessions.clear();
@@ -211,7 +216,7 @@ impl ServiceStore {
         if before.is_some() && c.check() == before {
             keep(&mut c, &v);
         } else if c.generation.is_none() {
-            // The service answered, so its counter exists: map it now.
+            // The service answered, so its counter exists: open it now.
             let uid = crate::lsa::store::keyring::current_uid();
             if let Ok(g) = Generation::open(&self.dir, uid) {
                 c.generation = Some(Arc::new(g));

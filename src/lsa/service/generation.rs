@@ -1,6 +1,9 @@
 //! The service's change counter: a u64 in a small file of the socket
 //! directory (`lsad.gen`, mode 0600, in the private directory), mapped
-//! shared by the service (read-write) and its clients (read-only). The
+//! shared by the service (read-write) and read by its clients with
+//! `pread` (never mapped by a client: a file truncated under a mapping
+//! would kill the client with `SIGBUS`; a failed or short read just
+//! means "changed", so nothing is used from the cache). The
 //! service adds one after every change of a session or of the current
 //! session (before it answers), and once when it starts (the file outlives
 //! a service, so a replaced service is a change too). A client caches
@@ -16,7 +19,7 @@
 
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::Path;
 use std::ptr::NonNull;
@@ -26,15 +29,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub const GENERATION_NAME: &str = "lsad.gen";
 const LEN: usize = std::mem::size_of::<u64>();
 
-/// A mapping of the counter.
+/// The counter: the service's mapping, or a client's open file.
 pub struct Generation {
-    ptr: NonNull<AtomicU64>,
+    ptr: Option<NonNull<AtomicU64>>,
+    file: File,
 }
 
-// SAFETY: the mapping is never unmapped (it lives as long as the value)
-// and is only accessed through the atomic.
+// SAFETY: the mapping is never unmapped while the value lives and is only
+// accessed through the atomic; `File` is Send.
 unsafe impl Send for Generation {}
-// SAFETY: as above; `AtomicU64` is `Sync`.
+// SAFETY: as above; `AtomicU64` and `File` are `Sync`.
 unsafe impl Sync for Generation {}
 
 impl Generation {
@@ -52,12 +56,12 @@ impl Generation {
         if f.metadata()?.len() < LEN as u64 {
             f.set_len(LEN as u64)?;
         }
-        let g = Self::map(&f, libc::PROT_READ | libc::PROT_WRITE)?;
+        let g = Self::map(f)?;
         g.bump();
         Ok(g)
     }
 
-    /// A client's side: map the counter of `dir` read-only. Refused
+    /// A client's side: open the counter of `dir` for reading. Refused
     /// unless it is a regular file of this uid, large enough.
     pub fn open(dir: &Path, uid: u32) -> io::Result<Generation> {
         let f = File::options()
@@ -68,17 +72,17 @@ impl Generation {
         if !m.file_type().is_file() || m.uid() != uid || m.len() < LEN as u64 {
             return Err(io::Error::other("lsad.gen: not the service's counter"));
         }
-        Self::map(&f, libc::PROT_READ)
+        Ok(Generation { ptr: None, file: f })
     }
 
-    fn map(f: &File, prot: libc::c_int) -> io::Result<Generation> {
+    fn map(f: File) -> io::Result<Generation> {
         // SAFETY: a new shared mapping of LEN bytes of the open file `f`
         // (at least LEN bytes long); the kernel picks the address.
         let p = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 LEN,
-                prot,
+                libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_SHARED,
                 f.as_raw_fd(),
                 0,
@@ -87,34 +91,48 @@ impl Generation {
         if p == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        NonNull::new(p.cast())
-            .map(|ptr| Generation { ptr })
-            .ok_or_else(|| io::Error::other("mmap returned null"))
+        match NonNull::new(p.cast()) {
+            Some(ptr) => Ok(Generation {
+                ptr: Some(ptr),
+                file: f,
+            }),
+            None => Err(io::Error::other("mmap returned null")),
+        }
     }
 
-    fn atomic(&self) -> &AtomicU64 {
+    fn atomic(&self) -> Option<&AtomicU64> {
         // SAFETY: `ptr` is a live, page-aligned mapping of LEN bytes
         // (never unmapped while `self` lives), so it is valid and aligned
         // for an AtomicU64; all access to it goes through atomics.
-        unsafe { self.ptr.as_ref() }
+        self.ptr.map(|p| unsafe { &*p.as_ptr() })
     }
 
-    /// The counter now.
-    pub fn load(&self) -> u64 {
-        self.atomic().load(Ordering::Acquire)
+    /// The counter now; `None` when it cannot be read (a client then
+    /// trusts nothing it cached).
+    pub fn load(&self) -> Option<u64> {
+        if let Some(a) = self.atomic() {
+            return Some(a.load(Ordering::Acquire));
+        }
+        let mut b = [0u8; LEN];
+        self.file.read_exact_at(&mut b, 0).ok()?;
+        Some(u64::from_ne_bytes(b))
     }
 
     /// Count a change (the service, after applying it).
     pub fn bump(&self) {
-        self.atomic().fetch_add(1, Ordering::AcqRel);
+        if let Some(a) = self.atomic() {
+            a.fetch_add(1, Ordering::AcqRel);
+        }
     }
 }
 
 impl Drop for Generation {
     fn drop(&mut self) {
-        // SAFETY: the mapping `map` created, unmapped once; nothing
-        // borrows it past `self`.
-        unsafe { libc::munmap(self.ptr.as_ptr().cast(), LEN) };
+        if let Some(p) = self.ptr {
+            // SAFETY: the mapping `map` created, unmapped once; nothing
+            // borrows it past `self`.
+            unsafe { libc::munmap(p.as_ptr().cast(), LEN) };
+        }
     }
 }
 
@@ -131,14 +149,22 @@ mod tests {
         assert!(Generation::open(&d, uid).is_err(), "no service yet");
         let svc = Generation::create(&d).unwrap();
         let client = Generation::open(&d, uid).unwrap();
-        let seen = client.load();
+        let seen = client.load().unwrap();
         svc.bump();
-        assert_eq!(client.load(), seen + 1);
+        assert_eq!(client.load(), Some(seen + 1));
         drop(svc);
         // A service started later counts its start.
         let again = Generation::create(&d).unwrap();
-        assert_eq!(client.load(), seen + 2);
+        assert_eq!(client.load(), Some(seen + 2));
         drop(again);
+        // Truncated under a client: no SIGBUS, just "unknown".
+        std::fs::File::options()
+            .write(true)
+            .open(d.join(GENERATION_NAME))
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        assert_eq!(client.load(), None);
         // Someone else's file, or a link, is refused.
         assert!(Generation::open(&d, uid + 1).is_err());
         std::os::unix::fs::symlink(d.join(GENERATION_NAME), d.join("link")).unwrap();
