@@ -24,7 +24,7 @@ mod vectors;
 
 use aes::{Aes128, Aes256};
 use sha2::{Sha256, Sha384};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 pub use derived::{DerivedKeyCache, DerivedKeys};
 pub use etype::{ChecksumType, EncryptionType, KeyKind};
@@ -67,6 +67,17 @@ pub const AES_SHA2_DEFAULT_ITERATIONS: u32 = 32768;
 /// Largest iteration count accepted from s2kparams (MIT krb5's limit), so a
 /// KDC cannot make a client spin.
 pub const MAX_ITERATIONS: u32 = 1 << 24;
+
+/// An HMAC keyed with a derived key no longer than the hash's block: the key
+/// zero-padded to the block is the HMAC key itself (RFC 2104 §2), so keying
+/// cannot fail.
+fn hmac_keyed<M: hmac::KeyInit>(key: &[u8]) -> M {
+    let mut block = hmac::digest::Key::<M>::default();
+    block[..key.len()].copy_from_slice(key);
+    let mac = M::new(&block);
+    block.as_mut_slice().zeroize();
+    mac
+}
 
 fn fill_random(buf: &mut [u8]) -> Result<(), CryptoError> {
     getrandom::fill(buf).map_err(|_| CryptoError::Random)
