@@ -115,8 +115,8 @@ pub fn prf<C: AesCipher>(key: &[u8], input: &[u8]) -> Result<Zeroizing<Vec<u8>>,
 /// HMAC states (cloned per message).
 #[derive(Clone)]
 pub struct Keys<C: AesCipher> {
-    /// The base key's schedule, for DK.
-    base: C,
+    /// The base key, for DK (its schedule is made when a key is derived).
+    base: Zeroizing<aes::cipher::Key<C>>,
     usage: u32,
     /// Ke and Ki (always used together).
     enc: OnceCell<(C, Hmac<Sha1>)>,
@@ -135,10 +135,12 @@ fn tag(mac: &Hmac<Sha1>, parts: &[&[u8]]) -> [u8; TAG_LEN] {
 }
 
 impl<C: AesCipher> Keys<C> {
-    /// Keys of `key` for `usage`; only the base key schedule is made now.
+    /// Keys of `key` for `usage`; nothing is derived yet.
     pub fn new(key: &[u8], usage: u32) -> Result<Self, CryptoError> {
+        let base =
+            aes::cipher::Key::<C>::try_from(key).map_err(|_| CryptoError::InvalidKeyLength)?;
         Ok(Keys {
-            base: aes_cts::cipher(key)?,
+            base: Zeroizing::new(base),
             usage,
             enc: OnceCell::new(),
             kc: OnceCell::new(),
@@ -147,8 +149,9 @@ impl<C: AesCipher> Keys<C> {
 
     fn enc(&self) -> Result<&(C, Hmac<Sha1>), CryptoError> {
         self.enc.get_or_try_init(|| {
-            let ke = dk_usage(&self.base, self.usage, KeyKind::Ke);
-            let ki = dk_usage(&self.base, self.usage, KeyKind::Ki);
+            let base = C::new(&self.base);
+            let ke = dk_usage(&base, self.usage, KeyKind::Ke);
+            let ki = dk_usage(&base, self.usage, KeyKind::Ki);
             let n = C::key_size();
             Ok((aes_cts::cipher(&ke[..n])?, hmac_keyed(&ki[..n])))
         })
@@ -156,7 +159,7 @@ impl<C: AesCipher> Keys<C> {
 
     fn kc(&self) -> &Hmac<Sha1> {
         self.kc.get_or_init(|| {
-            let kc = dk_usage(&self.base, self.usage, KeyKind::Kc);
+            let kc = dk_usage(&C::new(&self.base), self.usage, KeyKind::Kc);
             hmac_keyed(&kc[..C::key_size()])
         })
     }

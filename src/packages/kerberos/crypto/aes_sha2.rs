@@ -112,8 +112,8 @@ pub fn prf<D: EagerHash>(key: &[u8], input: &[u8]) -> Result<Zeroizing<Vec<u8>>,
 /// 24 for 20), each derived on first use and kept.
 #[derive(Clone)]
 pub struct Keys<C: AesCipher, D: EagerHash> {
-    /// HMAC keyed with the base key, for the KDF.
-    base: Hmac<D>,
+    /// The base key, for the KDF (its HMAC is keyed when a key is derived).
+    base: Zeroizing<aes::cipher::Key<C>>,
     usage: u32,
     /// Ke and Ki (always used together).
     enc: OnceCell<(C, Hmac<D>)>,
@@ -122,13 +122,15 @@ pub struct Keys<C: AesCipher, D: EagerHash> {
 }
 
 impl<C: AesCipher, D: EagerHash> Keys<C, D> {
-    /// Keys of `key` for `usage`; only the base key's HMAC is keyed now.
+    /// Keys of `key` for `usage`; nothing is derived yet.
     pub fn new(key: &[u8], usage: u32, tag_len: usize) -> Result<Self, CryptoError> {
         if tag_len > output_len::<D>().min(MAX_CHECKSUM_LEN) || C::key_size() > output_len::<D>() {
             return Err(CryptoError::InvalidKeyLength);
         }
+        let base =
+            aes::cipher::Key::<C>::try_from(key).map_err(|_| CryptoError::InvalidKeyLength)?;
         Ok(Keys {
-            base: hmac::<D>(key)?,
+            base: Zeroizing::new(base),
             usage,
             enc: OnceCell::new(),
             kc: OnceCell::new(),
@@ -136,21 +138,24 @@ impl<C: AesCipher, D: EagerHash> Keys<C, D> {
         })
     }
 
-    fn derive(&self, kind: KeyKind, len: usize) -> Zeroizing<Vec<u8>> {
-        derive_keyed(&self.base, self.usage, kind, len)
+    fn base(&self) -> Hmac<D> {
+        hmac_keyed(&self.base)
     }
 
     fn enc(&self) -> Result<&(C, Hmac<D>), CryptoError> {
         self.enc.get_or_try_init(|| {
-            let ke = self.derive(KeyKind::Ke, C::key_size());
-            let ki = self.derive(KeyKind::Ki, self.tag_len);
+            let base = self.base();
+            let ke = derive_keyed(&base, self.usage, KeyKind::Ke, C::key_size());
+            let ki = derive_keyed(&base, self.usage, KeyKind::Ki, self.tag_len);
             Ok((aes_cts::cipher(&ke)?, hmac_keyed(&ki)))
         })
     }
 
     fn kc(&self) -> &Hmac<D> {
-        self.kc
-            .get_or_init(|| hmac_keyed(&self.derive(KeyKind::Kc, self.tag_len)))
+        self.kc.get_or_init(|| {
+            let kc = derive_keyed(&self.base(), self.usage, KeyKind::Kc, self.tag_len);
+            hmac_keyed(&kc)
+        })
     }
 
     fn tag(&self, mac: &Hmac<D>, parts: &[&[u8]]) -> [u8; MAX_CHECKSUM_LEN] {
