@@ -22,6 +22,9 @@
 //! would open a replay window. The bound is `OPENSSPI_KRB5_RCACHE_MAX`
 //! entries ([`DEFAULT_MAX_ENTRIES`]): at most 32 bytes of table per entry
 //! (load ≤ 1/2 at the largest size, rounded up to a power of two per shard).
+//! The process's cache starts with room for [`GLOBAL_INITIAL_ENTRIES`]
+//! (4 MiB, written once) and never shrinks below it, so a server's memory
+//! moves only when its rate times the skew exceeds that.
 
 use hmac::{Hmac, KeyInit, Mac};
 use parking_lot::Mutex;
@@ -46,6 +49,28 @@ const SHARDED_FROM: usize = 16 * 1024;
 
 /// Smallest table of a shard.
 const MIN_SLOTS: usize = 64;
+
+/// Entries [`ReplayCache::global`] has room for from the start (its tables
+/// never shrink below that): ~4 MiB written once, so that a busy server's
+/// memory does not move below ~200 AP-REQs/s at a 300 s skew.
+pub const GLOBAL_INITIAL_ENTRIES: usize = 1 << 16;
+
+/// The table sizes of a shard: the smallest and the largest (powers of two).
+#[derive(Clone, Copy)]
+struct Sizes {
+    min: usize,
+    max: usize,
+}
+
+impl Sizes {
+    /// A table for `live` entries: at most 3/8 full, so that at least len/8
+    /// inserts come between two rebuilds (which happen at half full).
+    fn for_entries(self, live: usize) -> usize {
+        (live * 8 / 3 + 1)
+            .next_power_of_two()
+            .clamp(self.min, self.max)
+    }
+}
 
 /// Why an authenticator was not recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +128,9 @@ struct Shard {
     occupied: usize,
     /// `occupied` after the last rebuild.
     floor: usize,
+    /// Inserts since the last rebuild: a table above its smallest size is
+    /// rebuilt (and shrinks when its entries expired) after `len` of them.
+    since: usize,
     /// The latest `now` seen, for [`ReplayCache::len`].
     last_now: u32,
 }
@@ -115,8 +143,7 @@ struct PaddedShard(Mutex<Shard>);
 /// A bounded, expiring set of seen authenticators.
 pub struct ReplayCache {
     key: Hmac<Sha256>,
-    /// Largest table of a shard (a power of two).
-    max_slots: usize,
+    sizes: Sizes,
     shards: Vec<PaddedShard>,
 }
 
@@ -155,11 +182,13 @@ impl ReplayKey<'_> {
 }
 
 impl Shard {
-    fn new() -> Shard {
+    /// A shard of `len` slots, all written now (committed memory).
+    fn new(len: usize) -> Shard {
         Shard {
-            slots: vec![Slot::default(); MIN_SLOTS],
+            slots: vec![Slot::default(); len],
             occupied: 0,
             floor: 0,
+            since: 0,
             last_now: NEVER_USED,
         }
     }
@@ -188,20 +217,18 @@ impl Shard {
         Ok(free)
     }
 
-    /// Rehashes the live entries into a table four times their number
-    /// (within `MIN_SLOTS..=max_slots`), dropping the expired ones. A
-    /// probe window can overflow only at the largest size: what does not
-    /// fit is kept by not shrinking.
-    fn rebuild(&mut self, now: u32, max_slots: usize) {
+    /// Rehashes the live entries into a table of [`Sizes::for_entries`],
+    /// dropping the expired ones. A probe window can overflow only at the
+    /// largest size: what does not fit is kept by not shrinking.
+    fn rebuild(&mut self, now: u32, sizes: Sizes) {
+        let max_slots = sizes.max;
         let live: Vec<Slot> = self
             .slots
             .iter()
             .filter(|s| s.expiry != NEVER_USED && s.expiry >= now)
             .copied()
             .collect();
-        let mut len = (live.len() * 4)
-            .next_power_of_two()
-            .clamp(MIN_SLOTS, max_slots.max(MIN_SLOTS));
+        let mut len = sizes.for_entries(live.len());
         loop {
             if let Some(slots) = place(&live, len) {
                 self.slots = slots;
@@ -218,6 +245,7 @@ impl Shard {
         }
         self.occupied = live.len();
         self.floor = live.len();
+        self.since = 0;
     }
 
     fn insert(
@@ -225,9 +253,14 @@ impl Shard {
         h: &Hashed,
         expiry: u32,
         now: u32,
-        max_slots: usize,
+        sizes: Sizes,
     ) -> Result<(), ReplayError> {
+        let max_slots = sizes.max;
         self.last_now = self.last_now.max(now);
+        self.since += 1;
+        if self.slots.len() > sizes.min && self.since >= self.slots.len() {
+            self.rebuild(now, sizes);
+        }
         let mut rebuilt = false;
         loop {
             let len = self.slots.len();
@@ -257,7 +290,7 @@ impl Shard {
                 }
                 _ => {}
             }
-            self.rebuild(now, max_slots);
+            self.rebuild(now, sizes);
             rebuilt = true;
         }
     }
@@ -289,6 +322,11 @@ impl ReplayCache {
     /// A cache keeping at least `max_entries` live entries (sharded from
     /// [`SHARDED_FROM`] entries on); its tables start small and grow.
     pub fn new(max_entries: usize) -> ReplayCache {
+        ReplayCache::with_initial(max_entries, 0)
+    }
+
+    /// [`Self::new`] with room for `initial` entries from the start.
+    pub fn with_initial(max_entries: usize, initial: usize) -> ReplayCache {
         let max_entries = max_entries.max(1);
         let shards = if max_entries >= SHARDED_FROM {
             SHARDS
@@ -296,6 +334,13 @@ impl ReplayCache {
             1
         };
         let per_shard = max_entries.div_ceil(shards);
+        let max = (per_shard * 2).next_power_of_two().max(MIN_SLOTS);
+        let min = Sizes {
+            min: MIN_SLOTS,
+            max,
+        }
+        .for_entries(initial.min(max_entries) / shards);
+        let sizes = Sizes { min, max };
         let mut key = [0u8; 32];
         // The key only keeps a peer from choosing colliding authenticators
         // (which would be refused, never accepted): a failed draw leaves it
@@ -304,9 +349,9 @@ impl ReplayCache {
         ReplayCache {
             key: <Hmac<Sha256> as KeyInit>::new_from_slice(&key)
                 .unwrap_or_else(|_| <Hmac<Sha256> as KeyInit>::new(&Default::default())),
-            max_slots: (per_shard * 2).next_power_of_two().max(MIN_SLOTS),
+            sizes,
             shards: (0..shards)
-                .map(|_| PaddedShard(Mutex::new(Shard::new())))
+                .map(|_| PaddedShard(Mutex::new(Shard::new(min))))
                 .collect(),
         }
     }
@@ -321,7 +366,7 @@ impl ReplayCache {
                 .and_then(|v| v.trim().parse::<usize>().ok())
                 .filter(|n| *n > 0)
                 .unwrap_or(DEFAULT_MAX_ENTRIES);
-            ReplayCache::new(max)
+            ReplayCache::with_initial(max, GLOBAL_INITIAL_ENTRIES)
         });
         &CACHE
     }
@@ -337,10 +382,7 @@ impl ReplayCache {
         let h = key.hash(&self.key);
         let expiry = secs32(key.ctime.saturating_add(skew).max(now));
         let shard = &self.shards[(h.shard % self.shards.len() as u64) as usize];
-        shard
-            .0
-            .lock()
-            .insert(&h, expiry, secs32(now), self.max_slots)
+        shard.0.lock().insert(&h, expiry, secs32(now), self.sizes)
     }
 
     /// Live entries at the latest time seen (tests, diagnostics).
@@ -489,7 +531,7 @@ mod tests {
     #[test]
     fn memory_stays_bounded_over_time() {
         let c = ReplayCache::new(1000);
-        let max = c.max_slots * c.shards.len();
+        let max = c.sizes.max * c.shards.len();
         for round in 0..20i64 {
             let now = 1000 + round * 400; // each round's entries expire before the next
             for i in 0..900u32 {
@@ -534,5 +576,29 @@ mod tests {
             c.check_and_insert(&key(1000, &a), 1001, 300),
             Err(ReplayError::Repeat)
         );
+    }
+
+    /// The initial room is there from the start and kept when the entries
+    /// expire; growth past it is on demand.
+    #[test]
+    fn initial_room_is_kept() {
+        let c = ReplayCache::with_initial(DEFAULT_MAX_ENTRIES, 1 << 16);
+        let start = c.slots();
+        assert_eq!(start * std::mem::size_of::<Slot>(), 4 << 20);
+        for i in 0..150_000u32 {
+            c.check_and_insert(&key(1000, &i.to_le_bytes()), 1000, 300)
+                .unwrap();
+        }
+        assert!(c.slots() > start);
+        // Later, a few live entries at a time: the table is rebuilt without
+        // the expired ones, back to the initial room.
+        for round in 0..400i64 {
+            let now = 5000 + round * 400;
+            for i in 0..1000u32 {
+                c.check_and_insert(&key(now, &i.to_le_bytes()), now, 300)
+                    .unwrap();
+            }
+        }
+        assert_eq!(c.slots(), start);
     }
 }
