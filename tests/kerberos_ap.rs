@@ -134,6 +134,7 @@ fn options(kt: &Keytab) -> AcceptorOptions<'_> {
         clockskew: 300,
         channel_bindings: None,
         require_bindings: false,
+        keys: None,
     }
 }
 

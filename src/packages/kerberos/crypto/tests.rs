@@ -406,3 +406,26 @@ fn hmac_keyed_equals_hmac_of_the_key() {
     check::<sha2::Sha256>(64);
     check::<sha2::Sha384>(128);
 }
+
+/// Clones of a key share the derived keys of the AP exchange's usages (a
+/// cached ticket derives them once); other usages are derived per call; a
+/// ciphertext made through the shared keys opens with a fresh key of the
+/// same bytes and not under another usage.
+#[test]
+fn clones_share_the_ap_usages_derived_keys() {
+    for etype in ALL {
+        let k = test_key(etype, 3);
+        let c = k.clone();
+        let a: *const DerivedKeys = k.shared_derived(usage::AP_REQ_AUTH).unwrap().unwrap();
+        let b: *const DerivedKeys = c.shared_derived(usage::AP_REQ_AUTH).unwrap().unwrap();
+        assert_eq!(a, b);
+        assert!(k.shared_derived(usage::KRB_CRED_ENC_PART).is_none());
+        let ct = encrypt(&c, usage::AP_REQ_AUTH, b"authenticator").unwrap();
+        let fresh = Key::new(etype, k.as_bytes()).unwrap();
+        assert_eq!(
+            &decrypt(&fresh, usage::AP_REQ_AUTH, &ct).unwrap()[..],
+            b"authenticator"
+        );
+        assert!(decrypt(&k, usage::AP_REP_ENC_PART, &ct).is_err());
+    }
+}
