@@ -134,6 +134,7 @@ fn options(kt: &Keytab) -> AcceptorOptions<'_> {
         clockskew: 300,
         channel_bindings: None,
         require_bindings: false,
+        keys: None,
     }
 }
 
@@ -276,6 +277,36 @@ fn replayed_ap_req_is_refused() {
     let (token, _) = our_ap_req(&cred, &req(REQ), now());
     let cache = ReplayCache::new(100);
     accept_ap_req(&options(&kt), &cache, &token, now()).unwrap();
+    let e = accept_ap_req(&options(&kt), &cache, &token, now()).unwrap_err();
+    assert_eq!(
+        (e.status, e.code),
+        (SecStatus::InvalidToken, KRB_AP_ERR_REPEAT)
+    );
+}
+
+/// The replay cache grows with the load and still refuses the replay of
+/// an AP-REQ seen 200 000 authenticators earlier.
+#[test]
+fn replay_after_many_other_authenticators_is_refused() {
+    use opensspi::packages::kerberos::replay_cache::ReplayKey;
+    let realm = Realm::start("replaymany");
+    let cred = realm.cred("host/localhost@EXAMPLE.TEST");
+    let kt = realm.keytab();
+    let (token, _) = our_ap_req(&cred, &req(REQ), now());
+    let cache = ReplayCache::new(1 << 20);
+    accept_ap_req(&options(&kt), &cache, &token, now()).unwrap();
+    let t = now().0;
+    for i in 0..200_000u32 {
+        let auth = i.to_le_bytes();
+        let k = ReplayKey {
+            client: "bob@EXAMPLE.TEST",
+            server: "host/localhost@EXAMPLE.TEST",
+            ctime: t,
+            cusec: i % 1_000_000,
+            authenticator: &auth,
+        };
+        cache.check_and_insert(&k, t, 300).unwrap();
+    }
     let e = accept_ap_req(&options(&kt), &cache, &token, now()).unwrap_err();
     assert_eq!(
         (e.status, e.code),

@@ -55,6 +55,9 @@ pub struct AcceptorOptions<'a> {
     pub channel_bindings: Option<&'a [u8]>,
     /// Refuse clients that send no bindings (all-zero Bnd).
     pub require_bindings: bool,
+    /// The keytab's keys made once ([`entry_key`] of each entry, in order),
+    /// which keep their derived keys; `None`: made per AP-REQ.
+    pub keys: Option<&'a [Option<Key>]>,
 }
 
 impl<'a> AcceptorOptions<'a> {
@@ -66,6 +69,7 @@ impl<'a> AcceptorOptions<'a> {
             clockskew: super::config::config().clockskew,
             channel_bindings: None,
             require_bindings: false,
+            keys: None,
         }
     }
 }
@@ -155,7 +159,8 @@ fn candidate_keys<'k>(
     Ok(found)
 }
 
-fn entry_key(e: &KeytabEntry) -> Option<Key> {
+/// The crypto key of a keytab entry (`None`: an etype not supported).
+pub fn entry_key(e: &KeytabEntry) -> Option<Key> {
     Key::new(EncryptionType::from_i32(e.key.enctype).ok()?, &e.key.bytes).ok()
 }
 
@@ -204,7 +209,17 @@ fn verify(
     // 2, 3: the ticket, with every candidate key.
     let mut decrypted = None;
     for e in candidate_keys(opts, &sname, kvno, etype)? {
-        let Some(key) = entry_key(e) else { continue };
+        let made = opts.keys.and_then(|keys| {
+            let i = opts
+                .keytab
+                .entries
+                .iter()
+                .position(|x| std::ptr::eq(x, e))?;
+            keys.get(i).cloned()
+        });
+        let Some(key) = made.unwrap_or_else(|| entry_key(e)) else {
+            continue;
+        };
         if let Ok(plain) = crypto::decrypt(&key, usage::KDC_REP_TICKET, &enc.cipher.0 .0) {
             decrypted = Some((plain, e.principal.clone()));
             break;

@@ -12,16 +12,19 @@
 //! Windows send it).
 
 use picky_asn1::bit_string::BitString;
+use picky_asn1::wrapper::IntegerAsn1;
 use picky_asn1::wrapper::{
     Asn1SequenceOf, BitStringAsn1, ExplicitContextTag0, ExplicitContextTag1, ExplicitContextTag2,
     ExplicitContextTag3, ExplicitContextTag4, ExplicitContextTag5, ExplicitContextTag6,
     ExplicitContextTag7, ExplicitContextTag8, OctetStringAsn1, Optional,
 };
+use picky_asn1_der::application_tag::ApplicationTag;
+use picky_asn1_der::Asn1RawDer;
 use picky_krb::data_types::{
     Authenticator, AuthenticatorInner, Checksum, EncApRepPart, EncKrbCredPart, EncKrbCredPartInner,
     EncryptedData, KerberosTime, KrbCredInfo, Ticket,
 };
-use picky_krb::messages::{ApRep, ApReq, ApReqInner, KrbCred, KrbCredInner, KrbError};
+use picky_krb::messages::{ApRep, KrbCred, KrbCredInner, KrbError};
 use zeroize::Zeroizing;
 
 use super::ap_rep::status_for_krb_error;
@@ -29,6 +32,7 @@ use super::ap_wire::*;
 use super::ccache::Credential;
 use super::crypto::{self, usage, Key};
 use super::filecodec::Principal;
+use super::kdc::wire::der_well_formed;
 use crate::packages::ntlm::crypto::channel_bindings_hash;
 use crate::sspi::consts::*;
 use crate::sspi::status::{SecResult, SecStatus};
@@ -180,6 +184,19 @@ pub fn encrypted_data(key: &Key, kvno: Option<u32>, cipher: Vec<u8>) -> Encrypte
     }
 }
 
+/// picky-krb's `ApReq` with the ticket as raw DER: the same encoding
+/// (RFC 4120 §5.5.1), written without decoding the ticket.
+#[derive(serde::Serialize, Debug, PartialEq, Clone)]
+struct ApReqRawTicketInner {
+    pvno: ExplicitContextTag0<IntegerAsn1>,
+    msg_type: ExplicitContextTag1<IntegerAsn1>,
+    ap_options: ExplicitContextTag2<BitStringAsn1>,
+    ticket: ExplicitContextTag3<Asn1RawDer>,
+    authenticator: ExplicitContextTag4<EncryptedData>,
+}
+
+type ApReqRawTicket = ApplicationTag<ApReqRawTicketInner, 14>;
+
 /// Builds the framed AP-REQ (token id 01 00) at time `now` (seconds since
 /// the epoch, microseconds).
 pub fn build_ap_req(
@@ -188,7 +205,12 @@ pub fn build_ap_req(
     now: (i64, u32),
 ) -> SecResult<(Vec<u8>, PendingApReq)> {
     let mut gss_flags = gss_flags_from_isc_req(opts.isc_req)?;
-    let ticket: Ticket = der_decode(st.ticket).map_err(|_| SecStatus::InvalidParameter)?;
+    // The ticket goes into the AP-REQ as the DER the ccache holds, not
+    // decoded and re-encoded at every handshake; it is still checked to be
+    // one well-formed Ticket ([APPLICATION 1]).
+    if st.ticket.first() != Some(&0x61) || !der_well_formed(st.ticket) {
+        return Err(SecStatus::InvalidParameter);
+    }
     let bnd = match opts.channel_bindings {
         Some(raw) => channel_bindings_hash(raw)?,
         None => [0; 16],
@@ -233,11 +255,11 @@ pub fn build_ap_req(
     } else {
         0
     };
-    let ap_req = ApReq::from(ApReqInner {
+    let ap_req = ApReqRawTicket::from(ApReqRawTicketInner {
         pvno: ExplicitContextTag0::from(int_asn1(5)),
         msg_type: ExplicitContextTag1::from(int_asn1(14)),
         ap_options: ExplicitContextTag2::from(flags_bits(ap_options)),
-        ticket: ExplicitContextTag3::from(ticket),
+        ticket: ExplicitContextTag3::from(Asn1RawDer(st.ticket.to_vec())),
         authenticator: ExplicitContextTag4::from(encrypted_data(st.session_key, None, cipher)),
     });
     let token = gss_frame(TOK_AP_REQ, &der_encode(&ap_req)?);
@@ -379,5 +401,42 @@ mod tests {
             pending.verify_ap_rep(&token).err(),
             Some(SecStatus::MessageAltered)
         );
+    }
+
+    /// The AP-REQ written with the ticket as raw DER is byte for byte
+    /// picky-krb's ApReq with the ticket decoded.
+    #[test]
+    fn raw_ticket_ap_req_encodes_as_picky_ap_req() {
+        use picky_krb::data_types::TicketInner;
+        use picky_krb::messages::{ApReq, ApReqInner};
+        let key = crypto::random_key(crypto::EncryptionType::Aes256CtsHmacSha196).unwrap();
+        let sname = Principal {
+            name_type: 2,
+            realm: "EXAMPLE.TEST".into(),
+            components: vec!["host".into(), "localhost".into()],
+        };
+        let ticket = Ticket::from(TicketInner {
+            tkt_vno: ExplicitContextTag0::from(int_asn1(5)),
+            realm: ExplicitContextTag1::from(kerberos_string("EXAMPLE.TEST").unwrap()),
+            sname: ExplicitContextTag2::from(principal_name(&sname).unwrap()),
+            enc_part: ExplicitContextTag3::from(encrypted_data(&key, Some(3), vec![7u8; 300])),
+        });
+        let ticket_der = der_encode(&ticket).unwrap();
+        let auth = || ExplicitContextTag4::from(encrypted_data(&key, None, vec![9u8; 200]));
+        let picky = ApReq::from(ApReqInner {
+            pvno: ExplicitContextTag0::from(int_asn1(5)),
+            msg_type: ExplicitContextTag1::from(int_asn1(14)),
+            ap_options: ExplicitContextTag2::from(flags_bits(0x2000_0000)),
+            ticket: ExplicitContextTag3::from(ticket),
+            authenticator: auth(),
+        });
+        let raw = ApReqRawTicket::from(ApReqRawTicketInner {
+            pvno: ExplicitContextTag0::from(int_asn1(5)),
+            msg_type: ExplicitContextTag1::from(int_asn1(14)),
+            ap_options: ExplicitContextTag2::from(flags_bits(0x2000_0000)),
+            ticket: ExplicitContextTag3::from(Asn1RawDer(ticket_der)),
+            authenticator: auth(),
+        });
+        assert_eq!(der_encode(&raw).unwrap(), der_encode(&picky).unwrap());
     }
 }

@@ -71,6 +71,9 @@ struct ClientState {
 pub struct ServerSide {
     pub keytab: Arc<FileResult<Keytab>>,
     pub principal: Option<Principal>,
+    /// The keytab's keys (`None`: an etype not supported), entry for entry:
+    /// each keeps its derived ticket keys (usage 2) across handshakes.
+    pub keys: Vec<Option<super::crypto::Key>>,
 }
 
 /// A Kerberos credential handle.
@@ -219,7 +222,12 @@ impl CredentialState {
                 Some(p)
             }
         };
-        Ok(ServerSide { keytab, principal })
+        let keys = kt.entries.iter().map(super::acceptor::entry_key).collect();
+        Ok(ServerSide {
+            keytab,
+            principal,
+            keys,
+        })
     }
 
     fn client(&self) -> SecResult<MutexGuard<'_, ClientState>> {

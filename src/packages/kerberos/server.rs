@@ -74,6 +74,7 @@ impl KerberosServer {
             .as_ref()
             .map_err(|_| SecStatus::NoCredentials)?;
         let mut opts = AcceptorOptions::new(keytab, server.principal.as_ref());
+        opts.keys = Some(&server.keys);
         opts.channel_bindings = input.channel_bindings;
         let accepted = match accept_ap_req(&opts, ReplayCache::global(), token, now()) {
             Ok(a) => a,

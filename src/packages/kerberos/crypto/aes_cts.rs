@@ -172,12 +172,3 @@ pub fn decrypt<C: AesCipher>(cipher: &C, buf: &mut [u8]) -> Result<(), CryptoErr
         .decrypt(tail)
         .map_err(|_| CryptoError::CiphertextTooShort)
 }
-
-/// One AES block encryption in place (CBC of one block with a zero IV).
-pub fn encrypt_block<C: AesCipher>(cipher: &C, buf: &mut [u8]) -> Result<(), CryptoError> {
-    let block: &mut Array<u8, U16> = buf
-        .try_into()
-        .map_err(|_| CryptoError::CiphertextTooShort)?;
-    cipher.encrypt_block(block);
-    Ok(())
-}

@@ -5,7 +5,10 @@
 
 use std::ops::Range;
 
-use hmac::{Hmac, KeyInit, Mac};
+use aes::cipher::array::Array;
+use aes::cipher::consts::U16;
+use hmac::{Hmac, Mac};
+use once_cell::sync::{Lazy, OnceCell};
 use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
@@ -13,7 +16,7 @@ use zeroize::{Zeroize, Zeroizing};
 use super::aes_cts::{self, Absorb, AesCipher, BLOCK_LEN};
 use super::nfold::n_fold;
 use super::sign_only::{interleave, SignOnly};
-use super::{Checksum, CryptoError, KeyKind};
+use super::{hmac_keyed, Checksum, CryptoError, KeyKind};
 
 /// Length of the truncated HMAC-SHA1 (RFC 3962 §6: 96 bits).
 pub const TAG_LEN: usize = 12;
@@ -23,20 +26,66 @@ pub const TAG_LEN: usize = 12;
 /// the key length.
 pub fn dk<C: AesCipher>(key: &[u8], constant: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let cipher: C = aes_cts::cipher(key)?;
-    let mut block = Zeroizing::new([0u8; BLOCK_LEN]);
-    block.copy_from_slice(&n_fold(constant, BLOCK_LEN));
-    let mut out = Zeroizing::new(vec![0u8; key.len()]);
-    for chunk in out.chunks_mut(BLOCK_LEN) {
-        aes_cts::encrypt_block(&cipher, &mut block[..])?;
+    let mut folded = [0u8; BLOCK_LEN];
+    folded.copy_from_slice(&n_fold(constant, BLOCK_LEN));
+    let out = dk_folded(&cipher, &folded);
+    Ok(Zeroizing::new(out[..key.len()].to_vec()))
+}
+
+/// DK with the base key's schedule and the constant already n-folded: the
+/// chained block encryptions, `C::key_size()` bytes of the result.
+fn dk_folded<C: AesCipher>(base: &C, folded: &[u8; BLOCK_LEN]) -> Zeroizing<[u8; MAX_KEY_LEN]> {
+    let mut block = Zeroizing::new(*folded);
+    let mut out = Zeroizing::new([0u8; MAX_KEY_LEN]);
+    for chunk in out[..C::key_size()].chunks_mut(BLOCK_LEN) {
+        let b: &mut Array<u8, U16> = (&mut *block).into();
+        base.encrypt_block(b);
         chunk.copy_from_slice(&block[..chunk.len()]);
     }
-    Ok(out)
+    out
 }
 
 /// The DK constant of a usage: usage (32-bit big-endian) | 0x99/0xAA/0x55.
 pub fn usage_constant(usage: u32, kind: KeyKind) -> [u8; 5] {
     let u = usage.to_be_bytes();
     [u[0], u[1], u[2], u[3], kind as u8]
+}
+
+/// Longest AES key (AES-256).
+const MAX_KEY_LEN: usize = 32;
+
+/// Usages whose n-folded DK constants are kept in [`FOLDED`]: every usage
+/// RFC 4120, RFC 4121 and MS-PAC define is below it.
+const FOLDED_USAGES: u32 = 64;
+
+/// n-fold(usage | kind, 128) of usages below [`FOLDED_USAGES`], in the
+/// order Kc, Ke, Ki: a pure function of the constant (RFC 3961 §5.1),
+/// computed once per process instead of at every derivation.
+static FOLDED: Lazy<Vec<[[u8; BLOCK_LEN]; 3]>> = Lazy::new(|| {
+    (0..FOLDED_USAGES)
+        .map(|u| KINDS.map(|kind| fold(&usage_constant(u, kind))))
+        .collect()
+});
+
+const KINDS: [KeyKind; 3] = [KeyKind::Kc, KeyKind::Ke, KeyKind::Ki];
+
+fn fold(constant: &[u8]) -> [u8; BLOCK_LEN] {
+    let mut out = [0u8; BLOCK_LEN];
+    out.copy_from_slice(&n_fold(constant, BLOCK_LEN));
+    out
+}
+
+/// n-fold(usage | kind, 128), from [`FOLDED`] when the usage is there.
+pub fn folded_usage_constant(usage: u32, kind: KeyKind) -> [u8; BLOCK_LEN] {
+    match FOLDED.get(usage as usize) {
+        Some(row) => row[KINDS.iter().position(|k| *k == kind).unwrap_or(0)],
+        None => fold(&usage_constant(usage, kind)),
+    }
+}
+
+/// DK of `base` for (usage, kind), with the n-folded constant of the table.
+fn dk_usage<C: AesCipher>(base: &C, usage: u32, kind: KeyKind) -> Zeroizing<[u8; MAX_KEY_LEN]> {
+    dk_folded(base, &folded_usage_constant(usage, kind))
 }
 
 /// string-to-key (RFC 3962 §4): DK(PBKDF2-HMAC-SHA1(password, salt,
@@ -61,17 +110,18 @@ pub fn prf<C: AesCipher>(key: &[u8], input: &[u8]) -> Result<Zeroizing<Vec<u8>>,
     Ok(out)
 }
 
-/// Ke, Ki and Kc of one (key, usage), ready to use: the AES key schedule
-/// and the keyed HMAC states (cloned per message).
+/// Ke, Ki and Kc of one (key, usage), each derived on first use (a
+/// handshake that only decrypts never derives Kc; a context that sends no
+/// message derives nothing) and kept: the AES key schedule and the keyed
+/// HMAC states (cloned per message).
 #[derive(Clone)]
 pub struct Keys<C: AesCipher> {
-    ke: C,
-    ki: Hmac<Sha1>,
-    kc: Hmac<Sha1>,
-}
-
-fn hmac_sha1(key: &[u8]) -> Result<Hmac<Sha1>, CryptoError> {
-    <Hmac<Sha1> as KeyInit>::new_from_slice(key).map_err(|_| CryptoError::InvalidKeyLength)
+    /// The base key, for DK (its schedule is made when a key is derived).
+    base: Zeroizing<aes::cipher::Key<C>>,
+    usage: u32,
+    /// Ke and Ki (always used together).
+    enc: OnceCell<(C, Hmac<Sha1>)>,
+    kc: OnceCell<Hmac<Sha1>>,
 }
 
 fn tag(mac: &Hmac<Sha1>, parts: &[&[u8]]) -> [u8; TAG_LEN] {
@@ -86,14 +136,32 @@ fn tag(mac: &Hmac<Sha1>, parts: &[&[u8]]) -> [u8; TAG_LEN] {
 }
 
 impl<C: AesCipher> Keys<C> {
+    /// Keys of `key` for `usage`; nothing is derived yet.
     pub fn new(key: &[u8], usage: u32) -> Result<Self, CryptoError> {
-        let ke = dk::<C>(key, &usage_constant(usage, KeyKind::Ke))?;
-        let ki = dk::<C>(key, &usage_constant(usage, KeyKind::Ki))?;
-        let kc = dk::<C>(key, &usage_constant(usage, KeyKind::Kc))?;
+        let base =
+            aes::cipher::Key::<C>::try_from(key).map_err(|_| CryptoError::InvalidKeyLength)?;
         Ok(Keys {
-            ke: aes_cts::cipher(&ke)?,
-            ki: hmac_sha1(&ki)?,
-            kc: hmac_sha1(&kc)?,
+            base: Zeroizing::new(base),
+            usage,
+            enc: OnceCell::new(),
+            kc: OnceCell::new(),
+        })
+    }
+
+    fn enc(&self) -> Result<&(C, Hmac<Sha1>), CryptoError> {
+        self.enc.get_or_try_init(|| {
+            let base = C::new(&self.base);
+            let ke = dk_usage(&base, self.usage, KeyKind::Ke);
+            let ki = dk_usage(&base, self.usage, KeyKind::Ki);
+            let n = C::key_size();
+            Ok((aes_cts::cipher(&ke[..n])?, hmac_keyed(&ki[..n])))
+        })
+    }
+
+    fn kc(&self) -> &Hmac<Sha1> {
+        self.kc.get_or_init(|| {
+            let kc = dk_usage(&C::new(&self.base), self.usage, KeyKind::Kc);
+            hmac_keyed(&kc[..C::key_size()])
         })
     }
 
@@ -108,12 +176,11 @@ impl<C: AesCipher> Keys<C> {
         if buf.len() < BLOCK_LEN + TAG_LEN {
             return Err(CryptoError::BufferLength);
         }
+        let (ke, ki) = self.enc()?;
         let body = buf.len() - TAG_LEN;
         buf[..BLOCK_LEN].copy_from_slice(confounder);
-        let mut mac = self.ki.clone();
-        aes_cts::encrypt_absorbing(&self.ke, &mut buf[..body], Absorb::Plaintext, |p| {
-            mac.update(p)
-        })?;
+        let mut mac = ki.clone();
+        aes_cts::encrypt_absorbing(ke, &mut buf[..body], Absorb::Plaintext, |p| mac.update(p))?;
         buf[body..].copy_from_slice(&mac.finalize().into_bytes()[..TAG_LEN]);
         Ok(())
     }
@@ -125,9 +192,10 @@ impl<C: AesCipher> Keys<C> {
         if buf.len() < BLOCK_LEN + TAG_LEN {
             return Err(CryptoError::CiphertextTooShort);
         }
+        let (ke, ki) = self.enc()?;
         let body = buf.len() - TAG_LEN;
-        aes_cts::decrypt(&self.ke, &mut buf[..body])?;
-        let t = tag(&self.ki, &[&buf[..body]]);
+        aes_cts::decrypt(ke, &mut buf[..body])?;
+        let t = tag(ki, &[&buf[..body]]);
         if bool::from(t.ct_eq(&buf[body..])) {
             Ok(BLOCK_LEN..body)
         } else {
@@ -152,9 +220,10 @@ impl<C: AesCipher> Keys<C> {
             return Err(CryptoError::BufferLength);
         }
         let body = buf.len() - TAG_LEN;
+        let (ke, ki) = self.enc()?;
         buf[..BLOCK_LEN].copy_from_slice(confounder);
-        let t = tag(&self.ki, &interleave(&buf[..body], sign_only)?);
-        aes_cts::encrypt(&self.ke, &mut buf[..body])?;
+        let t = tag(ki, &interleave(&buf[..body], sign_only)?);
+        aes_cts::encrypt(ke, &mut buf[..body])?;
         buf[body..].copy_from_slice(&t);
         Ok(())
     }
@@ -170,8 +239,9 @@ impl<C: AesCipher> Keys<C> {
             return Err(CryptoError::CiphertextTooShort);
         }
         let body = buf.len() - TAG_LEN;
-        aes_cts::decrypt(&self.ke, &mut buf[..body])?;
-        let t = tag(&self.ki, &interleave(&buf[..body], sign_only)?);
+        let (ke, ki) = self.enc()?;
+        aes_cts::decrypt(ke, &mut buf[..body])?;
+        let t = tag(ki, &interleave(&buf[..body], sign_only)?);
         if bool::from(t.ct_eq(&buf[body..])) {
             Ok(BLOCK_LEN..body)
         } else {
@@ -182,6 +252,6 @@ impl<C: AesCipher> Keys<C> {
 
     /// hmac-sha1-96-aes128/256 (RFC 3962 §7) over the concatenated parts.
     pub fn checksum(&self, parts: &[&[u8]]) -> Checksum {
-        Checksum::new(&tag(&self.kc, parts))
+        Checksum::new(&tag(self.kc(), parts))
     }
 }

@@ -10,8 +10,10 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::aes_cts::{self, Absorb, AesCipher, BLOCK_LEN};
+use once_cell::sync::OnceCell;
+
 use super::sign_only::{interleave, SignOnly};
-use super::{Checksum, CryptoError, KeyKind, MAX_CHECKSUM_LEN};
+use super::{hmac_keyed, Checksum, CryptoError, KeyKind, MAX_CHECKSUM_LEN};
 
 fn hmac<D: EagerHash>(key: &[u8]) -> Result<Hmac<D>, CryptoError> {
     <Hmac<D> as KeyInit>::new_from_slice(key).map_err(|_| CryptoError::InvalidKeyLength)
@@ -25,19 +27,30 @@ pub fn kdf<D: EagerHash>(
     context: &[u8],
     out: &mut [u8],
 ) -> Result<(), CryptoError> {
-    let mut m = hmac::<D>(key)?;
+    if out.len() > output_len::<D>() {
+        return Err(CryptoError::InvalidKeyLength);
+    }
+    kdf_keyed(&hmac::<D>(key)?, label, context, out);
+    Ok(())
+}
+
+fn output_len<D: EagerHash>() -> usize {
+    <D as hmac::digest::OutputSizeUser>::output_size()
+}
+
+/// [`kdf`] with the HMAC already keyed (a base key's derivations share it);
+/// `out` is at most the hash's output long (else only its start is written).
+fn kdf_keyed<D: EagerHash>(key: &Hmac<D>, label: &[u8], context: &[u8], out: &mut [u8]) {
+    let mut m = key.clone();
     m.update(&1u32.to_be_bytes());
     m.update(label);
     m.update(&[0]);
     m.update(context);
     m.update(&((out.len() as u32) * 8).to_be_bytes());
     let mut full = m.finalize().into_bytes();
-    if out.len() > full.len() {
-        return Err(CryptoError::InvalidKeyLength);
-    }
-    out.copy_from_slice(&full[..out.len()]);
+    let n = out.len().min(full.len());
+    out[..n].copy_from_slice(&full[..n]);
     full.as_mut_slice().zeroize();
-    Ok(())
 }
 
 /// The derived key of a usage (RFC 8009 §5): KDF(key, usage | kind, len).
@@ -47,11 +60,24 @@ pub fn derive<D: EagerHash>(
     kind: KeyKind,
     len: usize,
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    if len > output_len::<D>() {
+        return Err(CryptoError::InvalidKeyLength);
+    }
+    Ok(derive_keyed(&hmac::<D>(key)?, usage, kind, len))
+}
+
+/// [`derive`] with the base key's HMAC already keyed; `len` is at most the
+/// hash's output.
+fn derive_keyed<D: EagerHash>(
+    base: &Hmac<D>,
+    usage: u32,
+    kind: KeyKind,
+    len: usize,
+) -> Zeroizing<Vec<u8>> {
     let u = usage.to_be_bytes();
-    let label = [u[0], u[1], u[2], u[3], kind as u8];
     let mut out = Zeroizing::new(vec![0u8; len]);
-    kdf::<D>(key, &label, &[], &mut out)?;
-    Ok(out)
+    kdf_keyed(base, &[u[0], u[1], u[2], u[3], kind as u8], &[], &mut out);
+    out
 }
 
 /// string-to-key (RFC 8009 §4): KDF(PBKDF2-HMAC-SHA2(password,
@@ -84,25 +110,52 @@ pub fn prf<D: EagerHash>(key: &[u8], input: &[u8]) -> Result<Zeroizing<Vec<u8>>,
 }
 
 /// Ke, Ki and Kc of one (key, usage) with the tag length `h` (16 for 19,
-/// 24 for 20), ready to use.
+/// 24 for 20), each derived on first use and kept.
 #[derive(Clone)]
 pub struct Keys<C: AesCipher, D: EagerHash> {
-    ke: C,
-    ki: Hmac<D>,
-    kc: Hmac<D>,
+    /// The base key, for the KDF (its HMAC is keyed when a key is derived).
+    base: Zeroizing<aes::cipher::Key<C>>,
+    usage: u32,
+    /// Ke and Ki (always used together).
+    enc: OnceCell<(C, Hmac<D>)>,
+    kc: OnceCell<Hmac<D>>,
     tag_len: usize,
 }
 
 impl<C: AesCipher, D: EagerHash> Keys<C, D> {
+    /// Keys of `key` for `usage`; nothing is derived yet.
     pub fn new(key: &[u8], usage: u32, tag_len: usize) -> Result<Self, CryptoError> {
-        let ke = derive::<D>(key, usage, KeyKind::Ke, C::key_size())?;
-        let ki = derive::<D>(key, usage, KeyKind::Ki, tag_len)?;
-        let kc = derive::<D>(key, usage, KeyKind::Kc, tag_len)?;
+        if tag_len > output_len::<D>().min(MAX_CHECKSUM_LEN) || C::key_size() > output_len::<D>() {
+            return Err(CryptoError::InvalidKeyLength);
+        }
+        let base =
+            aes::cipher::Key::<C>::try_from(key).map_err(|_| CryptoError::InvalidKeyLength)?;
         Ok(Keys {
-            ke: aes_cts::cipher(&ke)?,
-            ki: hmac::<D>(&ki)?,
-            kc: hmac::<D>(&kc)?,
+            base: Zeroizing::new(base),
+            usage,
+            enc: OnceCell::new(),
+            kc: OnceCell::new(),
             tag_len,
+        })
+    }
+
+    fn base(&self) -> Hmac<D> {
+        hmac_keyed(&self.base)
+    }
+
+    fn enc(&self) -> Result<&(C, Hmac<D>), CryptoError> {
+        self.enc.get_or_try_init(|| {
+            let base = self.base();
+            let ke = derive_keyed(&base, self.usage, KeyKind::Ke, C::key_size());
+            let ki = derive_keyed(&base, self.usage, KeyKind::Ki, self.tag_len);
+            Ok((aes_cts::cipher(&ke)?, hmac_keyed(&ki)))
+        })
+    }
+
+    fn kc(&self) -> &Hmac<D> {
+        self.kc.get_or_init(|| {
+            let kc = derive_keyed(&self.base(), self.usage, KeyKind::Kc, self.tag_len);
+            hmac_keyed(&kc)
         })
     }
 
@@ -127,13 +180,12 @@ impl<C: AesCipher, D: EagerHash> Keys<C, D> {
         if buf.len() < BLOCK_LEN + self.tag_len {
             return Err(CryptoError::BufferLength);
         }
+        let (ke, ki) = self.enc()?;
         let body = buf.len() - self.tag_len;
         buf[..BLOCK_LEN].copy_from_slice(confounder);
-        let mut mac = self.ki.clone();
+        let mut mac = ki.clone();
         mac.update(&[0u8; BLOCK_LEN]);
-        aes_cts::encrypt_absorbing(&self.ke, &mut buf[..body], Absorb::Ciphertext, |c| {
-            mac.update(c)
-        })?;
+        aes_cts::encrypt_absorbing(ke, &mut buf[..body], Absorb::Ciphertext, |c| mac.update(c))?;
         buf[body..].copy_from_slice(&mac.finalize().into_bytes()[..self.tag_len]);
         Ok(())
     }
@@ -144,12 +196,13 @@ impl<C: AesCipher, D: EagerHash> Keys<C, D> {
         if buf.len() < BLOCK_LEN + self.tag_len {
             return Err(CryptoError::CiphertextTooShort);
         }
+        let (ke, ki) = self.enc()?;
         let body = buf.len() - self.tag_len;
-        let t = self.tag(&self.ki, &[&[0u8; BLOCK_LEN], &buf[..body]]);
+        let t = self.tag(ki, &[&[0u8; BLOCK_LEN], &buf[..body]]);
         if !bool::from(t[..self.tag_len].ct_eq(&buf[body..])) {
             return Err(CryptoError::IntegrityCheckFailed);
         }
-        aes_cts::decrypt(&self.ke, &mut buf[..body])?;
+        aes_cts::decrypt(ke, &mut buf[..body])?;
         Ok(BLOCK_LEN..body)
     }
 
@@ -169,11 +222,12 @@ impl<C: AesCipher, D: EagerHash> Keys<C, D> {
             return Err(CryptoError::BufferLength);
         }
         let body = buf.len() - self.tag_len;
+        let (ke, ki) = self.enc()?;
         buf[..BLOCK_LEN].copy_from_slice(confounder);
-        aes_cts::encrypt(&self.ke, &mut buf[..body])?;
+        aes_cts::encrypt(ke, &mut buf[..body])?;
         let mut parts: Vec<&[u8]> = vec![&[0u8; BLOCK_LEN]];
         parts.extend(interleave(&buf[..body], sign_only)?);
-        let t = self.tag(&self.ki, &parts);
+        let t = self.tag(ki, &parts);
         buf[body..].copy_from_slice(&t[..self.tag_len]);
         Ok(())
     }
@@ -189,18 +243,19 @@ impl<C: AesCipher, D: EagerHash> Keys<C, D> {
             return Err(CryptoError::CiphertextTooShort);
         }
         let body = buf.len() - self.tag_len;
+        let (ke, ki) = self.enc()?;
         let mut parts: Vec<&[u8]> = vec![&[0u8; BLOCK_LEN]];
         parts.extend(interleave(&buf[..body], sign_only)?);
-        let t = self.tag(&self.ki, &parts);
+        let t = self.tag(ki, &parts);
         if !bool::from(t[..self.tag_len].ct_eq(&buf[body..])) {
             return Err(CryptoError::IntegrityCheckFailed);
         }
-        aes_cts::decrypt(&self.ke, &mut buf[..body])?;
+        aes_cts::decrypt(ke, &mut buf[..body])?;
         Ok(BLOCK_LEN..body)
     }
 
     /// hmac-sha256-128-aes128 / hmac-sha384-192-aes256 (RFC 8009 §5).
     pub fn checksum(&self, parts: &[&[u8]]) -> Checksum {
-        Checksum::new(&self.tag(&self.kc, parts)[..self.tag_len])
+        Checksum::new(&self.tag(self.kc(), parts)[..self.tag_len])
     }
 }

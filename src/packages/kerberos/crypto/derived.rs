@@ -9,7 +9,7 @@ use std::ops::Range;
 use aes::{Aes128, Aes256};
 use sha2::{Sha256, Sha384};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::sign_only::SignOnly;
 use super::{
@@ -172,11 +172,16 @@ impl DerivedKeys {
         self.encrypt_with_confounder(c, plaintext)
     }
 
-    /// Decrypts and checks `ciphertext`; the plaintext.
+    /// Decrypts and checks `ciphertext`; the plaintext (moved to the front
+    /// of the one copy made: the wiped-on-drop buffer keeps its capacity).
     pub fn decrypt(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let mut buf = Zeroizing::new(ciphertext.to_vec());
         let range = self.decrypt_in_place(&mut buf)?;
-        Ok(Zeroizing::new(buf[range].to_vec()))
+        let len = range.len();
+        buf.copy_within(range, 0);
+        buf[len..].zeroize();
+        buf.truncate(len);
+        Ok(buf)
     }
 
     /// The keyed checksum of the etype's mandatory checksum type over the

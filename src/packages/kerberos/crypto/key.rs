@@ -2,31 +2,54 @@
 
 use std::fmt;
 use std::ops::Deref;
+use std::sync::Arc;
+
+use once_cell::sync::OnceCell;
 
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::{ChecksumType, CryptoError, EncryptionType, MAX_CHECKSUM_LEN};
+use super::{usage, ChecksumType, CryptoError, DerivedKeys, EncryptionType, MAX_CHECKSUM_LEN};
 
 /// A protocol key: etype and key bytes, wiped on drop; `Debug` shows the
 /// etype only, and equality compares the bytes in constant time.
+///
+/// Clones share the key and the derived keys of the usages of the AP
+/// exchange ([`SHARED_USAGES`]), derived on first use: a cached service
+/// ticket's session key, or a keytab key, derives them once, not at every
+/// handshake.
 #[derive(Clone)]
 pub struct Key {
+    inner: Arc<KeyInner>,
+}
+
+struct KeyInner {
     etype: EncryptionType,
     bytes: Zeroizing<Vec<u8>>,
+    /// One cell per [`SHARED_USAGES`] entry, allocated on first use.
+    derived: OnceCell<Box<[OnceCell<DerivedKeys>; SHARED_USAGES.len()]>>,
 }
+
+/// The usages whose derived keys a key keeps: the ticket (2), the
+/// authenticator (11) and the AP-REP (12).
+pub const SHARED_USAGES: [u32; 3] = [
+    usage::KDC_REP_TICKET,
+    usage::AP_REQ_AUTH,
+    usage::AP_REP_ENC_PART,
+];
 
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Key")
-            .field("etype", &self.etype)
+            .field("etype", &self.inner.etype)
             .finish_non_exhaustive()
     }
 }
 
 impl PartialEq for Key {
     fn eq(&self, other: &Self) -> bool {
-        self.etype == other.etype && bool::from(self.bytes.ct_eq(&other.bytes))
+        self.inner.etype == other.inner.etype
+            && bool::from(self.inner.bytes.ct_eq(&other.inner.bytes))
     }
 }
 
@@ -39,22 +62,36 @@ impl Key {
             return Err(CryptoError::InvalidKeyLength);
         }
         Ok(Key {
-            etype,
-            bytes: Zeroizing::new(bytes.to_vec()),
+            inner: Arc::new(KeyInner {
+                etype,
+                bytes: Zeroizing::new(bytes.to_vec()),
+                derived: OnceCell::new(),
+            }),
         })
     }
 
     pub fn etype(&self) -> EncryptionType {
-        self.etype
+        self.inner.etype
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.inner.bytes
     }
 
     /// The mandatory checksum type of this key's etype.
     pub fn checksum_type(&self) -> ChecksumType {
-        self.etype.checksum_type()
+        self.inner.etype.checksum_type()
+    }
+
+    /// The derived keys of `usage` kept with the key (derived now on first
+    /// use); `None` for a usage not in [`SHARED_USAGES`].
+    pub(super) fn shared_derived(&self, usage: u32) -> Option<Result<&DerivedKeys, CryptoError>> {
+        let i = SHARED_USAGES.iter().position(|u| *u == usage)?;
+        let cells = self
+            .inner
+            .derived
+            .get_or_init(|| Box::new([const { OnceCell::new() }; SHARED_USAGES.len()]));
+        Some(cells[i].get_or_try_init(|| DerivedKeys::new(self, usage)))
     }
 }
 

@@ -25,7 +25,7 @@ mod vectors;
 
 use aes::{Aes128, Aes256};
 use sha2::{Sha256, Sha384};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 pub use derived::{DerivedKeyCache, DerivedKeys};
 pub use etype::{ChecksumType, EncryptionType, KeyKind};
@@ -69,6 +69,17 @@ pub const AES_SHA2_DEFAULT_ITERATIONS: u32 = 32768;
 /// Largest iteration count accepted from s2kparams (MIT krb5's limit), so a
 /// KDC cannot make a client spin.
 pub const MAX_ITERATIONS: u32 = 1 << 24;
+
+/// An HMAC keyed with a derived key no longer than the hash's block: the key
+/// zero-padded to the block is the HMAC key itself (RFC 2104 §2), so keying
+/// cannot fail.
+fn hmac_keyed<M: hmac::KeyInit>(key: &[u8]) -> M {
+    let mut block = hmac::digest::Key::<M>::default();
+    block[..key.len()].copy_from_slice(key);
+    let mac = M::new(&block);
+    block.as_mut_slice().zeroize();
+    mac
+}
 
 fn fill_random(buf: &mut [u8]) -> Result<(), CryptoError> {
     getrandom::fill(buf).map_err(|_| CryptoError::Random)
@@ -171,9 +182,22 @@ pub fn derive_key(key: &Key, usage: u32, kind: KeyKind) -> Result<Zeroizing<Vec<
     }
 }
 
+/// Runs `f` with the derived keys of (`key`, `usage`): those the key keeps
+/// for the AP exchange's usages, else derived for this call.
+fn with_derived<R>(
+    key: &Key,
+    usage: u32,
+    f: impl FnOnce(&DerivedKeys) -> Result<R, CryptoError>,
+) -> Result<R, CryptoError> {
+    match key.shared_derived(usage) {
+        Some(d) => f(d?),
+        None => f(&DerivedKeys::new(key, usage)?),
+    }
+}
+
 /// Encrypts `plaintext` for `usage` with a random confounder (RFC 3961 §3).
 pub fn encrypt(key: &Key, usage: u32, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    DerivedKeys::new(key, usage)?.encrypt(plaintext)
+    with_derived(key, usage, |d| d.encrypt(plaintext))
 }
 
 /// [`encrypt`] with a chosen confounder (known-answer tests).
@@ -183,7 +207,9 @@ pub fn encrypt_with_confounder(
     confounder: &[u8],
     plaintext: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
-    DerivedKeys::new(key, usage)?.encrypt_with_confounder(confounder, plaintext)
+    with_derived(key, usage, |d| {
+        d.encrypt_with_confounder(confounder, plaintext)
+    })
 }
 
 /// Decrypts `ciphertext` for `usage`; [`CryptoError::IntegrityCheckFailed`]
@@ -193,12 +219,12 @@ pub fn decrypt(
     usage: u32,
     ciphertext: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    DerivedKeys::new(key, usage)?.decrypt(ciphertext)
+    with_derived(key, usage, |d| d.decrypt(ciphertext))
 }
 
 /// The keyed checksum (the etype's mandatory type) of `data` for `usage`.
 pub fn checksum(key: &Key, usage: u32, data: &[u8]) -> Result<Checksum, CryptoError> {
-    Ok(DerivedKeys::new(key, usage)?.checksum(&[data]))
+    with_derived(key, usage, |d| Ok(d.checksum(&[data])))
 }
 
 /// Checks a keyed checksum in constant time. The caller checks that the
@@ -209,7 +235,7 @@ pub fn verify_checksum(
     data: &[u8],
     checksum: &[u8],
 ) -> Result<(), CryptoError> {
-    DerivedKeys::new(key, usage)?.verify_checksum(&[data], checksum)
+    with_derived(key, usage, |d| d.verify_checksum(&[data], checksum))
 }
 
 /// The pseudo-random function (RFC 3961 §3): 16 bytes for etypes 17, 18

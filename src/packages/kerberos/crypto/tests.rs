@@ -382,3 +382,65 @@ fn aes_cts_matches_the_cts_crate_at_every_length() {
         assert!(aes_cts::decrypt(&cipher, &mut vec![0; len]).is_err());
     }
 }
+
+/// The table of n-folded DK constants gives what n-fold computes, for the
+/// usages in it and past it.
+#[test]
+fn folded_usage_constants_are_the_n_fold() {
+    use super::aes_sha1::{folded_usage_constant, usage_constant};
+    for usage in (0..80).chain([1000, u32::MAX]) {
+        for kind in [KeyKind::Kc, KeyKind::Ke, KeyKind::Ki] {
+            assert_eq!(
+                folded_usage_constant(usage, kind)[..],
+                n_fold(&usage_constant(usage, kind), 16)[..],
+                "usage {usage} {kind:?}"
+            );
+        }
+    }
+}
+
+/// HMAC keyed with the zero-padded block equals HMAC keyed with the key.
+#[test]
+fn hmac_keyed_equals_hmac_of_the_key() {
+    use hmac::{Hmac, KeyInit, Mac};
+    fn check<D: hmac::EagerHash>(max: usize) {
+        for len in 0..=max {
+            let key: Vec<u8> = (0..len as u8).map(|b| b.wrapping_mul(37) ^ 0x5c).collect();
+            let mut a: Hmac<D> = super::hmac_keyed(&key);
+            let mut b = <Hmac<D> as KeyInit>::new_from_slice(&key).unwrap();
+            a.update(b"message");
+            b.update(b"message");
+            assert_eq!(
+                a.finalize().into_bytes(),
+                b.finalize().into_bytes(),
+                "len {len}"
+            );
+        }
+    }
+    check::<sha1::Sha1>(64);
+    check::<sha2::Sha256>(64);
+    check::<sha2::Sha384>(128);
+}
+
+/// Clones of a key share the derived keys of the AP exchange's usages (a
+/// cached ticket derives them once); other usages are derived per call; a
+/// ciphertext made through the shared keys opens with a fresh key of the
+/// same bytes and not under another usage.
+#[test]
+fn clones_share_the_ap_usages_derived_keys() {
+    for etype in ALL {
+        let k = test_key(etype, 3);
+        let c = k.clone();
+        let a: *const DerivedKeys = k.shared_derived(usage::AP_REQ_AUTH).unwrap().unwrap();
+        let b: *const DerivedKeys = c.shared_derived(usage::AP_REQ_AUTH).unwrap().unwrap();
+        assert_eq!(a, b);
+        assert!(k.shared_derived(usage::KRB_CRED_ENC_PART).is_none());
+        let ct = encrypt(&c, usage::AP_REQ_AUTH, b"authenticator").unwrap();
+        let fresh = Key::new(etype, k.as_bytes()).unwrap();
+        assert_eq!(
+            &decrypt(&fresh, usage::AP_REQ_AUTH, &ct).unwrap()[..],
+            b"authenticator"
+        );
+        assert!(decrypt(&k, usage::AP_REP_ENC_PART, &ct).is_err());
+    }
+}
