@@ -173,6 +173,16 @@ fn put_cannot_replace_the_nt_owf_of_an_existing_session() {
     );
     assert!(Msv1_0PrimaryCredential::of(&s).unwrap().nt_owf.is_none());
 
+    // Drop: the session put back without its MSV1_0 credential keeps the service's.
+    let mut dropped = s.clone();
+    dropped.credentials.set(MSV1_0_ID, None);
+    assert_eq!(put(&sock, &codec::encode(&dropped)), OK);
+    assert_eq!(
+        request(&sock, &ntlm_op_body(luid)),
+        before,
+        "a client dropped the session's NT OWF"
+    );
+
     // Plant: the same session with the attacker's OWF.
     Msv1_0PrimaryCredential::of_mut(&mut s).unwrap().nt_owf =
         Some(Secret::from_slice(&nt_owf("attacker-Passw0rd")).unwrap());
@@ -183,10 +193,6 @@ fn put_cannot_replace_the_nt_owf_of_an_existing_session() {
         "the planted NT OWF replaced the service's: the response changed"
     );
 
-    // Drop: the session put back without an MSV1_0 credential keeps the service's.
-    s.credentials.set(MSV1_0_ID, None);
-    assert_eq!(put(&sock, &codec::encode(&s)), OK);
-    assert_eq!(request(&sock, &ntlm_op_body(luid)), before);
     let (s2, raw) = get(&sock, luid);
     assert!(!raw.windows(16).any(|w| w == owf));
     assert!(Msv1_0PrimaryCredential::of(&s2).unwrap().nt_owf.is_none());
