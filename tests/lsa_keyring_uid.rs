@@ -391,3 +391,56 @@ fn logon_displaces_a_key_planted_by_another_uid() {
     assert!(ok, "{err}");
     assert_eq!(String::from_utf8_lossy(&out), bogus);
 }
+
+/// Review 4: another uid naming the victim's session as `pvLogonId` (the session is in the
+/// keyring it holds) gets SEC_E_LOGON_DENIED from `AcquireCredentialsHandleW(NULL, package,
+/// OUTBOUND, pvLogonId)` for NTLM, Kerberos and Negotiate alike, never the session's
+/// credentials nor its own ccache's; the victim names it without refusal by NTLM.
+#[test]
+fn another_uids_logon_id_is_logon_denied_for_every_package() {
+    const SEC_E_LOGON_DENIED: &str = "0x8009030C";
+    let Some(v) = victim_logged_on("uid-logon-id") else {
+        return;
+    };
+    let luid = v.luid.to_hex();
+    let client = |package: &str, attacker: bool| {
+        let c = sspi_peer(
+            Link::Linked,
+            &["client", "--package", package, "--logon-id", &luid],
+        );
+        let mut cmd = if attacker {
+            as_attacker(c.get_program(), c.get_args())
+        } else {
+            let mut own = Command::new(c.get_program());
+            own.args(c.get_args());
+            own
+        };
+        for (k, v) in c.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd.env("OPENSSPI_LSA_STORE", "keyring");
+        cmd.stdin(Stdio::null());
+        let out = cmd.output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for package in ["NTLM", "Kerberos", "Negotiate"] {
+        let (ok, stderr) = client(package, true);
+        assert!(!ok, "uid {ATTACKER_UID}, {package}: {stderr}");
+        assert!(
+            stderr.contains(&format!("\"status\":\"{SEC_E_LOGON_DENIED}\""))
+                && stderr.contains("AcquireCredentialsHandleW"),
+            "uid {ATTACKER_UID}, {package}: {stderr}"
+        );
+    }
+    // The victim itself: NTLM's ACH with its own LUID is not refused (the client then waits
+    // for a server that is not there: no LOGON_DENIED in what it printed).
+    let (_, stderr) = client("NTLM", false);
+    assert!(!stderr.contains(SEC_E_LOGON_DENIED), "victim: {stderr}");
+    assert_authenticates_as_alice(&v, v.luid);
+}

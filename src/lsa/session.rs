@@ -222,15 +222,26 @@ impl SessionCredentials {
 
     /// A client's copy put back to the service: each credential that is a
     /// [`PackageCredential::is_client_copy`] is replaced by the service's
-    /// (`kept`'s, none when `kept` has none).
+    /// (`kept`'s, none when `kept` has none), and so is every credential of
+    /// `kept` whose client copy withholds something (MSV1_0: the NT OWF),
+    /// whatever the client sent in its place: a client can neither plant
+    /// nor drop what it may not see.
     pub fn restore_from(&mut self, mut kept: SessionCredentials) {
-        let copies: Vec<u32> = self
+        let mut ids: Vec<u32> = self
             .0
             .iter()
             .filter(|(_, c)| c.is_client_copy())
             .map(|(id, _)| *id)
             .collect();
-        for id in copies {
+        ids.extend(
+            kept.0
+                .iter()
+                .filter(|(_, c)| c.client_copy().is_client_copy())
+                .map(|(id, _)| *id),
+        );
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
             self.set(id, kept.remove(id));
         }
     }

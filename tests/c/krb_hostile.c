@@ -464,6 +464,164 @@ static void multi_buffer(void) {
     DeleteSecurityContext(&s);
 }
 
+/* Review 4: the multi-buffer layout attacked. A sealed (and an
+ * integrity-only) PDU is opened with its sign-only buffers dropped
+ * (declared READONLY), swapped, moved after a DATA buffer; its DATA
+ * buffers swapped, a DATA buffer declared sign-only (sealed only), a
+ * DATA buffer of another message: each SEC_E_MESSAGE_ALTERED, and none consumes the
+ * sequence number (the intact PDU opens after them). Then the edges: an
+ * empty DATA buffer, only sign-only buffers and no DATA, no DATA-typed
+ * buffer at all, 256 buffers (254 sign-only) and 257 buffers. */
+static SECURITY_STATUS open7(CtxtHandle *s, SecBuffer *b) {
+    SecBufferDesc d = {SECBUFFER_VERSION, 7, b};
+    ULONG qop = 0;
+    return DecryptMessage(s, &d, 0, &qop);
+}
+
+static void multi_buffer_hostile(void) {
+    CtxtHandle c, s;
+    SecPkgContext_Sizes sz;
+    if (!pair(&c, &s)) return;
+    SECURITY_STATUS st = QueryContextAttributesW(&c, SECPKG_ATTR_SIZES, &sz);
+    CHECK(st == SEC_E_OK, "SIZES: 0x%08X", (unsigned)st);
+    uint8_t *hdr = (uint8_t *)pdu_header, *ign = (uint8_t *)pdu_ignored, *trl = (uint8_t *)pdu_trailer;
+    for (int q = 0; q < 2; q++) {
+        ULONG want = q ? SECQOP_WRAP_NO_ENCRYPT : 0;
+        uint8_t s1[9], s2[11], tok[128], pad[16], ks1[9], ks2[11], ktok[128];
+        uint8_t o1[9], o2[11], otok[128];
+        memcpy(s1, "stub one!", 9);
+        memcpy(s2, "stub two!!!", 11);
+        SecBuffer b[7];
+        pdu_buffers(b, hdr, s1, ign, s2, trl, tok, sz.cbSecurityTrailer, pad);
+        SecBufferDesc d = {SECBUFFER_VERSION, 7, b};
+        st = EncryptMessage(&c, want, &d, 0);
+        ULONG tn = b[5].cbBuffer;
+        CHECK(st == SEC_E_OK, "EncryptMessage PDU qop 0x%X: 0x%08X", (unsigned)want, (unsigned)st);
+        memcpy(ks1, s1, 9), memcpy(ks2, s2, 11), memcpy(ktok, tok, tn);
+        /* another PDU of the same context, same lengths */
+        memcpy(o1, "stub ONE!", 9);
+        memcpy(o2, "stub TWO!!!", 11);
+        pdu_buffers(b, hdr, o1, ign, o2, trl, otok, sz.cbSecurityTrailer, pad);
+        st = EncryptMessage(&c, want, &d, 0);
+        ULONG otn = b[5].cbBuffer;
+        CHECK(st == SEC_E_OK, "EncryptMessage 2nd PDU: 0x%08X", (unsigned)st);
+        const char *what[] = {"sign-only header dropped (READONLY)", "sign-only header and trailer swapped",
+                              "sign-only header moved after the first DATA", "DATA buffers swapped",
+                              "DATA declared sign-only", "sign-only declared DATA",
+                              "2nd DATA of another PDU", "sign-only header dropped from the list"};
+        for (int k = 0; k < 8; k++) {
+            uint8_t t1[9], t2[11], tt[128], x[11];
+            memcpy(t1, ks1, 9), memcpy(t2, ks2, 11), memcpy(tt, ktok, tn);
+            pdu_buffers(b, hdr, t1, ign, t2, trl, tt, tn, pad);
+            SecBuffer h = b[0];
+            /* integrity only, DATA and sign-only are both signed in place and
+             * never encrypted: exchanging their types changes nothing the
+             * checksum covers (RFC 4121 4.2.4; MIT's gss_unwrap_iov alike) */
+            if (q && (k == 4 || k == 5)) continue;
+            switch (k) {
+            case 0: b[0].BufferType = RO; break;
+            case 1: b[0].pvBuffer = trl, b[0].cbBuffer = sizeof pdu_trailer;
+                    b[4].pvBuffer = hdr, b[4].cbBuffer = sizeof pdu_header; break;
+            case 2: b[0] = b[1], b[1] = h; break;
+            case 3: b[1].pvBuffer = t2, b[1].cbBuffer = 11, b[3].pvBuffer = t1, b[3].cbBuffer = 9; break;
+            case 4: b[1].BufferType = RO_CK; break;
+            case 5: memcpy(x, pdu_trailer, sizeof pdu_trailer), b[4].pvBuffer = x, b[4].BufferType = SECBUFFER_DATA; break;
+            case 6: memcpy(t2, o2, 11); break;
+            case 7: b[0].BufferType = SECBUFFER_EMPTY; break;
+            }
+            st = open7(&s, b);
+            CHECK(st == SEC_E_MESSAGE_ALTERED, "%s (qop 0x%X): 0x%08X (want SEC_E_MESSAGE_ALTERED)", what[k],
+                  (unsigned)want, (unsigned)st);
+        }
+        /* nothing consumed: both PDUs open, in order */
+        memcpy(s1, ks1, 9), memcpy(s2, ks2, 11), memcpy(tok, ktok, tn);
+        pdu_buffers(b, hdr, s1, ign, s2, trl, tok, tn, pad);
+        st = open7(&s, b);
+        CHECK(st == SEC_E_OK && !memcmp(s1, "stub one!", 9) && !memcmp(s2, "stub two!!!", 11),
+              "intact PDU after the attacks (qop 0x%X): 0x%08X", (unsigned)want, (unsigned)st);
+        pdu_buffers(b, hdr, o1, ign, o2, trl, otok, otn, pad);
+        st = open7(&s, b);
+        CHECK(st == SEC_E_OK && !memcmp(o2, "stub TWO!!!", 11), "2nd PDU: 0x%08X", (unsigned)st);
+    }
+    /* an empty DATA buffer, alone and beside a sign-only one */
+    for (int k = 0; k < 2; k++) {
+        uint8_t tok[128], empty[1] = {0x5A};
+        SecBuffer b[3] = {{sz.cbSecurityTrailer, SECBUFFER_TOKEN, tok}, {0, SECBUFFER_DATA, empty},
+                          {sizeof pdu_header, RO_CK, hdr}};
+        SecBufferDesc d = {SECBUFFER_VERSION, k ? 3 : 2, b};
+        st = EncryptMessage(&c, 0, &d, 0);
+        CHECK(st == SEC_E_OK && b[1].cbBuffer == 0 && empty[0] == 0x5A, "EncryptMessage empty DATA (%d): 0x%08X", k,
+              (unsigned)st);
+        ULONG qop;
+        SECURITY_STATUS st2 = DecryptMessage(&s, &d, 0, &qop);
+        CHECK(st2 == SEC_E_OK && b[1].cbBuffer == 0 && empty[0] == 0x5A, "DecryptMessage empty DATA (%d): 0x%08X", k,
+              (unsigned)st2);
+    }
+    /* only sign-only buffers, no DATA to seal */
+    {
+        uint8_t tok[128], forged[sizeof pdu_header];
+        SecBuffer b[3] = {{sizeof pdu_header, RO_CK, hdr}, {sz.cbSecurityTrailer, SECBUFFER_TOKEN, tok},
+                          {sizeof pdu_trailer, RO_CK, trl}};
+        SecBufferDesc d = {SECBUFFER_VERSION, 3, b};
+        st = EncryptMessage(&c, 0, &d, 0);
+        CHECK(st == SEC_E_OK, "EncryptMessage sign-only buffers only: 0x%08X", (unsigned)st);
+        ULONG qop;
+        memcpy(forged, pdu_header, sizeof forged);
+        forged[2] ^= 0x10;
+        b[0].pvBuffer = forged;
+        SECURITY_STATUS st2 = DecryptMessage(&s, &d, 0, &qop);
+        CHECK(st2 == SEC_E_MESSAGE_ALTERED, "sign-only only, altered: 0x%08X", (unsigned)st2);
+        b[0].pvBuffer = hdr;
+        st2 = DecryptMessage(&s, &d, 0, &qop);
+        CHECK(st2 == SEC_E_OK, "sign-only only, intact: 0x%08X", (unsigned)st2);
+    }
+    /* no DATA-typed buffer at all: SEC_E_INVALID_TOKEN both ways */
+    {
+        uint8_t tok[128], pad[16];
+        SecBuffer b[2] = {{sz.cbSecurityTrailer, SECBUFFER_TOKEN, tok}, {16, SECBUFFER_PADDING, pad}};
+        SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+        st = EncryptMessage(&c, 0, &d, 0);
+        CHECK(st == SEC_E_INVALID_TOKEN, "EncryptMessage without DATA: 0x%08X", (unsigned)st);
+        ULONG qop;
+        st = DecryptMessage(&s, &d, 0, &qop);
+        CHECK(st == SEC_E_INVALID_TOKEN, "DecryptMessage without DATA: 0x%08X", (unsigned)st);
+    }
+    /* 256 buffers: TOKEN, DATA, 254 one-byte sign-only ones (read-only
+     * memory, shared); 257: a corrupt descriptor */
+    {
+        enum { N = 257 };
+        static SecBuffer b[N];
+        static const uint8_t one[1] = {'#'};
+        uint8_t tok[128], data[6];
+        memcpy(data, "sealed", 6);
+        b[0] = (SecBuffer){sz.cbSecurityTrailer, SECBUFFER_TOKEN, tok};
+        b[1] = (SecBuffer){6, SECBUFFER_DATA, data};
+        for (int i = 2; i < N; i++) b[i] = (SecBuffer){1, RO_CK, (void *)one};
+        SecBufferDesc d = {SECBUFFER_VERSION, N, b};
+        st = EncryptMessage(&c, 0, &d, 0);
+        CHECK(st == SEC_E_INVALID_TOKEN, "EncryptMessage 257 buffers: 0x%08X", (unsigned)st);
+        ULONG qop;
+        st = DecryptMessage(&s, &d, 0, &qop);
+        CHECK(st == SEC_E_INVALID_TOKEN, "DecryptMessage 257 buffers: 0x%08X", (unsigned)st);
+        d.cBuffers = N - 1;
+        st = EncryptMessage(&c, 0, &d, 0);
+        CHECK(st == SEC_E_OK && memcmp(data, "sealed", 6), "EncryptMessage 256 buffers: 0x%08X", (unsigned)st);
+        uint8_t ktok[128], kdata[6];
+        ULONG tn = b[0].cbBuffer;
+        memcpy(ktok, tok, tn), memcpy(kdata, data, 6);
+        /* one sign-only buffer fewer */
+        d.cBuffers = N - 2;
+        st = DecryptMessage(&s, &d, 0, &qop);
+        CHECK(st == SEC_E_MESSAGE_ALTERED, "255 of 256 buffers: 0x%08X", (unsigned)st);
+        d.cBuffers = N - 1;
+        memcpy(tok, ktok, tn), memcpy(data, kdata, 6);
+        st = DecryptMessage(&s, &d, 0, &qop);
+        CHECK(st == SEC_E_OK && !memcmp(data, "sealed", 6), "DecryptMessage 256 buffers: 0x%08X", (unsigned)st);
+    }
+    DeleteSecurityContext(&c);
+    DeleteSecurityContext(&s);
+}
+
 /* ExportSecurityContext (DELETE_OLD) + ImportSecurityContextW: the
  * imported client's next sealed message opens at the server in order */
 static void export_import(void) {
@@ -519,6 +677,7 @@ int main(int argc, char **argv) {
         forged_handles();
         messages();
         multi_buffer();
+        multi_buffer_hostile();
         export_import();
         FreeCredentialsHandle(&ccred);
         FreeCredentialsHandle(&scred);

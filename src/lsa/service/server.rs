@@ -217,7 +217,7 @@ impl Service {
                     return reply(Reply::Denied).0;
                 }
                 // A client's copy (without the OWF) keeps the service's
-                // credential.
+                // credential; an OWF the client sent instead is ignored.
                 let mut s = s;
                 if let Ok(Some(e)) = owned(s.logon_id) {
                     s.credentials.restore_from(e.credentials);

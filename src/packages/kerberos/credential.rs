@@ -541,6 +541,15 @@ mod tests {
         assert!(accept_delegated(net, &forwarded_tgt(&["krbtgt", "R"])));
         lsa.impersonate(net).unwrap();
         let cred = default(CredentialUse::Outbound).unwrap();
+        // Another thread of the process, not impersonating, while this one
+        // does: its default credential is the ccache's, not alice's TGT.
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let other = default(CredentialUse::Outbound).unwrap();
+                let source = &other.state.client().unwrap().source;
+                assert!(matches!(source, ClientSource::Ccache));
+            });
+        });
         revert_to_self();
         assert_eq!(cred.user_name().unwrap(), "alice@R");
         assert_eq!(

@@ -41,7 +41,13 @@ pub fn accept_delegated(logon_id: Luid, delegated: &CcacheCredential) -> bool {
     let Some(t) = TicketCredential::from_ccache(delegated) else {
         return false;
     };
-    if !t.server.is_krbtgt() {
+    // The KrbCredInfo's sname is the sender's word: the Ticket itself must
+    // name the same krbtgt service (as the KDC client checks a reply's).
+    let names_krbtgt = |p: &PrincipalName| p.is_krbtgt() && p.realm == t.server.realm;
+    if !names_krbtgt(&t.server)
+        || ticket_server(&t.ticket)
+            .is_none_or(|p| !names_krbtgt(&p) || p.components != t.server.components)
+    {
         return false;
     }
     // The LSA's logoff notification (`LsaApLogonTerminated` of its
@@ -55,6 +61,12 @@ pub fn accept_delegated(logon_id: Luid, delegated: &CcacheCredential) -> bool {
         },
     );
     true
+}
+
+/// The server a DER `Ticket` names in its clear part (RFC 4120 §5.3).
+fn ticket_server(der: &[u8]) -> Option<PrincipalName> {
+    let t: picky_krb::data_types::Ticket = picky_asn1_der::from_bytes(der).ok()?;
+    PrincipalName::from_asn1(&t.0.sname.0, &t.0.realm.0)
 }
 
 /// The TGT of logon session `logon_id`, if the package holds one.
@@ -92,13 +104,38 @@ pub fn logon_terminated(logon_id: Luid) {
 /// A TGT-shaped delegated credential of alice@R for `server` (tests).
 #[cfg(test)]
 pub(crate) fn forwarded_tgt(server: &[&str]) -> CcacheCredential {
-    use super::crypto::{EncryptionType, Key};
-    use super::principal::NT_PRINCIPAL;
+    forwarded_cred(server, server)
+}
 
+/// A delegated credential of alice@R whose KrbCredInfo names `server` and
+/// whose Ticket names `ticket_server` (tests).
+#[cfg(test)]
+pub(crate) fn forwarded_cred(server: &[&str], ticket_server: &[&str]) -> CcacheCredential {
+    use super::crypto::{EncryptionType, Key};
+    use super::kdc::wire::encode_i32;
+    use super::principal::{kerberos_string, NT_PRINCIPAL};
+    use picky_asn1::wrapper::{
+        ExplicitContextTag0, ExplicitContextTag1, ExplicitContextTag2, ExplicitContextTag3,
+        OctetStringAsn1, Optional,
+    };
+    use picky_asn1_der::application_tag::ApplicationTag;
+    use picky_krb::data_types::{EncryptedData, TicketInner};
+
+    let ts = PrincipalName::new(2, ticket_server, "R");
+    let ticket = ApplicationTag::<_, 1>(TicketInner {
+        tkt_vno: ExplicitContextTag0(encode_i32(5)),
+        realm: ExplicitContextTag1(kerberos_string("R").unwrap()),
+        sname: ExplicitContextTag2(ts.to_asn1().unwrap()),
+        enc_part: ExplicitContextTag3(EncryptedData {
+            etype: ExplicitContextTag0(encode_i32(17)),
+            kvno: Optional(None),
+            cipher: ExplicitContextTag2(OctetStringAsn1(vec![0x55; 32])),
+        }),
+    });
     TicketCredential {
         client: PrincipalName::new(NT_PRINCIPAL, &["alice"], "R"),
         server: PrincipalName::new(2, server, "R"),
-        ticket: vec![0x61, 0],
+        ticket: picky_asn1_der::to_vec(&ticket).unwrap(),
         session_key: Key::new(EncryptionType::Aes128CtsHmacSha196, &[7; 16]).unwrap(),
         flags: 0x6000_0000,
         authtime: 100,
@@ -120,6 +157,19 @@ mod tests {
             high_part: 0x7e57,
         };
         assert!(!accept_delegated(luid, &forwarded_tgt(&["host", "h"])));
+        assert!(tgt(luid).is_none());
+        // A service ticket (or another realm's TGT) under a KrbCredInfo
+        // naming krbtgt/R: the Ticket's own sname decides.
+        for t in [&["host", "h"][..], &["krbtgt", "OTHER"], &["krbtgt"]] {
+            assert!(!accept_delegated(
+                luid,
+                &forwarded_cred(&["krbtgt", "R"], t)
+            ));
+            assert!(tgt(luid).is_none(), "{t:?}");
+        }
+        let mut garbage = forwarded_tgt(&["krbtgt", "R"]);
+        garbage.ticket = vec![0x61, 0];
+        assert!(!accept_delegated(luid, &garbage));
         assert!(tgt(luid).is_none());
         assert!(accept_delegated(luid, &forwarded_tgt(&["krbtgt", "R"])));
         assert_eq!(client(luid).unwrap().to_file().to_string(), "alice@R");
