@@ -68,8 +68,11 @@ fuzz_target!(|data: &[u8]| {
     };
 
     let mut types = vec![SECBUFFER_TOKEN];
-    types.extend(std::iter::repeat(SECBUFFER_DATA).take(1 + (data[1] & 3) as usize % 3));
-    types.extend(std::iter::repeat(ROWC).take((data[1] >> 2 & 3) as usize % 3));
+    types.extend(std::iter::repeat_n(
+        SECBUFFER_DATA,
+        1 + (data[1] & 3) as usize % 3,
+    ));
+    types.extend(std::iter::repeat_n(ROWC, (data[1] >> 2 & 3) as usize % 3));
     if data[1] & 16 != 0 {
         types.push(RO);
     }
