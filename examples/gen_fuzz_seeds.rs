@@ -267,6 +267,117 @@ fn krb_decrypt_seeds(dir: &Path) {
     }
 }
 
+/// `lsad_request`: connections (a uid byte, then frames) storing a
+/// session with MSV1_0 and Kerberos credentials (store codec version 2,
+/// the decoder a client's Put reaches) and using it.
+fn lsad_request_seeds(dir: &Path) {
+    use opensspi::lsa::accounts::nt_owf_v1;
+    use opensspi::lsa::packages::msv1_0::credential_op::{CredentialOp, V1Request, V2Request};
+    use opensspi::lsa::packages::{KERBEROS_ID, MSV1_0_ID};
+    use opensspi::lsa::service::server::Service;
+    use opensspi::lsa::service::wire::{write_frame, Request};
+    use opensspi::lsa::session::{
+        CachedTicket, KerberosCredential, KerberosKey, LogonSession, SecurityLogonType, Sid,
+    };
+    use opensspi::lsa::store::codec;
+    use opensspi::lsa::{Luid, Msv1_0PrimaryCredential};
+
+    let logon_id = Luid::from_u64(0x1_0000_2345);
+    let ticket = CachedTicket {
+        server_name: "krbtgt/EXAMPLE.COM".into(),
+        realm_name: "EXAMPLE.COM".into(),
+        start_time: 1,
+        end_time: 2,
+        renew_time: 3,
+        encryption_type: 18,
+        ticket_flags: 0x40e10000,
+        encoded: Zeroizing::new(vec![0x61, 3, 1, 2, 3]),
+    };
+    let session = |uid: u32, kerberos: bool| {
+        let mut s = LogonSession {
+            logon_id,
+            owner_uid: uid,
+            user: "alice".into(),
+            domain: "EXAMPLE".into(),
+            logon_type: SecurityLogonType::Interactive,
+            logon_time: 133_000_000_000_000_000,
+            authentication_package: if kerberos { "Kerberos" } else { "NTLM" }.into(),
+            sid: Sid::for_account("EXAMPLE", "alice"),
+            logon_server: "HOST".into(),
+            dns_domain_name: if kerberos { "EXAMPLE.COM" } else { "" }.into(),
+            upn: if kerberos { "alice@EXAMPLE.COM" } else { "" }.into(),
+            credentials: Default::default(),
+        };
+        s.credentials.insert(
+            MSV1_0_ID,
+            Msv1_0PrimaryCredential {
+                logon_id,
+                user: "alice".into(),
+                domain: "EXAMPLE".into(),
+                nt_owf: Some(nt_owf_v1("alice-Passw0rd")),
+            },
+        );
+        if kerberos {
+            s.credentials.insert(
+                KERBEROS_ID,
+                KerberosCredential {
+                    principal: "alice@EXAMPLE.COM".into(),
+                    realm: "EXAMPLE.COM".into(),
+                    keys: vec![KerberosKey {
+                        etype: 18,
+                        kvno: 2,
+                        key: Zeroizing::new(vec![9; 32]),
+                    }],
+                    tgt: Some(ticket.clone()),
+                    service_tickets: vec![ticket.clone()],
+                },
+            );
+        }
+        codec::encode(&s)
+    };
+    let v2 = CredentialOp::V2(V2Request {
+        server_challenge: [1; 8],
+        client_challenge: [2; 8],
+        temp: vec![
+            1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2,
+        ],
+        want_lm: true,
+    });
+    let v1 = CredentialOp::V1(V1Request {
+        server_challenge: [1; 8],
+        ess_client_challenge: Some([2; 8]),
+    });
+    for (who, uid, kerberos, name) in [
+        (1u8, 1000, false, "put-msv1_0"),
+        (1, 1000, true, "put-kerberos"),
+        (0, 1001, true, "root-put-other"),
+    ] {
+        let requests = [
+            Request::Put(session(uid, kerberos)),
+            Request::Get(logon_id),
+            Request::SetCurrent(uid, Some(logon_id)),
+            Request::Current(uid),
+            Request::Msv1_0(logon_id, v2.clone()),
+            Request::Msv1_0(logon_id, v1.clone()),
+            Request::AddTicket(logon_id, codec::encode_ticket(&ticket)),
+            Request::List,
+            Request::Remove(logon_id),
+        ];
+        // Each request is answered Ok by a fresh service, as the target
+        // replays them (so the seed reaches past the decoders).
+        let svc = Service::default();
+        let mut seed = vec![who];
+        for r in &requests {
+            let body = r.encode();
+            let req = Request::decode(&body).expect("decodes");
+            let answer = svc.handle(if who == 0 { 0 } else { 1000 }, req);
+            assert_eq!(answer.first(), Some(&0), "{name}: {r:?}");
+            write_frame(&mut seed, &body).expect("frame");
+        }
+        write(dir, "lsad_request", name, &seed);
+    }
+}
+
 fn main() {
     let dir = std::env::args()
         .nth(1)
@@ -333,6 +444,7 @@ fn main() {
         write(&dir, "lsa_calls", &format!("call-{pkg}-{mt}"), &call);
     }
     krb_decrypt_seeds(&dir);
+    lsad_request_seeds(&dir);
     match ntlm_seeds(&dir) {
         Ok(n) => println!("NTLM: {n} handshakes dumped"),
         Err(e) => println!("NTLM unavailable ({e:?}): no token seeds"),
