@@ -107,7 +107,7 @@ pub struct ApRepResult {
 
 fn random_seq_number() -> SecResult<u32> {
     let mut b = [0u8; 4];
-    getrandom::fill(&mut b).map_err(|_| SecStatus::InternalError)?;
+    crate::sspi::random::fill(&mut b).map_err(|_| SecStatus::InternalError)?;
     Ok(u32::from_be_bytes(b) & 0x3fff_ffff)
 }
 
