@@ -109,7 +109,7 @@ fn make_ours(ours: &mut MessageProtection, rc4: bool, mit: &[Value]) -> Vec<Valu
                 out.push(json!({"kind": "wrap", "conf": conf, "msg": hex::encode(&msg), "token": hex::encode(stream), "split": true}));
             }
         }
-        let mic = ours.get_mic(&msg);
+        let mic = ours.get_mic(&msg).unwrap();
         out.push(json!({"kind": "mic", "conf": false, "msg": hex::encode(&msg), "token": hex::encode(mic)}));
     }
     out

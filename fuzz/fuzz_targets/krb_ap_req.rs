@@ -29,6 +29,7 @@ fuzz_target!(|data: &[u8]| {
         clockskew: 300,
         channel_bindings: None,
         require_bindings: false,
+        keys: None,
     };
     let cache = ReplayCache::new(4);
     if let Ok(a) = accept_ap_req(&opts, &cache, &token, NOW) {

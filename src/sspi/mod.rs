@@ -7,6 +7,7 @@ pub mod export;
 mod forward;
 pub mod identity;
 pub mod package;
+pub mod random;
 pub mod registry;
 pub mod retired;
 pub mod status;

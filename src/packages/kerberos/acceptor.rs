@@ -24,8 +24,18 @@
 //! the PAC checks of a later layer; the client name comes from the
 //! decrypted ticket, never from unauthenticated fields.
 
-use picky_asn1::wrapper::Asn1SequenceOf;
-use picky_krb::data_types::{Authenticator, EncKrbCredPart, EncTicketPart, Ticket};
+use picky_asn1::wrapper::{
+    Asn1SequenceOf, ExplicitContextTag0, ExplicitContextTag1, ExplicitContextTag10,
+    ExplicitContextTag2, ExplicitContextTag3, ExplicitContextTag4, ExplicitContextTag5,
+    ExplicitContextTag6, ExplicitContextTag7, ExplicitContextTag8, ExplicitContextTag9,
+    IntegerAsn1, Optional,
+};
+use picky_asn1_der::application_tag::ApplicationTag;
+use picky_asn1_der::Asn1RawDer;
+use picky_krb::data_types::{
+    Checksum, EncKrbCredPart, EncryptionKey, KerberosFlags, KerberosTime, Microseconds,
+    PrincipalName, Realm, Ticket,
+};
 use picky_krb::messages::{ApReq, KrbCred};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -43,6 +53,46 @@ use crate::sspi::status::SecStatus;
 
 /// TicketFlags bit 7: invalid (RFC 4120 §5.3), as a 32-bit mask.
 const TKT_FLG_INVALID: u32 = 0x0100_0000;
+
+/// picky-krb's `EncTicketPartInner` (RFC 4120 §5.3) with what the acceptor
+/// passes on or ignores kept as the DER received: transited and caddr are
+/// not decoded, the authorization data is handed on as is (neither decoded
+/// into nested values nor encoded again).
+#[derive(serde::Deserialize, Debug, PartialEq)]
+struct EncTicketPartView {
+    flags: ExplicitContextTag0<KerberosFlags>,
+    key: ExplicitContextTag1<EncryptionKey>,
+    crealm: ExplicitContextTag2<Realm>,
+    cname: ExplicitContextTag3<PrincipalName>,
+    _transited: ExplicitContextTag4<Asn1RawDer>,
+    auth_time: ExplicitContextTag5<KerberosTime>,
+    starttime: Optional<Option<ExplicitContextTag6<KerberosTime>>>,
+    endtime: ExplicitContextTag7<KerberosTime>,
+    #[serde(default)]
+    _renew_till: Optional<Option<ExplicitContextTag8<KerberosTime>>>,
+    #[serde(default)]
+    _caddr: Optional<Option<ExplicitContextTag9<Asn1RawDer>>>,
+    #[serde(default)]
+    authorization_data: Optional<Option<ExplicitContextTag10<Asn1RawDer>>>,
+}
+
+/// picky-krb's `AuthenticatorInner` (RFC 4120 §5.5.1) with the
+/// authorization data, which the acceptor ignores, not decoded.
+#[derive(serde::Deserialize, Debug, PartialEq)]
+struct AuthenticatorView {
+    authenticator_vno: ExplicitContextTag0<IntegerAsn1>,
+    crealm: ExplicitContextTag1<Realm>,
+    cname: ExplicitContextTag2<PrincipalName>,
+    cksum: Optional<Option<ExplicitContextTag3<Checksum>>>,
+    cusec: ExplicitContextTag4<Microseconds>,
+    ctime: ExplicitContextTag5<KerberosTime>,
+    #[serde(default)]
+    subkey: Optional<Option<ExplicitContextTag6<EncryptionKey>>>,
+    #[serde(default)]
+    seq_number: Optional<Option<ExplicitContextTag7<IntegerAsn1>>>,
+    #[serde(default)]
+    _authorization_data: Optional<Option<ExplicitContextTag8<Asn1RawDer>>>,
+}
 
 /// The acceptor's credential and settings.
 pub struct AcceptorOptions<'a> {
@@ -226,7 +276,7 @@ fn verify(
         }
     }
     let (plain, server) = decrypted.ok_or(ApError::code(KRB_AP_ERR_BAD_INTEGRITY))?;
-    let part: EncTicketPart = der_decode(&plain)?;
+    let part: ApplicationTag<EncTicketPartView, 3> = der_decode(&plain)?;
     let part = part.0;
     let session_key = protocol_key(&part.key.0, SecStatus::InvalidToken)?;
     let client = principal(&part.cname.0, &part.crealm.0)?;
@@ -235,7 +285,7 @@ fn verify(
     let auth_plain: Zeroizing<Vec<u8>> =
         crypto::decrypt(&session_key, usage::AP_REQ_AUTH, &auth_enc.cipher.0 .0)
             .map_err(|_| ApError::code(KRB_AP_ERR_BAD_INTEGRITY))?;
-    let auth: Authenticator = der_decode(&auth_plain)?;
+    let auth: ApplicationTag<AuthenticatorView, 2> = der_decode(&auth_plain)?;
     let auth = auth.0;
     if int_value(&auth.authenticator_vno.0)? != 5 {
         return Err(ApError::code(KRB_AP_ERR_BADVERSION));
@@ -344,17 +394,14 @@ fn verify(
         let etype = initiator_subkey.as_ref().unwrap_or(&session_key).etype();
         let sub = crypto::random_key(etype).map_err(|_| SecStatus::InternalError)?;
         let mut b = [0u8; 4];
-        getrandom::fill(&mut b).map_err(|_| SecStatus::InternalError)?;
+        crate::sspi::random::fill(&mut b).map_err(|_| SecStatus::InternalError)?;
         let seq = u32::from_be_bytes(b) & 0x3fff_ffff;
         let rep = build_ap_rep(&session_key, ctime, cusec, Some(&sub), Some(seq))?;
         (Some(rep), Some(sub), Some(seq))
     } else {
         (None, None, None)
     };
-    let authorization_data = match &part.authorization_data.0 {
-        Some(ad) => Some(der_encode(&ad.0)?),
-        None => None,
-    };
+    let authorization_data = part.authorization_data.0.map(|ad| ad.0 .0);
     Ok(Accepted {
         client,
         server,

@@ -26,7 +26,7 @@ use picky_asn1::wrapper::{
     ExplicitContextTag9, Optional,
 };
 use picky_krb::data_types::{EncApRepPart, EncApRepPartInner};
-use picky_krb::messages::{ApRep, ApRepInner, KrbError, KrbErrorInner};
+use picky_krb::messages::{KrbError, KrbErrorInner};
 use zeroize::Zeroizing;
 
 use super::ap_req::encrypted_data;
@@ -130,6 +130,16 @@ pub fn build_krb_error(code: i32, server: &Principal, now: (i64, u32)) -> SecRes
 
 /// The framed AP-REP (token id 02 00) answering an authenticator of
 /// (`ctime`, `cusec`), encrypted under the ticket session key.
+/// picky-krb's `ApRep` with its constant head (pvno, msg-type;
+/// [`krb_head`]) as raw DER: the same encoding (RFC 4120 §5.5.2).
+#[derive(serde::Serialize, Debug, PartialEq, Clone)]
+struct ApRepRawHeadInner {
+    head: picky_asn1_der::Asn1RawDer,
+    enc_part: ExplicitContextTag2<picky_krb::data_types::EncryptedData>,
+}
+
+type ApRepRawHead = picky_asn1_der::application_tag::ApplicationTag<ApRepRawHeadInner, 15>;
+
 pub fn build_ap_rep(
     session_key: &Key,
     ctime: i64,
@@ -148,9 +158,8 @@ pub fn build_ap_rep(
     let plain = Zeroizing::new(der_encode(&part)?);
     let cipher = crypto::encrypt(session_key, usage::AP_REP_ENC_PART, &plain)
         .map_err(|_| SecStatus::InternalError)?;
-    let rep = ApRep::from(ApRepInner {
-        pvno: ExplicitContextTag0::from(int_asn1(5)),
-        msg_type: ExplicitContextTag1::from(int_asn1(15)),
+    let rep = ApRepRawHead::from(ApRepRawHeadInner {
+        head: krb_head(15, None)?,
         enc_part: ExplicitContextTag2::from(encrypted_data(session_key, None, cipher)),
     });
     Ok(gss_frame(TOK_AP_REP, &der_encode(&rep)?))

@@ -12,17 +12,16 @@
 //! Windows send it).
 
 use picky_asn1::bit_string::BitString;
-use picky_asn1::wrapper::IntegerAsn1;
 use picky_asn1::wrapper::{
     Asn1SequenceOf, BitStringAsn1, ExplicitContextTag0, ExplicitContextTag1, ExplicitContextTag2,
     ExplicitContextTag3, ExplicitContextTag4, ExplicitContextTag5, ExplicitContextTag6,
-    ExplicitContextTag7, ExplicitContextTag8, OctetStringAsn1, Optional,
+    ExplicitContextTag7, OctetStringAsn1, Optional,
 };
 use picky_asn1_der::application_tag::ApplicationTag;
 use picky_asn1_der::Asn1RawDer;
 use picky_krb::data_types::{
-    Authenticator, AuthenticatorInner, Checksum, EncApRepPart, EncKrbCredPart, EncKrbCredPartInner,
-    EncryptedData, KerberosTime, KrbCredInfo, Ticket,
+    Checksum, EncApRepPart, EncKrbCredPart, EncKrbCredPartInner, EncryptedData, KerberosTime,
+    KrbCredInfo, Ticket,
 };
 use picky_krb::messages::{ApRep, KrbCred, KrbCredInner, KrbError};
 use zeroize::Zeroizing;
@@ -107,7 +106,7 @@ pub struct ApRepResult {
 
 fn random_seq_number() -> SecResult<u32> {
     let mut b = [0u8; 4];
-    getrandom::fill(&mut b).map_err(|_| SecStatus::InternalError)?;
+    crate::sspi::random::fill(&mut b).map_err(|_| SecStatus::InternalError)?;
     Ok(u32::from_be_bytes(b) & 0x3fff_ffff)
 }
 
@@ -184,18 +183,58 @@ pub fn encrypted_data(key: &Key, kvno: Option<u32>, cipher: Vec<u8>) -> Encrypte
     }
 }
 
-/// picky-krb's `ApReq` with the ticket as raw DER: the same encoding
-/// (RFC 4120 §5.5.1), written without decoding the ticket.
+/// picky-krb's `ApReq` with its constant head (pvno, msg-type, ap-options;
+/// [`krb_head`]) and the ticket as raw DER: the same encoding (RFC 4120
+/// §5.5.1), written without decoding the ticket.
 #[derive(serde::Serialize, Debug, PartialEq, Clone)]
 struct ApReqRawTicketInner {
-    pvno: ExplicitContextTag0<IntegerAsn1>,
-    msg_type: ExplicitContextTag1<IntegerAsn1>,
-    ap_options: ExplicitContextTag2<BitStringAsn1>,
+    head: Asn1RawDer,
     ticket: ExplicitContextTag3<Asn1RawDer>,
     authenticator: ExplicitContextTag4<EncryptedData>,
 }
 
 type ApReqRawTicket = ApplicationTag<ApReqRawTicketInner, 14>;
+
+/// picky-krb's `Authenticator` (RFC 4120 §5.5.1) with authenticator-vno,
+/// crealm and cname as raw DER ([`authenticator_head`]) and no
+/// authorization data: the same encoding.
+#[derive(serde::Serialize, Debug, PartialEq, Clone)]
+struct AuthenticatorRawHeadInner {
+    head: Asn1RawDer,
+    cksum: Optional<Option<ExplicitContextTag3<Checksum>>>,
+    cusec: ExplicitContextTag4<picky_asn1::wrapper::IntegerAsn1>,
+    ctime: ExplicitContextTag5<KerberosTime>,
+    subkey: Optional<Option<ExplicitContextTag6<picky_krb::data_types::EncryptionKey>>>,
+    seq_number: Optional<Option<ExplicitContextTag7<picky_asn1::wrapper::IntegerAsn1>>>,
+}
+
+type AuthenticatorRawHead = ApplicationTag<AuthenticatorRawHeadInner, 2>;
+
+/// authenticator-vno 5, crealm and cname of `client`, encoded by picky for
+/// the last client this thread authenticated as and reused while it stays
+/// the same (a process authenticates as one principal, or a few).
+fn authenticator_head(client: &Principal) -> SecResult<Asn1RawDer> {
+    use std::cell::RefCell;
+    thread_local! {
+        static LAST: RefCell<Option<(Principal, Vec<u8>)>> = const { RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        if let Some((p, head)) = last.borrow().as_ref() {
+            if p == client {
+                return Ok(Asn1RawDer(head.clone()));
+            }
+        }
+        let mut head = der_encode(&ExplicitContextTag0::from(int_asn1(5)))?;
+        head.extend(der_encode(&ExplicitContextTag1::from(kerberos_string(
+            &client.realm,
+        )?))?);
+        head.extend(der_encode(&ExplicitContextTag2::from(principal_name(
+            client,
+        )?))?);
+        *last.borrow_mut() = Some((client.clone(), head.clone()));
+        Ok(Asn1RawDer(head))
+    })
+}
 
 /// Builds the framed AP-REQ (token id 01 00) at time `now` (seconds since
 /// the epoch, microseconds).
@@ -232,10 +271,8 @@ pub fn build_ap_req(
     let subkey =
         crypto::random_key(st.session_key.etype()).map_err(|_| SecStatus::InternalError)?;
     let seq_number = random_seq_number()?;
-    let auth = Authenticator::from(AuthenticatorInner {
-        authenticator_vno: ExplicitContextTag0::from(int_asn1(5)),
-        crealm: ExplicitContextTag1::from(kerberos_string(&st.client.realm)?),
-        cname: ExplicitContextTag2::from(principal_name(st.client)?),
+    let auth = AuthenticatorRawHead::from(AuthenticatorRawHeadInner {
+        head: authenticator_head(st.client)?,
         cksum: Optional::from(Some(ExplicitContextTag3::from(Checksum {
             cksumtype: ExplicitContextTag0::from(int_asn1(GSS_CHECKSUM_TYPE as i64)),
             checksum: ExplicitContextTag1::from(OctetStringAsn1::from(cksum.encode()?)),
@@ -244,7 +281,6 @@ pub fn build_ap_req(
         ctime: ExplicitContextTag5::from(kerberos_time(now.0)?),
         subkey: Optional::from(Some(ExplicitContextTag6::from(encryption_key(&subkey)))),
         seq_number: Optional::from(Some(ExplicitContextTag7::from(int_asn1(seq_number as i64)))),
-        authorization_data: Optional::<Option<ExplicitContextTag8<_>>>::from(None),
     });
     let plain = Zeroizing::new(der_encode(&auth)?);
     let cipher = crypto::encrypt(st.session_key, usage::AP_REQ_AUTH, &plain)
@@ -256,9 +292,7 @@ pub fn build_ap_req(
         0
     };
     let ap_req = ApReqRawTicket::from(ApReqRawTicketInner {
-        pvno: ExplicitContextTag0::from(int_asn1(5)),
-        msg_type: ExplicitContextTag1::from(int_asn1(14)),
-        ap_options: ExplicitContextTag2::from(flags_bits(ap_options)),
+        head: krb_head(14, Some(ap_options))?,
         ticket: ExplicitContextTag3::from(Asn1RawDer(st.ticket.to_vec())),
         authenticator: ExplicitContextTag4::from(encrypted_data(st.session_key, None, cipher)),
     });
@@ -423,20 +457,79 @@ mod tests {
         });
         let ticket_der = der_encode(&ticket).unwrap();
         let auth = || ExplicitContextTag4::from(encrypted_data(&key, None, vec![9u8; 200]));
-        let picky = ApReq::from(ApReqInner {
-            pvno: ExplicitContextTag0::from(int_asn1(5)),
-            msg_type: ExplicitContextTag1::from(int_asn1(14)),
-            ap_options: ExplicitContextTag2::from(flags_bits(0x2000_0000)),
-            ticket: ExplicitContextTag3::from(ticket),
-            authenticator: auth(),
-        });
-        let raw = ApReqRawTicket::from(ApReqRawTicketInner {
-            pvno: ExplicitContextTag0::from(int_asn1(5)),
-            msg_type: ExplicitContextTag1::from(int_asn1(14)),
-            ap_options: ExplicitContextTag2::from(flags_bits(0x2000_0000)),
-            ticket: ExplicitContextTag3::from(Asn1RawDer(ticket_der)),
-            authenticator: auth(),
-        });
-        assert_eq!(der_encode(&raw).unwrap(), der_encode(&picky).unwrap());
+        // Each ap-options twice: the head encoded, then the one kept.
+        for ap_options in [0x2000_0000, 0, 0x2000_0000, 0] {
+            let picky = ApReq::from(ApReqInner {
+                pvno: ExplicitContextTag0::from(int_asn1(5)),
+                msg_type: ExplicitContextTag1::from(int_asn1(14)),
+                ap_options: ExplicitContextTag2::from(flags_bits(ap_options)),
+                ticket: ExplicitContextTag3::from(ticket.clone()),
+                authenticator: auth(),
+            });
+            let raw = ApReqRawTicket::from(ApReqRawTicketInner {
+                head: krb_head(14, Some(ap_options)).unwrap(),
+                ticket: ExplicitContextTag3::from(Asn1RawDer(ticket_der.clone())),
+                authenticator: auth(),
+            });
+            assert_eq!(der_encode(&raw).unwrap(), der_encode(&picky).unwrap());
+        }
+    }
+
+    /// The Authenticator written with its head as raw DER is byte for byte
+    /// picky-krb's Authenticator, for a new client and the one kept.
+    #[test]
+    fn raw_head_authenticator_encodes_as_picky_authenticator() {
+        use picky_asn1::wrapper::ExplicitContextTag8;
+        use picky_krb::data_types::{Authenticator, AuthenticatorInner};
+        let key = crypto::random_key(crypto::EncryptionType::Aes256CtsHmacSha196).unwrap();
+        let alice = Principal::parse("alice@EXAMPLE.TEST");
+        let bob = Principal::parse("bob/admin@OTHER.TEST");
+        for client in [&alice, &alice, &bob, &alice] {
+            let cksum = || {
+                Optional::from(Some(ExplicitContextTag3::from(Checksum {
+                    cksumtype: ExplicitContextTag0::from(int_asn1(GSS_CHECKSUM_TYPE as i64)),
+                    checksum: ExplicitContextTag1::from(OctetStringAsn1::from(vec![1u8; 24])),
+                })))
+            };
+            let subkey = || Optional::from(Some(ExplicitContextTag6::from(encryption_key(&key))));
+            let seq = || Optional::from(Some(ExplicitContextTag7::from(int_asn1(0x1234_5678))));
+            let picky = Authenticator::from(AuthenticatorInner {
+                authenticator_vno: ExplicitContextTag0::from(int_asn1(5)),
+                crealm: ExplicitContextTag1::from(kerberos_string(&client.realm).unwrap()),
+                cname: ExplicitContextTag2::from(principal_name(client).unwrap()),
+                cksum: cksum(),
+                cusec: ExplicitContextTag4::from(int_asn1(999_999)),
+                ctime: ExplicitContextTag5::from(kerberos_time(1_700_000_000).unwrap()),
+                subkey: subkey(),
+                seq_number: seq(),
+                authorization_data: Optional::<Option<ExplicitContextTag8<_>>>::from(None),
+            });
+            let raw = AuthenticatorRawHead::from(AuthenticatorRawHeadInner {
+                head: authenticator_head(client).unwrap(),
+                cksum: cksum(),
+                cusec: ExplicitContextTag4::from(int_asn1(999_999)),
+                ctime: ExplicitContextTag5::from(kerberos_time(1_700_000_000).unwrap()),
+                subkey: subkey(),
+                seq_number: seq(),
+            });
+            assert_eq!(der_encode(&raw).unwrap(), der_encode(&picky).unwrap());
+        }
+    }
+
+    /// The AP-REP written with its head as raw DER is byte for byte
+    /// picky-krb's ApRep.
+    #[test]
+    fn raw_head_ap_rep_encodes_as_picky_ap_rep() {
+        use picky_krb::messages::ApRep;
+        let key = crypto::random_key(crypto::EncryptionType::Aes256CtsHmacSha196).unwrap();
+        for _ in 0..2 {
+            let token =
+                super::super::ap_rep::build_ap_rep(&key, 1_700_000_000, 5, None, Some(9)).unwrap();
+            let (id, body) = gss_unframe(&token).unwrap();
+            assert_eq!(id, TOK_AP_REP);
+            let picky: ApRep = der_decode(body).unwrap();
+            assert_eq!(der_encode(&picky).unwrap(), body);
+            assert_eq!(int_value(&picky.0.msg_type.0).unwrap(), 15);
+        }
     }
 }

@@ -13,6 +13,7 @@ use picky_asn1::wrapper::{
     Asn1SequenceOf, ExplicitContextTag0, ExplicitContextTag1, GeneralStringAsn1,
     GeneralizedTimeAsn1, IntegerAsn1, OctetStringAsn1,
 };
+use picky_asn1_der::Asn1RawDer;
 use picky_krb::data_types::{EncryptionKey, KerberosTime, PrincipalName};
 use serde::de::DeserializeOwned;
 
@@ -77,6 +78,37 @@ pub fn der_decode<T: DeserializeOwned>(bytes: &[u8]) -> SecResult<T> {
 /// memory; reported as `SEC_E_INTERNAL_ERROR`).
 pub fn der_encode<T: serde::Serialize>(value: &T) -> SecResult<Vec<u8>> {
     picky_asn1_der::to_vec(value).map_err(|_| SecStatus::InternalError)
+}
+
+/// The constant head of a KRB message, `pvno [0] 5, msg-type [1] msg_type`
+/// and, with `ap_options`, `ap-options [2]` (RFC 4120 §5.5.1, §5.5.2): each
+/// field encoded by picky once per process and put into the message's
+/// SEQUENCE as raw DER, instead of three nested values per message.
+pub fn krb_head(msg_type: i64, ap_options: Option<u32>) -> SecResult<Asn1RawDer> {
+    use picky_asn1::wrapper::ExplicitContextTag2;
+    use std::sync::OnceLock;
+    // AP-REQ without and with mutual-required, AP-REP.
+    static HEADS: [OnceLock<Vec<u8>>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let slot = match (msg_type, ap_options) {
+        (14, Some(0)) => Some(0),
+        (14, Some(0x2000_0000)) => Some(1),
+        (15, None) => Some(2),
+        _ => None,
+    };
+    if let Some(head) = slot.and_then(|i| HEADS[i].get()) {
+        return Ok(Asn1RawDer(head.clone()));
+    }
+    let mut head = der_encode(&ExplicitContextTag0::from(int_asn1(5)))?;
+    head.extend(der_encode(&ExplicitContextTag1::from(int_asn1(msg_type)))?);
+    if let Some(flags) = ap_options {
+        head.extend(der_encode(&ExplicitContextTag2::from(
+            super::ap_req::flags_bits(flags),
+        ))?);
+    }
+    if let Some(i) = slot {
+        let _ = HEADS[i].set(head.clone());
+    }
+    Ok(Asn1RawDer(head))
 }
 
 /// The value of a DER INTEGER of at most 8 bytes (sign-extended), so that

@@ -317,7 +317,10 @@ impl SecurityContext for Established {
                     "MakeSignature TOKEN smaller than {need} bytes or read-only"
                 )
             })?;
-        let mic = self.protection.get_mic(&data);
+        let mic = self
+            .protection
+            .get_mic(&data)
+            .map_err(|e| reject!(e.status(), "MakeSignature: {e}"))?;
         out[..mic.len()].copy_from_slice(&mic);
         message[t].truncate(mic.len());
         Ok(())

@@ -349,8 +349,9 @@ impl CredentialState {
                 }
             }
         }
-        let mut under_asked_name = ticket.clone();
-        under_asked_name.0.server = spn.clone();
+        let mut under_asked_name = (*ticket.0).clone();
+        under_asked_name.server = spn.clone();
+        let under_asked_name = ServiceTicket(Arc::new(under_asked_name));
         if let Some(luid) = session {
             logon_credentials::add_service_ticket(luid, ticket.clone());
             logon_credentials::add_service_ticket(luid, under_asked_name);

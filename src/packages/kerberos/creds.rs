@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::ops::Deref;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::ccache::{append_credential, Ccache, Credential};
 use super::crypto::{EncryptionType, Key};
@@ -90,12 +91,14 @@ impl TicketCredential {
 }
 
 /// A ticket-granting ticket (`krbtgt/REALM@REALM`, or a cross-realm one).
+/// Clones share the ticket (its DER and session key, with the keys derived
+/// from it): each InitializeSecurityContext takes one from the credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tgt(pub TicketCredential);
+pub struct Tgt(pub Arc<TicketCredential>);
 
-/// A ticket for a service.
+/// A ticket for a service (clones share it, as [`Tgt`]'s).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceTicket(pub TicketCredential);
+pub struct ServiceTicket(pub Arc<TicketCredential>);
 
 impl Deref for Tgt {
     type Target = TicketCredential;
@@ -192,10 +195,10 @@ pub fn load_ccache(path: &Path, now: i64) -> FileResult<CachedCredentials> {
         if t.server.is_krbtgt() {
             let home = t.server.components[1] == client.realm && t.server.realm == client.realm;
             if home && tgt.as_ref().is_none_or(|g| g.endtime < t.endtime) {
-                tgt = Some(Tgt(t));
+                tgt = Some(Tgt(Arc::new(t)));
             }
         } else {
-            service_tickets.push(ServiceTicket(t));
+            service_tickets.push(ServiceTicket(Arc::new(t)));
         }
     }
     Ok(CachedCredentials {
@@ -227,7 +230,7 @@ mod tests {
     use crate::packages::kerberos::principal::{NT_PRINCIPAL, NT_SRV_HST};
 
     fn ticket(server: &str, endtime: i64) -> ServiceTicket {
-        ServiceTicket(TicketCredential {
+        ServiceTicket(Arc::new(TicketCredential {
             client: PrincipalName::new(NT_PRINCIPAL, &["alice"], "R"),
             server: PrincipalName::new(NT_SRV_HST, &["host", server], "R"),
             ticket: vec![0x61, 0],
@@ -237,7 +240,7 @@ mod tests {
             starttime: None,
             endtime,
             renew_till: None,
-        })
+        }))
     }
 
     #[test]
@@ -257,6 +260,6 @@ mod tests {
     fn ccache_round_trip() {
         let t = ticket("a", 1000);
         let back = TicketCredential::from_ccache(&t.to_ccache()).unwrap();
-        assert_eq!(back, t.0);
+        assert_eq!(back, *t.0);
     }
 }

@@ -56,7 +56,7 @@ pub fn accept_delegated(logon_id: Luid, delegated: &CcacheCredential) -> bool {
     SESSIONS.lock().insert(
         logon_id,
         SessionCredentials {
-            tgt: Tgt(t),
+            tgt: Tgt(std::sync::Arc::new(t)),
             tickets: TicketCache::new(),
         },
     );

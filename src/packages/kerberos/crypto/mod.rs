@@ -82,7 +82,7 @@ fn hmac_keyed<M: hmac::KeyInit>(key: &[u8]) -> M {
 }
 
 fn fill_random(buf: &mut [u8]) -> Result<(), CryptoError> {
-    getrandom::fill(buf).map_err(|_| CryptoError::Random)
+    crate::sspi::random::fill(buf).map_err(|_| CryptoError::Random)
 }
 
 /// The PBKDF2 iteration count of 4-byte big-endian s2kparams (RFC 3962 §4,

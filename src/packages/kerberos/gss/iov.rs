@@ -41,7 +41,7 @@ pub fn wrap_parts(
     parts: &mut [MessagePart<'_>],
     scratch: &mut Vec<u8>,
 ) -> Result<usize, GssError> {
-    let need = wrap::split_token_len(keys, conf);
+    let need = wrap::split_token_len(keys.etype(), conf);
     if token.len() < need {
         return Err(GssError::BufferTooSmall);
     }

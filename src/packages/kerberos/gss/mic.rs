@@ -5,6 +5,7 @@
 use super::keys::Profile;
 use super::{GssError, PerMessageKeys};
 use crate::packages::kerberos::crypto::DerivedKeys;
+use crate::packages::kerberos::crypto::EncryptionType;
 
 pub const TOK_ID: [u8; 2] = [0x04, 0x04];
 pub const HEADER_LEN: usize = 16;
@@ -25,8 +26,8 @@ fn header(flags: u8, seq: u64) -> [u8; HEADER_LEN] {
 }
 
 /// Length of a MIC token of `keys`' etype.
-pub fn token_len(keys: &PerMessageKeys) -> usize {
-    HEADER_LEN + keys.etype().checksum_len()
+pub fn token_len(etype: EncryptionType) -> usize {
+    HEADER_LEN + etype.checksum_len()
 }
 
 /// The MIC token of `message` with sequence number `seq` (GSS_GetMIC).
@@ -41,7 +42,7 @@ pub fn get_mic(keys: &PerMessageKeys, seq: u64, message: &[u8]) -> Vec<u8> {
 
 /// Verifies a MIC token over `message` (GSS_VerifyMIC); its sequence number.
 pub fn verify_mic(keys: &PerMessageKeys, token: &[u8], message: &[u8]) -> Result<u64, GssError> {
-    if token.len() != token_len(keys) {
+    if token.len() != token_len(keys.etype()) {
         return Err(GssError::DefectiveToken);
     }
     let (h, cksum) = token.split_at(HEADER_LEN);

@@ -1,5 +1,9 @@
 //! One established context's message protection: the keys of both
-//! directions derived once, the send counter and the receive window.
+//! directions derived once, on first use (a context that protects no
+//! message, or only one way, derives no more), the send counter and the
+//! receive window.
+
+use std::sync::OnceLock;
 
 use zeroize::Zeroizing;
 
@@ -39,12 +43,41 @@ pub struct Unwrapped {
 /// (etypes 17-20) or RFC 4757 (etype 23) tokens.
 #[derive(Debug)]
 pub struct MessageProtection {
-    send: PerMessageKeys,
-    recv: PerMessageKeys,
+    /// The context key (initiator subkey, acceptor subkey or session key).
+    key: Key,
+    etype: EncryptionType,
+    send: LazyKeys,
+    recv: LazyKeys,
     send_seq: u64,
     window: SeqWindow,
     mech: Mech,
     scratch: Zeroizing<Vec<u8>>,
+}
+
+/// One direction's [`PerMessageKeys`], made at its first token.
+#[derive(Debug)]
+struct LazyKeys {
+    sender: Role,
+    acceptor_subkey: bool,
+    keys: OnceLock<PerMessageKeys>,
+}
+
+impl LazyKeys {
+    fn new(sender: Role, acceptor_subkey: bool) -> Self {
+        LazyKeys {
+            sender,
+            acceptor_subkey,
+            keys: OnceLock::new(),
+        }
+    }
+
+    fn get(&self, key: &Key) -> Result<&PerMessageKeys, GssError> {
+        if let Some(k) = self.keys.get() {
+            return Ok(k);
+        }
+        let made = PerMessageKeys::new(key, self.sender, self.acceptor_subkey)?;
+        Ok(self.keys.get_or_init(|| made))
+    }
 }
 
 fn seq_result(s: SeqStatus) -> Result<(), GssError> {
@@ -61,8 +94,10 @@ impl MessageProtection {
     pub fn new(key: &Key, cfg: ProtectionConfig) -> Result<Self, GssError> {
         let rc4 = key.etype() == EncryptionType::Rc4Hmac;
         Ok(MessageProtection {
-            send: PerMessageKeys::new(key, cfg.role, cfg.acceptor_subkey)?,
-            recv: PerMessageKeys::new(key, cfg.role.peer(), cfg.acceptor_subkey)?,
+            key: key.clone(),
+            etype: key.etype(),
+            send: LazyKeys::new(cfg.role, cfg.acceptor_subkey),
+            recv: LazyKeys::new(cfg.role.peer(), cfg.acceptor_subkey),
             send_seq: cfg.send_seq,
             window: SeqWindow::new(cfg.recv_seq, !rc4, cfg.replay_detect, cfg.sequence_detect),
             mech: cfg.mech,
@@ -71,7 +106,7 @@ impl MessageProtection {
     }
 
     fn is_rc4(&self) -> bool {
-        self.send.etype() == EncryptionType::Rc4Hmac
+        self.etype == EncryptionType::Rc4Hmac
     }
 
     fn next_seq(&mut self) -> u64 {
@@ -109,7 +144,7 @@ impl MessageProtection {
         if self.is_rc4() {
             rc4::split_token_len(self.mech)
         } else {
-            wrap::split_token_len(&self.send, conf)
+            wrap::split_token_len(self.etype, conf)
         }
     }
 
@@ -118,7 +153,7 @@ impl MessageProtection {
         if self.is_rc4() {
             rc4::mic_len(self.mech)
         } else {
-            mic::token_len(&self.send)
+            mic::token_len(self.etype)
         }
     }
 
@@ -126,9 +161,9 @@ impl MessageProtection {
     pub fn wrap(&mut self, conf: bool, data: &[u8]) -> Result<Vec<u8>, GssError> {
         let seq = self.next_seq();
         if self.is_rc4() {
-            rc4::wrap(&self.send, self.mech, seq as u32, conf, data)
+            rc4::wrap(self.send.get(&self.key)?, self.mech, seq as u32, conf, data)
         } else {
-            wrap::wrap(&self.send, seq, conf, data)
+            wrap::wrap(self.send.get(&self.key)?, seq, conf, data)
         }
     }
 
@@ -145,9 +180,23 @@ impl MessageProtection {
         }
         let seq = self.next_seq();
         if self.is_rc4() {
-            rc4::wrap_split(&self.send, self.mech, seq as u32, conf, header_out, data)
+            rc4::wrap_split(
+                self.send.get(&self.key)?,
+                self.mech,
+                seq as u32,
+                conf,
+                header_out,
+                data,
+            )
         } else {
-            wrap::wrap_split(&self.send, seq, conf, header_out, data, &mut self.scratch)
+            wrap::wrap_split(
+                self.send.get(&self.key)?,
+                seq,
+                conf,
+                header_out,
+                data,
+                &mut self.scratch,
+            )
         }
     }
 
@@ -165,9 +214,23 @@ impl MessageProtection {
         }
         let seq = self.next_seq();
         if self.is_rc4() {
-            rc4::wrap_parts(&self.send, self.mech, seq as u32, conf, header_out, parts)
+            rc4::wrap_parts(
+                self.send.get(&self.key)?,
+                self.mech,
+                seq as u32,
+                conf,
+                header_out,
+                parts,
+            )
         } else {
-            iov::wrap_parts(&self.send, seq, conf, header_out, parts, &mut self.scratch)
+            iov::wrap_parts(
+                self.send.get(&self.key)?,
+                seq,
+                conf,
+                header_out,
+                parts,
+                &mut self.scratch,
+            )
         }
     }
 
@@ -181,12 +244,12 @@ impl MessageProtection {
         parts: &mut [MessagePart<'_>],
     ) -> Result<bool, GssError> {
         let window = &mut self.window;
-        if self.recv.etype() == EncryptionType::Rc4Hmac {
-            return rc4::unwrap_parts(&self.recv, token, parts, |s| {
+        if self.etype == EncryptionType::Rc4Hmac {
+            return rc4::unwrap_parts(self.recv.get(&self.key)?, token, parts, |s| {
                 seq_result(window.check(s as u64))
             });
         }
-        let o = iov::open_parts(&self.recv, token, parts, &mut self.scratch)?;
+        let o = iov::open_parts(self.recv.get(&self.key)?, token, parts, &mut self.scratch)?;
         seq_result(window.check(o.seq))?;
         if let Some(range) = o.in_scratch {
             scatter(&self.scratch[range], parts);
@@ -198,12 +261,13 @@ impl MessageProtection {
     /// as one stream too).
     pub fn unwrap(&mut self, token: &[u8]) -> Result<Unwrapped, GssError> {
         let window = &mut self.window;
-        if self.recv.etype() == EncryptionType::Rc4Hmac {
-            let (message, conf) =
-                rc4::unwrap(&self.recv, token, |s| seq_result(window.check(s as u64)))?;
+        if self.etype == EncryptionType::Rc4Hmac {
+            let (message, conf) = rc4::unwrap(self.recv.get(&self.key)?, token, |s| {
+                seq_result(window.check(s as u64))
+            })?;
             return Ok(Unwrapped { message, conf });
         }
-        let o = wrap::open(&self.recv, token, &[], &mut self.scratch)?;
+        let o = wrap::open(self.recv.get(&self.key)?, token, &[], &mut self.scratch)?;
         seq_result(window.check(o.seq))?;
         let range = o.in_scratch.expect("a whole token is gathered");
         Ok(Unwrapped {
@@ -222,12 +286,12 @@ impl MessageProtection {
         data: &mut [u8],
     ) -> Result<(usize, bool), GssError> {
         let window = &mut self.window;
-        if self.recv.etype() == EncryptionType::Rc4Hmac {
-            return rc4::unwrap_split(&self.recv, token, data, |s| {
+        if self.etype == EncryptionType::Rc4Hmac {
+            return rc4::unwrap_split(self.recv.get(&self.key)?, token, data, |s| {
                 seq_result(window.check(s as u64))
             });
         }
-        let o = wrap::open(&self.recv, token, data, &mut self.scratch)?;
+        let o = wrap::open(self.recv.get(&self.key)?, token, data, &mut self.scratch)?;
         seq_result(window.check(o.seq))?;
         match o.in_scratch {
             None => Ok((data.len(), o.conf)),
@@ -242,22 +306,26 @@ impl MessageProtection {
         }
     }
 
-    /// GSS_GetMIC.
-    pub fn get_mic(&mut self, data: &[u8]) -> Vec<u8> {
-        let seq = self.next_seq();
-        if self.is_rc4() {
-            rc4::get_mic(&self.send, self.mech, seq as u32, data)
+    /// GSS_GetMIC (fails only when the signing keys cannot be made, at the
+    /// context's first token; the sequence number is then not used up).
+    pub fn get_mic(&mut self, data: &[u8]) -> Result<Vec<u8>, GssError> {
+        let keys = self.send.get(&self.key)?;
+        let seq = self.send_seq;
+        let mic = if self.etype == EncryptionType::Rc4Hmac {
+            rc4::get_mic(keys, self.mech, seq as u32, data)
         } else {
-            mic::get_mic(&self.send, seq, data)
-        }
+            mic::get_mic(keys, seq, data)
+        };
+        self.next_seq();
+        Ok(mic)
     }
 
     /// GSS_VerifyMIC.
     pub fn verify_mic(&mut self, data: &[u8], token: &[u8]) -> Result<(), GssError> {
         let seq = if self.is_rc4() {
-            rc4::verify_mic(&self.recv, token, data)? as u64
+            rc4::verify_mic(self.recv.get(&self.key)?, token, data)? as u64
         } else {
-            mic::verify_mic(&self.recv, token, data)?
+            mic::verify_mic(self.recv.get(&self.key)?, token, data)?
         };
         seq_result(self.window.check(seq))
     }

@@ -139,7 +139,7 @@ fn seal(
     inner[2..4].copy_from_slice(&SGN_ALG_HMAC_MD5);
     inner[4..6].copy_from_slice(if conf { &SEAL_ALG_RC4 } else { &SEAL_ALG_NONE });
     inner[6..8].fill(0xFF);
-    getrandom::fill(&mut inner[24..32]).map_err(|_| GssError::Random)?;
+    crate::sspi::random::fill(&mut inner[24..32]).map_err(|_| GssError::Random)?;
     let cksum = {
         let mut parts: Vec<&[u8]> = vec![&inner[..8], &inner[24..32]];
         parts.extend(body.iter().map(|b| b.bytes()));

@@ -15,6 +15,7 @@
 //! rotated trailer and DATA exactly the (encrypted) message. Any EC and RRC
 //! are accepted on receipt.
 
+use crate::packages::kerberos::crypto::EncryptionType;
 use std::ops::Range;
 
 use super::keys::{Profile, FLAG_SEALED};
@@ -49,8 +50,7 @@ pub(super) fn flags(keys: &PerMessageKeys, conf: bool) -> u8 {
 /// Bytes the split layout puts in SSPI's TOKEN buffer: the header, then the
 /// encrypted header copy, tag and confounder (sealed: 60 for AES-SHA1), or
 /// the checksum (integrity only: 28).
-pub fn split_token_len(keys: &PerMessageKeys, conf: bool) -> usize {
-    let e = keys.etype();
+pub fn split_token_len(e: EncryptionType, conf: bool) -> usize {
     if conf {
         HEADER_LEN + e.confounder_len() + HEADER_LEN + e.checksum_len()
     } else {
@@ -103,7 +103,7 @@ pub fn wrap_split(
     message: &mut [u8],
     scratch: &mut Vec<u8>,
 ) -> Result<usize, GssError> {
-    let need = split_token_len(keys, conf);
+    let need = split_token_len(keys.etype(), conf);
     if token.len() < need {
         return Err(GssError::BufferTooSmall);
     }

@@ -233,7 +233,7 @@ fn finish(
     if !enc.server.same_name(&tgs) || !parts.ticket_server.same_name(&enc.server) {
         return Err(KdcError::BadReply("not a TGT of the client realm"));
     }
-    Ok(Tgt(TicketCredential {
+    Ok(Tgt(std::sync::Arc::new(TicketCredential {
         client: parts.client,
         server: enc.server,
         ticket: parts.ticket,
@@ -243,7 +243,7 @@ fn finish(
         starttime: enc.starttime,
         endtime: enc.endtime,
         renew_till: enc.renew_till,
-    }))
+    })))
 }
 
 /// Password → TGT for `client` through `transport`.

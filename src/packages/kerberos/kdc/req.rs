@@ -105,6 +105,6 @@ pub fn encode_req(
 /// nonce as a signed 32-bit integer).
 pub fn nonce() -> Result<u32, KdcError> {
     let mut b = [0u8; 4];
-    getrandom::fill(&mut b).map_err(|_| KdcError::BadRequest("random"))?;
+    crate::sspi::random::fill(&mut b).map_err(|_| KdcError::BadRequest("random"))?;
     Ok(u32::from_be_bytes(b) & 0x7fff_ffff)
 }

@@ -242,7 +242,7 @@ pub fn request_service_ticket(
     server: &PrincipalName,
     opts: &TgsOptions,
 ) -> Result<ServiceTicket, KdcError> {
-    let mut current = tgt.0.clone();
+    let mut current = (*tgt.0).clone();
     let mut visited = vec![tgs_realm(&current).to_string()];
     for _ in 0..=MAX_REFERRALS {
         let here = tgs_realm(&current).to_string();
@@ -262,7 +262,7 @@ pub fn request_service_ticket(
         };
         let referral = ticket.server.is_krbtgt() && !server.is_krbtgt();
         if !referral {
-            return Ok(ServiceTicket(ticket));
+            return Ok(ServiceTicket(std::sync::Arc::new(ticket)));
         }
         let next = ticket.server.components[1].clone();
         if visited.contains(&next) {
@@ -298,7 +298,7 @@ pub fn request_forwarded_tgt(
             "the forwarded TGT is not a FORWARDED TGT",
         ));
     }
-    Ok(Tgt(t))
+    Ok(Tgt(std::sync::Arc::new(t)))
 }
 
 /// [`request_service_ticket`] for each candidate name in turn (see
