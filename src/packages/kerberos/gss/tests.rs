@@ -92,7 +92,9 @@ fn split_tokens_round_trip_and_read_as_streams() {
                 let mut data = m.clone();
                 let n = i.wrap_in_place(conf, &mut tok, &mut data).unwrap();
                 assert_eq!(n, i.split_token_len(conf), "{e:?}");
-                if conf && !m.is_empty() {
+                // A short message may encrypt to itself by chance (1 in
+                // 256 for one byte): judge only messages of 8 bytes or more.
+                if conf && m.len() >= 8 {
                     assert_ne!(data, m, "{e:?}: DATA is encrypted in place");
                 }
                 if !conf {
