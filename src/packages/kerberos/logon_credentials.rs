@@ -98,7 +98,13 @@ pub fn add_service_ticket(logon_id: Luid, ticket: ServiceTicket) {
 /// The LSA's logoff notification: logon session `logon_id` ended, its
 /// Kerberos credentials go (keys zeroized on drop).
 pub fn logon_terminated(logon_id: Luid) {
-    SESSIONS.lock().remove(&logon_id);
+    let mut sessions = SESSIONS.lock();
+    sessions.remove(&logon_id);
+    if sessions.is_empty() {
+        // Give the table's memory back: a process whose last delegated
+        // credential is gone holds nothing (valgrind sees no block left).
+        *sessions = HashMap::new();
+    }
 }
 
 /// A TGT-shaped delegated credential of alice@R for `server` (tests).
