@@ -22,6 +22,7 @@ use opensspi::packages::kerberos::crypto::{self, usage, EncryptionType, Key};
 use opensspi::packages::kerberos::filecodec::Principal;
 use opensspi::packages::kerberos::keytab::Keytab;
 use opensspi::packages::kerberos::replay_cache::ReplayCache;
+use opensspi::packages::kerberos::verified_tickets::VerifiedTickets;
 use opensspi::sspi::consts::*;
 use opensspi::sspi::status::SecStatus;
 use picky_asn1::wrapper::*;
@@ -135,6 +136,7 @@ fn options(kt: &Keytab) -> AcceptorOptions<'_> {
         channel_bindings: None,
         require_bindings: false,
         keys: None,
+        tickets: None,
     }
 }
 
@@ -690,4 +692,197 @@ fn our_delegation_and_one_leg_ap_req_are_accepted_by_mit() {
     *token.last_mut().unwrap() ^= 1;
     let (ok, _, _) = to_mit(&realm, &token);
     assert!(!ok);
+}
+
+/// An AP-REQ (mutual, confidentiality...) for `ticket` built at `at`.
+fn ap_req_at(ticket: &[u8], session: &Key, client: &Principal, at: (i64, u32)) -> Vec<u8> {
+    let st = ServiceTicket {
+        ticket,
+        session_key: session,
+        client,
+    };
+    build_ap_req(&st, &req(REQ), at).unwrap().0
+}
+
+/// The acceptor's options with a cache of verified tickets.
+fn cached<'a>(kt: &'a Keytab, tickets: &'a VerifiedTickets) -> AcceptorOptions<'a> {
+    AcceptorOptions {
+        tickets: Some(tickets),
+        ..options(kt)
+    }
+}
+
+#[test]
+fn same_ticket_is_decrypted_once_and_gives_the_same_client() {
+    let realm = Realm::start("tcache-hit");
+    let kt = realm.keytab();
+    let cred = realm.cred("host/localhost@EXAMPLE.TEST");
+    let tickets = VerifiedTickets::default();
+    let (o, replay) = (cached(&kt, &tickets), ReplayCache::new(100));
+    let first = accept_ap_req(&o, &replay, &our_ap_req(&cred, &req(REQ), now()).0, now()).unwrap();
+    assert_eq!((tickets.hits(), tickets.len()), (0, 1));
+    let second = accept_ap_req(&o, &replay, &our_ap_req(&cred, &req(REQ), now()).0, now()).unwrap();
+    assert_eq!((tickets.hits(), tickets.len()), (1, 1));
+    assert_eq!(second.client.to_string(), "alice@EXAMPLE.TEST");
+    assert_eq!(second.client, first.client);
+    assert_eq!(second.server, first.server);
+    assert_eq!(
+        (
+            second.authtime,
+            second.starttime,
+            second.endtime,
+            second.ticket_flags
+        ),
+        (
+            first.authtime,
+            first.starttime,
+            first.endtime,
+            first.ticket_flags
+        )
+    );
+    assert_eq!(second.session_key.as_bytes(), key_of(&cred).as_bytes());
+    // The authenticator is still checked per AP-REQ: a replay is refused.
+    let token = our_ap_req(&cred, &req(REQ), now()).0;
+    accept_ap_req(&o, &replay, &token, now()).unwrap();
+    let e = accept_ap_req(&o, &replay, &token, now()).unwrap_err();
+    assert_eq!(e.code, KRB_AP_ERR_REPEAT);
+}
+
+#[test]
+fn another_ticket_never_gets_the_cached_result() {
+    let realm = Realm::start("tcache-other");
+    let kt = realm.keytab();
+    let cred = realm.cred("host/localhost@EXAMPLE.TEST");
+    let tickets = VerifiedTickets::default();
+    let (o, replay) = (cached(&kt, &tickets), ReplayCache::new(100));
+    accept_ap_req(&o, &replay, &our_ap_req(&cred, &req(REQ), now()).0, now()).unwrap();
+    let (t, _) = now();
+    // Another client's ticket (same service, kvno and etype).
+    let bob = Principal::parse("bob@EXAMPLE.TEST");
+    let session = crypto::random_key(EncryptionType::Aes256CtsHmacSha196).unwrap();
+    let ticket = mint_ticket(&kt, &bob, &session, t - 60, t + 3600);
+    let a = accept_ap_req(
+        &o,
+        &replay,
+        &ap_req_at(&ticket, &session, &bob, now()),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(a.client.to_string(), "bob@EXAMPLE.TEST");
+    assert_eq!(a.session_key.as_bytes(), session.as_bytes());
+    // A ticket re-issued to alice: its own session key and times.
+    let alice = Principal::parse("alice@EXAMPLE.TEST");
+    let session = crypto::random_key(EncryptionType::Aes256CtsHmacSha196).unwrap();
+    let ticket = mint_ticket(&kt, &alice, &session, t - 30, t + 1800);
+    let a = accept_ap_req(
+        &o,
+        &replay,
+        &ap_req_at(&ticket, &session, &alice, now()),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(a.client.to_string(), "alice@EXAMPLE.TEST");
+    assert_eq!(a.session_key.as_bytes(), session.as_bytes());
+    assert_eq!((a.authtime, a.endtime), (t - 30, t + 1800));
+    assert_eq!((tickets.hits(), tickets.len()), (0, 3));
+    // A tampered copy of a cached ticket is decrypted, refused, not cached.
+    let mut bad = ticket.clone();
+    let n = bad.len();
+    bad[n - 20] ^= 1;
+    let e = accept_ap_req(
+        &o,
+        &replay,
+        &ap_req_at(&bad, &session, &alice, now()),
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, KRB_AP_ERR_BAD_INTEGRITY);
+    assert_eq!((tickets.hits(), tickets.len()), (0, 3));
+}
+
+#[test]
+fn cached_ticket_that_has_expired_is_refused() {
+    let realm = Realm::start("tcache-expired");
+    let kt = realm.keytab();
+    let tickets = VerifiedTickets::default();
+    let (o, replay) = (cached(&kt, &tickets), ReplayCache::new(100));
+    let alice = Principal::parse("alice@EXAMPLE.TEST");
+    let session = crypto::random_key(EncryptionType::Aes256CtsHmacSha196).unwrap();
+    let (t, _) = now();
+    let ticket = mint_ticket(&kt, &alice, &session, t - 60, t + 100);
+    accept_ap_req(
+        &o,
+        &replay,
+        &ap_req_at(&ticket, &session, &alice, now()),
+        now(),
+    )
+    .unwrap();
+    // Past its end plus the clock skew, client and server clocks agreeing.
+    let later = (t + 100 + 300 + 1, 0);
+    let e = accept_ap_req(
+        &o,
+        &replay,
+        &ap_req_at(&ticket, &session, &alice, later),
+        later,
+    )
+    .unwrap_err();
+    assert_eq!(
+        (e.status, e.code),
+        (SecStatus::ContextExpired, KRB_AP_ERR_TKT_EXPIRED)
+    );
+    assert_eq!(tickets.hits(), 1, "the expired ticket came from the cache");
+}
+
+/// Each inbound credential has its own cache, empty when acquired (after a
+/// keytab reload too); AcceptSecurityContext fills it.
+#[test]
+fn a_new_credential_or_keytab_starts_with_no_verified_tickets() {
+    use opensspi::packages::kerberos::credential::KerberosCredential;
+    use opensspi::packages::kerberos::keytab::recheck_keytab;
+    use opensspi::sspi::{AcquireCredentials, Credential as _, CredentialUse, HandshakeInput};
+    let realm = Realm::start("tcache-cred");
+    let cred = realm.cred("host/localhost@EXAMPLE.TEST");
+    let inbound = || {
+        recheck_keytab();
+        KerberosCredential::acquire(&AcquireCredentials {
+            principal: None,
+            usage: CredentialUse::Inbound,
+            logon_id: None,
+            identity: None,
+        })
+        .unwrap()
+    };
+    let accept = |c: &KerberosCredential| {
+        let token = our_ap_req(&cred, &req(REQ), now()).0;
+        let mut ctx = c.new_acceptor(0).unwrap();
+        ctx.accept(&HandshakeInput {
+            token: Some(&token),
+            ..Default::default()
+        })
+        .unwrap();
+    };
+    // The only test of this binary that reads the keytab in force.
+    let copy = realm.dir.join("reloaded.keytab");
+    std::fs::copy(realm.dir.join("service.keytab"), &copy).unwrap();
+    std::env::set_var(
+        "KRB5_KTNAME",
+        format!("FILE:{}", realm.dir.join("service.keytab").display()),
+    );
+    let a = inbound();
+    let cache = a.verified_tickets().unwrap();
+    assert!(cache.is_empty());
+    accept(&a);
+    accept(&a);
+    assert_eq!((cache.hits(), cache.len()), (1, 1));
+    let b = inbound();
+    assert!(b.verified_tickets().unwrap().is_empty());
+    accept(&b);
+    assert_eq!(b.verified_tickets().unwrap().hits(), 0);
+    std::env::set_var("KRB5_KTNAME", format!("FILE:{}", copy.display()));
+    let c = inbound();
+    std::env::remove_var("KRB5_KTNAME");
+    assert!(c.verified_tickets().unwrap().is_empty());
+    accept(&c);
+    assert_eq!(c.verified_tickets().unwrap().hits(), 0);
+    assert_eq!((cache.hits(), cache.len()), (1, 1));
 }

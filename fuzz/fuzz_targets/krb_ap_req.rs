@@ -30,6 +30,7 @@ fuzz_target!(|data: &[u8]| {
         channel_bindings: None,
         require_bindings: false,
         keys: None,
+        tickets: None,
     };
     let cache = ReplayCache::new(4);
     if let Ok(a) = accept_ap_req(&opts, &cache, &token, NOW) {

@@ -23,6 +23,14 @@
 //! The verified result keeps the ticket's authorization-data raw (DER) for
 //! the PAC checks of a later layer; the client name comes from the
 //! decrypted ticket, never from unauthenticated fields.
+//!
+//! A server credential keeps the tickets it decrypted
+//! ([`super::verified_tickets`]): the ticket is authenticated by the
+//! service key (RFC 4120 §3.2.3, MS-KILE §3.4.5.1), so an enc-part equal
+//! byte for byte (same etype, kvno and sname) under the same keytab is the
+//! same ticket, and step 3's decryption and decoding of it are done once.
+//! Step 2 and everything from the authenticator on (times against the
+//! ticket's cached times, checksum, replays) run on every AP-REQ.
 
 use picky_asn1::wrapper::{
     Asn1SequenceOf, ExplicitContextTag0, ExplicitContextTag1, ExplicitContextTag10,
@@ -37,6 +45,7 @@ use picky_krb::data_types::{
     PrincipalName, Realm, Ticket,
 };
 use picky_krb::messages::{ApReq, KrbCred};
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -48,6 +57,7 @@ use super::crypto::{self, usage, EncryptionType, Key};
 use super::filecodec::{self, Principal};
 use super::keytab::{Keytab, KeytabEntry};
 use super::replay_cache::{ReplayCache, ReplayError, ReplayKey};
+use super::verified_tickets::{TicketId, VerifiedTicket, VerifiedTickets};
 use crate::packages::ntlm::crypto::channel_bindings_hash;
 use crate::sspi::status::SecStatus;
 
@@ -108,6 +118,9 @@ pub struct AcceptorOptions<'a> {
     /// The keytab's keys made once ([`entry_key`] of each entry, in order),
     /// which keep their derived keys; `None`: made per AP-REQ.
     pub keys: Option<&'a [Option<Key>]>,
+    /// The credential's cache of verified tickets; `None`: every ticket
+    /// decrypted per AP-REQ.
+    pub tickets: Option<&'a VerifiedTickets>,
 }
 
 impl<'a> AcceptorOptions<'a> {
@@ -120,6 +133,7 @@ impl<'a> AcceptorOptions<'a> {
             channel_bindings: None,
             require_bindings: false,
             keys: None,
+            tickets: None,
         }
     }
 }
@@ -256,30 +270,27 @@ fn verify(
         Some(k) => Some(uint32_value(&k.0)?),
         None => None,
     };
-    // 2, 3: the ticket, with every candidate key.
-    let mut decrypted = None;
-    for e in candidate_keys(opts, &sname, kvno, etype)? {
-        let made = opts.keys.and_then(|keys| {
-            let i = opts
-                .keytab
-                .entries
-                .iter()
-                .position(|x| std::ptr::eq(x, e))?;
-            keys.get(i).cloned()
-        });
-        let Some(key) = made.unwrap_or_else(|| entry_key(e)) else {
-            continue;
-        };
-        if let Ok(plain) = crypto::decrypt(&key, usage::KDC_REP_TICKET, &enc.cipher.0 .0) {
-            decrypted = Some((plain, e.principal.clone()));
-            break;
+    // 2, 3: the ticket, with every candidate key (or as verified before).
+    let candidates = candidate_keys(opts, &sname, kvno, etype)?;
+    let id = TicketId {
+        etype,
+        kvno,
+        sname: &sname,
+        cipher: &enc.cipher.0 .0,
+    };
+    let tkt = match opts.tickets.and_then(|c| c.get(&id)) {
+        Some(t) => t,
+        None => {
+            let t = Arc::new(decrypt_ticket(opts, &candidates, id.cipher)?);
+            if let Some(c) = opts.tickets {
+                c.insert(&id, t.clone());
+            }
+            t
         }
-    }
-    let (plain, server) = decrypted.ok_or(ApError::code(KRB_AP_ERR_BAD_INTEGRITY))?;
-    let part: ApplicationTag<EncTicketPartView, 3> = der_decode(&plain)?;
-    let part = part.0;
-    let session_key = protocol_key(&part.key.0, SecStatus::InvalidToken)?;
-    let client = principal(&part.cname.0, &part.crealm.0)?;
+    };
+    let session_key = tkt.session_key.clone();
+    let client = tkt.client.clone();
+    let server = tkt.server.clone();
 
     let auth_enc = &ap_req.authenticator.0;
     let auth_plain: Zeroizing<Vec<u8>> =
@@ -304,14 +315,8 @@ fn verify(
     if (ctime - now.0).abs() > skew {
         return Err(ApError::code(KRB_AP_ERR_SKEW));
     }
-    let ticket_flags = bits_flags(&part.flags.0);
-    let authtime = time_secs(&part.auth_time.0);
-    let starttime = part
-        .starttime
-        .0
-        .as_ref()
-        .map_or(authtime, |t| time_secs(&t.0));
-    let endtime = time_secs(&part.endtime.0);
+    let (ticket_flags, authtime, starttime, endtime) =
+        (tkt.ticket_flags, tkt.authtime, tkt.starttime, tkt.endtime);
     if ticket_flags & TKT_FLG_INVALID != 0 || starttime - now.0 > skew {
         return Err(ApError::code(KRB_AP_ERR_TKT_NYV));
     }
@@ -401,7 +406,7 @@ fn verify(
     } else {
         (None, None, None)
     };
-    let authorization_data = part.authorization_data.0.map(|ad| ad.0 .0);
+    let authorization_data = tkt.authorization_data.clone();
     Ok(Accepted {
         client,
         server,
@@ -418,6 +423,51 @@ fn verify(
         ap_rep,
         acceptor_subkey,
         acceptor_seq_number,
+    })
+}
+
+/// The ticket's enc-part (usage 2) decrypted with the first candidate key
+/// that authenticates it, and decoded.
+fn decrypt_ticket(
+    opts: &AcceptorOptions,
+    candidates: &[&KeytabEntry],
+    cipher: &[u8],
+) -> Result<VerifiedTicket, ApError> {
+    let mut decrypted = None;
+    for e in candidates {
+        let made = opts.keys.and_then(|keys| {
+            let i = opts
+                .keytab
+                .entries
+                .iter()
+                .position(|x| std::ptr::eq(x, *e))?;
+            keys.get(i).cloned()
+        });
+        let Some(key) = made.unwrap_or_else(|| entry_key(e)) else {
+            continue;
+        };
+        if let Ok(plain) = crypto::decrypt(&key, usage::KDC_REP_TICKET, cipher) {
+            decrypted = Some((plain, e.principal.clone()));
+            break;
+        }
+    }
+    let (plain, server) = decrypted.ok_or(ApError::code(KRB_AP_ERR_BAD_INTEGRITY))?;
+    let part: ApplicationTag<EncTicketPartView, 3> = der_decode(&plain)?;
+    let part = part.0;
+    let authtime = time_secs(&part.auth_time.0);
+    Ok(VerifiedTicket {
+        session_key: protocol_key(&part.key.0, SecStatus::InvalidToken)?,
+        client: principal(&part.cname.0, &part.crealm.0)?,
+        server,
+        ticket_flags: bits_flags(&part.flags.0),
+        authtime,
+        starttime: part
+            .starttime
+            .0
+            .as_ref()
+            .map_or(authtime, |t| time_secs(&t.0)),
+        endtime: time_secs(&part.endtime.0),
+        authorization_data: part.authorization_data.0.map(|ad| ad.0 .0),
     })
 }
 

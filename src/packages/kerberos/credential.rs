@@ -74,6 +74,8 @@ pub struct ServerSide {
     /// The keytab's keys (`None`: an etype not supported), entry for entry:
     /// each keeps its derived ticket keys (usage 2) across handshakes.
     pub keys: Vec<Option<super::crypto::Key>>,
+    /// Tickets verified with these keys (empty for each new snapshot).
+    pub tickets: super::verified_tickets::VerifiedTickets,
 }
 
 /// A Kerberos credential handle.
@@ -102,6 +104,12 @@ pub(crate) fn kdc_status(what: &str, e: &KdcError) -> SecStatus {
 }
 
 impl KerberosCredential {
+    /// The acceptor's cache of verified tickets (an inbound credential's
+    /// own: empty when acquired), for diagnostics and tests.
+    pub fn verified_tickets(&self) -> Option<&super::verified_tickets::VerifiedTickets> {
+        self.state.server.as_ref().map(|s| &s.tickets)
+    }
+
     /// `AcquireCredentialsHandle(…, "Kerberos", …)`.
     pub fn acquire(request: &AcquireCredentials<'_>) -> SecResult<Self> {
         let client = if request.usage.can_initiate() {
@@ -227,6 +235,7 @@ impl CredentialState {
             keytab,
             principal,
             keys,
+            tickets: Default::default(),
         })
     }
 

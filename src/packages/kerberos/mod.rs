@@ -39,5 +39,6 @@ pub mod package;
 pub mod principal;
 pub mod replay_cache;
 pub mod server;
+pub mod verified_tickets;
 
 pub use package::{Kerberos, KERBEROS, KERBEROS_PACKAGE_INFO};

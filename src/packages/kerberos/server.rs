@@ -75,6 +75,7 @@ impl KerberosServer {
             .map_err(|_| SecStatus::NoCredentials)?;
         let mut opts = AcceptorOptions::new(keytab, server.principal.as_ref());
         opts.keys = Some(&server.keys);
+        opts.tickets = Some(&server.tickets);
         opts.channel_bindings = input.channel_bindings;
         let accepted = match accept_ap_req(&opts, ReplayCache::global(), token, now()) {
             Ok(a) => a,
