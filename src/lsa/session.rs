@@ -250,6 +250,12 @@ impl SessionCredentials {
 /// A fresh LUID, unique across processes without coordination: 63 random
 /// bits, with the high part forced non-zero so the value is never `0:0` nor
 /// one of the reserved system LUIDs (which all have `HighPart == 0`).
+/// Whether a caller of Linux user `caller_uid` may use a logon session of
+/// `owner_uid`: its owner, or root (Windows: SeTcbPrivilege).
+pub fn may_use(owner_uid: u32, caller_uid: u32) -> bool {
+    owner_uid == caller_uid || caller_uid == 0
+}
+
 pub fn allocate_luid() -> NtResult<Luid> {
     let mut b = [0u8; 8];
     getrandom::fill(&mut b).map_err(|_| NtStatus::INSUFFICIENT_RESOURCES)?;

@@ -21,23 +21,16 @@ use parking_lot::Mutex;
 use super::generation::Generation;
 use super::wire::{self, read_frame, reply, write_frame, Body, Reply, Request};
 use super::{LOCK_NAME, PID_NAME, SOCKET_NAME};
-use crate::lsa::packages::msv1_0::credential_op::{self, CredentialOp, CredentialOpResult};
-use crate::lsa::packages::msv1_0::owf::{ntowf_v2_keyed, HmacMd5, NtOwf};
-use crate::lsa::packages::msv1_0::Msv1_0PrimaryCredential;
+use crate::lsa::packages::msv1_0::credential_op::{
+    CredentialOp, CredentialOpResult, SessionOpKeys,
+};
+use crate::lsa::session::may_use;
 use crate::lsa::store::memory::MemoryStore;
 use crate::lsa::store::{codec, SessionStore};
 use crate::lsa::Luid;
 
 /// Sessions whose operation keys are kept at most.
 const KEPT_KEYS: usize = 64;
-
-/// What a session's credential operations need, derived once (NTOWFv2's
-/// keyed HMAC) rather than per request; wiped when dropped.
-struct OpKeys {
-    owner_uid: u32,
-    ntowf_v2: HmacMd5,
-    nt_owf: NtOwf,
-}
 
 /// What the service holds.
 pub struct Service {
@@ -46,9 +39,9 @@ pub struct Service {
     last_activity: Mutex<Instant>,
     /// Counted after every change ([`Generation`]); `None` in tests.
     generation: Option<Generation>,
-    /// [`OpKeys`] of the sessions used lately, forgotten at every change
+    /// [`SessionOpKeys`] of the sessions used lately, forgotten at every change
     /// (`changes` counts them, under this lock).
-    op_keys: Mutex<Vec<(Luid, Arc<OpKeys>)>>,
+    op_keys: Mutex<Vec<(Luid, Arc<SessionOpKeys>)>>,
     changes: AtomicU64,
 }
 
@@ -176,13 +169,7 @@ impl Service {
                 // change has since touched are used once, never kept.
                 let before = self.changes.load(Ordering::SeqCst);
                 let s = self.store.get(l).ok().flatten()?;
-                let m = Msv1_0PrimaryCredential::of(&s)?;
-                let owf = m.nt_owf.as_ref()?;
-                let k = Arc::new(OpKeys {
-                    owner_uid: s.owner_uid,
-                    ntowf_v2: ntowf_v2_keyed(owf, &m.user, &m.domain),
-                    nt_owf: owf.clone(),
-                });
+                let k = Arc::new(SessionOpKeys::of(&s)?);
                 let mut kept = self.op_keys.lock();
                 if self.changes.load(Ordering::SeqCst) == before {
                     if kept.len() >= KEPT_KEYS {
@@ -193,14 +180,11 @@ impl Service {
                 k
             }
         };
-        if keys.owner_uid != uid && uid != 0 {
-            return None;
-        }
-        Some(credential_op::run(op, &keys.ntowf_v2, &keys.nt_owf))
+        keys.run(uid, op)
     }
 
     fn apply(&self, uid: u32, req: Request) -> Body {
-        let owns = |owner: u32| owner == uid || uid == 0;
+        let owns = |owner: u32| may_use(owner, uid);
         let owned = |l| match self.store.get(l) {
             Ok(Some(s)) if owns(s.owner_uid) => Ok(Some(s)),
             Ok(_) => Ok(None),

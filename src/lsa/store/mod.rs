@@ -26,7 +26,7 @@ pub mod memory;
 use std::sync::Arc;
 
 use super::packages::msv1_0::credential_op::{self, CredentialOp, CredentialOpResult};
-use super::session::{CachedTicket, KerberosCredential, LogonSession};
+use super::session::{may_use, CachedTicket, KerberosCredential, LogonSession};
 use super::status::NtStatus;
 use super::Luid;
 
@@ -197,7 +197,7 @@ pub fn add_ticket_to(
     caller_uid: u32,
     ticket: &CachedTicket,
 ) -> StoreResult<bool> {
-    if s.owner_uid != caller_uid && caller_uid != 0 {
+    if !may_use(s.owner_uid, caller_uid) {
         return Ok(false);
     }
     let Some(k) = KerberosCredential::of_mut(s) else {

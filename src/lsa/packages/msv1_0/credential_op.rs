@@ -7,9 +7,9 @@
 //! session's credentials.
 
 use super::credential::Msv1_0PrimaryCredential;
-use super::owf::{hmac_md5_with, ntowf_v2_keyed, HmacMd5, Key16};
+use super::owf::{hmac_md5_with, ntowf_v2_keyed, HmacMd5, Key16, NtOwf};
 use super::responses::{lmv2_response_with, ntlmv1_response, ntlmv1_session_base_key};
-use crate::lsa::session::LogonSession;
+use crate::lsa::session::{may_use, LogonSession};
 use zeroize::Zeroizing;
 
 /// Upper bound of the NTLMv2 `temp` an operation accepts: NTLM's largest
@@ -84,6 +84,14 @@ pub fn run(op: &CredentialOp, ntowf_v2: &HmacMd5, nt_owf: &[u8; 16]) -> Credenti
     }
 }
 
+/// The NT OWF of session `s` and NTOWFv2 keyed from it; `None` when the
+/// session holds no NT OWF.
+fn session_keys(s: &LogonSession) -> Option<(&NtOwf, HmacMd5)> {
+    let m = Msv1_0PrimaryCredential::of(s)?;
+    let owf = m.nt_owf.as_ref()?;
+    Some((owf, ntowf_v2_keyed(owf, &m.user, &m.domain)))
+}
+
 /// Run `op` with the NT OWF of session `s` for a caller of Linux user
 /// `caller_uid` (uid 0: any session); `None` when the session is another
 /// uid's or holds no NT OWF ([`crate::lsa::store::SessionStore::msv1_0_credential_op`]).
@@ -92,11 +100,35 @@ pub fn run_for_session(
     caller_uid: u32,
     op: &CredentialOp,
 ) -> Option<CredentialOpResult> {
-    if s.owner_uid != caller_uid && caller_uid != 0 {
+    if !may_use(s.owner_uid, caller_uid) {
         return None;
     }
-    let m = Msv1_0PrimaryCredential::of(s)?;
-    let owf = m.nt_owf.as_ref()?;
-    let keyed = ntowf_v2_keyed(owf, &m.user, &m.domain);
+    let (owf, keyed) = session_keys(s)?;
     Some(run(op, &keyed, owf))
+}
+
+/// What one session's operations need, derived once (NTOWFv2's keyed
+/// HMAC) rather than per request, for a holder that keeps them between
+/// operations (the LSA service); wiped when dropped.
+pub struct SessionOpKeys {
+    owner_uid: u32,
+    ntowf_v2: HmacMd5,
+    nt_owf: NtOwf,
+}
+
+impl SessionOpKeys {
+    /// The keys of session `s`; `None` when it holds no NT OWF.
+    pub fn of(s: &LogonSession) -> Option<SessionOpKeys> {
+        let (owf, ntowf_v2) = session_keys(s)?;
+        Some(SessionOpKeys {
+            owner_uid: s.owner_uid,
+            ntowf_v2,
+            nt_owf: owf.clone(),
+        })
+    }
+
+    /// [`run_for_session`] with these keys.
+    pub fn run(&self, caller_uid: u32, op: &CredentialOp) -> Option<CredentialOpResult> {
+        may_use(self.owner_uid, caller_uid).then(|| run(op, &self.ntowf_v2, &self.nt_owf))
+    }
 }
