@@ -93,6 +93,40 @@ fn third_service(realm: &KrbRealm, token_b64: &str) -> serde_json::Value {
         .unwrap_or_else(|| panic!("no report from the third service:\n{stderr}"))
 }
 
+/// The ways a server takes its next-hop credential: the package, and
+/// whether by the client's logon id (else while impersonating).
+const NEXT_HOP_WAYS: [(&str, bool); 3] = [
+    ("Kerberos", false),
+    ("Kerberos", true),
+    ("Negotiate", false),
+];
+
+/// MIT's initiator (with `mit_args`) to our server, which then acquires
+/// `package` credentials for HTTP/localhost one of the [`NEXT_HOP_WAYS`]:
+/// the pair's result and the case's name for messages.
+fn next_hop(
+    realm: &KrbRealm,
+    mit_args: &[&str],
+    package: &str,
+    by_luid: bool,
+) -> (PairResult, String) {
+    let mut extra = vec![
+        "--next-hop",
+        "HTTP/localhost",
+        "--next-hop-package",
+        package,
+    ];
+    if by_luid {
+        extra.push("--next-hop-by-logon-id");
+    }
+    let r = run_pair(
+        mit(realm, "gss_init.py", mit_args),
+        our_server(realm, &extra),
+        TIMEOUT,
+    );
+    (r, format!("{package}, by LUID {by_luid}"))
+}
+
 fn flags(p: &PeerResult) -> u32 {
     u32::from_str_radix(p.field("flags").trim_start_matches("0x"), 16).unwrap()
 }
@@ -105,26 +139,8 @@ fn flags(p: &PeerResult) -> u32 {
 fn mit_delegates_and_our_server_reaches_a_third_service_as_alice() {
     let realm = KrbRealm::start("deleg-hop");
     realm.kinit_alice();
-    for (package, by_luid) in [
-        ("Kerberos", false),
-        ("Kerberos", true),
-        ("Negotiate", false),
-    ] {
-        let mut extra = vec![
-            "--next-hop",
-            "HTTP/localhost",
-            "--next-hop-package",
-            package,
-        ];
-        if by_luid {
-            extra.push("--next-hop-by-logon-id");
-        }
-        let r = run_pair(
-            mit(&realm, "gss_init.py", &["--delegate"]),
-            our_server(&realm, &extra),
-            TIMEOUT,
-        );
-        let case = format!("{package}, by LUID {by_luid}");
+    for (package, by_luid) in NEXT_HOP_WAYS {
+        let (r, case) = next_hop(&realm, &["--delegate"], package, by_luid);
         assert!(r.both_ok(), "{case}\n{r}");
         assert_ne!(flags(&r.acceptor) & ISC_RET_DELEGATE, 0, "{case}\n{r}");
         assert_eq!(
@@ -162,26 +178,8 @@ fn mit_delegates_and_our_server_reaches_a_third_service_as_alice() {
 fn without_delegation_the_next_hop_has_no_credentials() {
     let realm = KrbRealm::start("deleg-none");
     realm.kinit_alice();
-    for (package, by_luid) in [
-        ("Kerberos", false),
-        ("Kerberos", true),
-        ("Negotiate", false),
-    ] {
-        let mut extra = vec![
-            "--next-hop",
-            "HTTP/localhost",
-            "--next-hop-package",
-            package,
-        ];
-        if by_luid {
-            extra.push("--next-hop-by-logon-id");
-        }
-        let r = run_pair(
-            mit(&realm, "gss_init.py", &[]),
-            our_server(&realm, &extra),
-            TIMEOUT,
-        );
-        let case = format!("{package}, by LUID {by_luid}");
+    for (package, by_luid) in NEXT_HOP_WAYS {
+        let (r, case) = next_hop(&realm, &[], package, by_luid);
         assert!(r.both_ok(), "{case}\n{r}");
         assert_eq!(flags(&r.acceptor) & ISC_RET_DELEGATE, 0, "{case}\n{r}");
         assert_eq!(
