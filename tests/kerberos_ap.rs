@@ -757,30 +757,27 @@ fn another_ticket_never_gets_the_cached_result() {
     let (o, replay) = (cached(&kt, &tickets), ReplayCache::new(100));
     accept_ap_req(&o, &replay, &our_ap_req(&cred, &req(REQ), now()).0, now()).unwrap();
     let (t, _) = now();
+    // A ticket for `client` with a fresh session key, minted and accepted.
+    let accept_minted = |client: &Principal, start: i64, end: i64| {
+        let session = crypto::random_key(EncryptionType::Aes256CtsHmacSha196).unwrap();
+        let ticket = mint_ticket(&kt, client, &session, start, end);
+        let a = accept_ap_req(
+            &o,
+            &replay,
+            &ap_req_at(&ticket, &session, client, now()),
+            now(),
+        )
+        .unwrap();
+        (a, session, ticket)
+    };
     // Another client's ticket (same service, kvno and etype).
     let bob = Principal::parse("bob@EXAMPLE.TEST");
-    let session = crypto::random_key(EncryptionType::Aes256CtsHmacSha196).unwrap();
-    let ticket = mint_ticket(&kt, &bob, &session, t - 60, t + 3600);
-    let a = accept_ap_req(
-        &o,
-        &replay,
-        &ap_req_at(&ticket, &session, &bob, now()),
-        now(),
-    )
-    .unwrap();
+    let (a, session, _) = accept_minted(&bob, t - 60, t + 3600);
     assert_eq!(a.client.to_string(), "bob@EXAMPLE.TEST");
     assert_eq!(a.session_key.as_bytes(), session.as_bytes());
     // A ticket re-issued to alice: its own session key and times.
     let alice = Principal::parse("alice@EXAMPLE.TEST");
-    let session = crypto::random_key(EncryptionType::Aes256CtsHmacSha196).unwrap();
-    let ticket = mint_ticket(&kt, &alice, &session, t - 30, t + 1800);
-    let a = accept_ap_req(
-        &o,
-        &replay,
-        &ap_req_at(&ticket, &session, &alice, now()),
-        now(),
-    )
-    .unwrap();
+    let (a, session, ticket) = accept_minted(&alice, t - 30, t + 1800);
     assert_eq!(a.client.to_string(), "alice@EXAMPLE.TEST");
     assert_eq!(a.session_key.as_bytes(), session.as_bytes());
     assert_eq!((a.authtime, a.endtime), (t - 30, t + 1800));
