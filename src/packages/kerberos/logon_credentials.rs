@@ -51,8 +51,9 @@ pub fn accept_delegated(logon_id: Luid, delegated: &CcacheCredential) -> bool {
         return false;
     }
     // The LSA's logoff notification (`LsaApLogonTerminated` of its
-    // Kerberos package) drops the entry.
-    crate::lsa::packages::kerberos::on_logon_terminated(logon_terminated);
+    // Kerberos package) drops the entry; registered once per process.
+    static LISTENING: std::sync::Once = std::sync::Once::new();
+    LISTENING.call_once(|| crate::lsa::packages::kerberos::on_logon_terminated(logon_terminated));
     SESSIONS.lock().insert(
         logon_id,
         SessionCredentials {
