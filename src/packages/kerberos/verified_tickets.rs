@@ -13,7 +13,9 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use super::crypto::Key;
 use super::filecodec::Principal;
@@ -106,7 +108,7 @@ impl VerifiedTickets {
 
     /// The verified ticket of `id`, if this exact ticket was verified.
     pub fn get(&self, id: &TicketId<'_>) -> Option<Arc<VerifiedTicket>> {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let inner = self.inner.lock();
         let found = inner
             .map
             .get(&tag(id.cipher))
@@ -129,7 +131,7 @@ impl VerifiedTickets {
             ticket,
         };
         let t = tag(id.cipher);
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut inner = self.inner.lock();
         if let Some(old) = inner.map.get_mut(&t) {
             // The same tag (the same ticket again, or a collision): the
             // newer one replaces it in place.
@@ -155,11 +157,7 @@ impl VerifiedTickets {
 
     /// Tickets held.
     pub fn len(&self) -> usize {
-        self.inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .map
-            .len()
+        self.inner.lock().map.len()
     }
 
     pub fn is_empty(&self) -> bool {
