@@ -223,9 +223,11 @@ impl SessionCredentials {
     /// A client's copy put back to the service: each credential that is a
     /// [`PackageCredential::is_client_copy`] is replaced by the service's
     /// (`kept`'s, none when `kept` has none), and so is every credential of
-    /// `kept` whose client copy withholds something (MSV1_0: the NT OWF),
-    /// whatever the client sent in its place: a client can neither plant
-    /// nor drop what it may not see.
+    /// `kept` whose client copy withholds something (MSV1_0: the NT OWF;
+    /// Kerberos: the long-term keys), whatever the client sent in its
+    /// place: a client can neither plant nor drop what it may not see
+    /// ([`PackageCredential::restore_withheld`]: Kerberos keeps the
+    /// client's tickets with the service's keys).
     pub fn restore_from(&mut self, mut kept: SessionCredentials) {
         let mut ids: Vec<u32> = self
             .0
@@ -242,7 +244,9 @@ impl SessionCredentials {
         ids.sort_unstable();
         ids.dedup();
         for id in ids {
-            self.set(id, kept.remove(id));
+            let sent = self.remove(id);
+            let restored = kept.remove(id).map(|k| k.restore_withheld(sent.as_deref()));
+            self.set(id, restored);
         }
     }
 }

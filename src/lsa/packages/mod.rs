@@ -127,6 +127,18 @@ pub trait PackageCredential: std::fmt::Debug + Send + Sync + 'static {
         false
     }
 
+    /// What the service keeps when a client puts `sent` (its copy, maybe
+    /// changed; `None`: the client dropped the credential) back over this
+    /// credential: by default this credential unchanged, so a client can
+    /// neither plant nor drop what its copy withholds. A package whose
+    /// client may change the visible part (Kerberos' ticket cache) merges.
+    fn restore_withheld(
+        &self,
+        _sent: Option<&dyn PackageCredential>,
+    ) -> Box<dyn PackageCredential> {
+        self.clone_box()
+    }
+
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }

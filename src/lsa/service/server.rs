@@ -506,4 +506,84 @@ mod tests {
         assert_eq!(&rm[..], &[0, 1]);
         assert!(!op(1000));
     }
+
+    /// The long-term Kerberos keys are password-equivalent: a client's
+    /// Get has none (no byte of them in the reply), and a client's Put
+    /// can neither replace them with its own nor drop them; the tickets
+    /// it puts back (a purge) are taken.
+    #[test]
+    fn a_client_put_neither_replaces_nor_drops_the_kerberos_keys() {
+        use crate::lsa::packages::kerberos::{CachedTicket, KerberosCredential, KerberosKey};
+        use crate::lsa::packages::KERBEROS_ID;
+        use zeroize::Zeroizing;
+        let svc = Service::default();
+        let mut s = crate::lsa::store::codec::tests::sample(1000);
+        let l = s.logon_id;
+        let key = [0x5a_u8; 32];
+        let tgt = CachedTicket {
+            server_name: "krbtgt/EXAMPLE.COM".into(),
+            realm_name: "EXAMPLE.COM".into(),
+            start_time: 1,
+            end_time: 2,
+            renew_time: 0,
+            encryption_type: 18,
+            ticket_flags: 0,
+            encoded: Zeroizing::new(vec![7; 40]),
+        };
+        s.credentials.insert(
+            KERBEROS_ID,
+            KerberosCredential {
+                principal: "alice@EXAMPLE.COM".into(),
+                realm: "EXAMPLE.COM".into(),
+                keys: vec![KerberosKey {
+                    etype: 18,
+                    kvno: 2,
+                    key: Zeroizing::new(key.to_vec()),
+                }],
+                tgt: Some(tgt),
+                service_tickets: Vec::new(),
+            },
+        );
+        let put = |s: &crate::lsa::session::LogonSession| {
+            status(&svc.handle(1000, Request::Put(codec::encode(s))))
+        };
+        assert_eq!(put(&s), Reply::Ok);
+        let kept_keys = || {
+            let s = svc.store.get(l).unwrap().unwrap();
+            KerberosCredential::of(&s)
+                .map(|k| k.keys.iter().map(|k| k.key.to_vec()).collect::<Vec<_>>())
+        };
+        let b = svc.handle(1000, Request::Get(l));
+        assert!(!b.windows(32).any(|w| w == key), "Get reply holds the key");
+        let (_, mut r) = parse_reply(&b).unwrap();
+        assert!(r.flag().unwrap());
+        let mine = codec::decode(r.bytes().unwrap()).unwrap();
+        let k = KerberosCredential::of(&mine).unwrap();
+        assert!(k.keys.is_empty());
+        assert!(k.tgt.is_some(), "the TGT is the client's to use");
+
+        // A purge put back: the tickets go, the keys stay.
+        let mut purged = mine.clone();
+        KerberosCredential::of_mut(&mut purged).unwrap().tgt = None;
+        assert_eq!(put(&purged), Reply::Ok);
+        assert_eq!(kept_keys(), Some(vec![key.to_vec()]));
+        let st = svc.store.get(l).unwrap().unwrap();
+        assert!(KerberosCredential::of(&st).unwrap().tgt.is_none());
+
+        // Planted keys: ignored.
+        let mut planted = mine.clone();
+        KerberosCredential::of_mut(&mut planted).unwrap().keys = vec![KerberosKey {
+            etype: 18,
+            kvno: 3,
+            key: Zeroizing::new(vec![0xa5; 32]),
+        }];
+        assert_eq!(put(&planted), Reply::Ok);
+        assert_eq!(kept_keys(), Some(vec![key.to_vec()]), "planted keys kept");
+
+        // The credential dropped: the service keeps it.
+        let mut dropped = mine;
+        dropped.credentials.set(KERBEROS_ID, None);
+        assert_eq!(put(&dropped), Reply::Ok);
+        assert_eq!(kept_keys(), Some(vec![key.to_vec()]), "keys dropped");
+    }
 }

@@ -46,7 +46,8 @@ pub struct KerberosKey {
 
 /// What the Kerberos package keeps for a logon session (its
 /// `SpAcceptCredentials` step and AS exchange): keys derived from the
-/// password and the ticket cache. Filled by the Kerberos package.
+/// password and the ticket cache. Filled by the Kerberos package. A client
+/// of the LSA service gets it without `keys` ([`PackageCredential::client_copy`]).
 #[derive(Clone, Default)]
 pub struct KerberosCredential {
     /// `user@REALM`.
@@ -140,6 +141,37 @@ impl PackageCredential for KerberosCredential {
             w.ticket(t);
         }
         w.finish()
+    }
+
+    /// The long-term keys are password-equivalent: they stay in the LSA
+    /// service. The TGT and the service tickets (with their session keys)
+    /// are in the copy: the application runs the TGS exchange itself in
+    /// this step, as it would with an MIT ccache of its uid.
+    fn client_copy(&self) -> Box<dyn PackageCredential> {
+        Box::new(KerberosCredential {
+            keys: Vec::new(),
+            ..self.clone()
+        })
+    }
+
+    fn is_client_copy(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// A client's Put keeps the service's names and keys; its tickets (a
+    /// purge, a new TGT) are taken. A dropped credential keeps the
+    /// service's whole.
+    fn restore_withheld(&self, sent: Option<&dyn PackageCredential>) -> Box<dyn PackageCredential> {
+        let Some(sent) = sent.and_then(|c| c.as_any().downcast_ref::<KerberosCredential>()) else {
+            return self.clone_box();
+        };
+        Box::new(KerberosCredential {
+            principal: self.principal.clone(),
+            realm: self.realm.clone(),
+            keys: self.keys.clone(),
+            tgt: sent.tgt.clone(),
+            service_tickets: sent.service_tickets.clone(),
+        })
     }
 
     fn as_any(&self) -> &dyn Any {
