@@ -199,6 +199,17 @@ pub fn encode_credential(c: &Credential, version: u16) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(w.buf)
 }
 
+/// One credential as [`encode_credential`] wrote it for `version`, and
+/// nothing after it (the LSA keeps a session's tickets in this form).
+pub fn decode_credential(bytes: &[u8], version: u16) -> FileResult<Credential> {
+    let mut r = Reader::new(bytes, true);
+    let c = read_credential(&mut r, version)?;
+    if r.remaining() != 0 {
+        return Err(FileError::Malformed("bytes after the credential"));
+    }
+    Ok(c)
+}
+
 impl Ccache {
     /// An empty version 4 cache for `default_principal`.
     pub fn new(default_principal: Principal) -> Ccache {

@@ -139,7 +139,7 @@ fn client_key(
     info: &[EtypeInfo2Entry],
     offered: &[i32],
     fallback_etype: Option<i32>,
-) -> Result<Key, KdcError> {
+) -> Result<(Key, Vec<u8>), KdcError> {
     let entry = info
         .iter()
         .find(|e| offered.contains(&e.etype) && EncryptionType::from_i32(e.etype).is_ok());
@@ -153,12 +153,8 @@ fn client_key(
         _ => return Err(KdcError::Etype),
     };
     let etype = EncryptionType::from_i32(etype)?;
-    Ok(crypto::string_to_key(
-        etype,
-        password,
-        &salt,
-        params.as_deref(),
-    )?)
+    let key = crypto::string_to_key(etype, password, &salt, params.as_deref())?;
+    Ok((key, salt))
 }
 
 /// PA-ENC-TIMESTAMP (RFC 4120 §5.2.7.2): PA-ENC-TS-ENC under the client
@@ -246,6 +242,17 @@ fn finish(
     })))
 }
 
+/// What an AS exchange with a password gives: the TGT and the client's
+/// long-term key the KDC sealed the reply with (etype and salt of its
+/// ETYPE-INFO2), with that key's kvno when the reply names it.
+pub struct AsReply {
+    pub tgt: Tgt,
+    pub client_key: Key,
+    /// The salt of the client key (the KDC's, else the default salt).
+    pub salt: Vec<u8>,
+    pub kvno: Option<u32>,
+}
+
 /// Password → TGT for `client` through `transport`.
 pub fn request_tgt(
     transport: &dyn Transport,
@@ -253,17 +260,28 @@ pub fn request_tgt(
     password: Zeroizing<String>,
     opts: &AsOptions,
 ) -> Result<Tgt, KdcError> {
+    request_tgt_with_key(transport, client, password, opts).map(|r| r.tgt)
+}
+
+/// [`request_tgt`], also returning the client key it derived (the LSA's
+/// logon keeps it as the session's long-term key).
+pub fn request_tgt_with_key(
+    transport: &dyn Transport,
+    client: &PrincipalName,
+    password: Zeroizing<String>,
+    opts: &AsOptions,
+) -> Result<AsReply, KdcError> {
     let offered = opts.supported();
     let nonce = req::nonce()?;
     let first = transport.send(
         &client.realm,
         &build_as_req(client, opts, nonce, Vec::new())?,
     )?;
-    match decode_rep(&first, RepKind::As) {
+    let (parts, key, salt, nonce) = match decode_rep(&first, RepKind::As) {
         Ok(parts) => {
             // No pre-authentication asked: the key follows the reply's
             // ETYPE-INFO2 if any, else the enc-part's etype.
-            let key = client_key(
+            let (key, salt) = client_key(
                 &password,
                 client,
                 &etype_info2(&parts.padata),
@@ -271,17 +289,25 @@ pub fn request_tgt(
                 Some(parts.enc_etype),
             )?;
             drop(password);
-            finish(parts, &key, client, nonce)
+            (parts, key, salt, nonce)
         }
         Err(KdcError::Krb(err)) if err.code == code::KDC_ERR_PREAUTH_REQUIRED => {
             let md = method_data(err.e_data.as_deref().unwrap_or_default());
-            let key = client_key(&password, client, &etype_info2(&md), &offered, None)?;
+            let (key, salt) = client_key(&password, client, &etype_info2(&md), &offered, None)?;
             drop(password);
             let nonce = req::nonce()?;
             let request = build_as_req(client, opts, nonce, vec![pa_enc_timestamp(&key)?])?;
             let reply = transport.send(&client.realm, &request)?;
-            finish(decode_rep(&reply, RepKind::As)?, &key, client, nonce)
+            (decode_rep(&reply, RepKind::As)?, key, salt, nonce)
         }
-        Err(e) => Err(e),
-    }
+        Err(e) => return Err(e),
+    };
+    let kvno = parts.enc_kvno;
+    let tgt = finish(parts, &key, client, nonce)?;
+    Ok(AsReply {
+        tgt,
+        client_key: key,
+        salt,
+        kvno,
+    })
 }

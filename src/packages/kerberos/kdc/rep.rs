@@ -25,6 +25,9 @@ pub struct KdcRepParts {
     pub ticket: Vec<u8>,
     pub ticket_server: PrincipalName,
     pub enc_etype: i32,
+    /// The kvno of the key the encrypted part is sealed with (AS: the
+    /// client's long-term key), when the KDC gives it.
+    pub enc_kvno: Option<u32>,
     pub cipher: Vec<u8>,
     /// (padata-type, padata-value) of the reply.
     pub padata: Vec<(i32, Vec<u8>)>,
@@ -85,6 +88,14 @@ pub fn decode_rep(bytes: &[u8], kind: RepKind) -> Result<KdcRepParts, KdcError> 
         ticket,
         ticket_server,
         enc_etype: decode_i32(&rep.enc_part.0.etype.0).ok_or_else(bad)?,
+        enc_kvno: rep
+            .enc_part
+            .0
+            .kvno
+            .0
+            .as_ref()
+            .and_then(|k| decode_i32(&k.0))
+            .map(|k| k as u32),
         cipher: rep.enc_part.0.cipher.0 .0.clone(),
         padata,
     })

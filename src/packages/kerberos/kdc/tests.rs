@@ -13,7 +13,7 @@ use picky_krb::data_types::{Authenticator, EncryptedData, EncryptionKey, TicketI
 use picky_krb::messages::{ApReq, AsReq, EncKdcRepPart, KdcRep, TgsReq};
 use zeroize::Zeroizing;
 
-use super::as_exchange::{default_salt, request_tgt, AsOptions};
+use super::as_exchange::{default_salt, request_tgt, request_tgt_with_key, AsOptions};
 use super::error::KdcError;
 use super::tgs_exchange::{request_service_ticket, TgsOptions};
 use super::transport::Transport;
@@ -348,4 +348,17 @@ fn tgs_rep_sealed_for_the_wrong_usage_is_refused() {
         tgs_with(lies, true),
         Err(KdcError::Etype).or(Err(KdcError::ReplyIntegrity))
     );
+}
+
+/// The AS exchange hands back the client key it derived (the LSA keeps it
+/// as the session's long-term key) with the salt it used.
+#[test]
+fn as_exchange_returns_the_client_key_it_derived() {
+    let kdc = FakeKdc::new(Lies::default());
+    let r = request_tgt_with_key(&kdc, &alice(), Zeroizing::new("pw".into()), &opts()).unwrap();
+    let salt = default_salt(&alice());
+    assert_eq!(r.salt, salt);
+    let expect = crypto::string_to_key(r.client_key.etype(), "pw", &salt, None).unwrap();
+    assert_eq!(r.client_key, expect);
+    assert!(r.tgt.server.is_krbtgt());
 }
