@@ -10,6 +10,7 @@
 use std::io::{BufRead, Read, Write};
 use std::process::ExitCode;
 
+use opensspi::lsa::packages::kerberos::KerberosCredential;
 use opensspi::lsa::packages::{KERBEROS_ID, MSV1_0_ID, NEGOTIATE_ID};
 use opensspi::lsa::session::SecurityLogonType;
 use opensspi::lsa::status::NtStatus;
@@ -168,6 +169,7 @@ fn parse_args(argv: Vec<String>) -> Result<Args, Failure> {
 fn open_store(kind: StoreKind) -> Result<Lsa, Failure> {
     store::open(kind)
         .map(Lsa::new)
+        .inspect(opensspi::packages::kerberos::lsa_logon::register)
         .map_err(|e| Failure(EXIT_STORE, store_message(&e)))
 }
 
@@ -302,7 +304,13 @@ fn logon(a: &Args, lsa: &Lsa) -> Result<Luid, Failure> {
                 (NtStatus::ACCOUNT_RESTRICTION, NtStatus::ACCOUNT_DISABLED) => {
                     "the account is disabled".into()
                 }
+                (NtStatus::ACCOUNT_RESTRICTION, NtStatus::PASSWORD_EXPIRED) => {
+                    "the password has expired".into()
+                }
                 (NtStatus::ACCOUNT_RESTRICTION, s) => format!("account restriction ({s})"),
+                (NtStatus::TIME_DIFFERENCE_AT_DC, _) => {
+                    "this clock and the KDC's differ too much".into()
+                }
                 (NtStatus::ACCOUNT_DISABLED, _) => "the account is disabled".into(),
                 (NtStatus::ACCOUNT_LOCKED_OUT, _) => "the account is locked out".into(),
                 (NtStatus::PASSWORD_EXPIRED, _) => "the password has expired".into(),
@@ -386,7 +394,8 @@ fn list(lsa: &Lsa) -> Result<(), Failure> {
     }
     for l in sessions {
         let Ok(d) = lsa.session_data(l) else { continue };
-        let creds = lsa.store().get(l).ok().flatten().map(|s| {
+        let session = lsa.store().get(l).ok().flatten();
+        let creds = session.as_ref().map(|s| {
             // The packages holding a credential, MSV1_0 ("NTLM") first.
             let mut v: Vec<_> = s
                 .credentials
@@ -414,6 +423,17 @@ fn list(lsa: &Lsa) -> Result<(), Failure> {
                 .filter(|c| !c.is_empty())
                 .unwrap_or_else(|| "none".into())
         );
+        // The session's Kerberos ticket cache (KerbQueryTicketCacheMessage's
+        // list: the TGT first).
+        let kerberos = session.as_ref().and_then(KerberosCredential::of);
+        for t in kerberos.iter().flat_map(|k| k.tickets()) {
+            println!(
+                "      ticket {}@{}, valid until {}",
+                t.server_name,
+                t.realm_name,
+                format_filetime(t.end_time)
+            );
+        }
     }
     Ok(())
 }

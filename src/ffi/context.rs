@@ -10,6 +10,7 @@ use parking_lot::Mutex;
 use super::boundary::{mut_or, sspi_call, write_opt, FfiResult};
 use super::buffers::{buffer_bytes, deliver_token, desc_buffers, find, precheck_output};
 use super::handles::{HandleKind, HandleTable};
+use super::lsa::lsa;
 use super::recent_credentials::with_credential;
 use super::slot::ContextSlot;
 use super::strings::{read_z, Charset};
@@ -18,7 +19,7 @@ use super::types::{
     CredHandle, CtxtHandle, SecBufferDesc, TimeStamp, HANDLE, SECURITY_STATUS, SEC_CHAR, SEC_WCHAR,
     ULONG,
 };
-use crate::lsa::{lsa, revert_to_self, Luid};
+use crate::lsa::{revert_to_self, Luid};
 use crate::sspi::consts::*;
 use crate::sspi::{HandshakeInput, HandshakeOutput, SecResult, SecStatus, SecurityContext};
 

@@ -12,7 +12,20 @@ use super::tokens::new_token;
 use super::types::{HANDLE, LUID, NTSTATUS, ULONG};
 use crate::lsa::status::NtStatus;
 use crate::lsa::wire::ReturnBlock;
-use crate::lsa::{lsa, Luid};
+use crate::lsa::{Lsa, Luid};
+
+/// The process's LSA ([`crate::lsa::lsa`]) with the security packages'
+/// logon hooks registered: the Kerberos package's AS exchange at
+/// `LsaLogonUser` ([`crate::packages::kerberos::lsa_logon::register`]).
+/// Every C export reaches the LSA through here, so `LsaLogonUser`,
+/// `LogonUser` and `LsaCallAuthenticationPackage` all have it (`src/lsa`
+/// cannot name the packages: they depend on it).
+pub(crate) fn lsa() -> Result<&'static Lsa, NtStatus> {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    let l = crate::lsa::lsa()?;
+    REGISTERED.call_once(|| crate::packages::kerberos::lsa_logon::register(l));
+    Ok(l)
+}
 
 pub(crate) fn luid_in(l: &LUID) -> Luid {
     Luid {

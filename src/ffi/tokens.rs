@@ -13,11 +13,12 @@ use std::ffi::c_char;
 
 use super::boundary::lsa_call;
 use super::handles::{HandleKind, HandleTable};
+use super::lsa::lsa;
 use super::lsa::{luid_in, luid_out};
 use super::strings::{read_ansi_z, read_wide_z};
 use super::types::{SecHandle, HANDLE, LUID, NTSTATUS, ULONG};
 use crate::lsa::status::NtStatus;
-use crate::lsa::{lsa, revert_to_self, Luid};
+use crate::lsa::{revert_to_self, Luid};
 
 static TOKENS: HandleTable<Luid> = HandleTable::new(HandleKind::Token);
 

@@ -5,23 +5,28 @@
 //!   until the first AS exchange succeeds, then the TGT is held instead. As
 //!   on Windows the exchange happens on the first InitializeSecurityContext,
 //!   so a wrong password or an unreachable KDC is reported there;
-//! - outbound with no identity: the user's MIT credential cache
-//!   (`KRB5CCNAME`, read on each InitializeSecurityContext as MIT does, so a
-//!   later `kinit` is seen). The LSA logon session's Kerberos credentials
-//!   (a later issue) plug in as another [`ClientSource`];
+//! - outbound with no identity: the caller's LSA logon session (the
+//!   process default session, else the uid's current one, as NTLM's
+//!   default credential) when it has a Kerberos credential: its TGT and
+//!   ticket cache in the LSA ([`super::lsa_session`], the TGT of
+//!   `LsaLogonUser`/`sspilogon`); only when it has none, the user's MIT
+//!   credential cache (`KRB5CCNAME`, read on each InitializeSecurityContext
+//!   as MIT does, so a later `kinit` is seen);
 //! - outbound with no identity and a `pvLogonId`, or on a thread that
-//!   impersonates a logon session: that session's credentials the package
-//!   holds ([`super::logon_credentials`]: a TGT a client delegated to one of
-//!   our server contexts). None → `SEC_E_NO_CREDENTIALS` (a network client
-//!   that did not delegate has no credentials: never the service's own
-//!   ccache); a `pvLogonId` that is not the caller's session →
-//!   [`crate::lsa::FOREIGN_SESSION_STATUS`], as NTLM;
+//!   impersonates a logon session: that session's credentials: a TGT a
+//!   client delegated to one of our server contexts
+//!   ([`super::logon_credentials`]), else the session's TGT in the LSA.
+//!   None → `SEC_E_NO_CREDENTIALS` (a network client that did not delegate
+//!   has no credentials: never the service's own ccache); a `pvLogonId`
+//!   that is not the caller's session → [`crate::lsa::FOREIGN_SESSION_STATUS`],
+//!   as NTLM;
 //! - inbound: the keytab (`KRB5_KTNAME`), restricted to `pszPrincipal` when
 //!   one is named; no keytab (or no such principal in it) is
 //!   `SEC_E_NO_CREDENTIALS`.
 //!
 //! Service tickets obtained through the TGS are cached in the credential
-//! and, for a ccache credential, written back to the ccache (as MIT does).
+//! and, for a ccache credential, written back to the ccache (as MIT does);
+//! for an LSA session, in the session's ticket cache.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -37,6 +42,7 @@ use super::kdc::wire::now as unix_now;
 use super::kdc::KdcError;
 use super::keytab::{default_keytab, Keytab};
 use super::logon_credentials;
+use super::lsa_session;
 use super::package::KERBEROS_PACKAGE_INFO;
 use super::principal::{spn_candidates, PrincipalName};
 use crate::lsa::Luid;
@@ -58,6 +64,9 @@ enum ClientSource {
     /// A logon session's credentials held by the package, read at each use
     /// (never cached in the handle: they end with the session).
     LogonSession(Luid),
+    /// A logon session's Kerberos credential in the LSA (TGT and ticket
+    /// cache), read at each use, as `LogonSession`.
+    LsaSession(Luid),
 }
 
 /// The mutable client half of a credential.
@@ -136,13 +145,7 @@ impl KerberosCredential {
                         password: Some(id.password.clone().unwrap_or_default()),
                     }
                 }
-                // Seam: the LSA store's Kerberos credentials of interactive
-                // sessions come in a later issue; the package's own
-                // per-session credentials (delegated TGTs) are used here.
-                None => match logon_session(request.logon_id)? {
-                    Some(luid) => ClientSource::LogonSession(luid),
-                    None => ClientSource::Ccache,
-                },
+                None => default_source(request.logon_id)?,
             };
             Some(Mutex::new(ClientState {
                 source,
@@ -169,12 +172,12 @@ impl KerberosCredential {
     }
 }
 
-/// The logon session whose credentials a default outbound credential
-/// uses: `pvLogonId` (the caller's session, else
-/// [`crate::lsa::FOREIGN_SESSION_STATUS`]), else the session the thread
-/// impersonates; `None`: the ccache. The session must have a Kerberos
-/// credential of this package (`SEC_E_NO_CREDENTIALS`).
-fn logon_session(logon_id: Option<Luid>) -> SecResult<Option<Luid>> {
+/// Where a default outbound credential's TGT comes from: `pvLogonId` (the
+/// caller's session, else [`crate::lsa::FOREIGN_SESSION_STATUS`]) or the
+/// session the thread impersonates, which must have a delegated TGT or a
+/// Kerberos credential in the LSA (`SEC_E_NO_CREDENTIALS`); else the
+/// caller's LSA session when it has a Kerberos credential; else the ccache.
+fn default_source(logon_id: Option<Luid>) -> SecResult<ClientSource> {
     let luid = match logon_id {
         Some(l) => {
             let lsa = crate::lsa::lsa().map_err(|_| SecStatus::InternalError)?;
@@ -188,16 +191,24 @@ fn logon_session(logon_id: Option<Luid>) -> SecResult<Option<Luid>> {
         }
         None => match crate::lsa::impersonated_session() {
             Some(l) => l,
-            None => return Ok(None),
+            None => {
+                return Ok(match lsa_session::caller_session() {
+                    Some(l) => ClientSource::LsaSession(l),
+                    None => ClientSource::Ccache,
+                })
+            }
         },
     };
-    if logon_credentials::tgt(luid).is_none() {
-        return Err(reject!(
-            SecStatus::NoCredentials,
-            "logon session {luid} has no Kerberos credentials (no delegated TGT)"
-        ));
+    if logon_credentials::tgt(luid).is_some() {
+        return Ok(ClientSource::LogonSession(luid));
     }
-    Ok(Some(luid))
+    if lsa_session::has_credential(luid) {
+        return Ok(ClientSource::LsaSession(luid));
+    }
+    Err(reject!(
+        SecStatus::NoCredentials,
+        "logon session {luid} has no Kerberos credentials (no delegated TGT, none in the LSA)"
+    ))
 }
 
 impl CredentialState {
@@ -273,6 +284,9 @@ impl CredentialState {
                     )
                 });
         }
+        if let ClientSource::LsaSession(luid) = state.source {
+            return lsa_session::tgt(luid, now);
+        }
         if let Some(t) = state.tgt.as_ref().filter(|t| t.is_valid_at(now)) {
             return Ok(t.clone());
         }
@@ -295,7 +309,9 @@ impl CredentialState {
                 tgt
             }
             // Answered above.
-            ClientSource::LogonSession(_) => return Err(SecStatus::InternalError),
+            ClientSource::LogonSession(_) | ClientSource::LsaSession(_) => {
+                return Err(SecStatus::InternalError)
+            }
             ClientSource::Ccache => {
                 let path = creds::default_ccache_path()
                     .map_err(|e| reject!(SecStatus::NoCredentials, "no ccache: {e}"))?;
@@ -328,16 +344,31 @@ impl CredentialState {
         explicit_realm: bool,
     ) -> SecResult<ServiceTicket> {
         let now = unix_now();
-        let session = match self.client()?.source {
-            ClientSource::LogonSession(luid) => Some(luid),
+        let source = match self.client()?.source {
+            ClientSource::LogonSession(luid) => Some((luid, false)),
+            ClientSource::LsaSession(luid) => Some((luid, true)),
             _ => None,
         };
-        if let Some(luid) = session {
-            if let Some(t) = logon_credentials::service_ticket(luid, spn, now) {
-                return Ok(t);
+        match source {
+            Some((luid, false)) => {
+                if let Some(t) = logon_credentials::service_ticket(luid, spn, now) {
+                    return Ok(t);
+                }
             }
-        } else if let Some(t) = self.client()?.tickets.get(spn, now) {
-            return Ok(t.clone());
+            Some((luid, true)) => {
+                if let Some(t) = self.client()?.tickets.get(spn, now) {
+                    return Ok(t.clone());
+                }
+                if let Some(t) = lsa_session::service_ticket(luid, spn, now) {
+                    self.client()?.tickets.insert(t.clone());
+                    return Ok(t);
+                }
+            }
+            None => {
+                if let Some(t) = self.client()?.tickets.get(spn, now) {
+                    return Ok(t.clone());
+                }
+            }
         }
         let config = super::config::config();
         let candidates = spn_candidates(spn, explicit_realm, &config);
@@ -361,10 +392,14 @@ impl CredentialState {
         let mut under_asked_name = (*ticket.0).clone();
         under_asked_name.server = spn.clone();
         let under_asked_name = ServiceTicket(Arc::new(under_asked_name));
-        if let Some(luid) = session {
-            logon_credentials::add_service_ticket(luid, ticket.clone());
-            logon_credentials::add_service_ticket(luid, under_asked_name);
-            return Ok(ticket);
+        match source {
+            Some((luid, false)) => {
+                logon_credentials::add_service_ticket(luid, ticket.clone());
+                logon_credentials::add_service_ticket(luid, under_asked_name);
+                return Ok(ticket);
+            }
+            Some((luid, true)) => lsa_session::add_service_ticket(luid, spn, &ticket),
+            None => {}
         }
         state.tickets.insert(ticket.clone());
         state.tickets.insert(under_asked_name);
@@ -412,6 +447,9 @@ impl CredentialState {
             ClientSource::LogonSession(luid) => {
                 logon_credentials::client(*luid).ok_or(SecStatus::NoCredentials)?
             }
+            ClientSource::LsaSession(luid) => {
+                return lsa_session::client(*luid).ok_or(SecStatus::NoCredentials)
+            }
             ClientSource::Ccache => {
                 if let Some(t) = &state.tgt {
                     t.client.clone()
@@ -455,14 +493,14 @@ impl Credential for KerberosCredential {
         }
     }
 
-    /// A default outbound credential whose ccache holds no TGT now, with no
-    /// keytab side: Negotiate leaves it out (SEC_E_NO_CREDENTIALS when it
-    /// is the only one, as after a logoff).
+    /// A default outbound credential whose ccache or LSA session holds no
+    /// valid TGT now, with no keytab side: Negotiate leaves it out
+    /// (SEC_E_NO_CREDENTIALS when it is the only one, as after a logoff).
     fn is_empty(&self) -> bool {
         let from_ccache = self
             .state
             .client()
-            .is_ok_and(|c| matches!(c.source, ClientSource::Ccache));
+            .is_ok_and(|c| matches!(c.source, ClientSource::Ccache | ClientSource::LsaSession(_)));
         self.state.server.is_none() && from_ccache && self.state.tgt().is_err()
     }
 

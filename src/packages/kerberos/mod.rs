@@ -15,6 +15,8 @@
 //!   package, its credentials and contexts.
 //! - `logon_credentials`: the package's credentials per logon session (a
 //!   TGT a client delegated, for its network logon session).
+//! - `lsa_logon`: the LSA's Kerberos logon (AS exchange at `LsaLogonUser`,
+//!   the session's keys and TGT), registered with `lsa_logon::register`.
 //!
 //! Credential operations (AS and TGS exchanges, holding the TGT) are kept
 //! apart from the context state so that they can move behind the LSA.
@@ -35,6 +37,8 @@ pub mod gss;
 pub mod kdc;
 pub mod keytab;
 pub mod logon_credentials;
+pub mod lsa_logon;
+pub mod lsa_session;
 pub mod package;
 pub mod principal;
 pub mod replay_cache;

@@ -1,0 +1,101 @@
+//! A default outbound credential from the caller's LSA logon session
+//! (Windows: `AcquireCredentialsHandle(NULL, "Kerberos", OUTBOUND)` uses
+//! the logon session's ticket cache): the TGT the logon's AS exchange put
+//! there ([`super::lsa_logon`]) and the service tickets any process of the
+//! session obtained. Everything is read from the LSA at each use (never
+//! kept in the handle), so a logoff ends it; service tickets obtained go
+//! back to the session's cache in one step
+//! (`Lsa::add_kerberos_service_ticket`), where later processes find them.
+//!
+//! In this step the application holds the TGT and its session key (the
+//! client copy of the LSA service withholds only the long-term keys) and
+//! runs the TGS exchange itself, as with an MIT ccache of its uid.
+
+use std::sync::Arc;
+
+use super::creds::{ServiceTicket, Tgt};
+use super::lsa_logon::{cached_ticket, ticket_credential};
+use super::principal::PrincipalName;
+use crate::lsa::packages::kerberos::KerberosCredential as SessionCredential;
+use crate::lsa::status::NtStatus;
+use crate::lsa::Luid;
+use crate::sspi::{SecResult, SecStatus};
+use crate::trace::reject;
+
+/// Session `luid`'s Kerberos credential (the caller's; a missing, ended or
+/// foreign session, or one without one: `None`).
+fn credential(luid: Luid) -> Option<SessionCredential> {
+    let lsa = crate::lsa::lsa().ok()?;
+    lsa.kerberos_credential(Some(luid)).ok().map(|(_, k)| k)
+}
+
+/// Whether session `luid` has a Kerberos credential in the LSA.
+pub fn has_credential(luid: Luid) -> bool {
+    credential(luid).is_some()
+}
+
+/// The caller's logon session (the process default session, else the
+/// uid's current one: the session `sspilogon` made) when it has a Kerberos
+/// credential; `None`: the package falls back to the MIT ccache.
+pub fn caller_session() -> Option<Luid> {
+    let lsa = crate::lsa::lsa().ok()?;
+    lsa.caller_session().ok().flatten()?;
+    lsa.kerberos_credential(None).ok().map(|(l, _)| l)
+}
+
+/// The session's TGT valid at `now`: `SEC_E_NO_CREDENTIALS` when the
+/// session ended, has none (a logon that made none: NewCredentials, an
+/// MSV1_0 logon) or it expired (no renewal in this step).
+pub fn tgt(luid: Luid, now: i64) -> SecResult<Tgt> {
+    let k = credential(luid).ok_or_else(|| {
+        reject!(
+            SecStatus::NoCredentials,
+            "logon session {luid} has ended or has no Kerberos credential"
+        )
+    })?;
+    k.tgt
+        .as_ref()
+        .and_then(ticket_credential)
+        .filter(|t| t.is_valid_at(now))
+        .map(|t| Tgt(Arc::new(t)))
+        .ok_or_else(|| {
+            reject!(
+                SecStatus::NoCredentials,
+                "logon session {luid} has no valid Kerberos TGT (none or expired)"
+            )
+        })
+}
+
+/// The client principal of session `luid`.
+pub fn client(luid: Luid) -> Option<String> {
+    credential(luid).map(|k| k.principal)
+}
+
+/// A service ticket of the session's cache for `spn` (the name it was
+/// asked for), valid at `now`.
+pub fn service_ticket(luid: Luid, spn: &PrincipalName, now: i64) -> Option<ServiceTicket> {
+    let name = spn.components.join("/");
+    credential(luid)?
+        .service_tickets
+        .iter()
+        .filter(|t| t.server_name == name && t.realm_name == spn.realm)
+        .filter_map(ticket_credential)
+        .find(|t| t.is_valid_at(now))
+        .map(|t| ServiceTicket(Arc::new(t)))
+}
+
+/// Cache `ticket` (obtained for `spn`) in the session's ticket cache.
+/// Failing to cache is no failure to authenticate (a full cache: 256
+/// tickets, a session that ended meanwhile).
+pub fn add_service_ticket(luid: Luid, spn: &PrincipalName, ticket: &ServiceTicket) {
+    let Ok(lsa) = crate::lsa::lsa() else {
+        return;
+    };
+    match lsa.add_kerberos_service_ticket(luid, &cached_ticket(ticket, spn)) {
+        Ok(()) => {}
+        Err(NtStatus::QUOTA_EXCEEDED) => tracing::info!(
+            "logon session {luid}: ticket cache full, the ticket for {spn} is not cached"
+        ),
+        Err(e) => tracing::info!("logon session {luid}: ticket for {spn} not cached: {e}"),
+    }
+}

@@ -1,0 +1,324 @@
+//! Kerberos logon at `LsaLogonUser` and noninteractive Kerberos from the
+//! logon session, across processes, against a real MIT KDC
+//! (`common/krb_realm.rs`) and the LSA service (`opensspi-lsad`, own
+//! `XDG_RUNTIME_DIR` per test):
+//! - `sspilogon --package Kerberos alice@EXAMPLE.TEST` runs the AS exchange
+//!   and keeps the TGT in the session (`--list` shows it); no MIT ccache
+//!   exists (`KRB5CCNAME` names a missing file);
+//! - separate programs (`c/sspi_peer.c`, `AcquireCredentialsHandle(NULL)`)
+//!   authenticate to MIT's acceptor as alice with Kerberos and with
+//!   Negotiate (Kerberos inside); the service ticket lands in the session's
+//!   cache and a later process uses it with the KDC stopped;
+//! - logoff ends it (the next default credential has nothing);
+//! - wrong password, unknown user, KDC down: Windows' statuses; Negotiate
+//!   with the KDC down falls back to MSV1_0 (NTLM only);
+//! - no client of the service ever receives the long-term keys.
+
+mod common;
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::krb_realm::{KrbRealm, REALM};
+use common::*;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+const SEC_E_NO_CREDENTIALS: &str = "0x8009030E";
+
+/// A private runtime directory (the LSA service's) whose service is killed
+/// when dropped, and the realm the programs use.
+struct Setup {
+    runtime: PathBuf,
+    realm: KrbRealm,
+}
+
+impl Setup {
+    fn new(tag: &str) -> Setup {
+        let runtime = target_dir()
+            .join("test-tmp")
+            .join(format!("krb-lsa-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&runtime);
+        std::fs::create_dir_all(&runtime).unwrap();
+        std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+        Setup {
+            runtime,
+            realm: KrbRealm::start(&format!("lsa-{tag}")),
+        }
+    }
+
+    /// The realm's krb5.conf and keytab, no ccache, the service of this
+    /// runtime directory (`opensspi-lsad` in PATH) and no opensspi setting.
+    fn env(&self, c: &mut Command) {
+        self.realm.env(c);
+        let bin = PathBuf::from(env!("CARGO_BIN_EXE_opensspi-lsad"));
+        let path = format!(
+            "{}:{}:/usr/sbin:/sbin",
+            bin.parent().unwrap().display(),
+            std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
+        );
+        c.env("XDG_RUNTIME_DIR", &self.runtime)
+            .env("PATH", path)
+            .env(
+                "KRB5CCNAME",
+                format!("FILE:{}", self.runtime.join("no-such-ccache").display()),
+            )
+            .env_remove("OPENSSPI_LSA_STORE")
+            .env_remove("OPENSSPI_LSAD");
+    }
+
+    /// `sspilogon ARGS` with `stdin`; (exit code, stdout + stderr).
+    fn sspilogon(&self, args: &[&str], stdin: &str, users: Option<&UserFile>) -> (i32, String) {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sspilogon"));
+        self.env(&mut c);
+        match users {
+            Some(u) => c.env("NTLM_USER_FILE", &u.path),
+            None => c.env("NTLM_USER_FILE", self.runtime.join("no-accounts")),
+        };
+        let mut child = c
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code().unwrap_or(-1), text)
+    }
+
+    fn logon(&self, package: &str, user: &str, password: &str) -> (i32, String) {
+        self.sspilogon(
+            &["--password-stdin", "--package", package, user],
+            &format!("{password}\n"),
+            None,
+        )
+    }
+
+    fn list(&self) -> String {
+        let (code, out) = self.sspilogon(&["--list"], "", None);
+        assert_eq!(code, 0, "sspilogon --list:\n{out}");
+        out
+    }
+
+    /// Our client with default credentials (`AcquireCredentialsHandle(NULL)`).
+    fn client(&self, package: &str, target: &str) -> Command {
+        let mut c = sspi_peer(
+            Link::Linked,
+            &["client", "--package", package, "--target", target, "--wrap"],
+        );
+        self.env(&mut c);
+        c
+    }
+
+    /// MIT's acceptor (the realm's keytab).
+    fn mit_acceptor(&self, args: &[&str]) -> Command {
+        let mut c = peer_script("gss_accept.py", args);
+        self.realm.env(&mut c);
+        c
+    }
+
+    /// Our default-credential client against MIT's acceptor.
+    fn pair(&self, package: &str, target: &str, acceptor_args: &[&str]) -> PairResult {
+        let mut args = vec!["--wrap"];
+        args.extend_from_slice(acceptor_args);
+        run_pair(
+            self.client(package, target),
+            self.mit_acceptor(&args),
+            TIMEOUT,
+        )
+    }
+
+    /// The KDC's log lines of TGS requests for `spn`.
+    fn tgs_requests_for(&self, spn: &str) -> usize {
+        let log = std::fs::read_to_string(self.realm.dir.join("kdc.log")).unwrap_or_default();
+        log.lines()
+            .filter(|l| l.contains("TGS_REQ") && l.contains(spn))
+            .count()
+    }
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        let pid = std::fs::read_to_string(self.runtime.join("opensspi").join("lsad.pid"));
+        if let Some(pid) = pid.ok().and_then(|s| s.trim().parse::<u32>().ok()) {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        }
+        let _ = std::fs::remove_dir_all(&self.runtime);
+    }
+}
+
+fn alice() -> String {
+    format!("alice@{REALM}")
+}
+
+/// The LUID sspilogon printed ("logon session H:L").
+fn logon_id(out: &str) -> String {
+    let at = out.find("logon session ").expect("no logon session") + 14;
+    out[at..]
+        .split(|c: char| c == ',' || c == ')' || c.is_whitespace())
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// The whole noninteractive flow, in order: Kerberos logon, a program of
+/// the user authenticates with Kerberos then Negotiate using the session's
+/// TGT, the service ticket is cached in the session and reused by a later
+/// process while the KDC is down, logoff ends it all.
+#[test]
+fn kerberos_logon_gives_later_processes_the_sessions_tickets() {
+    let s = Setup::new("flow");
+    let (code, out) = s.logon("Kerberos", &alice(), PASSWORD);
+    assert_eq!(code, 0, "sspilogon --package Kerberos:\n{out}");
+    assert!(
+        out.contains(&format!("Logged on {REALM}\\alice")),
+        "the names are the KDC's:\n{out}"
+    );
+    let luid = logon_id(&out);
+    let list = s.list();
+    assert!(list.contains("package Kerberos"), "{list}");
+    assert!(
+        list.contains(&format!("ticket krbtgt/{REALM}@{REALM}")),
+        "no TGT in the session:\n{list}"
+    );
+    assert!(!s.realm.ccache().exists(), "an MIT ccache was written");
+
+    // Another process: AcquireCredentialsHandle(NULL, "Kerberos").
+    let r = s.pair("Kerberos", "HTTP/localhost", &[]);
+    assert!(r.both_ok(), "Kerberos from the session:\n{r}");
+    assert_eq!(r.acceptor.field("client"), alice(), "\n{r}");
+    let list = s.list();
+    assert!(
+        list.contains(&format!("ticket HTTP/localhost@{REALM}")),
+        "the service ticket is not in the session's cache:\n{list}"
+    );
+    assert_eq!(s.tgs_requests_for("HTTP/localhost"), 1);
+
+    // Negotiate: Kerberos inside (MIT's SPNEGO acceptor names the Kerberos
+    // principal, and the session's ticket is reused: no second TGS).
+    let r = s.pair("Negotiate", "HTTP/localhost", &["--mech", "spnego"]);
+    assert!(r.both_ok(), "Negotiate from the session:\n{r}");
+    assert_eq!(r.acceptor.field("client"), alice(), "\n{r}");
+    assert!(
+        r.acceptor.field("mech").contains("1.2.840.113554.1.2.2"),
+        "not Kerberos inside:\n{r}"
+    );
+    assert_eq!(s.tgs_requests_for("HTTP/localhost"), 1, "a second TGS");
+
+    // The KDC down: a new process still authenticates with the session's
+    // service ticket; one that needs a new ticket cannot.
+    s.realm.stop_kdc();
+    let r = s.pair("Kerberos", "HTTP/localhost", &[]);
+    assert!(r.both_ok(), "cached service ticket, KDC down:\n{r}");
+    assert_eq!(r.acceptor.field("client"), alice(), "\n{r}");
+    let r = s.pair("Kerberos", "host/localhost", &[]);
+    assert!(!r.initiator.success(), "a TGS with the KDC down?\n{r}");
+
+    // Logoff: nothing is left for the next process (no ccache either).
+    let (code, out) = s.sspilogon(&["--logoff", &luid], "", None);
+    assert_eq!(code, 0, "sspilogon --logoff:\n{out}");
+    let r = s.pair("Kerberos", "HTTP/localhost", &[]);
+    assert!(!r.initiator.success(), "authenticated after logoff:\n{r}");
+    assert!(
+        r.initiator.field("error").contains(SEC_E_NO_CREDENTIALS),
+        "\n{r}"
+    );
+}
+
+/// Failed logons have Windows' statuses and leave no session; with the KDC
+/// down a Negotiate logon of a local account falls back to MSV1_0.
+#[test]
+fn kerberos_logon_failures_have_windows_statuses() {
+    let s = Setup::new("fail");
+    let (code, wrong) = s.logon("Kerberos", &alice(), "not-the-password");
+    assert_eq!(code, 1, "{wrong}");
+    assert!(wrong.contains("STATUS_LOGON_FAILURE"), "{wrong}");
+    let (code, unknown) = s.logon("Kerberos", &format!("mallory@{REALM}"), PASSWORD);
+    assert_eq!(code, 1, "{unknown}");
+    assert!(unknown.contains("STATUS_LOGON_FAILURE"), "{unknown}");
+    // The same status and words: which one it was is not told.
+    let status = |t: &str| {
+        t.lines()
+            .find(|l| l.contains("logon failed"))
+            .map(str::to_owned)
+    };
+    assert_eq!(status(&wrong), status(&unknown));
+    assert!(s.list().contains("No logon sessions"));
+
+    s.realm.stop_kdc();
+    let (code, out) = s.logon("Kerberos", &alice(), PASSWORD);
+    assert_eq!(code, 5, "{out}");
+    assert!(out.contains("STATUS_NO_LOGON_SERVERS"), "{out}");
+
+    // Negotiate, KDC down, alice is also a local account: MSV1_0 validates,
+    // the session has NTLM's credential only.
+    let users = UserFile::new("krb-lsa-local", &[&format!(":alice:{PASSWORD}")]);
+    let (code, out) = s.sspilogon(
+        &["--password-stdin", "alice"],
+        &format!("{PASSWORD}\n"),
+        Some(&users),
+    );
+    assert_eq!(code, 0, "Negotiate fallback:\n{out}");
+    let list = s.list();
+    assert!(list.contains("package NTLM"), "{list}");
+    assert!(list.contains("credentials: NTLM\n"), "{list}");
+}
+
+/// Get (wire op 2) of the Kerberos session on the service's socket, as any
+/// client of the uid: the long-term keys are in no form in the reply (the
+/// TGT is); they stay in the service.
+#[test]
+fn the_service_never_hands_out_the_long_term_keys() {
+    use opensspi::lsa::packages::kerberos::KerberosCredential;
+    use opensspi::lsa::store::codec;
+    use opensspi::packages::kerberos::crypto::{string_to_key, EncryptionType};
+    use std::io::Read;
+    use std::os::unix::net::UnixStream;
+
+    let s = Setup::new("keys");
+    let (code, out) = s.logon("Kerberos", &alice(), PASSWORD);
+    assert_eq!(code, 0, "{out}");
+    let luid = opensspi::lsa::Luid::parse(&logon_id(&out)).unwrap();
+    let sock = s.runtime.join("opensspi").join("lsad.sock");
+    let mut c = UnixStream::connect(&sock).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut body = vec![2u8];
+    body.extend_from_slice(&luid.as_u64().to_le_bytes());
+    let mut frame = vec![1u8];
+    frame.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    frame.extend_from_slice(&body);
+    c.write_all(&frame).unwrap();
+    let mut head = [0u8; 5];
+    c.read_exact(&mut head).unwrap();
+    let mut reply = vec![0u8; u32::from_le_bytes(head[1..5].try_into().unwrap()) as usize];
+    c.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply[..2], &[0, 1], "Get: {reply:?}");
+    let n = u32::from_le_bytes(reply[2..6].try_into().unwrap()) as usize;
+    let session = codec::decode(&reply[6..6 + n]).unwrap();
+    let k = KerberosCredential::of(&session).expect("a Kerberos credential");
+    assert!(k.keys.is_empty(), "keys in a client's copy");
+    assert!(k.tgt.is_some(), "the TGT is the client's in this step");
+    let salt = format!("{REALM}alice");
+    for etype in [
+        EncryptionType::Aes256CtsHmacSha196,
+        EncryptionType::Aes128CtsHmacSha196,
+    ] {
+        let key = string_to_key(etype, PASSWORD, salt.as_bytes(), None).unwrap();
+        assert!(
+            !reply
+                .windows(key.as_bytes().len())
+                .any(|w| w == key.as_bytes()),
+            "the {etype:?} key is in the Get reply"
+        );
+    }
+}
