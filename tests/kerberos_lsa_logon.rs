@@ -255,6 +255,24 @@ fn kerberos_logon_failures_have_windows_statuses() {
     assert_eq!(status(&wrong), status(&unknown));
     assert!(s.list().contains("No logon sessions"));
 
+    // Negotiate (sspilogon's default) with the realm up: Kerberos, the
+    // realm from default_realm.
+    let (code, out) = s.sspilogon(
+        &["--password-stdin", "alice"],
+        &format!("{PASSWORD}\n"),
+        None,
+    );
+    assert_eq!(code, 0, "sspilogon alice:\n{out}");
+    assert!(out.contains(&format!("Logged on {REALM}\\alice")), "{out}");
+    let list = s.list();
+    assert!(list.contains("package Kerberos"), "{list}");
+    assert!(
+        list.contains(&format!("ticket krbtgt/{REALM}@{REALM}")),
+        "{list}"
+    );
+    let (code, out) = s.sspilogon(&["--logoff", &logon_id(&out)], "", None);
+    assert_eq!(code, 0, "{out}");
+
     s.realm.stop_kdc();
     let (code, out) = s.logon("Kerberos", &alice(), PASSWORD);
     assert_eq!(code, 5, "{out}");
@@ -321,4 +339,116 @@ fn the_service_never_hands_out_the_long_term_keys() {
             "the {etype:?} key is in the Get reply"
         );
     }
+}
+
+/// The C ABI's `LsaLogonUser` with the Kerberos package (a program of the
+/// user, not sspilogon) runs the AS exchange; `KerbQueryTicketCacheMessage`
+/// through `LsaCallAuthenticationPackage` lists the TGT; another process
+/// then authenticates with it. A wrong password: STATUS_LOGON_FAILURE.
+#[test]
+fn lsa_logon_user_through_the_c_abi() {
+    let s = Setup::new("cabi");
+    let bin = compile_c("tests/c/krb_lsa_logon.c", Link::Linked);
+    let run = |password: &str| {
+        let mut c = c_command(&bin);
+        s.env(&mut c);
+        c.env("NTLM_USER_FILE", s.runtime.join("no-accounts"));
+        let mut child = c
+            .args([REALM, "alice"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code().unwrap_or(-1), text)
+    };
+    let (code, out) = run("wrong-password");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("LOGON 0xC000006D"), "{out}");
+
+    let (code, out) = run(PASSWORD);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("LOGON 0x00000000"), "{out}");
+    let tgt = format!("TICKET krbtgt/{REALM}@{REALM} ");
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(&tgt))
+        .unwrap_or_else(|| panic!("no TGT listed:\n{out}"));
+    // aes256-cts-hmac-sha1-96 session key; FORWARDABLE (krb5.conf) and
+    // INITIAL (an AS ticket) among the RFC 4120 flags.
+    let mut f = line[tgt.len()..].split(' ');
+    assert_eq!(f.next(), Some("18"), "{line}");
+    let flags = u32::from_str_radix(f.next().unwrap().trim_start_matches("0x"), 16).unwrap();
+    assert_ne!(flags & 0x4000_0000, 0, "not forwardable: {line}");
+    assert_ne!(flags & 0x0040_0000, 0, "not initial: {line}");
+
+    let r = s.pair("Kerberos", "HTTP/localhost", &[]);
+    assert!(r.both_ok(), "Kerberos from the C logon's session:\n{r}");
+    assert_eq!(r.acceptor.field("client"), alice(), "\n{r}");
+}
+
+/// In process (memory store): the session's long-term keys are the
+/// user's keys the KDC listed in its ETYPE-INFO2 (MIT lists the one it
+/// prefers: aes256-cts-hmac-sha1-96), the string-to-key of the password
+/// with the realm's salt and the kvno the AS reply names (MIT: none); the TGT decodes
+/// back to the client the KDC named.
+#[test]
+fn the_logon_keeps_the_users_keys_with_their_kvno() {
+    use opensspi::lsa::packages::kerberos::KerberosCredential;
+    use opensspi::lsa::packages::KERBEROS_ID;
+    use opensspi::lsa::store::memory::MemoryStore;
+    use opensspi::lsa::{InteractiveLogon, Lsa};
+    use opensspi::packages::kerberos::crypto::{string_to_key, EncryptionType};
+    use opensspi::packages::kerberos::lsa_logon::{register, ticket_credential};
+    use std::sync::Arc;
+
+    let s = Setup::new("inproc");
+    // This test alone reads krb5.conf in this process (the others run
+    // programs).
+    std::env::set_var("KRB5_CONFIG", s.realm.dir.join("krb5.conf"));
+    let lsa = Lsa::new(Arc::new(MemoryStore::new()));
+    register(&lsa);
+    let r = lsa
+        .logon_user(
+            KERBEROS_ID,
+            2,
+            &InteractiveLogon::new(REALM, "alice", PASSWORD),
+        )
+        .unwrap();
+    assert_eq!((r.user.as_str(), r.domain.as_str()), ("alice", REALM));
+    let session = lsa.store().get(r.logon_id).unwrap().unwrap();
+    let k = KerberosCredential::of(&session).unwrap();
+    assert_eq!(k.principal, alice());
+    let kvno = s.realm.run("kadmin.local", &["-q", "getprinc alice"], None);
+    let kvno: u32 = kvno
+        .lines()
+        .find_map(|l| l.split("vno ").nth(1))
+        .and_then(|v| v.split(',').next())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no kvno in getprinc output"));
+    let etypes: Vec<i32> = k.keys.iter().map(|k| k.etype).collect();
+    assert_eq!(etypes, [18], "the KDC's keys of alice");
+    for key in &k.keys {
+        let etype = EncryptionType::from_i32(key.etype).unwrap();
+        let expect = string_to_key(etype, PASSWORD, format!("{REALM}alice").as_bytes(), None);
+        assert_eq!(&key.key[..], expect.unwrap().as_bytes(), "{etype:?}");
+        // MIT's AS-REP names no kvno for the client key (0: unknown).
+        assert!(
+            key.kvno == kvno || key.kvno == 0,
+            "{etype:?} kvno {}",
+            key.kvno
+        );
+    }
+    let tgt = ticket_credential(k.tgt.as_ref().unwrap()).unwrap();
+    assert_eq!(tgt.client.to_string(), alice());
+    assert_eq!(tgt.server.to_string(), format!("krbtgt/{REALM}@{REALM}"));
 }

@@ -9,7 +9,8 @@
 //!   with krb5.conf's options) for `user@REALM`, `REALM\user` or user and
 //!   domain (else `default_realm`); the names are the KDC's (the reply's
 //!   client principal and realm), the credential the TGT (an MIT ccache
-//!   credential, [`cached_ticket`]) and the long-term keys.
+//!   credential, [`cached_ticket`]) and the long-term keys (the etypes the
+//!   KDC's ETYPE-INFO2 lists for the user).
 //! - `accept_credentials` (`SpAcceptCredentials`, a logon another package
 //!   validated or a `NewCredentials` logon): the keys only, no network.
 //!
@@ -94,27 +95,33 @@ fn client_principal(req: &InteractiveLogon, config: &Krb5Config) -> Option<Princ
     PrincipalName::parse_user(&user, Some(&domain), config.default_realm.as_deref()).ok()
 }
 
-/// The long-term keys of `password` for `client`: `first` (the key the KDC
-/// used, with its kvno) then string-to-key with `salt` for the other
-/// etypes of `default_tkt_enctypes` this library implements.
+/// One string-to-key (etype, salt, s2kparams) of the user's password.
+struct KeySpec<'a> {
+    etype: i32,
+    salt: &'a [u8],
+    s2kparams: Option<&'a [u8]>,
+}
+
+/// The long-term keys of `password`: `first` (the key the AS exchange
+/// used, with its kvno) then string-to-key for each other `spec` this
+/// library implements (one key per etype).
 fn long_term_keys(
     password: &str,
-    salt: &[u8],
     first: Option<KerberosKey>,
     kvno: u32,
-    config: &Krb5Config,
+    specs: &[KeySpec<'_>],
 ) -> Vec<KerberosKey> {
     let mut keys: Vec<KerberosKey> = first.into_iter().collect();
-    for &e in &config.default_tkt_enctypes {
-        let Ok(etype) = EncryptionType::from_i32(e) else {
+    for spec in specs {
+        let Ok(etype) = EncryptionType::from_i32(spec.etype) else {
             continue;
         };
-        if keys.iter().any(|k| k.etype == e) {
+        if keys.iter().any(|k| k.etype == spec.etype) {
             continue;
         }
-        if let Ok(k) = string_to_key(etype, password, salt, None) {
+        if let Ok(k) = string_to_key(etype, password, spec.salt, spec.s2kparams) {
             keys.push(KerberosKey {
-                etype: e,
+                etype: spec.etype,
                 kvno,
                 key: Zeroizing::new(k.as_bytes().to_vec()),
             });
@@ -179,7 +186,21 @@ impl KerberosProvider for LsaKerberos {
             kvno,
             key: Zeroizing::new(reply.client_key.as_bytes().to_vec()),
         };
-        let keys = long_term_keys(&req.password, &reply.salt, Some(first), kvno, &config);
+        // The keys the KDC says the user has (its ETYPE-INFO2, with their
+        // salts and parameters), not every configured etype: string-to-key
+        // of an RFC 8009 etype is 32768 PBKDF2 iterations.
+        let default_salt = default_salt(&client);
+        let specs: Vec<KeySpec<'_>> = reply
+            .etype_info
+            .iter()
+            .filter(|e| config.default_tkt_enctypes.contains(&e.etype))
+            .map(|e| KeySpec {
+                etype: e.etype,
+                salt: e.salt.as_deref().unwrap_or(&default_salt),
+                s2kparams: e.s2kparams.as_deref(),
+            })
+            .collect();
+        let keys = long_term_keys(&req.password, Some(first), kvno, &specs);
         tracing::debug!(
             "Kerberos logon ({logon_type:?}) of {principal}: TGT until {}, {} keys",
             tgt.endtime,
@@ -233,7 +254,19 @@ fn accept_with(
     if config.kdcs(&client.realm).is_empty() {
         return None;
     }
-    let keys = long_term_keys(&req.password, &default_salt(&client), None, 0, config);
+    // No KDC to say which keys the user has: the configured etypes, with
+    // the default salt.
+    let salt = default_salt(&client);
+    let specs: Vec<KeySpec<'_>> = config
+        .default_tkt_enctypes
+        .iter()
+        .map(|&etype| KeySpec {
+            etype,
+            salt: &salt,
+            s2kparams: None,
+        })
+        .collect();
+    let keys = long_term_keys(&req.password, None, 0, &specs);
     if keys.is_empty() {
         return None;
     }

@@ -53,17 +53,21 @@ pub fn tgt(luid: Luid, now: i64) -> SecResult<Tgt> {
             "logon session {luid} has ended or has no Kerberos credential"
         )
     })?;
+    valid_tgt(&k, now).ok_or_else(|| {
+        reject!(
+            SecStatus::NoCredentials,
+            "logon session {luid} has no valid Kerberos TGT (none or expired)"
+        )
+    })
+}
+
+/// The TGT of a session credential, if it holds one valid at `now`.
+fn valid_tgt(k: &SessionCredential, now: i64) -> Option<Tgt> {
     k.tgt
         .as_ref()
         .and_then(ticket_credential)
         .filter(|t| t.is_valid_at(now))
         .map(|t| Tgt(Arc::new(t)))
-        .ok_or_else(|| {
-            reject!(
-                SecStatus::NoCredentials,
-                "logon session {luid} has no valid Kerberos TGT (none or expired)"
-            )
-        })
 }
 
 /// The client principal of session `luid`.
@@ -97,5 +101,42 @@ pub fn add_service_ticket(luid: Luid, spn: &PrincipalName, ticket: &ServiceTicke
             "logon session {luid}: ticket cache full, the ticket for {spn} is not cached"
         ),
         Err(e) => tracing::info!("logon session {luid}: ticket for {spn} not cached: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packages::kerberos::creds::TicketCredential;
+    use crate::packages::kerberos::crypto::{EncryptionType, Key};
+    use crate::packages::kerberos::principal::{NT_PRINCIPAL, NT_SRV_INST};
+
+    /// A session's TGT is used only until its end time (no renewal in
+    /// this step: SEC_E_NO_CREDENTIALS after it), and a session credential
+    /// without one (NewCredentials, an MSV1_0 logon) has none.
+    #[test]
+    fn an_expired_or_missing_tgt_is_none() {
+        let t = TicketCredential {
+            client: PrincipalName::new(NT_PRINCIPAL, &["alice"], "R"),
+            server: PrincipalName::new(NT_SRV_INST, &["krbtgt", "R"], "R"),
+            ticket: vec![0x61, 0],
+            session_key: Key::new(EncryptionType::Aes128CtsHmacSha196, &[7; 16]).unwrap(),
+            flags: 0,
+            authtime: 100,
+            starttime: None,
+            endtime: 1000,
+            renew_till: None,
+        };
+        let mut k = SessionCredential {
+            principal: "alice@R".into(),
+            realm: "R".into(),
+            keys: Vec::new(),
+            tgt: Some(cached_ticket(&t, &t.server)),
+            service_tickets: Vec::new(),
+        };
+        assert_eq!(valid_tgt(&k, 999).map(|g| g.endtime), Some(1000));
+        assert!(valid_tgt(&k, 1000).is_none());
+        k.tgt = None;
+        assert!(valid_tgt(&k, 999).is_none());
     }
 }

@@ -251,6 +251,9 @@ pub struct AsReply {
     /// The salt of the client key (the KDC's, else the default salt).
     pub salt: Vec<u8>,
     pub kvno: Option<u32>,
+    /// The client's keys the KDC listed (PA-ETYPE-INFO2 of its
+    /// KDC_ERR_PREAUTH_REQUIRED or of the AS-REP): etype, salt, s2kparams.
+    pub etype_info: Vec<EtypeInfo2Entry>,
 }
 
 /// Password → TGT for `client` through `transport`.
@@ -277,28 +280,25 @@ pub fn request_tgt_with_key(
         &client.realm,
         &build_as_req(client, opts, nonce, Vec::new())?,
     )?;
-    let (parts, key, salt, nonce) = match decode_rep(&first, RepKind::As) {
+    let (parts, key, salt, nonce, etype_info) = match decode_rep(&first, RepKind::As) {
         Ok(parts) => {
             // No pre-authentication asked: the key follows the reply's
             // ETYPE-INFO2 if any, else the enc-part's etype.
-            let (key, salt) = client_key(
-                &password,
-                client,
-                &etype_info2(&parts.padata),
-                &offered,
-                Some(parts.enc_etype),
-            )?;
+            let info = etype_info2(&parts.padata);
+            let (key, salt) =
+                client_key(&password, client, &info, &offered, Some(parts.enc_etype))?;
             drop(password);
-            (parts, key, salt, nonce)
+            (parts, key, salt, nonce, info)
         }
         Err(KdcError::Krb(err)) if err.code == code::KDC_ERR_PREAUTH_REQUIRED => {
             let md = method_data(err.e_data.as_deref().unwrap_or_default());
-            let (key, salt) = client_key(&password, client, &etype_info2(&md), &offered, None)?;
+            let info = etype_info2(&md);
+            let (key, salt) = client_key(&password, client, &info, &offered, None)?;
             drop(password);
             let nonce = req::nonce()?;
             let request = build_as_req(client, opts, nonce, vec![pa_enc_timestamp(&key)?])?;
             let reply = transport.send(&client.realm, &request)?;
-            (decode_rep(&reply, RepKind::As)?, key, salt, nonce)
+            (decode_rep(&reply, RepKind::As)?, key, salt, nonce, info)
         }
         Err(e) => return Err(e),
     };
@@ -309,5 +309,6 @@ pub fn request_tgt_with_key(
         client_key: key,
         salt,
         kvno,
+        etype_info,
     })
 }
