@@ -2,8 +2,9 @@
 //! [`KerberosProvider`] (`Lsa::set_kerberos_provider`). Windows' Kerberos
 //! package runs the AS exchange of an interactive logon in the LSA and
 //! keeps the TGT and the user's long-term keys in the logon session's
-//! ticket cache (MS-KILE 3.1.5, 3.3.5.6 "TGT for the interactive user");
-//! here [`register`] gives an [`Lsa`] this provider:
+//! ticket cache ([MS-KILE] 4.1 "Interactive Logon Using Passwords": the
+//! AS-REQ with the password's pre-authentication, the TGT the logon
+//! session then uses); here [`register`] gives an [`Lsa`] this provider:
 //!
 //! - `logon`: the AS exchange with the password ([`request_tgt_with_key`]
 //!   with krb5.conf's options) for `user@REALM`, `REALM\user` or user and
@@ -65,9 +66,11 @@ pub fn register(lsa: &Lsa) {
 /// - anything else (a reply that fails its checks, no common etype):
 ///   `STATUS_LOGON_FAILURE`.
 ///
-/// Sources: learn.microsoft.com .../ntsecapi/nf-ntsecapi-lsalogonuser
-/// (status list, SubStatus), MS-KILE 3.3.5.7 and 3.4.5 (the KDC's errors
-/// for these cases), [MS-KILE] 3.2.5.2 (a client's clock skew error).
+/// Sources: learn.microsoft.com/windows/win32/api/ntsecapi/nf-ntsecapi-lsalogonuser
+/// (the status list and SubStatus, BEHAVIOURS item 131); the Kerberos
+/// error → NTSTATUS table of [`super::kdc::error`] (Windows' logon
+/// auditing, Samba's `krb5_errs.c`), whose SSPI statuses the package
+/// reports for the same failures at InitializeSecurityContext.
 pub fn logon_error(e: &KdcError) -> LogonError {
     let restricted = |sub| LogonError::with_sub_status(NtStatus::ACCOUNT_RESTRICTION, sub);
     match e {
