@@ -138,6 +138,14 @@ impl Setup {
         )
     }
 
+    /// The KDC's log lines of AS requests of alice.
+    fn as_requests(&self) -> usize {
+        let log = std::fs::read_to_string(self.realm.dir.join("kdc.log")).unwrap_or_default();
+        log.lines()
+            .filter(|l| l.contains("AS_REQ") && l.contains("alice@"))
+            .count()
+    }
+
     /// The KDC's log lines of TGS requests for `spn`.
     fn tgs_requests_for(&self, spn: &str) -> usize {
         let log = std::fs::read_to_string(self.realm.dir.join("kdc.log")).unwrap_or_default();
@@ -451,4 +459,72 @@ fn the_logon_keeps_the_users_keys_with_their_kvno() {
     let tgt = ticket_credential(k.tgt.as_ref().unwrap()).unwrap();
     assert_eq!(tgt.client.to_string(), alice());
     assert_eq!(tgt.server.to_string(), format!("krbtgt/{REALM}@{REALM}"));
+}
+
+/// A NewCredentials logon (`runas /netonly`) makes no AS exchange: the
+/// password is not checked at logon, the session keeps the keys only; the
+/// first outbound use runs the AS exchange with the keys in the LSA
+/// service (the client never has them) and the TGT lands in the session.
+/// A wrong password shows then, as SEC_E_LOGON_DENIED.
+#[test]
+fn new_credentials_get_their_tgt_at_first_use() {
+    let s = Setup::new("netonly");
+    let netonly = |password: &str| {
+        s.sspilogon(
+            &[
+                "--password-stdin",
+                "--package",
+                "Kerberos",
+                "--logon-type",
+                "new-credentials",
+                &alice(),
+            ],
+            &format!("{password}\n"),
+            None,
+        )
+    };
+    let (code, out) = netonly("not-the-password");
+    assert_eq!(code, 0, "NewCredentials validates nothing:\n{out}");
+    assert_eq!(
+        s.as_requests(),
+        0,
+        "an AS exchange at a NewCredentials logon"
+    );
+    let r = s.pair("Kerberos", "HTTP/localhost", &[]);
+    assert!(
+        !r.initiator.success(),
+        "a wrong password authenticated:\n{r}"
+    );
+    assert!(r.initiator.field("error").contains("0x8009030C"), "\n{r}");
+    let (code, _) = s.sspilogon(&["--logoff", &logon_id(&out)], "", None);
+    assert_eq!(code, 0);
+
+    let before = s.as_requests();
+    let (code, out) = netonly(PASSWORD);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        s.as_requests(),
+        before,
+        "an AS exchange at a NewCredentials logon"
+    );
+    let list = s.list();
+    assert!(list.contains("NewCredentials logon"), "{list}");
+    assert!(
+        !list.contains("ticket krbtgt/"),
+        "a TGT before first use:\n{list}"
+    );
+    let r = s.pair("Kerberos", "HTTP/localhost", &[]);
+    assert!(r.both_ok(), "NewCredentials at first use:\n{r}");
+    assert_eq!(r.acceptor.field("client"), alice(), "\n{r}");
+    assert!(s.as_requests() > before, "no AS exchange at first use");
+    let list = s.list();
+    assert!(
+        list.contains(&format!("ticket krbtgt/{REALM}@{REALM}")),
+        "the first TGT is not in the session:\n{list}"
+    );
+    // Later uses take the session's TGT: no other AS exchange.
+    let after = s.as_requests();
+    let r = s.pair("Kerberos", "host/localhost", &[]);
+    assert!(r.both_ok(), "\n{r}");
+    assert_eq!(s.as_requests(), after);
 }

@@ -15,6 +15,7 @@
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use opensspi::lsa::service::{server, socket_dir};
@@ -96,7 +97,16 @@ fn main() -> ExitCode {
         0 => Duration::MAX,
         s => Duration::from_secs(s),
     };
-    match server::run(server::Config { dir, idle }) {
+    // The Kerberos package's AS exchange for a session's first TGT with
+    // its keys (a NewCredentials logon's first outbound use): it runs here,
+    // where the keys are.
+    let kerberos: opensspi::lsa::packages::KerberosProviderRef =
+        Arc::new(opensspi::packages::kerberos::lsa_logon::LsaKerberos);
+    match server::run(server::Config {
+        dir,
+        idle,
+        kerberos: Some(kerberos),
+    }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("opensspi-lsad: {e}");

@@ -29,7 +29,9 @@ use super::generation::Generation;
 use super::wire::{self, parse_reply, read_frame, write_frame, Body, Reply, Request};
 use super::{server::lock_dir, socket_dir, LSAD_ENV, SOCKET_NAME};
 use crate::lsa::packages::msv1_0::credential_op::{CredentialOp, CredentialOpResult};
+use crate::lsa::packages::KerberosProvider;
 use crate::lsa::session::{CachedTicket, LogonSession};
+use crate::lsa::status::NtStatus;
 use crate::lsa::store::{codec, SessionStore, StoreError, StoreKind, StoreResult};
 use crate::lsa::Luid;
 
@@ -417,6 +419,21 @@ impl SessionStore for ServiceStore {
             r.end().map(|_| b)
         })?;
         Ok(got.unwrap_or(false))
+    }
+
+    fn kerberos_initial_tgt(
+        &self,
+        luid: Luid,
+        _caller_uid: u32,
+        _provider: Option<&dyn KerberosProvider>,
+    ) -> StoreResult<NtStatus> {
+        // The keys are in the service: it runs the exchange (its own
+        // provider) and checks the caller's uid itself (SO_PEERCRED).
+        let got = self.call_ok(&Request::KerberosTgt(luid), |r| {
+            let s = r.u32()?;
+            r.end().map(|_| NtStatus(s as i32))
+        })?;
+        Ok(got.unwrap_or(NtStatus::INTERNAL_ERROR))
     }
 
     fn msv1_0_credential_op(

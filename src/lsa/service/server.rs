@@ -24,6 +24,7 @@ use super::{LOCK_NAME, PID_NAME, SOCKET_NAME};
 use crate::lsa::packages::msv1_0::credential_op::{
     CredentialOp, CredentialOpResult, SessionOpKeys,
 };
+use crate::lsa::packages::KerberosProviderRef;
 use crate::lsa::session::may_use;
 use crate::lsa::store::memory::MemoryStore;
 use crate::lsa::store::{codec, SessionStore};
@@ -43,6 +44,9 @@ pub struct Service {
     /// (`changes` counts them, under this lock).
     op_keys: Mutex<Vec<(Luid, Arc<SessionOpKeys>)>>,
     changes: AtomicU64,
+    /// The Kerberos package's AS exchange with a session's keys
+    /// ([`Request::KerberosTgt`]), registered by the service's program.
+    kerberos: Option<KerberosProviderRef>,
 }
 
 impl Default for Service {
@@ -54,6 +58,7 @@ impl Default for Service {
             generation: None,
             op_keys: Mutex::new(Vec::new()),
             changes: AtomicU64::new(0),
+            kerberos: None,
         }
     }
 }
@@ -134,7 +139,11 @@ impl Service {
     pub fn handle(&self, uid: u32, req: Request) -> Body {
         let changes = matches!(
             req,
-            Request::Put(_) | Request::Remove(_) | Request::SetCurrent(..) | Request::AddTicket(..)
+            Request::Put(_)
+                | Request::Remove(_)
+                | Request::SetCurrent(..)
+                | Request::AddTicket(..)
+                | Request::KerberosTgt(_)
         );
         let out = self.apply(uid, req);
         // After the change, before the answer: a client that hears of it
@@ -275,6 +284,14 @@ impl Service {
                     }),
                 }
             }
+            Request::KerberosTgt(l) => self
+                .store
+                .kerberos_initial_tgt(l, uid, self.kerberos.as_deref())
+                .map(|status| {
+                    let mut w = reply(Reply::Ok);
+                    w.u32(status.0 as u32);
+                    w
+                }),
             Request::Msv1_0(l, op) => {
                 let res = self.msv1_0_op(l, uid, &op);
                 let mut w = reply(Reply::Ok);
@@ -345,11 +362,14 @@ fn activated_listener() -> Option<UnixListener> {
 }
 
 /// How the service runs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     pub dir: PathBuf,
     /// Exit after this long without sessions or clients.
     pub idle: Duration,
+    /// The Kerberos package's logon hooks (the AS exchange of a session's
+    /// first TGT with its keys); `None`: `STATUS_NO_LOGON_SERVERS`.
+    pub kerberos: Option<KerberosProviderRef>,
 }
 
 /// Bind the socket in `cfg.dir` and serve until idle. Fails when another
@@ -379,6 +399,7 @@ pub fn run(cfg: Config) -> io::Result<()> {
     std::fs::write(cfg.dir.join(PID_NAME), format!("{}\n", std::process::id()))?;
     let svc = Arc::new(Service {
         generation: Some(Generation::create(&cfg.dir)?),
+        kerberos: cfg.kerberos.clone(),
         ..Service::default()
     });
     {

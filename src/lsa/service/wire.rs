@@ -50,6 +50,9 @@ pub enum Request {
     Msv1_0(Luid, CredentialOp),
     /// A service ticket (store codec) for the session's ticket cache.
     AddTicket(Luid, Body),
+    /// The session's first Kerberos TGT, by an AS exchange with its keys
+    /// (answered with the NTSTATUS).
+    KerberosTgt(Luid),
 }
 
 const OP_PUT: u8 = 1;
@@ -61,6 +64,7 @@ const OP_CURRENT: u8 = 6;
 const OP_MSV1_0_V2: u8 = 7;
 const OP_MSV1_0_V1: u8 = 8;
 const OP_ADD_TICKET: u8 = 9;
+const OP_KERBEROS_TGT: u8 = 10;
 
 /// First byte of a response body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,6 +235,7 @@ impl Request {
                 w.u8(r.want_lm as u8).bytes(&r.temp)
             }
             Request::AddTicket(l, t) => w.u8(OP_ADD_TICKET).luid(*l).bytes(t),
+            Request::KerberosTgt(l) => w.u8(OP_KERBEROS_TGT).luid(*l),
             Request::Msv1_0(l, CredentialOp::V1(r)) => {
                 w.u8(OP_MSV1_0_V1).luid(*l);
                 w.0.extend_from_slice(&r.server_challenge);
@@ -262,6 +267,7 @@ impl Request {
             OP_SET_CURRENT => Request::SetCurrent(r.u32()?, r.opt_luid()?),
             OP_CURRENT => Request::Current(r.u32()?),
             OP_ADD_TICKET => Request::AddTicket(r.luid()?, Zeroizing::new(r.bytes()?.to_vec())),
+            OP_KERBEROS_TGT => Request::KerberosTgt(r.luid()?),
             OP_MSV1_0_V2 => {
                 let l = r.luid()?;
                 let server_challenge = r.array()?;
@@ -388,6 +394,7 @@ mod tests {
             Request::SetCurrent(1000, None),
             Request::Current(7),
             Request::AddTicket(l, Zeroizing::new(b"ticket".to_vec())),
+            Request::KerberosTgt(l),
             Request::Msv1_0(
                 l,
                 CredentialOp::V2(V2Request {

@@ -26,6 +26,7 @@ pub mod memory;
 use std::sync::Arc;
 
 use super::packages::msv1_0::credential_op::{self, CredentialOp, CredentialOpResult};
+use super::packages::KerberosProvider;
 use super::session::{may_use, CachedTicket, KerberosCredential, LogonSession};
 use super::status::NtStatus;
 use super::Luid;
@@ -171,6 +172,28 @@ pub trait SessionStore: Send + Sync {
         Ok(true)
     }
 
+    /// Give session `luid`'s Kerberos credential its first TGT with the
+    /// long-term keys it holds ([`KerberosProvider::initial_tgt`] of
+    /// `provider`), for a caller of Linux user `caller_uid`, where the keys
+    /// are: the LSA service runs it; this default (in-process stores)
+    /// reads the session, runs the exchange unlocked and writes it back.
+    /// See [`initial_tgt_for`] for the statuses.
+    fn kerberos_initial_tgt(
+        &self,
+        luid: Luid,
+        caller_uid: u32,
+        provider: Option<&dyn KerberosProvider>,
+    ) -> StoreResult<NtStatus> {
+        let Some(mut s) = self.get(luid)? else {
+            return Ok(NtStatus::NO_SUCH_LOGON_SESSION);
+        };
+        let (status, changed) = initial_tgt_for(&mut s, caller_uid, provider);
+        if changed {
+            self.put(&s)?;
+        }
+        Ok(status)
+    }
+
     /// Run NTLM's credential operation `op` with the NT OWF of session
     /// `luid` for a caller of Linux user `caller_uid` (uid 0: any
     /// session). `None` when the session is missing, another uid's, or
@@ -185,6 +208,43 @@ pub trait SessionStore: Send + Sync {
             return Ok(None);
         };
         Ok(credential_op::run_for_session(&s, caller_uid, op))
+    }
+}
+
+/// [`SessionStore::kerberos_initial_tgt`] on a session at hand: `SUCCESS`
+/// when it has a valid TGT afterwards (`true`: this exchange's, to be
+/// stored), else `STATUS_NO_SUCH_LOGON_SESSION` (another uid's session, no
+/// Kerberos credential or no keys in it), `STATUS_NO_LOGON_SERVERS` (no
+/// provider) or the provider's status. An expired TGT is not replaced
+/// (no renewal in this step): `STATUS_NO_SUCH_LOGON_SESSION`.
+pub fn initial_tgt_for(
+    s: &mut LogonSession,
+    caller_uid: u32,
+    provider: Option<&dyn KerberosProvider>,
+) -> (NtStatus, bool) {
+    if !may_use(s.owner_uid, caller_uid) {
+        return (NtStatus::NO_SUCH_LOGON_SESSION, false);
+    }
+    let Some(k) = KerberosCredential::of_mut(s) else {
+        return (NtStatus::NO_SUCH_LOGON_SESSION, false);
+    };
+    match &k.tgt {
+        Some(t) if t.end_time > crate::sspi::time::filetime_now() => {
+            return (NtStatus::SUCCESS, false)
+        }
+        Some(_) => return (NtStatus::NO_SUCH_LOGON_SESSION, false),
+        None if k.keys.is_empty() => return (NtStatus::NO_SUCH_LOGON_SESSION, false),
+        None => {}
+    }
+    let Some(p) = provider else {
+        return (NtStatus::NO_LOGON_SERVERS, false);
+    };
+    match p.initial_tgt(k) {
+        Ok(t) => {
+            k.tgt = Some(t);
+            (NtStatus::SUCCESS, true)
+        }
+        Err(e) => (e, false),
     }
 }
 
@@ -296,5 +356,116 @@ mod tests {
     #[test]
     fn memory_store_contract() {
         exercise(&memory::MemoryStore::new());
+    }
+
+    /// A session's first TGT (NewCredentials' first use): only for the
+    /// owner (or root), only a credential with keys and no TGT; a valid TGT
+    /// is kept, an expired one is not renewed; the provider's failure is
+    /// the answer and changes nothing.
+    #[test]
+    fn initial_tgt_only_for_the_owners_keyed_credential_without_a_tgt() {
+        use crate::lsa::packages::kerberos::KerberosKey;
+        use crate::lsa::packages::{KerberosProvider, LogonError, ValidatedLogon, KERBEROS_ID};
+        use crate::lsa::session::SecurityLogonType;
+        use crate::lsa::submit::InteractiveLogon;
+        use zeroize::Zeroizing;
+
+        struct Kdc(Result<i64, NtStatus>);
+        impl KerberosProvider for Kdc {
+            fn logon(
+                &self,
+                _: SecurityLogonType,
+                _: &InteractiveLogon,
+            ) -> Result<(ValidatedLogon, KerberosCredential), LogonError> {
+                Err(NtStatus::NO_LOGON_SERVERS.into())
+            }
+            fn accept_credentials(
+                &self,
+                _: &ValidatedLogon,
+                _: &InteractiveLogon,
+            ) -> Option<KerberosCredential> {
+                None
+            }
+            fn initial_tgt(&self, k: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
+                assert!(!k.keys.is_empty());
+                self.0.map(ticket)
+            }
+        }
+        fn ticket(end_time: i64) -> CachedTicket {
+            CachedTicket {
+                server_name: "krbtgt/R".into(),
+                realm_name: "R".into(),
+                start_time: 0,
+                end_time,
+                renew_time: 0,
+                encryption_type: 18,
+                ticket_flags: 0,
+                encoded: Zeroizing::new(vec![1]),
+            }
+        }
+        let future = crate::sspi::time::filetime_now() + 36_000_000_000;
+        let mut s = codec::tests::sample(1000);
+        let good = Kdc(Ok(future));
+        let run = |s: &mut LogonSession, uid, p: Option<&dyn KerberosProvider>| {
+            initial_tgt_for(s, uid, p)
+        };
+        // No Kerberos credential.
+        assert_eq!(
+            run(&mut s, 1000, Some(&good)),
+            (NtStatus::NO_SUCH_LOGON_SESSION, false)
+        );
+        s.credentials.insert(
+            KERBEROS_ID,
+            KerberosCredential {
+                principal: "alice@R".into(),
+                realm: "R".into(),
+                keys: Vec::new(),
+                tgt: None,
+                service_tickets: Vec::new(),
+            },
+        );
+        // No keys (a client's copy).
+        assert_eq!(
+            run(&mut s, 1000, Some(&good)),
+            (NtStatus::NO_SUCH_LOGON_SESSION, false)
+        );
+        KerberosCredential::of_mut(&mut s).unwrap().keys = vec![KerberosKey {
+            etype: 18,
+            kvno: 0,
+            key: Zeroizing::new(vec![1; 32]),
+        }];
+        // Another uid; no provider; the KDC's refusal.
+        assert_eq!(
+            run(&mut s, 1001, Some(&good)),
+            (NtStatus::NO_SUCH_LOGON_SESSION, false)
+        );
+        assert_eq!(run(&mut s, 1000, None), (NtStatus::NO_LOGON_SERVERS, false));
+        let refused = Kdc(Err(NtStatus::LOGON_FAILURE));
+        assert_eq!(
+            run(&mut s, 1000, Some(&refused)),
+            (NtStatus::LOGON_FAILURE, false)
+        );
+        assert!(KerberosCredential::of(&s).unwrap().tgt.is_none());
+        // Root, for the owner: the TGT is obtained.
+        assert_eq!(run(&mut s, 0, Some(&good)), (NtStatus::SUCCESS, true));
+        assert_eq!(
+            KerberosCredential::of(&s)
+                .unwrap()
+                .tgt
+                .as_ref()
+                .unwrap()
+                .end_time,
+            future
+        );
+        // A valid TGT stays; an expired one is not renewed.
+        assert_eq!(
+            run(&mut s, 1000, Some(&refused)),
+            (NtStatus::SUCCESS, false)
+        );
+        KerberosCredential::of_mut(&mut s).unwrap().tgt = Some(ticket(1));
+        assert_eq!(
+            run(&mut s, 1000, Some(&good)),
+            (NtStatus::NO_SUCH_LOGON_SESSION, false)
+        );
     }
 }

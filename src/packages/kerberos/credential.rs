@@ -493,15 +493,28 @@ impl Credential for KerberosCredential {
         }
     }
 
-    /// A default outbound credential whose ccache or LSA session holds no
-    /// valid TGT now, with no keytab side: Negotiate leaves it out
-    /// (SEC_E_NO_CREDENTIALS when it is the only one, as after a logoff).
+    /// A default outbound credential whose ccache holds no valid TGT now,
+    /// or whose LSA session has ended or holds an expired TGT, with no
+    /// keytab side: Negotiate leaves it out (SEC_E_NO_CREDENTIALS when it
+    /// is the only one, as after a logoff). A session with keys and no TGT
+    /// yet is not empty: its first use runs the AS exchange (no network
+    /// here).
     fn is_empty(&self) -> bool {
-        let from_ccache = self
-            .state
-            .client()
-            .is_ok_and(|c| matches!(c.source, ClientSource::Ccache | ClientSource::LsaSession(_)));
-        self.state.server.is_none() && from_ccache && self.state.tgt().is_err()
+        if self.state.server.is_some() {
+            return false;
+        }
+        let source = match self.state.client() {
+            Ok(c) => match c.source {
+                ClientSource::Ccache => None,
+                ClientSource::LsaSession(l) => Some(l),
+                _ => return false,
+            },
+            Err(_) => return false,
+        };
+        match source {
+            None => self.state.tgt().is_err(),
+            Some(luid) => !lsa_session::usable(luid, unix_now()),
+        }
     }
 
     fn new_initiator(

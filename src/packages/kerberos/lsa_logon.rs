@@ -19,16 +19,17 @@
 //! LSA, `sspilogon`): `src/lsa` never depends on this package.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
 use super::ccache::{decode_credential, encode_credential, CCACHE_V4};
 use super::config::{config, Krb5Config};
 use super::creds::TicketCredential;
-use super::crypto::{string_to_key, EncryptionType};
-use super::kdc::as_exchange::{default_salt, request_tgt_with_key, AsOptions};
+use super::crypto::{string_to_key, EncryptionType, Key};
+use super::kdc::as_exchange::{default_salt, request_tgt_with_key, AsOptions, ClientSecret};
 use super::kdc::error::code;
-use super::kdc::transport::NetTransport;
+use super::kdc::transport::{NetTransport, Timeouts};
 use super::kdc::KdcError;
 use super::principal::PrincipalName;
 use crate::lsa::logon::{computer_name, split_names};
@@ -174,7 +175,7 @@ impl KerberosProvider for LsaKerberos {
         let reply = request_tgt_with_key(
             &transport,
             &client,
-            req.password.clone(),
+            ClientSecret::Password(req.password.clone()),
             &AsOptions::from_config(&config),
         )
         .map_err(|e| reject!(logon_error(&e), "Kerberos logon of {client}: {e}"))?;
@@ -232,6 +233,36 @@ impl KerberosProvider for LsaKerberos {
         req: &InteractiveLogon,
     ) -> Option<KerberosCredential> {
         accept_with(&config(), validated, req)
+    }
+
+    /// The AS exchange with the session's long-term keys (its first TGT,
+    /// Windows' `runas /netonly` at first use), run in the LSA service
+    /// where the keys are, with the KDC wait bounded below the service
+    /// clients' 5 s limit. The client must be the credential's principal
+    /// (checked in the reply as for a password).
+    fn initial_tgt(&self, k: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
+        let config = config();
+        let client = PrincipalName::parse_user(&k.principal, None, None)
+            .map_err(|_| NtStatus::NO_SUCH_LOGON_SESSION)?;
+        let keys = k
+            .keys
+            .iter()
+            .filter_map(|key| Key::new(EncryptionType::from_i32(key.etype).ok()?, &key.key).ok())
+            .collect();
+        let mut transport = NetTransport::from_config(&config);
+        transport.timeouts = Timeouts {
+            per_kdc: Duration::from_secs(1),
+            rounds: 2,
+            total: Duration::from_secs(4),
+        };
+        let reply = request_tgt_with_key(
+            &transport,
+            &client,
+            ClientSecret::Keys(keys),
+            &AsOptions::from_config(&config),
+        )
+        .map_err(|e| reject!(logon_error(&e).status, "first TGT of {client}: {e}"))?;
+        Ok(cached_ticket(&reply.tgt, &reply.tgt.server))
     }
 }
 

@@ -43,22 +43,61 @@ pub fn caller_session() -> Option<Luid> {
     lsa.kerberos_credential(None).ok().map(|(l, _)| l)
 }
 
-/// The session's TGT valid at `now`: `SEC_E_NO_CREDENTIALS` when the
-/// session ended, has none (a logon that made none: NewCredentials, an
-/// MSV1_0 logon) or it expired (no renewal in this step).
+/// Whether session `luid` can give a TGT: it has a Kerberos credential
+/// whose TGT is valid at `now`, or none yet (its first use runs the AS
+/// exchange with the session's keys).
+pub fn usable(luid: Luid, now: i64) -> bool {
+    credential(luid).is_some_and(|k| k.tgt.is_none() || valid_tgt(&k, now).is_some())
+}
+
+/// The session's TGT valid at `now`. A session whose credential has no
+/// TGT yet (a NewCredentials logon, an MSV1_0 logon while no KDC
+/// answered) gets its first one now, by the AS exchange with its
+/// long-term keys where they are ([`crate::lsa::Lsa::kerberos_initial_tgt`]:
+/// the LSA service); its failure is the SSPI status of the KDC's answer
+/// (a wrong password: `SEC_E_LOGON_DENIED`). `SEC_E_NO_CREDENTIALS` when
+/// the session ended, has no keys, or its TGT expired (no renewal in this
+/// step).
 pub fn tgt(luid: Luid, now: i64) -> SecResult<Tgt> {
-    let k = credential(luid).ok_or_else(|| {
+    let ended = || {
         reject!(
             SecStatus::NoCredentials,
             "logon session {luid} has ended or has no Kerberos credential"
         )
-    })?;
+    };
+    let mut k = credential(luid).ok_or_else(ended)?;
+    if k.tgt.is_none() {
+        let lsa = crate::lsa::lsa().map_err(|_| SecStatus::InternalError)?;
+        // An in-process store runs the exchange here, with this package.
+        super::lsa_logon::register(lsa);
+        lsa.kerberos_initial_tgt(luid).map_err(|s| {
+            reject!(
+                initial_tgt_status(s),
+                "logon session {luid}: no first TGT with its keys: {s}"
+            )
+        })?;
+        k = credential(luid).ok_or_else(ended)?;
+    }
     valid_tgt(&k, now).ok_or_else(|| {
         reject!(
             SecStatus::NoCredentials,
             "logon session {luid} has no valid Kerberos TGT (none or expired)"
         )
     })
+}
+
+/// The SSPI status of a failed first AS exchange (an `LsaLogonUser`
+/// status, [`super::lsa_logon::logon_error`]), as the package reports the
+/// same KDC answers at InitializeSecurityContext
+/// ([`super::kdc::KdcError::sec_status`]).
+fn initial_tgt_status(s: NtStatus) -> SecStatus {
+    match s {
+        NtStatus::LOGON_FAILURE | NtStatus::ACCOUNT_RESTRICTION => SecStatus::LogonDenied,
+        NtStatus::NO_LOGON_SERVERS => SecStatus::NoAuthenticatingAuthority,
+        NtStatus::TIME_DIFFERENCE_AT_DC => SecStatus::TimeSkew,
+        NtStatus::NO_SUCH_LOGON_SESSION => SecStatus::NoCredentials,
+        _ => SecStatus::InternalError,
+    }
 }
 
 /// The TGT of a session credential, if it holds one valid at `now`.

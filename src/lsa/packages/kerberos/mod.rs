@@ -53,6 +53,17 @@ pub trait KerberosProvider: Send + Sync {
         validated: &ValidatedLogon,
         request: &InteractiveLogon,
     ) -> Option<KerberosCredential>;
+
+    /// The first TGT of a session whose credential has long-term keys and
+    /// no TGT yet (a `NewCredentials` logon, Windows' `runas /netonly`: the
+    /// credentials are used at the first outbound authentication; an
+    /// MSV1_0 logon while no KDC answered): the AS exchange with the keys,
+    /// run where the keys are ([`crate::lsa::Lsa::kerberos_initial_tgt`]).
+    /// Its failure is `LsaLogonUser`'s status for it.
+    fn initial_tgt(&self, credential: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
+        let _ = credential;
+        Err(NtStatus::NO_LOGON_SERVERS)
+    }
 }
 
 /// Shared handle to the registered Kerberos provider.

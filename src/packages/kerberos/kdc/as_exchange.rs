@@ -130,11 +130,34 @@ pub fn method_data(e_data: &[u8]) -> Vec<(i32, Vec<u8>)> {
         .unwrap_or_default()
 }
 
+/// What proves the client's identity in an AS exchange: its password, or
+/// its long-term keys (string-to-key done earlier: a logon session's keys,
+/// Windows' "runas /netonly" first use).
+pub enum ClientSecret {
+    Password(Zeroizing<String>),
+    Keys(Vec<Key>),
+}
+
+impl ClientSecret {
+    /// The etypes of `offered` this secret can answer: all for a
+    /// password, those of the keys held otherwise.
+    fn usable(&self, offered: Vec<i32>) -> Vec<i32> {
+        match self {
+            ClientSecret::Password(_) => offered,
+            ClientSecret::Keys(keys) => offered
+                .into_iter()
+                .filter(|e| keys.iter().any(|k| k.etype().as_i32() == *e))
+                .collect(),
+        }
+    }
+}
+
 /// The client key from the first usable ETYPE-INFO2 entry (the KDC lists
 /// them in its preference order, limited to what we offered), else from
-/// `fallback_etype` with the default salt.
+/// `fallback_etype` with the default salt; a [`ClientSecret::Keys`] gives
+/// its key of that etype.
 fn client_key(
-    password: &str,
+    secret: &ClientSecret,
     client: &PrincipalName,
     info: &[EtypeInfo2Entry],
     offered: &[i32],
@@ -153,7 +176,16 @@ fn client_key(
         _ => return Err(KdcError::Etype),
     };
     let etype = EncryptionType::from_i32(etype)?;
-    let key = crypto::string_to_key(etype, password, &salt, params.as_deref())?;
+    let key = match secret {
+        ClientSecret::Password(password) => {
+            crypto::string_to_key(etype, password, &salt, params.as_deref())?
+        }
+        ClientSecret::Keys(keys) => keys
+            .iter()
+            .find(|k| k.etype() == etype)
+            .cloned()
+            .ok_or(KdcError::Etype)?,
+    };
     Ok((key, salt))
 }
 
@@ -263,17 +295,23 @@ pub fn request_tgt(
     password: Zeroizing<String>,
     opts: &AsOptions,
 ) -> Result<Tgt, KdcError> {
-    request_tgt_with_key(transport, client, password, opts).map(|r| r.tgt)
+    request_tgt_with_key(transport, client, ClientSecret::Password(password), opts).map(|r| r.tgt)
 }
 
-/// [`request_tgt`], also returning the client key it derived (the LSA's
-/// logon keeps it as the session's long-term key).
+/// [`request_tgt`] with a password or long-term keys (then only their
+/// etypes are offered), also returning the client key (the LSA's logon
+/// keeps it as the session's long-term key). The password is dropped
+/// (zeroized) once the key is derived.
 pub fn request_tgt_with_key(
     transport: &dyn Transport,
     client: &PrincipalName,
-    password: Zeroizing<String>,
+    secret: ClientSecret,
     opts: &AsOptions,
 ) -> Result<AsReply, KdcError> {
+    let opts = &AsOptions {
+        etypes: secret.usable(opts.etypes.clone()),
+        ..opts.clone()
+    };
     let offered = opts.supported();
     let nonce = req::nonce()?;
     let first = transport.send(
@@ -285,16 +323,15 @@ pub fn request_tgt_with_key(
             // No pre-authentication asked: the key follows the reply's
             // ETYPE-INFO2 if any, else the enc-part's etype.
             let info = etype_info2(&parts.padata);
-            let (key, salt) =
-                client_key(&password, client, &info, &offered, Some(parts.enc_etype))?;
-            drop(password);
+            let (key, salt) = client_key(&secret, client, &info, &offered, Some(parts.enc_etype))?;
+            drop(secret);
             (parts, key, salt, nonce, info)
         }
         Err(KdcError::Krb(err)) if err.code == code::KDC_ERR_PREAUTH_REQUIRED => {
             let md = method_data(err.e_data.as_deref().unwrap_or_default());
             let info = etype_info2(&md);
-            let (key, salt) = client_key(&password, client, &info, &offered, None)?;
-            drop(password);
+            let (key, salt) = client_key(&secret, client, &info, &offered, None)?;
+            drop(secret);
             let nonce = req::nonce()?;
             let request = build_as_req(client, opts, nonce, vec![pa_enc_timestamp(&key)?])?;
             let reply = transport.send(&client.realm, &request)?;

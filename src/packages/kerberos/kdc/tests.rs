@@ -13,7 +13,9 @@ use picky_krb::data_types::{Authenticator, EncryptedData, EncryptionKey, TicketI
 use picky_krb::messages::{ApReq, AsReq, EncKdcRepPart, KdcRep, TgsReq};
 use zeroize::Zeroizing;
 
-use super::as_exchange::{default_salt, request_tgt, request_tgt_with_key, AsOptions};
+use super::as_exchange::{
+    default_salt, request_tgt, request_tgt_with_key, AsOptions, ClientSecret,
+};
 use super::error::KdcError;
 use super::tgs_exchange::{request_service_ticket, TgsOptions};
 use super::transport::Transport;
@@ -355,10 +357,24 @@ fn tgs_rep_sealed_for_the_wrong_usage_is_refused() {
 #[test]
 fn as_exchange_returns_the_client_key_it_derived() {
     let kdc = FakeKdc::new(Lies::default());
-    let r = request_tgt_with_key(&kdc, &alice(), Zeroizing::new("pw".into()), &opts()).unwrap();
+    let pw = ClientSecret::Password(Zeroizing::new("pw".into()));
+    let r = request_tgt_with_key(&kdc, &alice(), pw, &opts()).unwrap();
     let salt = default_salt(&alice());
     assert_eq!(r.salt, salt);
     let expect = crypto::string_to_key(r.client_key.etype(), "pw", &salt, None).unwrap();
     assert_eq!(r.client_key, expect);
     assert!(r.tgt.server.is_krbtgt());
+    // The same exchange with the key instead of the password.
+    let k = request_tgt_with_key(&kdc, &alice(), ClientSecret::Keys(vec![expect]), &opts());
+    assert!(k.unwrap().tgt.server.is_krbtgt());
+    // A key of another password: the KDC (or the reply) refuses it.
+    let wrong = crypto::string_to_key(r.client_key.etype(), "other", &salt, None).unwrap();
+    let e = request_tgt_with_key(&kdc, &alice(), ClientSecret::Keys(vec![wrong]), &opts());
+    assert_eq!(
+        e.err().map(|e| e.sec_status()),
+        Some(SecStatus::LogonDenied)
+    );
+    // No key of an etype offered: no exchange possible.
+    let e = request_tgt_with_key(&kdc, &alice(), ClientSecret::Keys(vec![]), &opts());
+    assert!(matches!(e, Err(KdcError::Etype)), "{:?}", e.err());
 }
