@@ -267,10 +267,10 @@ fn krb_decrypt_seeds(dir: &Path) {
     }
 }
 
-/// `krb_pac`: a PAC for alice (LOGON_INFO, CLIENT_INFO, UPN_DNS_INFO with
-/// the SAM name/SID extension, both signatures) signed with the target's
-/// key (mode 0), in an AD-IF-RELEVANT AuthorizationData (mode 1), and
-/// unsigned (mode 2, which signs it).
+/// `krb_pac`: a PAC for alice (LOGON_INFO with every list, CLIENT_INFO,
+/// UPN_DNS_INFO with the SAM name/SID extension, both signatures) signed
+/// with the target's key (mode 0), in an AD-IF-RELEVANT AuthorizationData
+/// (mode 1), and unsigned (mode 2, which signs it).
 fn krb_pac_seeds(dir: &Path) {
     use opensspi::lsa::session::Sid;
     use opensspi::packages::kerberos::crypto::{ChecksumType, EncryptionType, Key};
@@ -295,9 +295,49 @@ fn krb_pac_seeds(dir: &Path) {
     for s in [&upn, &dns, &sam, &sid] {
         info.extend_from_slice(s);
     }
+    let user = Sid::for_account("EXAMPLE", "alice");
+    let domain = Sid {
+        authority: user.authority,
+        sub_authorities: user.sub_authorities[..4].to_vec(),
+    };
+    let validation_info = logon_info::ValidationInfo {
+        logon_time: 0,
+        password_last_set: 0,
+        effective_name: "alice".into(),
+        full_name: "Alice Example".into(),
+        logon_script: String::new(),
+        profile_path: String::new(),
+        home_directory: String::new(),
+        home_directory_drive: String::new(),
+        logon_count: 1,
+        bad_password_count: 0,
+        user_id: user.sub_authorities[4],
+        primary_group_id: 513,
+        group_ids: vec![logon_info::GroupMembership {
+            relative_id: 513,
+            attributes: 7,
+        }],
+        user_flags: logon_info::LOGON_EXTRA_SIDS,
+        logon_server: "KDC".into(),
+        logon_domain_name: "EXAMPLE".into(),
+        logon_domain_id: Some(domain.clone()),
+        user_account_control: 0x210,
+        extra_sids: vec![logon_info::SidAndAttributes {
+            sid: Sid {
+                authority: 18,
+                sub_authorities: vec![1],
+            },
+            attributes: 7,
+        }],
+        resource_group_domain_sid: Some(domain),
+        resource_group_ids: vec![logon_info::GroupMembership {
+            relative_id: 572,
+            attributes: 0x2000_0007,
+        }],
+    };
     let aes = ChecksumType::HmacSha196Aes256;
     let unsigned = build::encode(&[
-        (PAC_LOGON_INFO, vec![0x11; 24]),
+        (PAC_LOGON_INFO, build::logon_info(&validation_info)),
         (PAC_CLIENT_INFO, build::client_info(1_700_000_000, "alice")),
         (PAC_UPN_DNS_INFO, info),
         (PAC_SERVER_CHECKSUM, build::empty_signature(aes)),

@@ -12,6 +12,7 @@ mod common;
 use common::krb_realm::KrbRealm;
 
 use md5::{Digest, Md5};
+use opensspi::lsa::session::Sid;
 use opensspi::packages::kerberos::acceptor::{accept_ap_req, Accepted, AcceptorOptions};
 use opensspi::packages::kerberos::ap_rep::*;
 use opensspi::packages::kerberos::ap_req::{build_ap_req, ApReqOptions, ServiceTicket};
@@ -21,6 +22,7 @@ use opensspi::packages::kerberos::crypto::{self, usage, ChecksumType, Encryption
 use opensspi::packages::kerberos::keytab::Keytab;
 use opensspi::packages::kerberos::pac::authz_data::{AD_IF_RELEVANT, AD_WIN2K_PAC};
 use opensspi::packages::kerberos::pac::build::{self, client_info, empty_signature};
+use opensspi::packages::kerberos::pac::logon_info::{GroupMembership, ValidationInfo};
 use opensspi::packages::kerberos::pac::*;
 use opensspi::packages::kerberos::replay_cache::ReplayCache;
 use opensspi::packages::kerberos::verified_tickets::VerifiedTickets;
@@ -192,12 +194,46 @@ fn upn_dns_info(upn: &str, dns: &str) -> Vec<u8> {
     out
 }
 
-/// LOGON_INFO (opaque here), CLIENT_INFO for `name`, UPN_DNS_INFO and,
-/// with `server_signature`, both signatures (aes256, unsigned yet).
+/// alice's KERB_VALIDATION_INFO in a domain S-1-5-21-1-2-3.
+fn validation_info() -> ValidationInfo {
+    let domain = Sid {
+        authority: 5,
+        sub_authorities: vec![21, 1, 2, 3],
+    };
+    ValidationInfo {
+        logon_time: 0,
+        password_last_set: 0,
+        effective_name: "alice".into(),
+        full_name: "Alice Example".into(),
+        logon_script: String::new(),
+        profile_path: String::new(),
+        home_directory: String::new(),
+        home_directory_drive: String::new(),
+        logon_count: 1,
+        bad_password_count: 0,
+        user_id: 1102,
+        primary_group_id: 513,
+        group_ids: vec![GroupMembership {
+            relative_id: 513,
+            attributes: 7,
+        }],
+        user_flags: 0,
+        logon_server: "KDC".into(),
+        logon_domain_name: "EXAMPLE".into(),
+        logon_domain_id: Some(domain),
+        user_account_control: 0x210,
+        extra_sids: vec![],
+        resource_group_domain_sid: None,
+        resource_group_ids: vec![],
+    }
+}
+
+/// LOGON_INFO, CLIENT_INFO for `name`, UPN_DNS_INFO and, with
+/// `server_signature`, both signatures (aes256, unsigned yet).
 fn alice_buffers(authtime: i64, name: &str, server_signature: bool) -> Vec<(u32, Vec<u8>)> {
     let aes = ChecksumType::HmacSha196Aes256;
     let mut b = vec![
-        (PAC_LOGON_INFO, vec![0x11; 40]),
+        (PAC_LOGON_INFO, build::logon_info(&validation_info())),
         (PAC_CLIENT_INFO, client_info(authtime, name)),
         (
             PAC_UPN_DNS_INFO,
@@ -242,7 +278,9 @@ fn mit_ticket_pac_verifies_and_names_alice() {
         (upn.upn.as_str(), upn.dns_domain_name.as_str()),
         ("alice@example.test", "EXAMPLE.TEST")
     );
-    assert_eq!(pac.logon_info, Some(vec![0x11; 40]));
+    let vi = pac.validation_info.as_ref().unwrap();
+    assert_eq!(vi, &validation_info());
+    assert_eq!(vi.user_sid().unwrap().to_string(), "S-1-5-21-1-2-3-1102");
     // No authorization data at all (an MIT KDC before 1.20): accepted.
     let a = s.accept(&s.reissued(vec![])).unwrap();
     assert!(a.pac.is_none());

@@ -5,7 +5,8 @@
 //! server signature verified with the service key ([`signature`], MS-PAC
 //! §2.8), its client info matched against the ticket ([`client_info`],
 //! MS-PAC §2.7), and the facts a logon session needs kept
-//! ([`upn_dns_info`], MS-PAC §2.10; the raw LOGON_INFO, §2.5).
+//! ([`upn_dns_info`], MS-PAC §2.10; LOGON_INFO, raw and decoded by
+//! [`logon_info`], §2.5).
 //!
 //! Every length and offset comes from the peer's ticket (a KDC, or anyone
 //! with the service key): decoding is bounds-checked and never panics.
@@ -13,6 +14,8 @@
 pub mod authz_data;
 pub mod build;
 pub mod client_info;
+pub mod logon_info;
+pub mod ndr;
 pub mod signature;
 pub mod upn_dns_info;
 mod verify;

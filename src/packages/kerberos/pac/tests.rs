@@ -3,6 +3,7 @@
 
 use super::build::{self, client_info, empty_signature};
 use super::client_info::ClientInfo;
+use super::logon_info::*;
 use super::signature::SignatureData;
 use super::upn_dns_info::{UpnDnsInfo, UPN_FLAG_EXTENDED};
 use super::*;
@@ -88,6 +89,24 @@ fn mit_t_pac_saved_pac_verifies_with_its_rc4_key() {
     let v = verify_pac(pac, &k, &p, 1120440609).unwrap();
     assert_eq!(v.client_info.name, "w2003final$");
     assert_eq!(v.logon_info.as_ref().map(Vec::len), Some(472));
+    let vi = v.validation_info.unwrap();
+    assert_eq!(
+        (vi.effective_name.as_str(), vi.logon_domain_name.as_str()),
+        ("W2003FINAL$", "WIN2K3THINK")
+    );
+    assert_eq!(
+        vi.user_sid().unwrap().to_string(),
+        "S-1-5-21-3048156945-3961193616-3706469200-1005"
+    );
+    assert_eq!(
+        (vi.primary_group_id, vi.logon_server.as_str()),
+        (516, "W2003FINAL")
+    );
+    let sids: Vec<String> = vi.group_sids().iter().map(|g| g.sid.to_string()).collect();
+    assert_eq!(
+        sids,
+        ["S-1-5-21-3048156945-3961193616-3706469200-516", "S-1-5-9"]
+    );
     // The KDC key is the other rc4 key of the vector: not the server's.
     let kdc = key(EncryptionType::Rc4Hmac, "b286757148af7fd252c53603a150b7e7");
     assert_eq!(
@@ -113,6 +132,15 @@ fn mit_t_pac_s4u_pacs_verify_and_give_their_upn() {
     assert_eq!(upn.flags & UPN_FLAG_EXTENDED, 0);
     assert!(upn.sam_name.is_none() && upn.sid.is_none());
     assert_eq!(v.logon_info.as_ref().map(Vec::len), Some(416));
+    let vi = v.validation_info.unwrap();
+    assert_eq!(
+        (vi.effective_name.as_str(), vi.full_name.as_str()),
+        ("w2k8u", "w2k8u")
+    );
+    assert_eq!(
+        vi.user_sid().unwrap().to_string(),
+        "S-1-5-21-9281652-3921847615-585208160-1142"
+    );
     let enterprise =
         include_bytes!("../../../../tests/vectors/pac/mit-t_pac-s4u_pac_enterprise.bin");
     let ent = Principal {
@@ -155,12 +183,50 @@ fn windows_2022_ticket_pac_verifies() {
     assert!(types.contains(&PAC_FULL_CHECKSUM) && types.contains(&PAC_TICKET_CHECKSUM));
     let v = verify_pac(&pac, &k, &client, authtime).unwrap();
     assert_eq!(v.client_info.name, "administrator");
-    let upn = v.upn_dns_info.unwrap();
+    let upn = v.upn_dns_info.clone().unwrap();
     assert_ne!(upn.flags & UPN_FLAG_EXTENDED, 0);
     assert_eq!(upn.dns_domain_name, "W2022-L7.BASE");
     assert_eq!(upn.sam_name.as_deref(), Some("Administrator"));
-    assert!(upn.sid.unwrap().to_string().starts_with("S-1-5-21-"));
-    assert!(v.logon_info.is_some());
+    assert!(upn
+        .sid
+        .clone()
+        .unwrap()
+        .to_string()
+        .starts_with("S-1-5-21-"));
+    // KERB_VALIDATION_INFO with domain groups, an extra SID and a resource
+    // group (the Windows KDC's).
+    let vi = v.validation_info.unwrap();
+    let domain = "S-1-5-21-133451344-1126667713-3548050118";
+    assert_eq!(
+        (vi.effective_name.as_str(), vi.user_id),
+        ("Administrator", 500)
+    );
+    assert_eq!(vi.logon_domain_name, "W2022-L7");
+    assert_eq!(vi.user_sid().unwrap().to_string(), format!("{domain}-500"));
+    assert_eq!(upn.sid.unwrap(), vi.user_sid().unwrap());
+    assert_eq!(
+        vi.primary_group_sid().unwrap().to_string(),
+        format!("{domain}-513")
+    );
+    assert_eq!(vi.user_flags, LOGON_EXTRA_SIDS | LOGON_RESOURCE_GROUPS);
+    let groups: Vec<String> = vi
+        .group_sids()
+        .iter()
+        .map(|g| format!("{} {:#x}", g.sid, g.attributes))
+        .collect();
+    let rid = |r: u32, a: u32| format!("{domain}-{r} {a:#x}");
+    assert_eq!(
+        groups,
+        [
+            rid(513, 7),
+            rid(512, 7),
+            rid(520, 7),
+            rid(518, 7),
+            rid(519, 7),
+            "S-1-18-1 0x7".to_string(),
+            rid(572, 0x2000_0007),
+        ]
+    );
 }
 
 // Hand-built PACs.
@@ -413,8 +479,13 @@ fn upn_dns_info_is_decoded_with_its_extension() {
         PAC_UPN_DNS_INFO,
         upn_info("alice@r.test", "R.TEST", Some(("alice", &sid.to_bytes()))),
     ));
-    b.push((PAC_LOGON_INFO, vec![9; 24]));
-    b.push((PAC_LOGON_INFO, vec![8; 16]));
+    let first = build::logon_info(&validation_info());
+    let second = build::logon_info(&ValidationInfo {
+        user_id: 2000,
+        ..validation_info()
+    });
+    b.push((PAC_LOGON_INFO, first.clone()));
+    b.push((PAC_LOGON_INFO, second));
     let v = check(&signed(b)).unwrap();
     let u = v.upn_dns_info.unwrap();
     assert_eq!(
@@ -423,7 +494,8 @@ fn upn_dns_info_is_decoded_with_its_extension() {
     );
     assert_eq!((u.sam_name.as_deref(), u.sid), (Some("alice"), Some(sid)));
     // The first LOGON_INFO; later ones are ignored (MS-PAC 2.4).
-    assert_eq!(v.logon_info, Some(vec![9; 24]));
+    assert_eq!(v.logon_info, Some(first));
+    assert_eq!(v.validation_info, Some(validation_info()));
     let plain = UpnDnsInfo::parse(&upn_info("a@b", "B", None)).unwrap();
     assert_eq!((plain.sam_name, plain.sid), (None, None));
     // A string past the buffer, a bad SID, the extension flag without it.
@@ -510,4 +582,123 @@ fn real_pacs_survive_every_truncation_and_byte_flip() {
             let _ = UpnDnsInfo::parse(&p);
         }
     }
+}
+
+/// alice's KERB_VALIDATION_INFO with every list populated.
+fn validation_info() -> ValidationInfo {
+    let domain = crate::lsa::session::Sid::from_bytes(&[
+        1, 4, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0,
+    ])
+    .unwrap();
+    let other = crate::lsa::session::Sid::for_account("OTHER", "x");
+    ValidationInfo {
+        logon_time: 133_000_000_000_000_000,
+        password_last_set: 132_000_000_000_000_000,
+        effective_name: "alice".into(),
+        full_name: "Alice Example".into(),
+        logon_script: String::new(),
+        profile_path: "\\\\srv\\p".into(),
+        home_directory: String::new(),
+        home_directory_drive: "H:".into(),
+        logon_count: 3,
+        bad_password_count: 1,
+        user_id: 1102,
+        primary_group_id: 513,
+        group_ids: vec![
+            GroupMembership {
+                relative_id: 513,
+                attributes: 7,
+            },
+            GroupMembership {
+                relative_id: 1200,
+                attributes: 7,
+            },
+        ],
+        user_flags: LOGON_EXTRA_SIDS | LOGON_RESOURCE_GROUPS,
+        logon_server: "DC1".into(),
+        logon_domain_name: "R".into(),
+        logon_domain_id: Some(domain),
+        user_account_control: 0x210,
+        extra_sids: vec![
+            SidAndAttributes {
+                sid: crate::lsa::session::Sid::from_bytes(&[1, 1, 0, 0, 0, 0, 0, 18, 1, 0, 0, 0])
+                    .unwrap(),
+                attributes: 7,
+            },
+            SidAndAttributes {
+                sid: other.clone(),
+                attributes: 7,
+            },
+        ],
+        resource_group_domain_sid: Some(other),
+        resource_group_ids: vec![GroupMembership {
+            relative_id: 572,
+            attributes: 0x2000_0007,
+        }],
+    }
+}
+
+#[test]
+fn validation_info_round_trips_and_names_the_user() {
+    let vi = validation_info();
+    let b = build::logon_info(&vi);
+    assert_eq!(&b[..4], &[1, 0x10, 8, 0]);
+    assert_eq!(b.len() % 8, 0);
+    let back = ValidationInfo::decode(&b).unwrap();
+    assert_eq!(back, vi);
+    assert_eq!(back.user_sid().unwrap().to_string(), "S-1-5-21-1-2-3-1102");
+    assert_eq!(back.group_sids().len(), 5);
+    // Empty lists and no domain SID.
+    let bare = ValidationInfo {
+        group_ids: vec![],
+        extra_sids: vec![],
+        resource_group_domain_sid: None,
+        resource_group_ids: vec![],
+        logon_domain_id: None,
+        ..validation_info()
+    };
+    let back = ValidationInfo::decode(&build::logon_info(&bare)).unwrap();
+    assert_eq!(back, bare);
+    assert_eq!((back.user_sid(), back.group_sids()), (None, vec![]));
+}
+
+#[test]
+fn hostile_validation_info_is_malformed_not_a_panic() {
+    let good = build::logon_info(&validation_info());
+    for n in 0..good.len() {
+        let _ = ValidationInfo::decode(&good[..n]);
+    }
+    for i in 0..good.len() {
+        for x in [0x01, 0x80, 0xff] {
+            let mut b = good.clone();
+            b[i] ^= x;
+            let _ = ValidationInfo::decode(&b);
+        }
+    }
+    // Headers: not version 1 little-endian, a length past the buffer.
+    let mut b = good.clone();
+    b[1] = 0x00;
+    assert_eq!(ValidationInfo::decode(&b), Err(PacError::Malformed));
+    let mut b = good.clone();
+    b[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert_eq!(ValidationInfo::decode(&b), Err(PacError::Malformed));
+    // GroupCount huge (checked against the bytes left, nothing allocated):
+    // the fixed part's GroupCount is at body offset 4 + 6*8 + 6*8 + 2*2 + 2*4.
+    let at = 16 + 4 + 48 + 48 + 4 + 8;
+    let mut b = good.clone();
+    b[at..at + 4].copy_from_slice(&0x2000_0000u32.to_le_bytes());
+    assert_eq!(ValidationInfo::decode(&b), Err(PacError::Malformed));
+    // A string whose ActualCount disagrees with its Length.
+    let bad = ValidationInfo {
+        effective_name: "alice".into(),
+        ..validation_info()
+    };
+    let mut b = build::logon_info(&bad);
+    let body = 16 + 4 + 48;
+    b[body] = 12; // EffectiveName.Length
+    assert_eq!(ValidationInfo::decode(&b), Err(PacError::Malformed));
+    // A PAC whose LOGON_INFO does not decode is malformed.
+    let mut pac = alices();
+    pac.push((PAC_LOGON_INFO, vec![9; 24]));
+    assert_eq!(check(&signed(pac)), Err(PacError::Malformed));
 }
