@@ -2,8 +2,8 @@
 //! picks what the rest is: 0 a PAC, verified with a fixed aes256 service
 //! key for alice; 1 a ticket's AuthorizationData (DER) whose PAC, if one,
 //! is verified the same way; 2 a PAC signed first with that key (when its
-//! signature buffers allow), so the client info and UPN_DNS_INFO decoders
-//! behind the signature are reached. Never a panic; a PAC accepted names
+//! signature buffers allow), so the client info, UPN_DNS_INFO and
+//! LOGON_INFO (NDR) decoders behind the signature are reached. Never a panic; a PAC accepted names
 //! alice at the fixed authtime.
 //! Seeds (fuzz/seeds/krb_pac/): PACs built and signed by
 //! `examples/gen_fuzz_seeds.rs`, in each mode.
