@@ -28,9 +28,9 @@
 //!    and the AP-REP built when mutual authentication was asked.
 //!
 //! The verified result keeps the ticket's authorization-data raw (DER) and
-//! the verified PAC's facts (client info, UPN/DNS info, raw LOGON_INFO)
-//! for the network logon session; the client name comes from the
-//! decrypted ticket, never from unauthenticated fields.
+//! the verified PAC's facts (client info, UPN/DNS info, LOGON_INFO raw
+//! and decoded) for the network logon session; the client name comes from
+//! the decrypted ticket, never from unauthenticated fields.
 //!
 //! A server credential keeps the tickets it decrypted
 //! ([`super::verified_tickets`]): the ticket is authenticated by the
