@@ -267,6 +267,113 @@ fn krb_decrypt_seeds(dir: &Path) {
     }
 }
 
+/// `krb_pac`: a PAC for alice (LOGON_INFO with every list, CLIENT_INFO,
+/// UPN_DNS_INFO with the SAM name/SID extension, both signatures) signed
+/// with the target's key (mode 0), in an AD-IF-RELEVANT AuthorizationData
+/// (mode 1), and unsigned (mode 2, which signs it).
+fn krb_pac_seeds(dir: &Path) {
+    use opensspi::lsa::session::Sid;
+    use opensspi::packages::kerberos::crypto::{ChecksumType, EncryptionType, Key};
+    use opensspi::packages::kerberos::pac::{build, *};
+    let u16le = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let (upn, dns, sam) = (
+        u16le("alice@example.test"),
+        u16le("EXAMPLE.TEST"),
+        u16le("alice"),
+    );
+    let sid = Sid::for_account("EXAMPLE", "alice").to_bytes();
+    let mut info = Vec::new();
+    let mut at = 20usize;
+    for (i, s) in [&upn, &dns, &sam, &sid].into_iter().enumerate() {
+        info.extend_from_slice(&(s.len() as u16).to_le_bytes());
+        info.extend_from_slice(&(at as u16).to_le_bytes());
+        at += s.len();
+        if i == 1 {
+            info.extend_from_slice(&2u32.to_le_bytes());
+        }
+    }
+    for s in [&upn, &dns, &sam, &sid] {
+        info.extend_from_slice(s);
+    }
+    let user = Sid::for_account("EXAMPLE", "alice");
+    let domain = Sid {
+        authority: user.authority,
+        sub_authorities: user.sub_authorities[..4].to_vec(),
+    };
+    let validation_info = logon_info::ValidationInfo {
+        logon_time: 0,
+        password_last_set: 0,
+        effective_name: "alice".into(),
+        full_name: "Alice Example".into(),
+        logon_script: String::new(),
+        profile_path: String::new(),
+        home_directory: String::new(),
+        home_directory_drive: String::new(),
+        logon_count: 1,
+        bad_password_count: 0,
+        user_id: user.sub_authorities[4],
+        primary_group_id: 513,
+        group_ids: vec![logon_info::GroupMembership {
+            relative_id: 513,
+            attributes: 7,
+        }],
+        user_flags: logon_info::LOGON_EXTRA_SIDS,
+        logon_server: "KDC".into(),
+        logon_domain_name: "EXAMPLE".into(),
+        logon_domain_id: Some(domain.clone()),
+        user_account_control: 0x210,
+        extra_sids: vec![logon_info::SidAndAttributes {
+            sid: Sid {
+                authority: 18,
+                sub_authorities: vec![1],
+            },
+            attributes: 7,
+        }],
+        resource_group_domain_sid: Some(domain),
+        resource_group_ids: vec![logon_info::GroupMembership {
+            relative_id: 572,
+            attributes: 0x2000_0007,
+        }],
+    };
+    let aes = ChecksumType::HmacSha196Aes256;
+    let unsigned = build::encode(&[
+        (PAC_LOGON_INFO, build::logon_info(&validation_info)),
+        (PAC_CLIENT_INFO, build::client_info(1_700_000_000, "alice")),
+        (PAC_UPN_DNS_INFO, info),
+        (PAC_SERVER_CHECKSUM, build::empty_signature(aes)),
+        (PAC_PRIVSVR_CHECKSUM, build::empty_signature(aes)),
+    ]);
+    let key = Key::new(EncryptionType::Aes256CtsHmacSha196, &[0x4b; 32]).expect("key");
+    let mut signed = unsigned.clone();
+    build::sign(&mut signed, &key, &key).expect("sign");
+    // AuthorizationData { AD-IF-RELEVANT { AD-WIN2K-PAC } }, DER by hand:
+    // SEQUENCE OF SEQUENCE { [0] INTEGER, [1] OCTET STRING }.
+    fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        match body.len() {
+            n if n < 0x80 => out.push(n as u8),
+            n if n < 0x100 => out.extend_from_slice(&[0x81, n as u8]),
+            n => out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]),
+        }
+        out.extend_from_slice(body);
+        out
+    }
+    let element = |ad_type: &[u8], data: &[u8]| {
+        let mut body = tlv(0xa0, &tlv(0x02, ad_type));
+        body.extend(tlv(0xa1, &tlv(0x04, data)));
+        tlv(0x30, &tlv(0x30, &body))
+    };
+    let ad = element(&[1], &element(&[0x00, 0x80], &signed));
+    write(dir, "krb_pac", "signed", &[&[0u8][..], &signed].concat());
+    write(dir, "krb_pac", "if-relevant", &[&[1u8][..], &ad].concat());
+    write(
+        dir,
+        "krb_pac",
+        "unsigned",
+        &[&[2u8][..], &unsigned].concat(),
+    );
+}
+
 /// `lsad_request`: connections (a uid byte, then frames) storing a
 /// session with MSV1_0 and Kerberos credentials (store codec version 2,
 /// the decoder a client's Put reaches) and using it.
@@ -444,6 +551,7 @@ fn main() {
         write(&dir, "lsa_calls", &format!("call-{pkg}-{mt}"), &call);
     }
     krb_decrypt_seeds(&dir);
+    krb_pac_seeds(&dir);
     lsad_request_seeds(&dir);
     match ntlm_seeds(&dir) {
         Ok(n) => println!("NTLM: {n} handshakes dumped"),

@@ -13,22 +13,32 @@
 //!    ticket's (BADMATCH);
 //! 4. times: authenticator within the clock skew (SKEW), ticket started
 //!    and not invalid (TKT_NYV), not ended (TKT_EXPIRED);
-//! 5. the 0x8003 checksum (INAPP_CKSUM), DCE style refused, channel
+//! 5. the PAC, when the ticket has one ([`super::pac`], MS-KILE §3.4.5.3;
+//!    MIT checks authorization data after the times too): one PAC at
+//!    most, well-formed, with a KDC signature and a server signature that
+//!    verifies under the key that decrypted the ticket (MODIFIED; a
+//!    signature type not the key's: INAPP_CKSUM), and client info naming
+//!    the ticket's client and authtime (BADMATCH). A ticket without a PAC
+//!    (an MIT KDC before 1.20) is accepted;
+//! 6. the 0x8003 checksum (INAPP_CKSUM), DCE style refused, channel
 //!    bindings (when the acceptor has some: a different hash fails, an
 //!    all-zero one passes unless bindings are required);
-//! 6. the replay cache (REPEAT);
-//! 7. the delegated KRB-CRED decrypted (usage 14, session key or subkey),
+//! 7. the replay cache (REPEAT);
+//! 8. the delegated KRB-CRED decrypted (usage 14, session key or subkey),
 //!    and the AP-REP built when mutual authentication was asked.
 //!
-//! The verified result keeps the ticket's authorization-data raw (DER) for
-//! the PAC checks of a later layer; the client name comes from the
-//! decrypted ticket, never from unauthenticated fields.
+//! The verified result keeps the ticket's authorization-data raw (DER) and
+//! the verified PAC's facts (client info, UPN/DNS info, LOGON_INFO raw
+//! and decoded) for the network logon session; the client name comes from
+//! the decrypted ticket, never from unauthenticated fields.
 //!
 //! A server credential keeps the tickets it decrypted
 //! ([`super::verified_tickets`]): the ticket is authenticated by the
 //! service key (RFC 4120 §3.2.3, MS-KILE §3.4.5.1), so an enc-part equal
 //! byte for byte (same etype, kvno and sname) under the same keytab is the
-//! same ticket, and step 3's decryption and decoding of it are done once.
+//! same ticket, and step 3's decryption and decoding of it, and step 5's
+//! PAC verification, are done once. Only a ticket whose PAC verified (or
+//! that has none) is kept.
 //! Step 2 and everything from the authenticator on (times against the
 //! ticket's cached times, checksum, replays) run on every AP-REQ.
 
@@ -56,6 +66,7 @@ use super::ccache::Credential;
 use super::crypto::{self, usage, EncryptionType, Key};
 use super::filecodec::{self, Principal};
 use super::keytab::{Keytab, KeytabEntry};
+use super::pac::{self, PacError, VerifiedPac};
 use super::replay_cache::{ReplayCache, ReplayError, ReplayKey};
 use super::verified_tickets::{TicketId, VerifiedTicket, VerifiedTickets};
 use crate::packages::ntlm::crypto::channel_bindings_hash;
@@ -156,6 +167,8 @@ pub struct Accepted {
     /// The ticket's AuthorizationData, DER as in the ticket (PAC inside
     /// AD-IF-RELEVANT, ad-type 128), when present.
     pub authorization_data: Option<Vec<u8>>,
+    /// The ticket's verified PAC, when it has one.
+    pub pac: Option<Arc<VerifiedPac>>,
     /// The forwarded TGT of a delegating client.
     pub delegated: Option<Credential>,
     /// The AP-REP to send (mutual authentication).
@@ -282,7 +295,7 @@ fn verify(
         Some(t) => t,
         None => {
             let t = Arc::new(decrypt_ticket(opts, &candidates, id.cipher)?);
-            if let Some(c) = opts.tickets {
+            if let (Some(c), Ok(_)) = (opts.tickets, &t.pac) {
                 c.insert(&id, t.clone());
             }
             t
@@ -324,7 +337,10 @@ fn verify(
         return Err(ApError::code(KRB_AP_ERR_TKT_EXPIRED));
     }
 
-    // 5: the GSS checksum.
+    // 5: the PAC (verified with the ticket).
+    let pac = tkt.pac.clone().map_err(pac_error)?;
+
+    // 6: the GSS checksum.
     let cksum = auth
         .cksum
         .0
@@ -355,7 +371,7 @@ fn verify(
         return Err(bad_bindings());
     }
 
-    // 6: replays.
+    // 7: replays.
     let (client_s, server_s) = (client.to_string(), server.to_string());
     let rkey = ReplayKey {
         client: &client_s,
@@ -375,7 +391,7 @@ fn verify(
         }
     }
 
-    // 7: delegation, AP-REP.
+    // 8: delegation, AP-REP.
     let initiator_subkey = match &auth.subkey.0 {
         Some(k) => Some(protocol_key(&k.0, SecStatus::InvalidToken)?),
         None => None,
@@ -419,6 +435,7 @@ fn verify(
         starttime,
         endtime,
         authorization_data,
+        pac,
         delegated,
         ap_rep,
         acceptor_subkey,
@@ -433,7 +450,7 @@ fn decrypt_ticket(
     candidates: &[&KeytabEntry],
     cipher: &[u8],
 ) -> Result<VerifiedTicket, ApError> {
-    let mut decrypted = None;
+    let mut decrypted: Option<(Zeroizing<Vec<u8>>, Principal, Key)> = None;
     for e in candidates {
         let made = opts.keys.and_then(|keys| {
             let i = opts
@@ -447,17 +464,20 @@ fn decrypt_ticket(
             continue;
         };
         if let Ok(plain) = crypto::decrypt(&key, usage::KDC_REP_TICKET, cipher) {
-            decrypted = Some((plain, e.principal.clone()));
+            decrypted = Some((plain, e.principal.clone(), key));
             break;
         }
     }
-    let (plain, server) = decrypted.ok_or(ApError::code(KRB_AP_ERR_BAD_INTEGRITY))?;
+    let (plain, server, key) = decrypted.ok_or(ApError::code(KRB_AP_ERR_BAD_INTEGRITY))?;
     let part: ApplicationTag<EncTicketPartView, 3> = der_decode(&plain)?;
     let part = part.0;
     let authtime = time_secs(&part.auth_time.0);
+    let client = principal(&part.cname.0, &part.crealm.0)?;
+    let authorization_data = part.authorization_data.0.map(|ad| ad.0 .0);
+    let pac = check_pac(authorization_data.as_deref(), &key, &client, authtime);
     Ok(VerifiedTicket {
         session_key: protocol_key(&part.key.0, SecStatus::InvalidToken)?,
-        client: principal(&part.cname.0, &part.crealm.0)?,
+        client,
         server,
         ticket_flags: bits_flags(&part.flags.0),
         authtime,
@@ -467,8 +487,40 @@ fn decrypt_ticket(
             .as_ref()
             .map_or(authtime, |t| time_secs(&t.0)),
         endtime: time_secs(&part.endtime.0),
-        authorization_data: part.authorization_data.0.map(|ad| ad.0 .0),
+        authorization_data,
+        pac,
     })
+}
+
+/// Step 5's verification of the ticket's PAC, if any, with the key that
+/// decrypted the ticket ([`pac::verify_pac`]).
+fn check_pac(
+    authorization_data: Option<&[u8]>,
+    key: &Key,
+    client: &Principal,
+    authtime: i64,
+) -> Result<Option<Arc<VerifiedPac>>, PacError> {
+    let Some(ad) = authorization_data else {
+        return Ok(None);
+    };
+    match pac::authz_data::find_pac(ad)? {
+        Some(p) => Ok(Some(Arc::new(pac::verify_pac(&p, key, client, authtime)?))),
+        None => Ok(None),
+    }
+}
+
+/// The KRB_AP_ERR code and status of a refused PAC (table in
+/// [`super::ap_rep`]).
+fn pac_error(e: PacError) -> ApError {
+    let code = match e {
+        PacError::WrongChecksumType => KRB_AP_ERR_INAPP_CKSUM,
+        PacError::ClientMismatch => KRB_AP_ERR_BADMATCH,
+        PacError::Malformed
+        | PacError::MultiplePacs
+        | PacError::MissingSignature
+        | PacError::BadSignature => KRB_AP_ERR_MODIFIED,
+    };
+    ApError::with_status(code, SecStatus::LogonDenied)
 }
 
 /// The forwarded TGT of a KRB-CRED (RFC 4120 §5.8), enc-part under the

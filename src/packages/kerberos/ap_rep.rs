@@ -18,6 +18,9 @@
 //! | malformed 0x8003 checksum (INAPP_CKSUM 50) | `SEC_E_INVALID_TOKEN` | Wine: GSS_S_DEFECTIVE_TOKEN |
 //! | channel bindings differ (MIT sends BAD_INTEGRITY 31) | `SEC_E_BAD_BINDINGS` | SSPI docs (Extended Protection) |
 //! | DCE style asked | `SEC_E_UNSUPPORTED_FUNCTION` | not implemented |
+//! | PAC malformed, two PACs, a signature missing, server signature fails (MODIFIED 41, as MIT's `verify_checksum` and MS-SFU §3.2.5.2.2) | `SEC_E_LOGON_DENIED` | MS-APDS §3.2.5.4: a PAC that fails verification is STATUS_LOGON_FAILURE (SSPI: SEC_E_LOGON_DENIED), "MUST be treated as a failure" (PROBE on Windows) |
+//! | PAC server signature of a type not the service key's (INAPP_CKSUM 50) | `SEC_E_LOGON_DENIED` | as above; MIT refuses the checksum (KRB5_BAD_ENCTYPE) |
+//! | PAC client info not the ticket's client or authtime (BADMATCH 36) | `SEC_E_LOGON_DENIED` | as above; MIT: KRB5KRB_AP_WRONG_PRINC, no wire code |
 //! | anything else | `SEC_E_LOGON_DENIED` | |
 
 use picky_asn1::wrapper::{

@@ -6,6 +6,7 @@
 //!   krb5.conf profile formats;
 //! - `ap_req`, `acceptor`, `ap_rep`, `replay_cache` (with `ap_wire`, their
 //!   shared encodings): the AP exchange of RFC 4120 §3.2 / RFC 4121 §4.1.
+//! - `pac`: the PAC (MS-PAC) of service tickets, checked by the acceptor.
 //! - `gss`: the per-message tokens of RFC 4121 and RFC 4757.
 //! - `principal`: principal names, SPNs and realms of hosts;
 //! - `kdc`: the KDC client (AS and TGS exchanges, transport, errors);
@@ -39,6 +40,7 @@ pub mod keytab;
 pub mod logon_credentials;
 pub mod lsa_logon;
 pub mod lsa_session;
+pub mod pac;
 pub mod package;
 pub mod principal;
 pub mod replay_cache;

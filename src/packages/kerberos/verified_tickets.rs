@@ -7,8 +7,9 @@
 //! every AP-REQ. The ticket's enc-part is authenticated by the service key
 //! (RFC 4120 §3.2.3, §5.3; MS-KILE §3.4.5.1): a ciphertext equal byte for
 //! byte, with the same etype, kvno and sname, under the same keytab, is the
-//! same ticket, so what its decryption gave is reused. Only a ticket that
-//! decrypted and decoded is stored; time checks, the authenticator and the
+//! same ticket, so what its decryption gave is reused, its PAC verified
+//! with it. Only a ticket that decrypted, decoded and whose PAC (if any)
+//! verified is stored; time checks, the authenticator and the
 //! replay cache stay per AP-REQ.
 
 use std::collections::{HashMap, VecDeque};
@@ -19,6 +20,7 @@ use parking_lot::Mutex;
 
 use super::crypto::Key;
 use super::filecodec::Principal;
+use super::pac::{PacError, VerifiedPac};
 
 /// Entries kept per credential; the oldest goes first.
 pub const VERIFIED_TICKETS_MAX: usize = 256;
@@ -37,6 +39,9 @@ pub struct VerifiedTicket {
     pub endtime: i64,
     /// The ticket's AuthorizationData, DER as in the ticket.
     pub authorization_data: Option<Vec<u8>>,
+    /// The PAC verified with the ticket (`Ok(None)`: the ticket has none).
+    /// A ticket whose PAC was refused is never stored.
+    pub pac: Result<Option<Arc<VerifiedPac>>, PacError>,
 }
 
 /// The identity of a ticket: its enc-part as received and its server.
@@ -180,6 +185,7 @@ mod tests {
             starttime: 1,
             endtime: 2,
             authorization_data: None,
+            pac: Ok(None),
         })
     }
 
