@@ -16,6 +16,8 @@
 //!   package, its credentials and contexts.
 //! - `logon_credentials`: the package's credentials per logon session (a
 //!   TGT a client delegated, for its network logon session).
+//! - `network_identity`: the accepted client as its network logon session
+//!   names it (from the verified PAC's LOGON_INFO when there is one).
 //!
 //! Credential operations (AS and TGS exchanges, holding the TGT) are kept
 //! apart from the context state so that they can move behind the LSA.
@@ -36,6 +38,7 @@ pub mod gss;
 pub mod kdc;
 pub mod keytab;
 pub mod logon_credentials;
+pub mod network_identity;
 pub mod pac;
 pub mod package;
 pub mod principal;
