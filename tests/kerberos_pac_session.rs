@@ -297,13 +297,17 @@ fn samba_dc_ticket_gives_the_session_its_pac_describes() {
     same_session(&d, &n);
 }
 
-/// The same ticket without its PAC (re-encrypted with the service key):
-/// accepted, but the session's SID is only ever the synthetic one of the
-/// ticket's names — nothing of a PAC that is not there, or that did not
-/// verify (those are refused, tests/kerberos_pac.rs), reaches it.
+/// The same ticket without its PAC (re-encrypted with the service key;
+/// same client, same authtime): accepted, but the session's SID is only
+/// ever the synthetic one of the ticket's names — nothing of a PAC that is
+/// not in this ticket (the acceptor verified the PAC ticket just before,
+/// with the same keys and verified-ticket cache), or that did not verify
+/// (those are refused, tests/kerberos_pac.rs), reaches it.
 #[test]
 fn samba_ticket_without_its_pac_gets_the_ticket_names_and_a_synthetic_sid() {
     let v = samba();
+    let with_pac = kerberos_session(&v.server, &v.ap_req(&v.cred.ticket, v.at(9)), Some(v.at(9)));
+    assert_eq!(with_pac.sid.to_string(), format!("{SAMBA_DOMAIN_SID}-1102"));
     let ticket = v.without_pac();
     let d = kerberos_session(&v.server, &v.ap_req(&ticket, v.at(10)), Some(v.at(10)));
     assert_eq!(
