@@ -125,6 +125,38 @@ fn our_client_from_the_ccache_to_mit_acceptor() {
     );
 }
 
+/// The network logon session our server gave alice (`--session-data`:
+/// QuerySecurityContextToken + SspiGetTokenLogonId + LsaGetLogonSessionData):
+/// the MIT 1.20 KDC's PAC has no LOGON_INFO, so the ticket's names, a
+/// synthetic SID, no UPN or DNS domain, and "Kerberos" also through
+/// Negotiate (tests/kerberos_pac_session.rs has the AD PAC's session).
+fn assert_mit_session(r: &PairResult) {
+    let a = &r.acceptor;
+    let sid = opensspi::lsa::session::Sid::for_account("EXAMPLE.TEST", "alice").to_string();
+    assert_eq!(
+        [
+            "session_user",
+            "session_domain",
+            "session_package",
+            "session_logon_type",
+            "session_sid",
+            "session_upn",
+            "session_dns_domain",
+        ]
+        .map(|k| a.field(k)),
+        [
+            "alice",
+            "EXAMPLE.TEST",
+            "Kerberos",
+            "3",
+            sid.as_str(),
+            "",
+            ""
+        ],
+        "\n{r}"
+    );
+}
+
 #[test]
 fn mit_initiator_to_our_keytab_acceptor() {
     let realm = KrbRealm::start("mit-ours");
@@ -137,10 +169,11 @@ fn mit_initiator_to_our_keytab_acceptor() {
             &["--wrap", "--no-seal", "--stream-layout"][..],
         ),
     ] {
-        let mut a = vec!["server", "--package", "Kerberos"];
+        let mut a = vec!["server", "--package", "Kerberos", "--session-data"];
         a.extend_from_slice(acc);
         let r = run_pair(mit(&realm, "gss_init.py", init), ours(&realm, &a), TIMEOUT);
         assert_krb_pair(&r, !init.contains(&"--no-seal"));
+        assert_mit_session(&r);
     }
 }
 
@@ -184,13 +217,20 @@ fn negotiate_client_with_kerberos_inside() {
 fn negotiate_server_with_kerberos_inside() {
     let realm = KrbRealm::start("nego-srv");
     realm.kinit_alice();
-    let server = ["server", "--package", "Negotiate", "--wrap"];
+    let server = [
+        "server",
+        "--package",
+        "Negotiate",
+        "--wrap",
+        "--session-data",
+    ];
     let r = run_pair(
         mit(&realm, "gss_init.py", &["--wrap", "--mech", "spnego"]),
         ours(&realm, &server),
         TIMEOUT,
     );
     assert_krb_pair(&r, true);
+    assert_mit_session(&r);
     let r = run_pair(
         mit(
             &realm,

@@ -44,9 +44,10 @@ impl ContextEntry {
     }
 
     /// The network logon session of the authenticated client of a server
-    /// context, created on first use: user and domain as the package
-    /// verified them, the package's name, and the credentials the client
-    /// delegated. A client context or an unfinished one →
+    /// context, created on first use: the client as the package verified it
+    /// ([`SecurityContext::network_identity`]: names, and with a Kerberos
+    /// PAC its SID, UPN, DNS domain and logon server) and the credentials
+    /// the client delegated. A client context or an unfinished one →
     /// `SEC_E_NO_IMPERSONATION`.
     fn network_logon(&self) -> SecResult<Luid> {
         if self.initiator {
@@ -54,14 +55,13 @@ impl ContextEntry {
         }
         self.network_logon
             .get_or_try_init(|| {
-                let (domain, user, package) = {
+                let identity = {
                     let slot = self.ctx.lock();
                     let ctx = slot.established().map_err(|_| SecStatus::NoImpersonation)?;
-                    let (domain, user) = ctx.client_identity().ok_or(SecStatus::NoImpersonation)?;
-                    (domain, user, ctx.package().name)
+                    ctx.network_identity().ok_or(SecStatus::NoImpersonation)?
                 };
                 let luid = lsa()
-                    .and_then(|l| l.network_logon(&user, &domain, package))
+                    .and_then(|l| l.network_logon_with(&identity))
                     .map_err(|_| SecStatus::InternalError)?;
                 // Delegated credentials become the session's.
                 if let Ok(ctx) = self.ctx.lock().established() {

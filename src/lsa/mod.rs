@@ -31,7 +31,7 @@
 //! | `LsaLogonUser` | `L.connection(h)?` then `L.logon_user_raw(pkg, type, submit, addr)`; profile = `result.profile.to_block()`, token names `result.logon_id` |
 //! | `LogonUserW`/`A` | `L.logon_user_w(user, domain, password, type, provider)`; error → [`status::NtStatus::to_win32_error`] |
 //! | `ImpersonateLoggedOnUser` / `RevertToSelf` | `L.impersonate(luid)` / [`revert_to_self`] |
-//! | `ImpersonateSecurityContext` / `RevertSecurityContext` | `L.network_logon(user, domain, package)` once per server context, then `L.impersonate(luid)` / [`revert_to_self`]; `DeleteSecurityContext` → `L.logoff(luid)` |
+//! | `ImpersonateSecurityContext` / `RevertSecurityContext` | `L.network_logon_with(ctx.network_identity())` once per server context, then `L.impersonate(luid)` / [`revert_to_self`]; `DeleteSecurityContext` → `L.logoff(luid)` |
 //! | `LsaCallAuthenticationPackage` | `L.call_authentication_package(h, pkg, request, addr)` |
 //! | `LsaEnumerateLogonSessions` | `L.enumerate_sessions()` |
 //! | `LsaGetLogonSessionData` | `L.session_data(luid)?.to_block()` |

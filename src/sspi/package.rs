@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use super::consts::{SECPKG_ATTR_SIZES, SECPKG_ATTR_STREAM_SIZES};
 use super::{AuthIdentity, MessageBuffer, SecResult, SecStatus, Step, StreamLayout};
+use crate::lsa::network::NetworkIdentity;
 use crate::lsa::Luid;
 
 /// `SecPkgInfo` values of a package (BEHAVIOURS.md C).
@@ -316,6 +317,17 @@ pub trait SecurityContext: Send {
     /// impersonation and `QuerySecurityContextToken`.
     fn client_identity(&self) -> Option<(String, String)> {
         None
+    }
+
+    /// The authenticated client as its network logon session names it
+    /// (server contexts; ImpersonateSecurityContext,
+    /// QuerySecurityContextToken). By default [`Self::client_identity`]
+    /// verified by this package; a package that verified more about the
+    /// account (Kerberos: the PAC's SID, UPN, DNS domain, logon server)
+    /// says so.
+    fn network_identity(&self) -> Option<NetworkIdentity> {
+        let (domain, user) = self.client_identity()?;
+        Some(NetworkIdentity::new(&user, &domain, self.package().name))
     }
 
     /// The client's network logon session `logon_id` was created for this

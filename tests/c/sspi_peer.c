@@ -23,6 +23,11 @@
  * with --next-hop-by-logon-id also after_delete_acquire: the same ACH once the server context
  * is deleted.
  *
+ * --session-data (server): once the client is authenticated, its network logon session as a
+ * Windows server reads it: QuerySecurityContextToken + SspiGetTokenLogonId, LsaGetLogonSessionData,
+ * reported as session_user, session_domain, session_package, session_logon_type, session_sid,
+ * session_upn, session_dns_domain, session_logon_server (or session_error).
+ *
  * --logon-id passes that LUID (hex, as sspilogon prints it: 0x0:0x3e7 or 0:3e7) as pvLogonID to
  * AcquireCredentialsHandleW: the credentials of that logon session instead of the caller's.
  * Built two ways (tests/common/mod.rs): linked against libopensspi.so (calls the exported
@@ -39,14 +44,16 @@
 #define INIT_MSG "hello from initiator"
 
 static struct {
-    int server, wrap, seal, mic, default_creds, stream, delegate, next_hop_by_luid;
+    int server, wrap, seal, mic, default_creds, stream, delegate, next_hop_by_luid, session_data;
     const char *package, *user, *password, *target, *cbt_hex, *report, *dlopen, *logon_id, *principal;
     const char *next_hop, *next_hop_package;
-} opt = {0, 0, 1, 1, 0, 0, 0, 0, "NTLM", NULL, NULL, "host/localhost", NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+} opt = {0, 0, 1, 1, 0, 0, 0, 0, 0, "NTLM", NULL, NULL, "host/localhost", NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 
 /* the token calls (exports outside the function table; dlsym'd in the dlopen build) */
 static NTSTATUS (*GetTokenLogonId)(HANDLE, LUID *);
 static int32_t (*CloseToken)(HANDLE);
+static NTSTATUS (*GetSessionData)(LUID *, SECURITY_LOGON_SESSION_DATA **);
+static NTSTATUS (*FreeReturnBuffer)(void *);
 
 static SecurityFunctionTableW *T;  /* every SSPI call goes through this table */
 static str_t rep;                  /* JSON members of the report, comma-separated */
@@ -526,13 +533,71 @@ static void next_hop(CtxtHandle *ctx, LUID *luid) {
     free(out), free(target);
 }
 
+/* ---- --session-data -------------------------------------------------------- */
+static void rep_unicode(const char *k, const LSA_UNICODE_STRING *u) {
+    size_t n = u->Buffer ? u->Length / 2 : 0;
+    uint16_t *w = calloc(n + 1, sizeof *w);
+    char *s;
+    if (!w) return;
+    if (n) memcpy(w, u->Buffer, n * sizeof *w);
+    s = utf16_to_utf8(w);
+    rep_str(k, s ? s : "");
+    free(s), free(w);
+}
+
+/* S-1-<authority>-<sub>... from the binary SID (MS-DTYP 2.4.2.2) */
+static void rep_sid(const char *k, const uint8_t *sid) {
+    char out[256];
+    uint64_t auth = 0;
+    int n;
+    if (!sid) {
+        rep_str(k, "");
+        return;
+    }
+    for (int i = 2; i < 8; i++) auth = auth << 8 | sid[i];
+    n = snprintf(out, sizeof out, "S-%u-%llu", sid[0], (unsigned long long)auth);
+    for (int i = 0; i < sid[1] && n > 0 && (size_t)n < sizeof out; i++) {
+        const uint8_t *b = sid + 8 + 4 * i;
+        uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        n += snprintf(out + n, sizeof out - (size_t)n, "-%u", v);
+    }
+    rep_str(k, out);
+}
+
+static void session_data(CtxtHandle *ctx) {
+    HANDLE token = NULL;
+    LUID luid;
+    SECURITY_LOGON_SESSION_DATA *d = NULL;
+    SECURITY_STATUS st = T->QuerySecurityContextToken(ctx, &token);
+    if (st != SEC_E_OK) {
+        rep_hex32("session_error", (uint32_t)st);
+        return;
+    }
+    NTSTATUS nt = GetTokenLogonId(token, &luid);
+    if (!nt) nt = GetSessionData(&luid, &d);
+    CloseToken(token);
+    if (nt) {
+        rep_hex32("session_error", (uint32_t)nt);
+        return;
+    }
+    rep_unicode("session_user", &d->UserName);
+    rep_unicode("session_domain", &d->LogonDomain);
+    rep_unicode("session_package", &d->AuthenticationPackage);
+    rep_num("session_logon_type", d->LogonType);
+    rep_sid("session_sid", d->Sid);
+    rep_unicode("session_upn", &d->Upn);
+    rep_unicode("session_dns_domain", &d->DnsDomainName);
+    rep_unicode("session_logon_server", &d->LogonServer);
+    FreeReturnBuffer(d);
+}
+
 /* ---- main ------------------------------------------------------------------ */
 static int usage(void) {
     fprintf(stderr, "usage: sspi_peer client|server [--package P] [--user U] [--password PW] [--default-creds]\n"
                     "       [--target SPN] [--wrap] [--no-seal] [--no-mic] [--channel-bindings HEX]\n"
                     "       [--logon-id HIGH:LOW] [--stream-layout] [--delegate] [--principal P]\n"
                     "       [--next-hop SPN [--next-hop-package P] [--next-hop-by-logon-id]]\n"
-                    "       [--report FILE] [--dlopen LIB.so]\n");
+                    "       [--session-data] [--report FILE] [--dlopen LIB.so]\n");
     return 2;
 }
 
@@ -548,6 +613,7 @@ static int parse_args(int argc, char **argv) {
         else if (!strcmp(a, "--stream-layout")) opt.stream = 1;
         else if (!strcmp(a, "--delegate")) opt.delegate = 1;
         else if (!strcmp(a, "--next-hop-by-logon-id")) opt.next_hop_by_luid = 1;
+        else if (!strcmp(a, "--session-data")) opt.session_data = 1;
         else if (!strcmp(a, "--next-hop")) val = &opt.next_hop;
         else if (!strcmp(a, "--next-hop-package")) val = &opt.next_hop_package;
         else if (!strcmp(a, "--principal")) val = &opt.principal;
@@ -580,7 +646,10 @@ static void *load_table(void) {
     if (!T) fail("dlsym/InitSecurityInterfaceW failed", 0);
     *(void **)&GetTokenLogonId = dlsym(lib, "SspiGetTokenLogonId");
     *(void **)&CloseToken = dlsym(lib, "SspiCloseHandle");
-    if (!GetTokenLogonId || !CloseToken) fail("dlsym(SspiGetTokenLogonId, SspiCloseHandle) failed", 0);
+    *(void **)&GetSessionData = dlsym(lib, "LsaGetLogonSessionData");
+    *(void **)&FreeReturnBuffer = dlsym(lib, "LsaFreeReturnBuffer");
+    if (!GetTokenLogonId || !CloseToken || !GetSessionData || !FreeReturnBuffer)
+        fail("dlsym(SspiGetTokenLogonId, SspiCloseHandle, LsaGetLogonSessionData, LsaFreeReturnBuffer) failed", 0);
     return lib;
 #else
     /* linked build: a table of the exported symbols themselves */
@@ -605,6 +674,8 @@ static void *load_table(void) {
     direct.QuerySecurityContextToken = QuerySecurityContextToken;
     GetTokenLogonId = SspiGetTokenLogonId;
     CloseToken = SspiCloseHandle;
+    GetSessionData = LsaGetLogonSessionData;
+    FreeReturnBuffer = LsaFreeReturnBuffer;
     T = &direct;
     return &direct;
 #endif
@@ -634,6 +705,7 @@ int main(int argc, char **argv) {
         if (!handshake(&cred, &ctx, &have_ctx, &attr)) {
             rep_hex32("flags", attr);
             if (!query_attributes(&ctx, &sizes) && (!opt.wrap || !message_phase(&ctx, &sizes))) ok = 1;
+            if (ok && opt.server && opt.session_data) session_data(&ctx);
             if (ok && opt.server && opt.next_hop) next_hop(&ctx, &luid), hopped = 1;
         }
     }

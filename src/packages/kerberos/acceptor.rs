@@ -29,7 +29,8 @@
 //!
 //! The verified result keeps the ticket's authorization-data raw (DER) and
 //! the verified PAC's facts (client info, UPN/DNS info, LOGON_INFO raw
-//! and decoded) for the network logon session; the client name comes from
+//! and decoded) for the network logon session
+//! ([`super::network_identity`]); the client name comes from
 //! the decrypted ticket, never from unauthenticated fields.
 //!
 //! A server credential keeps the tickets it decrypted

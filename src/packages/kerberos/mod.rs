@@ -18,6 +18,8 @@
 //!   TGT a client delegated, for its network logon session).
 //! - `lsa_logon`: the LSA's Kerberos logon (AS exchange at `LsaLogonUser`,
 //!   the session's keys and TGT), registered with `lsa_logon::register`.
+//! - `network_identity`: the accepted client as its network logon session
+//!   names it (from the verified PAC's LOGON_INFO when there is one).
 //!
 //! Credential operations (AS and TGS exchanges, holding the TGT) are kept
 //! apart from the context state so that they can move behind the LSA.
@@ -40,6 +42,7 @@ pub mod keytab;
 pub mod logon_credentials;
 pub mod lsa_logon;
 pub mod lsa_session;
+pub mod network_identity;
 pub mod pac;
 pub mod package;
 pub mod principal;

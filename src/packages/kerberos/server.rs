@@ -3,7 +3,8 @@
 //! keytab, the process-wide replay cache and the caller's channel
 //! bindings; SEC_E_OK in one leg, with the AP-REP as output token when the
 //! client asked for mutual authentication. The client name comes from the
-//! decrypted ticket.
+//! decrypted ticket; the client's network logon session from the ticket's
+//! verified PAC ([`super::network_identity`]).
 
 use std::sync::Arc;
 
@@ -11,10 +12,13 @@ use super::acceptor::{accept_ap_req, AcceptorOptions};
 use super::ap_rep::build_krb_error;
 use super::ap_wire::*;
 use super::context::{filetime, Established};
-use super::credential::CredentialState;
+use super::credential::{CredentialState, ServerSide};
 use super::gss::framing::{parse, Mech};
 use super::gss::{MessageProtection, ProtectionConfig, Role};
+use super::network_identity::network_identity;
+use super::pac::VerifiedPac;
 use super::replay_cache::ReplayCache;
+use crate::lsa::network::NetworkIdentity;
 use crate::sspi::consts::*;
 use crate::sspi::{
     ContextAttribute, HandshakeInput, HandshakeOutput, PackageInfo, SecResult, SecStatus,
@@ -39,11 +43,21 @@ fn asc_ret(gss_flags: u32, context_req: u32) -> u32 {
     map_flags(gss_flags, &gss) | map_flags(context_req, &req)
 }
 
+/// Where an acceptor's keys come from.
+enum Keys {
+    /// An inbound credential handle's keytab.
+    Credential(Arc<CredentialState>),
+    /// A keytab given directly ([`KerberosServer::with_server_side`]).
+    ServerSide(Arc<ServerSide>),
+}
+
 /// A Kerberos server context.
 pub struct KerberosServer {
-    cred: Arc<CredentialState>,
+    keys: Keys,
     context_req: u32,
     done: Option<Box<Established>>,
+    /// The accepted ticket's verified PAC, if it had one.
+    pac: Option<Arc<VerifiedPac>>,
     failed: bool,
     /// The KRB-ERROR of a refused AP-REQ (ASC_REQ_EXTENDED_ERROR).
     error_token: Option<Vec<u8>>,
@@ -52,22 +66,59 @@ pub struct KerberosServer {
 
 impl KerberosServer {
     pub fn new(cred: Arc<CredentialState>, context_req: u32) -> Self {
+        Self::with_keys(Keys::Credential(cred), context_req)
+    }
+
+    /// A server context accepting with `server`'s keytab, without a
+    /// credential handle (tests, and an acceptor that holds its keytab).
+    pub fn with_server_side(server: Arc<ServerSide>, context_req: u32) -> Self {
+        Self::with_keys(Keys::ServerSide(server), context_req)
+    }
+
+    fn with_keys(keys: Keys, context_req: u32) -> Self {
         KerberosServer {
-            cred,
+            keys,
             context_req,
             done: None,
+            pac: None,
             failed: false,
             error_token: None,
             attrs: 0,
         }
     }
 
-    fn accept_token(&mut self, input: &HandshakeInput<'_>) -> SecResult<HandshakeOutput> {
+    /// AcceptSecurityContext's one leg at the time `now` (Unix seconds,
+    /// microseconds), which [`SecurityContext::accept`] takes from the
+    /// system clock.
+    pub fn accept_at(
+        &mut self,
+        input: &HandshakeInput<'_>,
+        now: (i64, u32),
+    ) -> SecResult<HandshakeOutput> {
+        if self.done.is_some() || self.failed {
+            return Err(reject!(
+                SecStatus::InvalidHandle,
+                "AcceptSecurityContext on a finished Kerberos context"
+            ));
+        }
+        let r = self.accept_token(input, now);
+        self.failed = r.is_err();
+        r
+    }
+
+    fn accept_token(
+        &mut self,
+        input: &HandshakeInput<'_>,
+        now: (i64, u32),
+    ) -> SecResult<HandshakeOutput> {
         let token = input
             .token
             .filter(|t| !t.is_empty())
             .ok_or_else(|| reject!(SecStatus::InvalidToken, "no AP-REQ token"))?;
-        let server = self.cred.server()?;
+        let server = match &self.keys {
+            Keys::Credential(c) => c.server()?,
+            Keys::ServerSide(s) => s.as_ref(),
+        };
         let keytab = server
             .keytab
             .as_ref()
@@ -77,7 +128,7 @@ impl KerberosServer {
         opts.keys = Some(&server.keys);
         opts.tickets = Some(&server.tickets);
         opts.channel_bindings = input.channel_bindings;
-        let accepted = match accept_ap_req(&opts, ReplayCache::global(), token, now()) {
+        let accepted = match accept_ap_req(&opts, ReplayCache::global(), token, now) {
             Ok(a) => a,
             Err(e) => {
                 // Windows tells the client why only when asked
@@ -88,7 +139,7 @@ impl KerberosServer {
                         .principal
                         .clone()
                         .or_else(|| keytab.entries.first().map(|e| e.principal.clone()));
-                    self.error_token = me.and_then(|p| build_krb_error(e.code, &p, now()).ok());
+                    self.error_token = me.and_then(|p| build_krb_error(e.code, &p, now).ok());
                 }
                 return Err(reject!(
                     e.status,
@@ -142,6 +193,7 @@ impl KerberosServer {
         };
         tracing::info!("Kerberos: accepted {}", est.client_name());
         self.done = Some(Box::new(est));
+        self.pac = accepted.pac;
         Ok(HandshakeOutput {
             step: Some(Step::Complete),
             token: accepted.ap_rep.unwrap_or_default(),
@@ -171,15 +223,7 @@ impl SecurityContext for KerberosServer {
     }
 
     fn accept(&mut self, input: &HandshakeInput<'_>) -> SecResult<HandshakeOutput> {
-        if self.done.is_some() || self.failed {
-            return Err(reject!(
-                SecStatus::InvalidHandle,
-                "AcceptSecurityContext on a finished Kerberos context"
-            ));
-        }
-        let r = self.accept_token(input);
-        self.failed = r.is_err();
-        r
+        self.accept_at(input, now())
     }
 
     fn is_established(&self) -> bool {
@@ -218,6 +262,13 @@ impl SecurityContext for KerberosServer {
 
     fn client_identity(&self) -> Option<(String, String)> {
         self.done.as_ref().and_then(|e| e.client_identity())
+    }
+
+    /// From the ticket's verified PAC when it has LOGON_INFO, else the
+    /// ticket's client names ([`super::network_identity`]).
+    fn network_identity(&self) -> Option<NetworkIdentity> {
+        let done = self.done.as_ref()?;
+        Some(network_identity(&done.client, self.pac.as_deref()))
     }
 
     /// The TGT the client delegated becomes the Kerberos credential of its

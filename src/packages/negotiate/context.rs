@@ -85,6 +85,12 @@ macro_rules! delegate_to_inner {
             self.finished()?.client_identity()
         }
 
+        /// The chosen package's client (AuthenticationPackage "Kerberos" or
+        /// "NTLM", not "Negotiate").
+        fn network_identity(&self) -> Option<crate::lsa::network::NetworkIdentity> {
+            self.finished()?.network_identity()
+        }
+
         fn network_logon_created(&self, logon_id: crate::lsa::Luid) {
             if let Some(inner) = self.finished() {
                 inner.network_logon_created(logon_id)

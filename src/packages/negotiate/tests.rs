@@ -270,6 +270,14 @@ fn ntlm_inside_spnego_with_mech_list_mics() {
         s.client_identity(),
         Some(("EXAMPLE".to_string(), "alice".to_string()))
     );
+    // The network logon session names the package that verified alice,
+    // as bare NTLM's would.
+    assert_eq!(
+        s.network_identity(),
+        Some(crate::lsa::network::NetworkIdentity::new(
+            "alice", "EXAMPLE", "NTLM"
+        ))
+    );
     match s.query_attribute(SECPKG_ATTR_NAMES).unwrap() {
         ContextAttribute::Names(n) => assert_eq!(n, "EXAMPLE\\alice"),
         other => panic!("{other:?}"),

@@ -15,7 +15,7 @@ use crate::packages::kerberos::crypto::Key;
 use crate::packages::kerberos::filecodec::Principal;
 
 /// What a verified PAC says about the client, for the network logon
-/// session's token (a later layer decodes LOGON_INFO).
+/// session ([`crate::packages::kerberos::network_identity`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct VerifiedPac {
     pub client_info: ClientInfo,
