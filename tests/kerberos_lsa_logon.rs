@@ -333,7 +333,12 @@ fn the_service_never_hands_out_the_long_term_keys() {
     let session = codec::decode(&reply[6..6 + n]).unwrap();
     let k = KerberosCredential::of(&session).expect("a Kerberos credential");
     assert!(k.keys.is_empty(), "keys in a client's copy");
-    assert!(k.tgt.is_some(), "the TGT is the client's in this step");
+    let tgt = k.tgt.as_ref().expect("the TGT is listed");
+    assert!(tgt.server_name.starts_with("krbtgt/"), "{tgt:?}");
+    assert!(
+        tgt.encoded.is_empty(),
+        "the TGT's credential (its key) in a Get"
+    );
     let salt = format!("{REALM}alice");
     for etype in [
         EncryptionType::Aes256CtsHmacSha196,

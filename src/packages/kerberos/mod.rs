@@ -16,7 +16,9 @@
 //! - `logon_credentials`: the package's credentials per logon session (a
 //!   TGT a client delegated, for its network logon session).
 //! - `lsa_logon`: the LSA's Kerberos logon (AS exchange at `LsaLogonUser`,
-//!   the session's keys and TGT), registered with `lsa_logon::register`.
+//!   the session's keys and TGT), registered with `lsa_logon::register`;
+//!   `lsa_tgs`: its TGS exchange with a session's TGT, run by the LSA;
+//!   `lsa_session`: a default credential from the caller's LSA session.
 //!
 //! Credential operations (AS and TGS exchanges, holding the TGT) are kept
 //! apart from the context state so that they can move behind the LSA.
@@ -39,6 +41,7 @@ pub mod keytab;
 pub mod logon_credentials;
 pub mod lsa_logon;
 pub mod lsa_session;
+pub mod lsa_tgs;
 pub mod package;
 pub mod principal;
 pub mod replay_cache;
