@@ -12,7 +12,10 @@
 //! - logoff ends it (the next default credential has nothing);
 //! - wrong password, unknown user, KDC down: Windows' statuses; Negotiate
 //!   with the KDC down falls back to MSV1_0 (NTLM only);
-//! - no client of the service ever receives the long-term keys.
+//! - no client of the service ever receives the long-term keys nor the
+//!   TGT's session key: the service runs the TGS (and renews an expired
+//!   TGT with the keys), its statuses reach the application, and it asks
+//!   for the forwarded TGT of a delegation.
 
 mod common;
 
@@ -74,8 +77,20 @@ impl Setup {
 
     /// `sspilogon ARGS` with `stdin`; (exit code, stdout + stderr).
     fn sspilogon(&self, args: &[&str], stdin: &str, users: Option<&UserFile>) -> (i32, String) {
+        self.sspilogon_with(args, stdin, users, &[])
+    }
+
+    /// [`Setup::sspilogon`] with `extra` in its environment.
+    fn sspilogon_with(
+        &self,
+        args: &[&str],
+        stdin: &str,
+        users: Option<&UserFile>,
+        extra: &[(&str, &std::path::Path)],
+    ) -> (i32, String) {
         let mut c = Command::new(env!("CARGO_BIN_EXE_sspilogon"));
         self.env(&mut c);
+        c.envs(extra.iter().copied());
         match users {
             Some(u) => c.env("NTLM_USER_FILE", &u.path),
             None => c.env("NTLM_USER_FILE", self.runtime.join("no-accounts")),
@@ -639,6 +654,44 @@ fn new_credentials_get_their_tgt_at_first_use() {
     );
     // Later uses take the session's TGT: no other AS exchange.
     let after = s.as_requests();
+    let r = s.pair("Kerberos", "host/localhost", &[]);
+    assert!(r.both_ok(), "\n{r}");
+    assert_eq!(s.as_requests(), after);
+}
+
+/// An expired TGT in the session is renewed by the LSA service with the
+/// session's keys at the next use (Windows' lsass renews silently): the
+/// logon's TGT lives 2 s (sspilogon's krb5.conf asks for it; the service,
+/// started before with the realm's, asks for the default lifetime), a
+/// later process after it expired still authenticates, the service having
+/// made a new AS exchange (KDC log).
+#[test]
+fn an_expired_tgt_is_renewed_by_the_service() {
+    let s = Setup::new("renew");
+    // The service, with the realm's krb5.conf.
+    assert!(s.list().contains("No logon sessions"));
+    let short = s.runtime.join("short-krb5.conf");
+    let conf = std::fs::read_to_string(s.realm.dir.join("krb5.conf")).unwrap();
+    let conf = conf.replace(
+        "[libdefaults]\n",
+        "[libdefaults]\n    ticket_lifetime = 2s\n",
+    );
+    std::fs::write(&short, conf).unwrap();
+    let (code, out) = s.sspilogon_with(
+        &["--password-stdin", "--package", "Kerberos", &alice()],
+        &format!("{PASSWORD}\n"),
+        None,
+        &[("KRB5_CONFIG", short.as_path())],
+    );
+    assert_eq!(code, 0, "{out}");
+    std::thread::sleep(Duration::from_millis(3500));
+    let before = s.as_requests();
+    let r = s.pair("Kerberos", "HTTP/localhost", &[]);
+    assert!(r.both_ok(), "after the TGT expired:\n{r}");
+    assert_eq!(r.acceptor.field("client"), alice(), "\n{r}");
+    let after = s.as_requests();
+    assert!(after > before, "no renewal by the service");
+    // The renewed TGT is the session's: the next use makes no AS exchange.
     let r = s.pair("Kerberos", "host/localhost", &[]);
     assert!(r.both_ok(), "\n{r}");
     assert_eq!(s.as_requests(), after);
