@@ -44,8 +44,9 @@ pub struct Service {
     /// (`changes` counts them, under this lock).
     op_keys: Mutex<Vec<(Luid, Arc<SessionOpKeys>)>>,
     changes: AtomicU64,
-    /// The Kerberos package's AS exchange with a session's keys
-    /// ([`Request::KerberosTgt`]), registered by the service's program.
+    /// The Kerberos package's AS exchange with a session's keys and TGS
+    /// exchange with its TGT ([`Request::KerberosTgt`],
+    /// [`Request::KerberosTicket`]), registered by the service's program.
     kerberos: Option<KerberosProviderRef>,
 }
 
@@ -382,7 +383,8 @@ pub struct Config {
     /// Exit after this long without sessions or clients.
     pub idle: Duration,
     /// The Kerberos package's logon hooks (the AS exchange of a session's
-    /// first TGT with its keys); `None`: `STATUS_NO_LOGON_SERVERS`.
+    /// first or renewed TGT with its keys, the TGS exchange with its TGT);
+    /// `None`: `STATUS_NO_LOGON_SERVERS` / `SEC_E_NO_AUTHENTICATING_AUTHORITY`.
     pub kerberos: Option<KerberosProviderRef>,
 }
 

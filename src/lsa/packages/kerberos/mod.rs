@@ -58,8 +58,9 @@ pub trait KerberosProvider: Send + Sync {
     /// The first TGT of a session whose credential has long-term keys and
     /// no TGT yet (a `NewCredentials` logon, Windows' `runas /netonly`: the
     /// credentials are used at the first outbound authentication; an
-    /// MSV1_0 logon while no KDC answered): the AS exchange with the keys,
-    /// run where the keys are ([`crate::lsa::Lsa::kerberos_initial_tgt`]).
+    /// MSV1_0 logon while no KDC answered), or a new one for an expired
+    /// TGT: the AS exchange with the keys, run where the keys are
+    /// ([`crate::lsa::store::SessionStore::kerberos_initial_tgt`]).
     /// Its failure is `LsaLogonUser`'s status for it.
     fn initial_tgt(&self, credential: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
         let _ = credential;
