@@ -12,7 +12,10 @@
 //! - logoff ends it (the next default credential has nothing);
 //! - wrong password, unknown user, KDC down: Windows' statuses; Negotiate
 //!   with the KDC down falls back to MSV1_0 (NTLM only);
-//! - no client of the service ever receives the long-term keys.
+//! - no client of the service ever receives the long-term keys nor the
+//!   TGT's session key: the service runs the TGS (and renews an expired
+//!   TGT with the keys), its statuses reach the application, and it asks
+//!   for the forwarded TGT of a delegation.
 
 mod common;
 
@@ -24,9 +27,12 @@ use std::time::Duration;
 
 use common::krb_realm::{KrbRealm, REALM};
 use common::*;
+use opensspi::lsa::packages::kerberos::KerberosCredential;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 const SEC_E_NO_CREDENTIALS: &str = "0x8009030E";
+const SEC_E_TARGET_UNKNOWN: &str = "0x80090303";
+const SEC_E_NO_AUTHENTICATING_AUTHORITY: &str = "0x80090311";
 
 /// A private runtime directory (the LSA service's) whose service is killed
 /// when dropped, and the realm the programs use.
@@ -71,8 +77,20 @@ impl Setup {
 
     /// `sspilogon ARGS` with `stdin`; (exit code, stdout + stderr).
     fn sspilogon(&self, args: &[&str], stdin: &str, users: Option<&UserFile>) -> (i32, String) {
+        self.sspilogon_with(args, stdin, users, &[])
+    }
+
+    /// [`Setup::sspilogon`] with `extra` in its environment.
+    fn sspilogon_with(
+        &self,
+        args: &[&str],
+        stdin: &str,
+        users: Option<&UserFile>,
+        extra: &[(&str, &std::path::Path)],
+    ) -> (i32, String) {
         let mut c = Command::new(env!("CARGO_BIN_EXE_sspilogon"));
         self.env(&mut c);
+        c.envs(extra.iter().copied());
         match users {
             Some(u) => c.env("NTLM_USER_FILE", &u.path),
             None => c.env("NTLM_USER_FILE", self.runtime.join("no-accounts")),
@@ -136,6 +154,37 @@ impl Setup {
             self.mit_acceptor(&args),
             TIMEOUT,
         )
+    }
+
+    /// One request body on the service's socket, as any client of the uid
+    /// (the service client API's wire): the reply body.
+    fn raw_request(&self, body: &[u8]) -> Vec<u8> {
+        use std::io::Read;
+        let sock = self.runtime.join("opensspi").join("lsad.sock");
+        let mut c = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut frame = vec![1u8];
+        frame.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        frame.extend_from_slice(body);
+        c.write_all(&frame).unwrap();
+        let mut head = [0u8; 5];
+        c.read_exact(&mut head).unwrap();
+        let mut reply = vec![0u8; u32::from_le_bytes(head[1..5].try_into().unwrap()) as usize];
+        c.read_exact(&mut reply).unwrap();
+        reply
+    }
+
+    /// Session `luid` as a client reads it from the service (Get, wire op
+    /// 2), and the raw reply.
+    fn client_copy(&self, luid: &str) -> (opensspi::lsa::session::LogonSession, Vec<u8>) {
+        let luid = opensspi::lsa::Luid::parse(luid).unwrap();
+        let mut body = vec![2u8];
+        body.extend_from_slice(&luid.as_u64().to_le_bytes());
+        let reply = self.raw_request(&body);
+        assert_eq!(&reply[..2], &[0, 1], "Get: {reply:?}");
+        let n = u32::from_le_bytes(reply[2..6].try_into().unwrap()) as usize;
+        let session = opensspi::lsa::store::codec::decode(&reply[6..6 + n]).unwrap();
+        (session, reply)
     }
 
     /// The KDC's log lines of AS requests of alice.
@@ -211,6 +260,25 @@ fn kerberos_logon_gives_later_processes_the_sessions_tickets() {
         "the service ticket is not in the session's cache:\n{list}"
     );
     assert_eq!(s.tgs_requests_for("HTTP/localhost"), 1);
+    // The service ran that TGS: what a client reads has the service
+    // ticket (with its key) and the TGT listed without its credential.
+    let (copy, _) = s.client_copy(&luid);
+    let k = KerberosCredential::of(&copy).expect("a Kerberos credential");
+    assert!(k.keys.is_empty());
+    assert!(
+        k.tgt.as_ref().is_some_and(|t| t.encoded.is_empty()),
+        "{k:?}"
+    );
+    assert!(k.service_tickets.iter().any(|t| !t.encoded.is_empty()));
+
+    // An SPN the KDC does not know: the service's TGS status reaches the
+    // application (SEC_E_TARGET_UNKNOWN), nothing is cached.
+    let r = s.pair("Kerberos", "HTTP/nosuch.example.test", &[]);
+    assert!(!r.initiator.success(), "an unknown SPN authenticated:\n{r}");
+    assert!(
+        r.initiator.field("error").contains(SEC_E_TARGET_UNKNOWN),
+        "\n{r}"
+    );
 
     // Negotiate: Kerberos inside (MIT's SPNEGO acceptor names the Kerberos
     // principal, and the session's ticket is reused: no second TGS).
@@ -231,6 +299,12 @@ fn kerberos_logon_gives_later_processes_the_sessions_tickets() {
     assert_eq!(r.acceptor.field("client"), alice(), "\n{r}");
     let r = s.pair("Kerberos", "host/localhost", &[]);
     assert!(!r.initiator.success(), "a TGS with the KDC down?\n{r}");
+    assert!(
+        r.initiator
+            .field("error")
+            .contains(SEC_E_NO_AUTHENTICATING_AUTHORITY),
+        "\n{r}"
+    );
 
     // Logoff: nothing is left for the next process (no ccache either).
     let (code, out) = s.sspilogon(&["--logoff", &luid], "", None);
@@ -301,39 +375,27 @@ fn kerberos_logon_failures_have_windows_statuses() {
 }
 
 /// Get (wire op 2) of the Kerberos session on the service's socket, as any
-/// client of the uid: the long-term keys are in no form in the reply (the
-/// TGT is); they stay in the service.
+/// client of the uid: the long-term keys are in no form in the reply, the
+/// TGT is listed without its credential (its session key stays in the
+/// service, which runs the TGS). A ticket request (wire op 11) naming no
+/// service or a huge one is answered `Malformed` (2), and the service goes
+/// on answering.
 #[test]
 fn the_service_never_hands_out_the_long_term_keys() {
-    use opensspi::lsa::packages::kerberos::KerberosCredential;
-    use opensspi::lsa::store::codec;
     use opensspi::packages::kerberos::crypto::{string_to_key, EncryptionType};
-    use std::io::Read;
-    use std::os::unix::net::UnixStream;
 
     let s = Setup::new("keys");
     let (code, out) = s.logon("Kerberos", &alice(), PASSWORD);
     assert_eq!(code, 0, "{out}");
-    let luid = opensspi::lsa::Luid::parse(&logon_id(&out)).unwrap();
-    let sock = s.runtime.join("opensspi").join("lsad.sock");
-    let mut c = UnixStream::connect(&sock).unwrap();
-    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let mut body = vec![2u8];
-    body.extend_from_slice(&luid.as_u64().to_le_bytes());
-    let mut frame = vec![1u8];
-    frame.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    frame.extend_from_slice(&body);
-    c.write_all(&frame).unwrap();
-    let mut head = [0u8; 5];
-    c.read_exact(&mut head).unwrap();
-    let mut reply = vec![0u8; u32::from_le_bytes(head[1..5].try_into().unwrap()) as usize];
-    c.read_exact(&mut reply).unwrap();
-    assert_eq!(&reply[..2], &[0, 1], "Get: {reply:?}");
-    let n = u32::from_le_bytes(reply[2..6].try_into().unwrap()) as usize;
-    let session = codec::decode(&reply[6..6 + n]).unwrap();
+    let (session, reply) = s.client_copy(&logon_id(&out));
     let k = KerberosCredential::of(&session).expect("a Kerberos credential");
     assert!(k.keys.is_empty(), "keys in a client's copy");
-    assert!(k.tgt.is_some(), "the TGT is the client's in this step");
+    let tgt = k.tgt.as_ref().expect("the TGT is listed");
+    assert!(tgt.server_name.starts_with("krbtgt/"), "{tgt:?}");
+    assert!(
+        tgt.encoded.is_empty(),
+        "the TGT's credential (its key) in a Get"
+    );
     let salt = format!("{REALM}alice");
     for etype in [
         EncryptionType::Aes256CtsHmacSha196,
@@ -347,6 +409,74 @@ fn the_service_never_hands_out_the_long_term_keys() {
             "the {etype:?} key is in the Get reply"
         );
     }
+
+    let luid = opensspi::lsa::Luid::parse(&logon_id(&out)).unwrap();
+    let ticket_request = |components: &[&[u8]]| {
+        let mut b = vec![11u8];
+        b.extend_from_slice(&luid.as_u64().to_le_bytes());
+        b.push(0); // a service ticket
+        b.extend_from_slice(&3u32.to_le_bytes());
+        b.push(0);
+        b.extend_from_slice(&(components.len() as u32).to_le_bytes());
+        for c in components.iter().chain([&REALM.as_bytes()]) {
+            b.extend_from_slice(&(c.len() as u32).to_le_bytes());
+            b.extend_from_slice(c);
+        }
+        s.raw_request(&b)
+    };
+    let huge = vec![b'h'; 64 * 1024];
+    for bad in [&[][..], &[&b""[..]][..], &[&b"HTTP"[..], &huge[..]][..]] {
+        assert_eq!(ticket_request(bad), [2], "a malformed ticket request");
+    }
+    assert_eq!(s.client_copy(&logon_id(&out)).0.logon_id, luid);
+    // A well-formed one: status 0 and the ticket.
+    let ok = ticket_request(&[b"HTTP", b"localhost"]);
+    assert_eq!(&ok[..5], &[0, 0, 0, 0, 0], "{ok:?}");
+}
+
+/// Delegation from an LSA session (`ISC_REQ_DELEGATE` to host/localhost,
+/// OK-AS-DELEGATE in the realm): the LSA service asks the KDC for the
+/// FORWARDED TGT with the session's TGT; MIT's acceptor (python-gssapi)
+/// receives it as alice's, stores it (`klist -f`: F) and reaches a next hop
+/// with it. The application held the forwarded TGT only, never the
+/// session's TGT key (the client copy lists the TGT without it).
+#[test]
+fn delegation_from_an_lsa_session() {
+    let s = Setup::new("deleg");
+    let (code, out) = s.logon("Kerberos", &alice(), PASSWORD);
+    assert_eq!(code, 0, "{out}");
+    let stored = s.runtime.join("delegated_cc");
+    let mut client = sspi_peer(
+        Link::Linked,
+        &[
+            "client",
+            "--package",
+            "Kerberos",
+            "--target",
+            "host/localhost",
+            "--delegate",
+        ],
+    );
+    s.env(&mut client);
+    let acceptor = s.mit_acceptor(&["--store-delegated", stored.to_str().unwrap()]);
+    let r = run_pair(client, acceptor, TIMEOUT);
+    assert!(r.both_ok(), "delegation from the session:\n{r}");
+    assert_eq!(r.acceptor.field("delegated"), alice(), "\n{r}");
+    let flags = u32::from_str_radix(r.initiator.field("flags").trim_start_matches("0x"), 16);
+    assert_ne!(flags.unwrap() & 0x1, 0, "no ISC_RET_DELEGATE:\n{r}");
+    let stored_arg = format!("FILE:{}", stored.display());
+    let klist = s.realm.run("klist", &["-f", "-c", &stored_arg], None);
+    let tgt_flags = klist
+        .lines()
+        .skip_while(|l| !l.contains(&format!("krbtgt/{REALM}@{REALM}")))
+        .find_map(|l| l.trim().strip_prefix("Flags: "))
+        .unwrap_or_else(|| panic!("no TGT flags in:\n{klist}"));
+    assert!(tgt_flags.contains('F'), "FORWARDED: {tgt_flags}\n{klist}");
+    s.realm
+        .run("kvno", &["-c", &stored_arg, "HTTP/localhost"], None);
+    let (copy, _) = s.client_copy(&logon_id(&out));
+    let k = KerberosCredential::of(&copy).unwrap();
+    assert!(k.tgt.as_ref().is_some_and(|t| t.encoded.is_empty()));
 }
 
 /// The C ABI's `LsaLogonUser` with the Kerberos package (a program of the
@@ -524,6 +654,44 @@ fn new_credentials_get_their_tgt_at_first_use() {
     );
     // Later uses take the session's TGT: no other AS exchange.
     let after = s.as_requests();
+    let r = s.pair("Kerberos", "host/localhost", &[]);
+    assert!(r.both_ok(), "\n{r}");
+    assert_eq!(s.as_requests(), after);
+}
+
+/// An expired TGT in the session is renewed by the LSA service with the
+/// session's keys at the next use (Windows' lsass renews silently): the
+/// logon's TGT lives 2 s (sspilogon's krb5.conf asks for it; the service,
+/// started before with the realm's, asks for the default lifetime), a
+/// later process after it expired still authenticates, the service having
+/// made a new AS exchange (KDC log).
+#[test]
+fn an_expired_tgt_is_renewed_by_the_service() {
+    let s = Setup::new("renew");
+    // The service, with the realm's krb5.conf.
+    assert!(s.list().contains("No logon sessions"));
+    let short = s.runtime.join("short-krb5.conf");
+    let conf = std::fs::read_to_string(s.realm.dir.join("krb5.conf")).unwrap();
+    let conf = conf.replace(
+        "[libdefaults]\n",
+        "[libdefaults]\n    ticket_lifetime = 2s\n",
+    );
+    std::fs::write(&short, conf).unwrap();
+    let (code, out) = s.sspilogon_with(
+        &["--password-stdin", "--package", "Kerberos", &alice()],
+        &format!("{PASSWORD}\n"),
+        None,
+        &[("KRB5_CONFIG", short.as_path())],
+    );
+    assert_eq!(code, 0, "{out}");
+    std::thread::sleep(Duration::from_millis(3500));
+    let before = s.as_requests();
+    let r = s.pair("Kerberos", "HTTP/localhost", &[]);
+    assert!(r.both_ok(), "after the TGT expired:\n{r}");
+    assert_eq!(r.acceptor.field("client"), alice(), "\n{r}");
+    let after = s.as_requests();
+    assert!(after > before, "no renewal by the service");
+    // The renewed TGT is the session's: the next use makes no AS exchange.
     let r = s.pair("Kerberos", "host/localhost", &[]);
     assert!(r.both_ok(), "\n{r}");
     assert_eq!(s.as_requests(), after);

@@ -225,3 +225,57 @@ fn put_refuses_credentials_of_wrong_or_unknown_packages() {
     }
     assert_eq!(request(&sock, &ntlm_op_body(luid)), before);
 }
+
+/// A client puts the session back with a Kerberos credential of its own (a
+/// principal, long-term keys and a TGT it controls) added to a session
+/// that has none: the service drops it, so no later process of the user
+/// authenticates with a TGT the client planted (the service alone obtains
+/// and holds a session's TGT and keys).
+#[test]
+fn put_cannot_plant_a_kerberos_tgt_in_a_session() {
+    use opensspi::lsa::packages::kerberos::{CachedTicket, KerberosCredential, KerberosKey};
+    let lsad = Lsad::new("krb");
+    let users = UserFile::alice("review4-krb");
+    logon_alice(&lsad, &users);
+    let sock = lsad.sock();
+    let list = request(&sock, &[4]);
+    let luid = u64::from_le_bytes(list[10..18].try_into().unwrap());
+    let (mut s, _) = get(&sock, luid);
+    assert!(KerberosCredential::of(&s).is_none());
+    let tgt = CachedTicket {
+        server_name: "krbtgt/EVIL.TEST".into(),
+        realm_name: "EVIL.TEST".into(),
+        start_time: 0,
+        end_time: i64::MAX,
+        renew_time: 0,
+        encryption_type: 18,
+        ticket_flags: 0,
+        encoded: zeroize::Zeroizing::new(vec![7; 40]),
+    };
+    for keys in [vec![], vec![7u8; 32]] {
+        s.credentials.insert(
+            KERBEROS_ID,
+            KerberosCredential {
+                principal: "mallory@EVIL.TEST".into(),
+                realm: "EVIL.TEST".into(),
+                keys: (!keys.is_empty())
+                    .then(|| KerberosKey {
+                        etype: 18,
+                        kvno: 1,
+                        key: zeroize::Zeroizing::new(keys.clone()),
+                    })
+                    .into_iter()
+                    .collect(),
+                tgt: Some(tgt.clone()),
+                service_tickets: Vec::new(),
+            },
+        );
+        assert_eq!(put(&sock, &codec::encode(&s)), OK);
+        let (after, _) = get(&sock, luid);
+        assert!(
+            KerberosCredential::of(&after).is_none(),
+            "a planted Kerberos credential (keys: {}) was kept",
+            !keys.is_empty()
+        );
+    }
+}

@@ -97,9 +97,10 @@ fn main() -> ExitCode {
         0 => Duration::MAX,
         s => Duration::from_secs(s),
     };
-    // The Kerberos package's AS exchange for a session's first TGT with
-    // its keys (a NewCredentials logon's first outbound use): it runs here,
-    // where the keys are.
+    // The Kerberos package's AS exchange for a session's first or renewed
+    // TGT with its keys, and its TGS exchange with the session's TGT (a
+    // service ticket, a forwarded TGT): they run here, where the keys and
+    // the TGT's session key are.
     let kerberos: opensspi::lsa::packages::KerberosProviderRef =
         Arc::new(opensspi::packages::kerberos::lsa_logon::LsaKerberos);
     match server::run(server::Config {

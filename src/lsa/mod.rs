@@ -429,6 +429,29 @@ impl Lsa {
         }
     }
 
+    /// A ticket of session `luid`'s TGT (the caller's session; uid 0:
+    /// any), obtained where the TGT's session key is
+    /// ([`SessionStore::kerberos_ticket`]: the LSA service runs the TGS
+    /// exchange, the in-process stores run it here with the registered
+    /// provider): a service ticket (cached in the session) or a
+    /// FORWARDED TGT to delegate. The application receives that ticket and
+    /// its session key, never the TGT's.
+    pub fn kerberos_ticket(
+        &self,
+        luid: Luid,
+        request: &packages::kerberos::TicketRequest,
+    ) -> SecResult<session::CachedTicket> {
+        let provider = self.kerberos_provider();
+        self.store
+            .kerberos_ticket(luid, self.uid, request, provider.as_deref())
+            .map_err(|e| {
+                reject!(
+                    SecStatus::InternalError,
+                    "logon session {luid}: Kerberos ticket: {e}"
+                )
+            })?
+    }
+
     /// Replace the Kerberos credential of session `luid` (the Kerberos
     /// package storing a new TGT or service ticket).
     pub fn update_kerberos_credential(

@@ -222,17 +222,19 @@ impl SessionCredentials {
 
     /// A client's copy put back to the service: each credential that is a
     /// [`PackageCredential::is_client_copy`] is replaced by the service's
-    /// (`kept`'s, none when `kept` has none), and so is every credential of
-    /// `kept` whose client copy withholds something (MSV1_0: the NT OWF;
-    /// Kerberos: the long-term keys), whatever the client sent in its
-    /// place: a client can neither plant nor drop what it may not see
+    /// (`kept`'s, none when `kept` has none), and so is every credential,
+    /// of `kept` or sent, whose client copy withholds something (MSV1_0:
+    /// the NT OWF; Kerberos: the long-term keys and the TGT), whatever the
+    /// client sent in its place (a credential of its own added to a session
+    /// that had none is dropped): a client can neither plant nor drop what
+    /// it may not see
     /// ([`PackageCredential::restore_withheld`]: Kerberos keeps the
     /// client's tickets with the service's keys).
     pub fn restore_from(&mut self, mut kept: SessionCredentials) {
         let mut ids: Vec<u32> = self
             .0
             .iter()
-            .filter(|(_, c)| c.is_client_copy())
+            .filter(|(_, c)| c.is_client_copy() || c.client_copy().is_client_copy())
             .map(|(id, _)| *id)
             .collect();
         ids.extend(

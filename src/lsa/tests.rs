@@ -753,3 +753,91 @@ fn msv1_0_credential_op_runs_in_the_lsa_for_the_owner_only() {
         Some(SecStatus::NoCredentials)
     );
 }
+
+/// An in-process store runs the same ticket step as the LSA service, in
+/// the process, with the provider the LSA has: the TGS once, the ticket
+/// cached in the session; the provider's status is the caller's; no
+/// provider: SEC_E_NO_AUTHENTICATING_AUTHORITY.
+#[test]
+fn in_process_stores_run_the_ticket_step_with_the_lsas_provider() {
+    use super::packages::kerberos::{TicketRequest, TicketTarget};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    struct Tgs(AtomicUsize);
+    impl KerberosProvider for Tgs {
+        fn logon(
+            &self,
+            _: SecurityLogonType,
+            _: &InteractiveLogon,
+        ) -> Result<(ValidatedLogon, KerberosCredential), LogonError> {
+            Err(NtStatus::NO_LOGON_SERVERS.into())
+        }
+        fn accept_credentials(
+            &self,
+            _: &ValidatedLogon,
+            _: &InteractiveLogon,
+        ) -> Option<KerberosCredential> {
+            None
+        }
+        fn tgs(&self, tgt: &CachedTicket, r: &TicketRequest) -> Result<CachedTicket, SecStatus> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            match r {
+                TicketRequest::Service(t) if t.components[0] == "HTTP" => Ok(CachedTicket {
+                    server_name: t.cache_name(),
+                    ..tgt.clone()
+                }),
+                _ => Err(SecStatus::TargetUnknown),
+            }
+        }
+    }
+    let lsa = new_lsa();
+    let l = lsa.logon_user(MSV, INTERACTIVE, &alice()).unwrap().logon_id;
+    let tgt = CachedTicket {
+        server_name: "krbtgt/R".into(),
+        realm_name: "R".into(),
+        start_time: 0,
+        end_time: crate::sspi::time::filetime_now() + 36_000_000_000,
+        renew_time: 0,
+        encryption_type: 18,
+        ticket_flags: 0,
+        encoded: zeroize::Zeroizing::new(vec![1]),
+    };
+    lsa.update_kerberos_credential(
+        l,
+        Some(KerberosCredential {
+            principal: "alice@R".into(),
+            realm: "R".into(),
+            keys: vec![],
+            tgt: Some(tgt),
+            service_tickets: vec![],
+        }),
+    )
+    .unwrap();
+    let ask = |service: &str| {
+        lsa.kerberos_ticket(
+            l,
+            &TicketRequest::Service(TicketTarget {
+                name_type: 3,
+                components: vec![service.into(), "web".into()],
+                realm: "R".into(),
+                explicit_realm: false,
+            }),
+        )
+    };
+    assert_eq!(
+        ask("HTTP").err(),
+        Some(SecStatus::NoAuthenticatingAuthority)
+    );
+    let kdc = Arc::new(Tgs(AtomicUsize::new(0)));
+    lsa.set_kerberos_provider(Some(kdc.clone()));
+    assert_eq!(ask("HTTP").unwrap().server_name, "HTTP/web");
+    assert_eq!(ask("HTTP").unwrap().server_name, "HTTP/web");
+    assert_eq!(
+        kdc.0.load(Ordering::SeqCst),
+        1,
+        "the cached ticket not used"
+    );
+    assert_eq!(ask("cifs").err(), Some(SecStatus::TargetUnknown));
+    let (_, k) = lsa.kerberos_credential(Some(l)).unwrap();
+    let names: Vec<_> = k.service_tickets.iter().map(|t| &t.server_name).collect();
+    assert_eq!(names, ["HTTP/web"]);
+}

@@ -92,6 +92,44 @@ impl SecStatus {
     }
 }
 
+impl SecStatus {
+    /// Every status, for [`SecStatus::from_code`].
+    const ALL: [SecStatus; 26] = [
+        SecStatus::InsufficientMemory,
+        SecStatus::InvalidHandle,
+        SecStatus::UnsupportedFunction,
+        SecStatus::TargetUnknown,
+        SecStatus::InternalError,
+        SecStatus::SecpkgNotFound,
+        SecStatus::NotOwner,
+        SecStatus::InvalidToken,
+        SecStatus::QopNotSupported,
+        SecStatus::NoImpersonation,
+        SecStatus::LogonDenied,
+        SecStatus::UnknownCredentials,
+        SecStatus::NoCredentials,
+        SecStatus::MessageAltered,
+        SecStatus::OutOfSequence,
+        SecStatus::NoAuthenticatingAuthority,
+        SecStatus::ContextExpired,
+        SecStatus::IncompleteMessage,
+        SecStatus::BufferTooSmall,
+        SecStatus::WrongPrincipal,
+        SecStatus::TimeSkew,
+        SecStatus::BadBindings,
+        SecStatus::InvalidParameter,
+        SecStatus::WrongCredentialHandle,
+        SecStatus::AlgorithmMismatch,
+        SecStatus::DowngradeDetected,
+    ];
+
+    /// The status whose [`SecStatus::code`] is `code` (a status carried
+    /// over the LSA service's wire); `None` for any other value.
+    pub fn from_code(code: i32) -> Option<SecStatus> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
 /// Result of a safe-core or package operation.
 pub type SecResult<T> = Result<T, SecStatus>;
 
@@ -128,5 +166,21 @@ impl Step {
             Step::CompleteNeeded => "SEC_I_COMPLETE_NEEDED",
             Step::CompleteAndContinue => "SEC_I_COMPLETE_AND_CONTINUE",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each status survives its code (the LSA service's wire), and a code
+    /// no status has is none.
+    #[test]
+    fn from_code_inverts_code() {
+        for s in SecStatus::ALL {
+            assert_eq!(SecStatus::from_code(s.code()), Some(s));
+        }
+        assert_eq!(SecStatus::from_code(0), None);
+        assert_eq!(SecStatus::from_code(0x8009_0307u32 as i32), None);
     }
 }

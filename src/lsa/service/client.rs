@@ -28,12 +28,14 @@ use std::time::{Duration, Instant};
 use super::generation::Generation;
 use super::wire::{self, parse_reply, read_frame, write_frame, Body, Reply, Request};
 use super::{server::lock_dir, socket_dir, LSAD_ENV, SOCKET_NAME};
+use crate::lsa::packages::kerberos::TicketRequest;
 use crate::lsa::packages::msv1_0::credential_op::{CredentialOp, CredentialOpResult};
 use crate::lsa::packages::KerberosProvider;
 use crate::lsa::session::{CachedTicket, LogonSession};
 use crate::lsa::status::NtStatus;
 use crate::lsa::store::{codec, SessionStore, StoreError, StoreKind, StoreResult};
 use crate::lsa::Luid;
+use crate::sspi::SecStatus;
 
 /// Longest wait for one answer of the service.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
@@ -434,6 +436,27 @@ impl SessionStore for ServiceStore {
             r.end().map(|_| NtStatus(s as i32))
         })?;
         Ok(got.unwrap_or(NtStatus::INTERNAL_ERROR))
+    }
+
+    fn kerberos_ticket(
+        &self,
+        luid: Luid,
+        _caller_uid: u32,
+        request: &TicketRequest,
+        _provider: Option<&dyn KerberosProvider>,
+    ) -> StoreResult<Result<CachedTicket, SecStatus>> {
+        // The TGT's session key is in the service: it runs the exchange
+        // (its own provider) and checks the caller's uid (SO_PEERCRED).
+        let req = Request::KerberosTicket(luid, request.clone());
+        let got = self.call_ok(&req, |r| {
+            let status = r.u32()? as i32;
+            let got = match status {
+                0 => Ok(codec::decode_ticket(r.bytes()?)?),
+                s => Err(SecStatus::from_code(s).unwrap_or(SecStatus::InternalError)),
+            };
+            r.end().map(|_| got)
+        })?;
+        Ok(got.unwrap_or(Err(SecStatus::NoCredentials)))
     }
 
     fn msv1_0_credential_op(

@@ -44,8 +44,9 @@ pub struct Service {
     /// (`changes` counts them, under this lock).
     op_keys: Mutex<Vec<(Luid, Arc<SessionOpKeys>)>>,
     changes: AtomicU64,
-    /// The Kerberos package's AS exchange with a session's keys
-    /// ([`Request::KerberosTgt`]), registered by the service's program.
+    /// The Kerberos package's AS exchange with a session's keys and TGS
+    /// exchange with its TGT ([`Request::KerberosTgt`],
+    /// [`Request::KerberosTicket`]), registered by the service's program.
     kerberos: Option<KerberosProviderRef>,
 }
 
@@ -144,6 +145,7 @@ impl Service {
                 | Request::SetCurrent(..)
                 | Request::AddTicket(..)
                 | Request::KerberosTgt(_)
+                | Request::KerberosTicket(..)
         );
         let out = self.apply(uid, req);
         // After the change, before the answer: a client that hears of it
@@ -292,6 +294,19 @@ impl Service {
                     w.u32(status.0 as u32);
                     w
                 }),
+            // The TGS exchange with the session's TGT runs here, its key
+            // never leaves; the client receives the ticket it asked for.
+            Request::KerberosTicket(l, req) => self
+                .store
+                .kerberos_ticket(l, uid, &req, self.kerberos.as_deref())
+                .map(|got| {
+                    let mut w = reply(Reply::Ok);
+                    match got {
+                        Ok(t) => w.u32(0).bytes(&codec::encode_ticket(&t)),
+                        Err(status) => w.u32(status.code() as u32),
+                    };
+                    w
+                }),
             Request::Msv1_0(l, op) => {
                 let res = self.msv1_0_op(l, uid, &op);
                 let mut w = reply(Reply::Ok);
@@ -368,7 +383,8 @@ pub struct Config {
     /// Exit after this long without sessions or clients.
     pub idle: Duration,
     /// The Kerberos package's logon hooks (the AS exchange of a session's
-    /// first TGT with its keys); `None`: `STATUS_NO_LOGON_SERVERS`.
+    /// first or renewed TGT with its keys, the TGS exchange with its TGT);
+    /// `None`: `STATUS_NO_LOGON_SERVERS` / `SEC_E_NO_AUTHENTICATING_AUTHORITY`.
     pub kerberos: Option<KerberosProviderRef>,
 }
 
@@ -528,10 +544,11 @@ mod tests {
         assert!(!op(1000));
     }
 
-    /// The long-term Kerberos keys are password-equivalent: a client's
-    /// Get has none (no byte of them in the reply), and a client's Put
-    /// can neither replace them with its own nor drop them; the tickets
-    /// it puts back (a purge) are taken.
+    /// The long-term Kerberos keys and the TGT's credential (its session
+    /// key) stay in the service: a client's Get has neither (no byte of
+    /// them in the reply; the TGT is listed by name and times), and a
+    /// client's Put can neither replace them with its own nor drop them;
+    /// the service tickets it puts back (a purge) are taken.
     #[test]
     fn a_client_put_neither_replaces_nor_drops_the_kerberos_keys() {
         use crate::lsa::packages::kerberos::{CachedTicket, KerberosCredential, KerberosKey};
@@ -561,8 +578,12 @@ mod tests {
                     kvno: 2,
                     key: Zeroizing::new(key.to_vec()),
                 }],
-                tgt: Some(tgt),
-                service_tickets: Vec::new(),
+                tgt: Some(tgt.clone()),
+                service_tickets: vec![CachedTicket {
+                    server_name: "HTTP/web".into(),
+                    encoded: Zeroizing::new(vec![8; 40]),
+                    ..tgt
+                }],
             },
         );
         let put = |s: &crate::lsa::session::LogonSession| {
@@ -581,15 +602,48 @@ mod tests {
         let mine = codec::decode(r.bytes().unwrap()).unwrap();
         let k = KerberosCredential::of(&mine).unwrap();
         assert!(k.keys.is_empty());
-        assert!(k.tgt.is_some(), "the TGT is the client's to use");
+        let listed = k.tgt.as_ref().expect("the TGT is listed");
+        assert_eq!(listed.server_name, "krbtgt/EXAMPLE.COM");
+        assert!(listed.encoded.is_empty(), "the TGT's credential in a Get");
+        assert!(!b.windows(40).any(|w| w == [7; 40]), "TGT bytes in the Get");
+        assert_eq!(&k.service_tickets[0].encoded[..], &[8; 40]);
+        let kept_tgt = || {
+            let s = svc.store.get(l).unwrap().unwrap();
+            KerberosCredential::of(&s)
+                .and_then(|k| k.tgt.as_ref())
+                .map(|t| (t.end_time, t.encoded.to_vec()))
+        };
+        let service_tgt = Some((2, vec![7; 40]));
 
-        // A purge put back: the tickets go, the keys stay.
+        // A purge put back: the service tickets go; the keys and the TGT
+        // stay (a client that drops the TGT does not drop it).
         let mut purged = mine.clone();
-        KerberosCredential::of_mut(&mut purged).unwrap().tgt = None;
+        let p = KerberosCredential::of_mut(&mut purged).unwrap();
+        p.tgt = None;
+        p.service_tickets.clear();
         assert_eq!(put(&purged), Reply::Ok);
         assert_eq!(kept_keys(), Some(vec![key.to_vec()]));
+        assert_eq!(kept_tgt(), service_tgt, "the TGT dropped");
         let st = svc.store.get(l).unwrap().unwrap();
-        assert!(KerberosCredential::of(&st).unwrap().tgt.is_none());
+        assert!(KerberosCredential::of(&st)
+            .unwrap()
+            .service_tickets
+            .is_empty());
+
+        // A TGT of the client's (another key, another lifetime): ignored.
+        let mut replaced = mine.clone();
+        KerberosCredential::of_mut(&mut replaced).unwrap().tgt = Some(CachedTicket {
+            server_name: "krbtgt/EXAMPLE.COM".into(),
+            realm_name: "EXAMPLE.COM".into(),
+            start_time: 1,
+            end_time: i64::MAX,
+            renew_time: 0,
+            encryption_type: 18,
+            ticket_flags: 0,
+            encoded: Zeroizing::new(vec![9; 40]),
+        });
+        assert_eq!(put(&replaced), Reply::Ok);
+        assert_eq!(kept_tgt(), service_tgt, "the TGT replaced");
 
         // Planted keys: ignored.
         let mut planted = mine.clone();
@@ -606,5 +660,14 @@ mod tests {
         dropped.credentials.set(KERBEROS_ID, None);
         assert_eq!(put(&dropped), Reply::Ok);
         assert_eq!(kept_keys(), Some(vec![key.to_vec()]), "keys dropped");
+        assert_eq!(
+            kept_tgt(),
+            service_tgt,
+            "the TGT dropped with the credential"
+        );
     }
 }
+
+#[cfg(test)]
+#[path = "server_ticket_tests.rs"]
+mod ticket_tests;

@@ -12,6 +12,9 @@ use std::io::{Read, Write};
 
 use zeroize::Zeroizing;
 
+use crate::lsa::packages::kerberos::{
+    TicketRequest, TicketTarget, MAX_TARGET_COMPONENTS, MAX_TARGET_LEN,
+};
 use crate::lsa::packages::msv1_0::credential_op::{
     CredentialOp, CredentialOpResult, V1Request, V1Response, V2Request, V2Response, MAX_TEMP,
 };
@@ -53,6 +56,10 @@ pub enum Request {
     /// The session's first Kerberos TGT, by an AS exchange with its keys
     /// (answered with the NTSTATUS).
     KerberosTgt(Luid),
+    /// A ticket of the session's TGT, obtained by the service (the TGS
+    /// exchange runs there; answered with the SSPI status and, on
+    /// success, the ticket in the store codec).
+    KerberosTicket(Luid, TicketRequest),
 }
 
 const OP_PUT: u8 = 1;
@@ -65,6 +72,11 @@ const OP_MSV1_0_V2: u8 = 7;
 const OP_MSV1_0_V1: u8 = 8;
 const OP_ADD_TICKET: u8 = 9;
 const OP_KERBEROS_TGT: u8 = 10;
+const OP_KERBEROS_TICKET: u8 = 11;
+
+/// [`TicketRequest`] kinds on the wire.
+const TICKET_SERVICE: u8 = 0;
+const TICKET_FORWARDED: u8 = 1;
 
 /// First byte of a response body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,6 +248,18 @@ impl Request {
             }
             Request::AddTicket(l, t) => w.u8(OP_ADD_TICKET).luid(*l).bytes(t),
             Request::KerberosTgt(l) => w.u8(OP_KERBEROS_TGT).luid(*l),
+            Request::KerberosTicket(l, TicketRequest::Forwarded) => {
+                w.u8(OP_KERBEROS_TICKET).luid(*l).u8(TICKET_FORWARDED)
+            }
+            Request::KerberosTicket(l, TicketRequest::Service(t)) => {
+                w.u8(OP_KERBEROS_TICKET).luid(*l).u8(TICKET_SERVICE);
+                w.u32(t.name_type as u32).u8(t.explicit_realm as u8);
+                w.u32(t.components.len() as u32);
+                for c in &t.components {
+                    w.bytes(c.as_bytes());
+                }
+                w.bytes(t.realm.as_bytes())
+            }
             Request::Msv1_0(l, CredentialOp::V1(r)) => {
                 w.u8(OP_MSV1_0_V1).luid(*l);
                 w.0.extend_from_slice(&r.server_challenge);
@@ -268,6 +292,7 @@ impl Request {
             OP_CURRENT => Request::Current(r.u32()?),
             OP_ADD_TICKET => Request::AddTicket(r.luid()?, Zeroizing::new(r.bytes()?.to_vec())),
             OP_KERBEROS_TGT => Request::KerberosTgt(r.luid()?),
+            OP_KERBEROS_TICKET => Request::KerberosTicket(r.luid()?, read_ticket_request(&mut r)?),
             OP_MSV1_0_V2 => {
                 let l = r.luid()?;
                 let server_challenge = r.array()?;
@@ -304,6 +329,44 @@ impl Request {
         r.end()?;
         Some(req)
     }
+}
+
+/// A [`TicketRequest`]: a service target must be a valid name
+/// ([`TicketTarget::is_valid`]: at least one non-empty component, at most
+/// [`MAX_TARGET_COMPONENTS`] and [`MAX_TARGET_LEN`] bytes, UTF-8).
+fn read_ticket_request(r: &mut Reader<'_>) -> Option<TicketRequest> {
+    match r.u8()? {
+        TICKET_FORWARDED => Some(TicketRequest::Forwarded),
+        TICKET_SERVICE => {
+            let name_type = r.u32()? as i32;
+            let explicit_realm = r.flag()?;
+            let n = r.u32()? as usize;
+            if n == 0 || n > MAX_TARGET_COMPONENTS {
+                return None;
+            }
+            let mut components = Vec::with_capacity(n);
+            for _ in 0..n {
+                components.push(read_name(r)?);
+            }
+            let t = TicketTarget {
+                name_type,
+                components,
+                realm: read_name(r)?,
+                explicit_realm,
+            };
+            t.is_valid().then_some(TicketRequest::Service(t))
+        }
+        _ => None,
+    }
+}
+
+/// A UTF-8 name of at most [`MAX_TARGET_LEN`] bytes.
+fn read_name(r: &mut Reader<'_>) -> Option<String> {
+    let b = r.bytes()?;
+    if b.len() > MAX_TARGET_LEN {
+        return None;
+    }
+    std::str::from_utf8(b).ok().map(str::to_string)
 }
 
 /// A response body starting with `reply`.
@@ -395,6 +458,8 @@ mod tests {
             Request::Current(7),
             Request::AddTicket(l, Zeroizing::new(b"ticket".to_vec())),
             Request::KerberosTgt(l),
+            Request::KerberosTicket(l, TicketRequest::Forwarded),
+            Request::KerberosTicket(l, TicketRequest::Service(target())),
             Request::Msv1_0(
                 l,
                 CredentialOp::V2(V2Request {
@@ -423,6 +488,56 @@ mod tests {
             assert_eq!(Request::decode(&longer), Err(WireError::Malformed));
         }
         assert_eq!(Request::decode(&[99]), Err(WireError::Malformed));
+    }
+
+    fn target() -> TicketTarget {
+        TicketTarget {
+            name_type: 3,
+            components: vec!["HTTP".into(), "web.example.com".into()],
+            realm: "EXAMPLE.COM".into(),
+            explicit_realm: true,
+        }
+    }
+
+    /// A ticket request naming no service (no component, an empty one), a
+    /// huge name, too many components or a name that is not UTF-8 is
+    /// malformed: the service answers `Malformed`, never runs a TGS.
+    #[test]
+    fn ticket_requests_with_empty_or_huge_names_are_malformed() {
+        let l = Luid::from_u64(7);
+        let with = |f: &dyn Fn(&mut TicketTarget)| {
+            let mut t = target();
+            f(&mut t);
+            // Encoded as a client would, whatever the name.
+            Request::KerberosTicket(l, TicketRequest::Service(t)).encode()
+        };
+        for bad in [
+            with(&|t| t.components.clear()),
+            with(&|t| t.components[1].clear()),
+            with(&|t| t.components[1] = "h".repeat(MAX_TARGET_LEN + 1)),
+            with(&|t| t.realm = "R".repeat(MAX_TARGET_LEN)),
+            with(&|t| t.components = vec!["a".into(); MAX_TARGET_COMPONENTS + 1]),
+        ] {
+            assert_eq!(Request::decode(&bad), Err(WireError::Malformed));
+        }
+        // A length past the body, a count of 2^32-1, invalid UTF-8.
+        let mut huge = vec![OP_KERBEROS_TICKET];
+        huge.extend_from_slice(&7u64.to_le_bytes());
+        huge.extend_from_slice(&[TICKET_SERVICE, 3, 0, 0, 0, 0]);
+        let mut count = huge.clone();
+        count.extend_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(Request::decode(&count), Err(WireError::Malformed));
+        huge.extend_from_slice(&1u32.to_le_bytes());
+        huge.extend_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(Request::decode(&huge), Err(WireError::Malformed));
+        let mut utf8 = with(&|_| {}).to_vec();
+        let at = utf8.len() - "EXAMPLE.COM".len();
+        utf8[at] = 0xff;
+        assert_eq!(Request::decode(&utf8), Err(WireError::Malformed));
+        // An unknown kind.
+        let mut kind = with(&|_| {}).to_vec();
+        kind[9] = 9;
+        assert_eq!(Request::decode(&kind), Err(WireError::Malformed));
     }
 
     #[test]

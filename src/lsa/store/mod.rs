@@ -25,11 +25,14 @@ pub mod memory;
 
 use std::sync::Arc;
 
+use super::packages::kerberos::TicketRequest;
+use super::packages::kerberos::TicketTarget;
 use super::packages::msv1_0::credential_op::{self, CredentialOp, CredentialOpResult};
 use super::packages::KerberosProvider;
 use super::session::{may_use, CachedTicket, KerberosCredential, LogonSession};
 use super::status::NtStatus;
 use super::Luid;
+use crate::sspi::SecStatus;
 
 /// The environment variable that selects the library's session store.
 pub const STORE_ENV: &str = "OPENSSPI_LSA_STORE";
@@ -189,9 +192,81 @@ pub trait SessionStore: Send + Sync {
         };
         let (status, changed) = initial_tgt_for(&mut s, caller_uid, provider);
         if changed {
-            self.put(&s)?;
+            // Only the TGT into the session as it is now (tickets other
+            // processes added meanwhile stay).
+            let tgt = KerberosCredential::of(&s).and_then(|k| k.tgt.clone());
+            if let Some(mut now) = self.get(luid)? {
+                if let Some(k) = KerberosCredential::of_mut(&mut now) {
+                    k.tgt = tgt;
+                    self.put(&now)?;
+                }
+            }
         }
         Ok(status)
+    }
+
+    /// A ticket of session `luid`'s TGT for a caller of Linux user
+    /// `caller_uid` (uid 0: any session), where the TGT's session key is:
+    /// the LSA service runs it; this default (in-process stores, and the
+    /// service's own store) gives the session its TGT first when it has
+    /// none or an expired one and holds keys
+    /// ([`SessionStore::kerberos_initial_tgt`]), answers a service ticket
+    /// from the session's cache, else runs the TGS exchange unlocked
+    /// ([`KerberosProvider::tgs`] of `provider`) and caches the new ticket
+    /// (past [`MAX_SERVICE_TICKETS`] it is returned uncached). The inner
+    /// error is the SSPI status: `SEC_E_NO_CREDENTIALS` for a missing or
+    /// another uid's session, one without a Kerberos credential, or
+    /// without a valid TGT and the keys to get one.
+    fn kerberos_ticket(
+        &self,
+        luid: Luid,
+        caller_uid: u32,
+        request: &TicketRequest,
+        provider: Option<&dyn KerberosProvider>,
+    ) -> StoreResult<Result<CachedTicket, SecStatus>> {
+        if let TicketRequest::Service(t) = request {
+            if !t.is_valid() {
+                return Ok(Err(SecStatus::TargetUnknown));
+            }
+        }
+        let status = self.kerberos_initial_tgt(luid, caller_uid, provider)?;
+        if status != NtStatus::SUCCESS {
+            return Ok(Err(tgt_status(status)));
+        }
+        let Some(s) = self.get(luid)?.filter(|s| may_use(s.owner_uid, caller_uid)) else {
+            return Ok(Err(SecStatus::NoCredentials));
+        };
+        let now = crate::sspi::time::filetime_now();
+        let Some(tgt) = KerberosCredential::of(&s)
+            .and_then(|k| k.tgt.clone())
+            .filter(|t| t.end_time > now)
+        else {
+            return Ok(Err(SecStatus::NoCredentials));
+        };
+        if let TicketRequest::Service(t) = request {
+            if let Some(hit) = cached_service_ticket(&s, t, now) {
+                return Ok(Ok(hit));
+            }
+        }
+        drop(s);
+        let Some(p) = provider else {
+            return Ok(Err(SecStatus::NoAuthenticatingAuthority));
+        };
+        let ticket = match p.tgs(&tgt, request) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e)),
+        };
+        if matches!(request, TicketRequest::Service(_)) {
+            match self.add_service_ticket(luid, caller_uid, &ticket) {
+                Ok(_) => {}
+                Err(StoreError::Quota) => tracing::info!(
+                    "logon session {luid}: ticket cache full, the ticket for {} is not cached",
+                    ticket.server_name
+                ),
+                Err(e) => tracing::info!("logon session {luid}: ticket not cached: {e}"),
+            }
+        }
+        Ok(Ok(ticket))
     }
 
     /// Run NTLM's credential operation `op` with the NT OWF of session
@@ -211,12 +286,42 @@ pub trait SessionStore: Send + Sync {
     }
 }
 
+/// A service ticket of session `s`'s cache for `target`, valid at `now`
+/// (FILETIME).
+fn cached_service_ticket(
+    s: &LogonSession,
+    target: &TicketTarget,
+    now: i64,
+) -> Option<CachedTicket> {
+    let name = target.cache_name();
+    KerberosCredential::of(s)?
+        .service_tickets
+        .iter()
+        .find(|t| t.server_name == name && t.realm_name == target.realm && t.end_time > now)
+        .cloned()
+}
+
+/// The SSPI status of a failed first (or renewed) TGT, an `LsaLogonUser`
+/// status of the AS exchange, as the package reports the same KDC answers
+/// at InitializeSecurityContext.
+pub fn tgt_status(s: NtStatus) -> SecStatus {
+    match s {
+        NtStatus::LOGON_FAILURE | NtStatus::ACCOUNT_RESTRICTION => SecStatus::LogonDenied,
+        NtStatus::NO_LOGON_SERVERS => SecStatus::NoAuthenticatingAuthority,
+        NtStatus::TIME_DIFFERENCE_AT_DC => SecStatus::TimeSkew,
+        NtStatus::NO_SUCH_LOGON_SESSION => SecStatus::NoCredentials,
+        _ => SecStatus::InternalError,
+    }
+}
+
 /// [`SessionStore::kerberos_initial_tgt`] on a session at hand: `SUCCESS`
 /// when it has a valid TGT afterwards (`true`: this exchange's, to be
 /// stored), else `STATUS_NO_SUCH_LOGON_SESSION` (another uid's session, no
-/// Kerberos credential or no keys in it), `STATUS_NO_LOGON_SERVERS` (no
-/// provider) or the provider's status. An expired TGT is not replaced
-/// (no renewal in this step): `STATUS_NO_SUCH_LOGON_SESSION`.
+/// Kerberos credential, or no keys in it to get a TGT with),
+/// `STATUS_NO_LOGON_SERVERS` (no provider) or the provider's status. An
+/// expired TGT is replaced by an AS exchange with the keys, as Windows'
+/// LSA renews silently; without keys it stays expired
+/// (`STATUS_NO_SUCH_LOGON_SESSION`).
 pub fn initial_tgt_for(
     s: &mut LogonSession,
     caller_uid: u32,
@@ -232,9 +337,8 @@ pub fn initial_tgt_for(
         Some(t) if t.end_time > crate::sspi::time::filetime_now() => {
             return (NtStatus::SUCCESS, false)
         }
-        Some(_) => return (NtStatus::NO_SUCH_LOGON_SESSION, false),
-        None if k.keys.is_empty() => return (NtStatus::NO_SUCH_LOGON_SESSION, false),
-        None => {}
+        _ if k.keys.is_empty() => return (NtStatus::NO_SUCH_LOGON_SESSION, false),
+        _ => {}
     }
     let Some(p) = provider else {
         return (NtStatus::NO_LOGON_SERVERS, false);
@@ -359,9 +463,10 @@ mod tests {
     }
 
     /// A session's first TGT (NewCredentials' first use): only for the
-    /// owner (or root), only a credential with keys and no TGT; a valid TGT
-    /// is kept, an expired one is not renewed; the provider's failure is
-    /// the answer and changes nothing.
+    /// owner (or root), only a credential with keys and no valid TGT; a
+    /// valid TGT is kept, an expired one is renewed with the keys (Windows'
+    /// LSA renews silently) and stays expired without keys; the provider's
+    /// failure is the answer and changes nothing.
     #[test]
     fn initial_tgt_only_for_the_owners_keyed_credential_without_a_tgt() {
         use crate::lsa::packages::kerberos::KerberosKey;
@@ -457,15 +562,24 @@ mod tests {
                 .end_time,
             future
         );
-        // A valid TGT stays; an expired one is not renewed.
+        // A valid TGT stays; an expired one is renewed with the keys.
         assert_eq!(
             run(&mut s, 1000, Some(&refused)),
             (NtStatus::SUCCESS, false)
         );
         KerberosCredential::of_mut(&mut s).unwrap().tgt = Some(ticket(1));
+        assert_eq!(run(&mut s, 1000, Some(&good)), (NtStatus::SUCCESS, true));
+        let tgt_end =
+            |s: &LogonSession| KerberosCredential::of(s)?.tgt.as_ref().map(|t| t.end_time);
+        assert_eq!(tgt_end(&s), Some(future));
+        // Expired, no keys: nothing to renew with.
+        let k = KerberosCredential::of_mut(&mut s).unwrap();
+        k.tgt = Some(ticket(1));
+        k.keys.clear();
         assert_eq!(
             run(&mut s, 1000, Some(&good)),
             (NtStatus::NO_SUCH_LOGON_SESSION, false)
         );
+        assert_eq!(tgt_end(&s), Some(1));
     }
 }

@@ -111,10 +111,9 @@ impl KerberosClient {
             ));
         }
         let (spn, explicit_realm) = target_spn(input.target.or(self.target.as_deref()))?;
-        let tgt = self.cred.tgt()?;
-        let st = self.cred.service_ticket(&tgt, &spn, explicit_realm)?;
+        let st = self.cred.service_ticket(&spn, explicit_realm)?;
         let delegated = if self.context_req & ISC_REQ_DELEGATE != 0 {
-            self.cred.delegated_tgt(&tgt, &st)
+            self.cred.delegated_tgt(&st)
         } else {
             None
         };

@@ -285,7 +285,11 @@ impl CredentialState {
                 });
         }
         if let ClientSource::LsaSession(luid) = state.source {
-            return lsa_session::tgt(luid, now);
+            // Its TGT is used by the LSA only (service_ticket, delegated_tgt).
+            return Err(reject!(
+                SecStatus::InternalError,
+                "the TGT of logon session {luid} stays in the LSA"
+            ));
         }
         if let Some(t) = state.tgt.as_ref().filter(|t| t.is_valid_at(now)) {
             return Ok(t.clone());
@@ -336,31 +340,41 @@ impl CredentialState {
 
     /// A service ticket for `spn`: from the credential's cache, else the
     /// TGS (each DNS candidate of the name in turn); a new ticket is cached
-    /// and, for a ccache credential, written to the ccache.
+    /// and, for a ccache credential, written to the ccache. An LSA
+    /// session's ticket comes from the LSA, which runs the TGS with the
+    /// session's TGT ([`lsa_session::service_ticket`]).
     pub fn service_ticket(
         &self,
-        tgt: &Tgt,
         spn: &PrincipalName,
         explicit_realm: bool,
     ) -> SecResult<ServiceTicket> {
         let now = unix_now();
+        let lsa_session = match self.client()?.source {
+            ClientSource::LsaSession(l) => Some(l),
+            _ => None,
+        };
+        if let Some(luid) = lsa_session {
+            if let Some(t) = self.client()?.tickets.get(spn, now) {
+                return Ok(t.clone());
+            }
+            let t = lsa_session::service_ticket(luid, spn, explicit_realm, now)?;
+            let mut state = self.client()?;
+            let mut under_asked_name = (*t.0).clone();
+            under_asked_name.server = spn.clone();
+            state.tickets.insert(t.clone());
+            state
+                .tickets
+                .insert(ServiceTicket(Arc::new(under_asked_name)));
+            return Ok(t);
+        }
+        let tgt = self.tgt()?;
         let source = match self.client()?.source {
-            ClientSource::LogonSession(luid) => Some((luid, false)),
-            ClientSource::LsaSession(luid) => Some((luid, true)),
+            ClientSource::LogonSession(luid) => Some(luid),
             _ => None,
         };
         match source {
-            Some((luid, false)) => {
+            Some(luid) => {
                 if let Some(t) = logon_credentials::service_ticket(luid, spn, now) {
-                    return Ok(t);
-                }
-            }
-            Some((luid, true)) => {
-                if let Some(t) = self.client()?.tickets.get(spn, now) {
-                    return Ok(t.clone());
-                }
-                if let Some(t) = lsa_session::service_ticket(luid, spn, now) {
-                    self.client()?.tickets.insert(t.clone());
                     return Ok(t);
                 }
             }
@@ -375,7 +389,7 @@ impl CredentialState {
         let transport = NetTransport::from_config(&config);
         let ticket = request_service_ticket_any(
             &transport,
-            tgt,
+            &tgt,
             &candidates,
             &TgsOptions::from_config(&config),
         )
@@ -392,14 +406,10 @@ impl CredentialState {
         let mut under_asked_name = (*ticket.0).clone();
         under_asked_name.server = spn.clone();
         let under_asked_name = ServiceTicket(Arc::new(under_asked_name));
-        match source {
-            Some((luid, false)) => {
-                logon_credentials::add_service_ticket(luid, ticket.clone());
-                logon_credentials::add_service_ticket(luid, under_asked_name);
-                return Ok(ticket);
-            }
-            Some((luid, true)) => lsa_session::add_service_ticket(luid, spn, &ticket),
-            None => {}
+        if let Some(luid) = source {
+            logon_credentials::add_service_ticket(luid, ticket.clone());
+            logon_credentials::add_service_ticket(luid, under_asked_name);
+            return Ok(ticket);
         }
         state.tickets.insert(ticket.clone());
         state.tickets.insert(under_asked_name);
@@ -416,11 +426,9 @@ impl CredentialState {
     /// 3.3.5.1, and Windows reads it on the service ticket, as MIT's
     /// `GSS_C_DELEG_POLICY_FLAG` does). Otherwise, or when the KDC refuses,
     /// no delegation (and no ISC_RET_DELEGATE), the context goes on as MIT's.
-    pub fn delegated_tgt(&self, tgt: &Tgt, st: &ServiceTicket) -> Option<CcacheCredential> {
-        if tgt.flags & ticket_flags::FORWARDABLE == 0 {
-            tracing::info!("ISC_REQ_DELEGATE: the TGT is not forwardable, no delegation");
-            return None;
-        }
+    /// An LSA session's forwarded TGT is asked of the LSA, which holds the
+    /// session's TGT ([`lsa_session::forwarded_tgt`]).
+    pub fn delegated_tgt(&self, st: &ServiceTicket) -> Option<CcacheCredential> {
         if st.flags & ticket_flags::OK_AS_DELEGATE == 0 {
             tracing::info!(
                 "ISC_REQ_DELEGATE: the ticket for {} is not OK-AS-DELEGATE, no delegation",
@@ -428,9 +436,27 @@ impl CredentialState {
             );
             return None;
         }
+        let lsa_session = match self.client().ok()?.source {
+            ClientSource::LsaSession(l) => Some(l),
+            _ => None,
+        };
+        if let Some(luid) = lsa_session {
+            return match lsa_session::forwarded_tgt(luid) {
+                Ok(fwd) => Some(fwd.to_ccache()),
+                Err(e) => {
+                    tracing::info!("ISC_REQ_DELEGATE: no forwarded TGT from the LSA: {e}");
+                    None
+                }
+            };
+        }
+        let tgt = self.tgt().ok()?;
+        if tgt.flags & ticket_flags::FORWARDABLE == 0 {
+            tracing::info!("ISC_REQ_DELEGATE: the TGT is not forwardable, no delegation");
+            return None;
+        }
         let config = super::config::config();
         let transport = NetTransport::from_config(&config);
-        match request_forwarded_tgt(&transport, tgt, &TgsOptions::from_config(&config)) {
+        match request_forwarded_tgt(&transport, &tgt, &TgsOptions::from_config(&config)) {
             Ok(fwd) => Some(fwd.to_ccache()),
             Err(e) => {
                 tracing::info!("ISC_REQ_DELEGATE: no forwarded TGT from the KDC: {e}");

@@ -19,7 +19,6 @@
 //! LSA, `sspilogon`): `src/lsa` never depends on this package.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use zeroize::Zeroizing;
 
@@ -29,16 +28,19 @@ use super::creds::TicketCredential;
 use super::crypto::{string_to_key, EncryptionType, Key};
 use super::kdc::as_exchange::{default_salt, request_tgt_with_key, AsOptions, ClientSecret};
 use super::kdc::error::code;
-use super::kdc::transport::{NetTransport, Timeouts};
+use super::kdc::transport::NetTransport;
 use super::kdc::KdcError;
 use super::principal::PrincipalName;
 use crate::lsa::logon::{computer_name, split_names};
-use crate::lsa::packages::kerberos::{CachedTicket, KerberosCredential, KerberosKey};
+use crate::lsa::packages::kerberos::{
+    CachedTicket, KerberosCredential, KerberosKey, TicketRequest,
+};
 use crate::lsa::packages::{KerberosProvider, LogonError, ValidatedLogon};
 use crate::lsa::session::SecurityLogonType;
 use crate::lsa::status::NtStatus;
 use crate::lsa::{InteractiveLogon, Lsa};
 use crate::sspi::time::filetime_from_unix;
+use crate::sspi::SecStatus;
 use crate::trace::{reject, Who};
 
 /// The LSA's Kerberos logon: AS exchange and key derivation.
@@ -250,11 +252,7 @@ impl KerberosProvider for LsaKerberos {
             .filter_map(|key| Key::new(EncryptionType::from_i32(key.etype).ok()?, &key.key).ok())
             .collect();
         let mut transport = NetTransport::from_config(&config);
-        transport.timeouts = Timeouts {
-            per_kdc: Duration::from_secs(1),
-            rounds: 2,
-            total: Duration::from_secs(4),
-        };
+        transport.timeouts = super::lsa_tgs::KDC_TIMEOUTS;
         let reply = request_tgt_with_key(
             &transport,
             &client,
@@ -263,6 +261,12 @@ impl KerberosProvider for LsaKerberos {
         )
         .map_err(|e| reject!(logon_error(&e).status, "first TGT of {client}: {e}"))?;
         Ok(cached_ticket(&reply.tgt, &reply.tgt.server))
+    }
+
+    /// The TGS exchange with the session's TGT, where its key is
+    /// ([`super::lsa_tgs`]).
+    fn tgs(&self, tgt: &CachedTicket, request: &TicketRequest) -> Result<CachedTicket, SecStatus> {
+        super::lsa_tgs::tgs(tgt, request)
     }
 }
 

@@ -3,22 +3,30 @@
 //! the logon session's ticket cache): the TGT the logon's AS exchange put
 //! there ([`super::lsa_logon`]) and the service tickets any process of the
 //! session obtained. Everything is read from the LSA at each use (never
-//! kept in the handle), so a logoff ends it; service tickets obtained go
-//! back to the session's cache in one step
-//! (`Lsa::add_kerberos_service_ticket`), where later processes find them.
+//! kept in the handle), so a logoff ends it.
 //!
-//! In this step the application holds the TGT and its session key (the
-//! client copy of the LSA service withholds only the long-term keys) and
-//! runs the TGS exchange itself, as with an MIT ccache of its uid.
+//! The TGT's session key and the long-term keys never reach the
+//! application (the LSA service's client copy withholds them): a service
+//! ticket the session's cache lacks, and the FORWARDED TGT of a
+//! delegation, are asked of the LSA ([`crate::lsa::Lsa::kerberos_ticket`]),
+//! which runs the TGS exchange ([`super::lsa_tgs`]), first getting or
+//! renewing the TGT with the keys when needed, and caches the service
+//! ticket in the session for later processes. The application holds the
+//! service ticket and its session key, which the AP-REQ and the context's
+//! keys need, as Windows' lsass hands the user-mode package.
 
 use std::sync::Arc;
 
 use super::creds::{ServiceTicket, Tgt};
-use super::lsa_logon::{cached_ticket, ticket_credential};
+use super::lsa_logon::ticket_credential;
+use super::lsa_tgs::ticket_target;
 use super::principal::PrincipalName;
-use crate::lsa::packages::kerberos::KerberosCredential as SessionCredential;
-use crate::lsa::status::NtStatus;
+use crate::lsa::packages::kerberos::{
+    CachedTicket, KerberosCredential as SessionCredential, TicketRequest,
+};
+use crate::lsa::store::StoreKind;
 use crate::lsa::Luid;
+use crate::sspi::time::filetime_from_unix;
 use crate::sspi::{SecResult, SecStatus};
 use crate::trace::reject;
 
@@ -43,139 +51,84 @@ pub fn caller_session() -> Option<Luid> {
     lsa.kerberos_credential(None).ok().map(|(l, _)| l)
 }
 
-/// Whether session `luid` can give a TGT: it has a Kerberos credential
-/// whose TGT is valid at `now`, or none yet (its first use runs the AS
-/// exchange with the session's keys).
+/// Whether session `luid` can give tickets at `now` (Unix time): it has a
+/// Kerberos credential whose TGT is valid, or none yet, or keys to get a
+/// new one with (the LSA renews an expired TGT). Through the LSA service
+/// the keys are not visible: an expired TGT counts as renewable there (a
+/// session without keys then fails at first use, `SEC_E_NO_CREDENTIALS`).
 pub fn usable(luid: Luid, now: i64) -> bool {
-    credential(luid).is_some_and(|k| k.tgt.is_none() || valid_tgt(&k, now).is_some())
-}
-
-/// The session's TGT valid at `now`. A session whose credential has no
-/// TGT yet (a NewCredentials logon, an MSV1_0 logon while no KDC
-/// answered) gets its first one now, by the AS exchange with its
-/// long-term keys where they are ([`crate::lsa::Lsa::kerberos_initial_tgt`]:
-/// the LSA service); its failure is the SSPI status of the KDC's answer
-/// (a wrong password: `SEC_E_LOGON_DENIED`). `SEC_E_NO_CREDENTIALS` when
-/// the session ended, has no keys, or its TGT expired (no renewal in this
-/// step).
-pub fn tgt(luid: Luid, now: i64) -> SecResult<Tgt> {
-    let ended = || {
-        reject!(
-            SecStatus::NoCredentials,
-            "logon session {luid} has ended or has no Kerberos credential"
-        )
+    let Some(k) = credential(luid) else {
+        return false;
     };
-    let mut k = credential(luid).ok_or_else(ended)?;
-    if k.tgt.is_none() {
-        let lsa = crate::lsa::lsa().map_err(|_| SecStatus::InternalError)?;
-        // An in-process store runs the exchange here, with this package.
-        super::lsa_logon::register(lsa);
-        lsa.kerberos_initial_tgt(luid).map_err(|s| {
-            reject!(
-                initial_tgt_status(s),
-                "logon session {luid}: no first TGT with its keys: {s}"
-            )
-        })?;
-        k = credential(luid).ok_or_else(ended)?;
-    }
-    valid_tgt(&k, now).ok_or_else(|| {
-        reject!(
-            SecStatus::NoCredentials,
-            "logon session {luid} has no valid Kerberos TGT (none or expired)"
-        )
-    })
+    let valid = |t: &CachedTicket| t.end_time > filetime_from_unix(now);
+    let keys_hidden = || crate::lsa::lsa().is_ok_and(|l| l.store().kind() == StoreKind::Service);
+    k.tgt.as_ref().is_none_or(valid) || !k.keys.is_empty() || keys_hidden()
 }
 
-/// The SSPI status of a failed first AS exchange (an `LsaLogonUser`
-/// status, [`super::lsa_logon::logon_error`]), as the package reports the
-/// same KDC answers at InitializeSecurityContext
-/// ([`super::kdc::KdcError::sec_status`]).
-fn initial_tgt_status(s: NtStatus) -> SecStatus {
-    match s {
-        NtStatus::LOGON_FAILURE | NtStatus::ACCOUNT_RESTRICTION => SecStatus::LogonDenied,
-        NtStatus::NO_LOGON_SERVERS => SecStatus::NoAuthenticatingAuthority,
-        NtStatus::TIME_DIFFERENCE_AT_DC => SecStatus::TimeSkew,
-        NtStatus::NO_SUCH_LOGON_SESSION => SecStatus::NoCredentials,
-        _ => SecStatus::InternalError,
-    }
-}
-
-/// The TGT of a session credential, if it holds one valid at `now`.
-fn valid_tgt(k: &SessionCredential, now: i64) -> Option<Tgt> {
-    k.tgt
-        .as_ref()
-        .and_then(ticket_credential)
-        .filter(|t| t.is_valid_at(now))
-        .map(|t| Tgt(Arc::new(t)))
-}
-
-/// The client principal of session `luid`.
+/// The principal of session `luid`.
 pub fn client(luid: Luid) -> Option<String> {
     credential(luid).map(|k| k.principal)
 }
 
-/// A service ticket of the session's cache for `spn` (the name it was
-/// asked for), valid at `now`.
-pub fn service_ticket(luid: Luid, spn: &PrincipalName, now: i64) -> Option<ServiceTicket> {
+/// A service ticket of session `luid` for `spn` valid at `now`: from the
+/// session's cache as the caller reads it, else asked of the LSA, which
+/// runs the TGS exchange with the session's TGT and caches the ticket.
+/// The LSA's status otherwise (`SEC_E_NO_CREDENTIALS`: the session ended,
+/// or has no valid TGT and no keys; the KDC's answer as the package
+/// reports it: `SEC_E_TARGET_UNKNOWN`, `SEC_E_NO_AUTHENTICATING_AUTHORITY`, …).
+pub fn service_ticket(
+    luid: Luid,
+    spn: &PrincipalName,
+    explicit_realm: bool,
+    now: i64,
+) -> SecResult<ServiceTicket> {
+    let k = credential(luid).ok_or_else(|| ended(luid))?;
     let name = spn.components.join("/");
-    credential(luid)?
+    let cached = k
         .service_tickets
         .iter()
         .filter(|t| t.server_name == name && t.realm_name == spn.realm)
         .filter_map(ticket_credential)
-        .find(|t| t.is_valid_at(now))
+        .find(|t| t.is_valid_at(now));
+    if let Some(t) = cached {
+        return Ok(ServiceTicket(Arc::new(t)));
+    }
+    let request = TicketRequest::Service(ticket_target(spn, explicit_realm));
+    let t = ask(luid, &request)?;
+    ticket_credential(&t)
+        .filter(|t| t.is_valid_at(now))
         .map(|t| ServiceTicket(Arc::new(t)))
+        .ok_or_else(|| {
+            reject!(
+                SecStatus::InternalError,
+                "logon session {luid}: the LSA's ticket for {spn} is unusable"
+            )
+        })
 }
 
-/// Cache `ticket` (obtained for `spn`) in the session's ticket cache.
-/// Failing to cache is no failure to authenticate (a full cache: 256
-/// tickets, a session that ended meanwhile).
-pub fn add_service_ticket(luid: Luid, spn: &PrincipalName, ticket: &ServiceTicket) {
-    let Ok(lsa) = crate::lsa::lsa() else {
-        return;
-    };
-    match lsa.add_kerberos_service_ticket(luid, &cached_ticket(ticket, spn)) {
-        Ok(()) => {}
-        Err(NtStatus::QUOTA_EXCEEDED) => tracing::info!(
-            "logon session {luid}: ticket cache full, the ticket for {spn} is not cached"
-        ),
-        Err(e) => tracing::info!("logon session {luid}: ticket for {spn} not cached: {e}"),
-    }
+/// A FORWARDED TGT of session `luid` to delegate (`ISC_REQ_DELEGATE`),
+/// obtained by the LSA from the session's forwardable TGT: the one
+/// credential of the TGT family the application sees, as it sends it to
+/// the delegate.
+pub fn forwarded_tgt(luid: Luid) -> SecResult<Tgt> {
+    let t = ask(luid, &TicketRequest::Forwarded)?;
+    ticket_credential(&t)
+        .map(|t| Tgt(Arc::new(t)))
+        .ok_or(SecStatus::InternalError)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::packages::kerberos::creds::TicketCredential;
-    use crate::packages::kerberos::crypto::{EncryptionType, Key};
-    use crate::packages::kerberos::principal::{NT_PRINCIPAL, NT_SRV_INST};
+/// Ask the LSA for a ticket of the session's TGT. An in-process store runs
+/// the exchange here, with this package as the LSA's provider.
+fn ask(luid: Luid, request: &TicketRequest) -> SecResult<CachedTicket> {
+    let lsa = crate::lsa::lsa().map_err(|_| SecStatus::InternalError)?;
+    super::lsa_logon::register(lsa);
+    lsa.kerberos_ticket(luid, request)
+        .map_err(|s| reject!(s, "logon session {luid}: no ticket from the LSA"))
+}
 
-    /// A session's TGT is used only until its end time (no renewal in
-    /// this step: SEC_E_NO_CREDENTIALS after it), and a session credential
-    /// without one (NewCredentials, an MSV1_0 logon) has none.
-    #[test]
-    fn an_expired_or_missing_tgt_is_none() {
-        let t = TicketCredential {
-            client: PrincipalName::new(NT_PRINCIPAL, &["alice"], "R"),
-            server: PrincipalName::new(NT_SRV_INST, &["krbtgt", "R"], "R"),
-            ticket: vec![0x61, 0],
-            session_key: Key::new(EncryptionType::Aes128CtsHmacSha196, &[7; 16]).unwrap(),
-            flags: 0,
-            authtime: 100,
-            starttime: None,
-            endtime: 1000,
-            renew_till: None,
-        };
-        let mut k = SessionCredential {
-            principal: "alice@R".into(),
-            realm: "R".into(),
-            keys: Vec::new(),
-            tgt: Some(cached_ticket(&t, &t.server)),
-            service_tickets: Vec::new(),
-        };
-        assert_eq!(valid_tgt(&k, 999).map(|g| g.endtime), Some(1000));
-        assert!(valid_tgt(&k, 1000).is_none());
-        k.tgt = None;
-        assert!(valid_tgt(&k, 999).is_none());
-    }
+fn ended(luid: Luid) -> SecStatus {
+    reject!(
+        SecStatus::NoCredentials,
+        "logon session {luid} has ended or has no Kerberos credential"
+    )
 }

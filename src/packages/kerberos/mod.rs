@@ -17,7 +17,9 @@
 //! - `logon_credentials`: the package's credentials per logon session (a
 //!   TGT a client delegated, for its network logon session).
 //! - `lsa_logon`: the LSA's Kerberos logon (AS exchange at `LsaLogonUser`,
-//!   the session's keys and TGT), registered with `lsa_logon::register`.
+//!   the session's keys and TGT), registered with `lsa_logon::register`;
+//!   `lsa_tgs`: its TGS exchange with a session's TGT, run by the LSA;
+//!   `lsa_session`: a default credential from the caller's LSA session.
 //! - `network_identity`: the accepted client as its network logon session
 //!   names it (from the verified PAC's LOGON_INFO when there is one).
 //!
@@ -42,6 +44,7 @@ pub mod keytab;
 pub mod logon_credentials;
 pub mod lsa_logon;
 pub mod lsa_session;
+pub mod lsa_tgs;
 pub mod network_identity;
 pub mod pac;
 pub mod package;

@@ -143,13 +143,19 @@ impl PackageCredential for KerberosCredential {
         w.finish()
     }
 
-    /// The long-term keys are password-equivalent: they stay in the LSA
-    /// service. The TGT and the service tickets (with their session keys)
-    /// are in the copy: the application runs the TGS exchange itself in
-    /// this step, as it would with an MIT ccache of its uid.
+    /// The long-term keys are password-equivalent and the TGT's session
+    /// key obtains any ticket of the user: both stay in the LSA service,
+    /// which runs the AS and TGS exchanges. The copy lists the TGT (names,
+    /// times, flags for `KerbQueryTicketCacheMessage`) without its
+    /// `encoded` credential, and holds the service tickets with their
+    /// session keys (the application builds AP-REQs with them).
     fn client_copy(&self) -> Box<dyn PackageCredential> {
         Box::new(KerberosCredential {
             keys: Vec::new(),
+            tgt: self.tgt.as_ref().map(|t| CachedTicket {
+                encoded: Zeroizing::new(Vec::new()),
+                ..t.clone()
+            }),
             ..self.clone()
         })
     }
@@ -158,8 +164,9 @@ impl PackageCredential for KerberosCredential {
         self.keys.is_empty()
     }
 
-    /// A client's Put keeps the service's names and keys; its tickets (a
-    /// purge, a new TGT) are taken. A dropped credential keeps the
+    /// A client's Put keeps the service's names, keys and TGT (the client
+    /// never holds the TGT's key: it can neither replace nor drop it); its
+    /// service tickets (a purge) are taken. A dropped credential keeps the
     /// service's whole.
     fn restore_withheld(&self, sent: Option<&dyn PackageCredential>) -> Box<dyn PackageCredential> {
         let Some(sent) = sent.and_then(|c| c.as_any().downcast_ref::<KerberosCredential>()) else {
@@ -169,7 +176,7 @@ impl PackageCredential for KerberosCredential {
             principal: self.principal.clone(),
             realm: self.realm.clone(),
             keys: self.keys.clone(),
-            tgt: sent.tgt.clone(),
+            tgt: self.tgt.clone(),
             service_tickets: sent.service_tickets.clone(),
         })
     }

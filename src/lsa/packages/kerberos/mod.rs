@@ -22,6 +22,7 @@ use crate::lsa::status::{NtResult, NtStatus};
 use crate::lsa::submit::{read_unicode_string, InteractiveLogon};
 use crate::lsa::wire::ReturnBlock;
 use crate::lsa::{Lsa, Luid};
+use crate::sspi::SecStatus;
 pub use credential::{CachedTicket, KerberosCredential, KerberosKey};
 
 /// `KERB_PROTOCOL_MESSAGE_TYPE`.
@@ -57,12 +58,67 @@ pub trait KerberosProvider: Send + Sync {
     /// The first TGT of a session whose credential has long-term keys and
     /// no TGT yet (a `NewCredentials` logon, Windows' `runas /netonly`: the
     /// credentials are used at the first outbound authentication; an
-    /// MSV1_0 logon while no KDC answered): the AS exchange with the keys,
-    /// run where the keys are ([`crate::lsa::Lsa::kerberos_initial_tgt`]).
+    /// MSV1_0 logon while no KDC answered), or a new one for an expired
+    /// TGT: the AS exchange with the keys, run where the keys are
+    /// ([`crate::lsa::store::SessionStore::kerberos_initial_tgt`]).
     /// Its failure is `LsaLogonUser`'s status for it.
     fn initial_tgt(&self, credential: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
         let _ = credential;
         Err(NtStatus::NO_LOGON_SERVERS)
+    }
+
+    /// The TGS exchange with a session's TGT (MS-KILE 3.3.5, RFC 4120
+    /// §3.3), run where the TGT's session key is
+    /// ([`crate::lsa::Lsa::kerberos_ticket`]: the LSA service): a service
+    /// ticket for a target, or a FORWARDED TGT to delegate. Its failure is
+    /// the SSPI status the package reports for the same KDC answer
+    /// (`SEC_E_TARGET_UNKNOWN`, `SEC_E_NO_AUTHENTICATING_AUTHORITY`, …).
+    fn tgs(&self, tgt: &CachedTicket, request: &TicketRequest) -> Result<CachedTicket, SecStatus> {
+        let _ = (tgt, request);
+        Err(SecStatus::NoAuthenticatingAuthority)
+    }
+}
+
+/// What a client asks of its session's TGT ([`KerberosProvider::tgs`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketRequest {
+    /// A service ticket for the target, from the session's cache or the
+    /// TGS exchange (then cached in the session).
+    Service(TicketTarget),
+    /// A FORWARDED TGT for `ISC_REQ_DELEGATE` (RFC 4120 §2.6); never cached.
+    Forwarded,
+}
+
+/// Most name components of a [`TicketTarget`].
+pub const MAX_TARGET_COMPONENTS: usize = 8;
+/// Most bytes of a [`TicketTarget`]'s components and realm together.
+pub const MAX_TARGET_LEN: usize = 1024;
+
+/// The service a ticket is asked for: a `PrincipalName` (RFC 4120 §5.2.2)
+/// as the package parsed the target name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketTarget {
+    pub name_type: i32,
+    pub components: Vec<String>,
+    pub realm: String,
+    /// The caller named the realm (a canonicalized host keeps it).
+    pub explicit_realm: bool,
+}
+
+impl TicketTarget {
+    /// At least one component, none empty, within the limits.
+    pub fn is_valid(&self) -> bool {
+        let len: usize = self.components.iter().map(String::len).sum::<usize>() + self.realm.len();
+        !self.components.is_empty()
+            && self.components.len() <= MAX_TARGET_COMPONENTS
+            && self.components.iter().all(|c| !c.is_empty())
+            && len <= MAX_TARGET_LEN
+    }
+
+    /// The name a session caches its ticket under (`HTTP/host`,
+    /// `CachedTicket::server_name`).
+    pub fn cache_name(&self) -> String {
+        self.components.join("/")
     }
 }
 
