@@ -4,7 +4,7 @@
  *   sspi_peer client|server [--package NTLM|Negotiate|Kerberos] [--user DOMAIN\user|user@dom]
  *       [--password PW] [--default-creds] [--target host/localhost] [--wrap] [--no-seal] [--no-mic]
  *       [--channel-bindings HEX] [--logon-id HIGH:LOW] [--stream-layout] [--delegate] [--report FILE]
- *       [--principal NAME (pszPrincipal of AcquireCredentialsHandle)] [--dlopen LIB.so]
+ *       [--principal NAME (pszPrincipal of AcquireCredentialsHandle)] [--session] [--dlopen LIB.so]
  *
  * Message buffers: by default EncryptMessage/DecryptMessage [TOKEN, DATA] and Make/VerifySignature
  * [TOKEN, DATA]. --stream-layout uses the layouts of pyspnego's SSPI backend and sspilib instead
@@ -23,6 +23,11 @@
  * with --next-hop-by-logon-id also after_delete_acquire: the same ACH once the server context
  * is deleted.
  *
+ * --session (server): once the client is authenticated, report the client's network logon session as
+ * the LSA keeps it: QuerySecurityContextToken + SspiGetTokenLogonId, then LsaGetLogonSessionData:
+ * session_user, session_domain, session_package, session_sid (S-1-...), session_upn,
+ * session_dns_domain, session_logon_server, session_logon_type; a failing call as session_error.
+ *
  * --logon-id passes that LUID (hex, as sspilogon prints it: 0x0:0x3e7 or 0:3e7) as pvLogonID to
  * AcquireCredentialsHandleW: the credentials of that logon session instead of the caller's.
  * Built two ways (tests/common/mod.rs): linked against libopensspi.so (calls the exported
@@ -39,14 +44,16 @@
 #define INIT_MSG "hello from initiator"
 
 static struct {
-    int server, wrap, seal, mic, default_creds, stream, delegate, next_hop_by_luid;
+    int server, wrap, seal, mic, default_creds, stream, delegate, next_hop_by_luid, session;
     const char *package, *user, *password, *target, *cbt_hex, *report, *dlopen, *logon_id, *principal;
     const char *next_hop, *next_hop_package;
-} opt = {0, 0, 1, 1, 0, 0, 0, 0, "NTLM", NULL, NULL, "host/localhost", NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+} opt = {0, 0, 1, 1, 0, 0, 0, 0, 0, "NTLM", NULL, NULL, "host/localhost", NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 
 /* the token calls (exports outside the function table; dlsym'd in the dlopen build) */
 static NTSTATUS (*GetTokenLogonId)(HANDLE, LUID *);
 static int32_t (*CloseToken)(HANDLE);
+static NTSTATUS (*GetSessionData)(LUID *, SECURITY_LOGON_SESSION_DATA **);
+static NTSTATUS (*FreeReturnBuffer)(void *);
 
 static SecurityFunctionTableW *T;  /* every SSPI call goes through this table */
 static str_t rep;                  /* JSON members of the report, comma-separated */
@@ -526,11 +533,66 @@ static void next_hop(CtxtHandle *ctx, LUID *luid) {
     free(out), free(target);
 }
 
+/* ---- --session --------------------------------------------------------------- */
+static void rep_ustr(const char *k, const LSA_UNICODE_STRING *u) {
+    uint16_t *w = calloc(u->Length / 2 + 1, 2);
+    char *a;
+    if (!w) return;
+    if (u->Buffer) memcpy(w, u->Buffer, u->Length);
+    a = utf16_to_utf8(w);
+    rep_str(k, a);
+    free(a), free(w);
+}
+
+/* a binary SID (revision, count, 48-bit big-endian authority, little-endian sub-authorities) */
+static void rep_sid(const char *k, const uint8_t *sid) {
+    str_t s = {0};
+    char n[32];
+    uint64_t auth = 0;
+    if (!sid) return;
+    for (int i = 2; i < 8; i++) auth = auth << 8 | sid[i];
+    snprintf(n, sizeof n, "S-%u-%llu", sid[0], (unsigned long long)auth);
+    str_add(&s, n);
+    for (int i = 0; i < sid[1]; i++) {
+        const uint8_t *p = sid + 8 + 4 * i;
+        snprintf(n, sizeof n, "-%lu", (unsigned long)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                                                      (uint32_t)p[3] << 24));
+        str_add(&s, n);
+    }
+    rep_str(k, s.s);
+    free(s.s);
+}
+
+static void report_session(CtxtHandle *ctx) {
+    HANDLE token = NULL;
+    LUID luid;
+    SECURITY_LOGON_SESSION_DATA *sd = NULL;
+    NTSTATUS nt = (NTSTATUS)T->QuerySecurityContextToken(ctx, &token);
+    if (nt == 0) {
+        nt = GetTokenLogonId(token, &luid);
+        CloseToken(token);
+    }
+    if (nt == 0) nt = GetSessionData(&luid, &sd);
+    if (nt != 0 || !sd) {
+        rep_hex32("session_error", (uint32_t)nt);
+        return;
+    }
+    rep_ustr("session_user", &sd->UserName);
+    rep_ustr("session_domain", &sd->LogonDomain);
+    rep_ustr("session_package", &sd->AuthenticationPackage);
+    rep_sid("session_sid", sd->Sid);
+    rep_ustr("session_upn", &sd->Upn);
+    rep_ustr("session_dns_domain", &sd->DnsDomainName);
+    rep_ustr("session_logon_server", &sd->LogonServer);
+    rep_num("session_logon_type", sd->LogonType);
+    FreeReturnBuffer(sd);
+}
+
 /* ---- main ------------------------------------------------------------------ */
 static int usage(void) {
     fprintf(stderr, "usage: sspi_peer client|server [--package P] [--user U] [--password PW] [--default-creds]\n"
                     "       [--target SPN] [--wrap] [--no-seal] [--no-mic] [--channel-bindings HEX]\n"
-                    "       [--logon-id HIGH:LOW] [--stream-layout] [--delegate] [--principal P]\n"
+                    "       [--logon-id HIGH:LOW] [--stream-layout] [--delegate] [--principal P] [--session]\n"
                     "       [--next-hop SPN [--next-hop-package P] [--next-hop-by-logon-id]]\n"
                     "       [--report FILE] [--dlopen LIB.so]\n");
     return 2;
@@ -547,6 +609,7 @@ static int parse_args(int argc, char **argv) {
         else if (!strcmp(a, "--default-creds")) opt.default_creds = 1;
         else if (!strcmp(a, "--stream-layout")) opt.stream = 1;
         else if (!strcmp(a, "--delegate")) opt.delegate = 1;
+        else if (!strcmp(a, "--session")) opt.session = 1;
         else if (!strcmp(a, "--next-hop-by-logon-id")) opt.next_hop_by_luid = 1;
         else if (!strcmp(a, "--next-hop")) val = &opt.next_hop;
         else if (!strcmp(a, "--next-hop-package")) val = &opt.next_hop_package;
@@ -580,7 +643,10 @@ static void *load_table(void) {
     if (!T) fail("dlsym/InitSecurityInterfaceW failed", 0);
     *(void **)&GetTokenLogonId = dlsym(lib, "SspiGetTokenLogonId");
     *(void **)&CloseToken = dlsym(lib, "SspiCloseHandle");
-    if (!GetTokenLogonId || !CloseToken) fail("dlsym(SspiGetTokenLogonId, SspiCloseHandle) failed", 0);
+    *(void **)&GetSessionData = dlsym(lib, "LsaGetLogonSessionData");
+    *(void **)&FreeReturnBuffer = dlsym(lib, "LsaFreeReturnBuffer");
+    if (!GetTokenLogonId || !CloseToken || !GetSessionData || !FreeReturnBuffer)
+        fail("dlsym(SspiGetTokenLogonId, SspiCloseHandle, LsaGetLogonSessionData, LsaFreeReturnBuffer) failed", 0);
     return lib;
 #else
     /* linked build: a table of the exported symbols themselves */
@@ -605,6 +671,8 @@ static void *load_table(void) {
     direct.QuerySecurityContextToken = QuerySecurityContextToken;
     GetTokenLogonId = SspiGetTokenLogonId;
     CloseToken = SspiCloseHandle;
+    GetSessionData = LsaGetLogonSessionData;
+    FreeReturnBuffer = LsaFreeReturnBuffer;
     T = &direct;
     return &direct;
 #endif
@@ -634,6 +702,7 @@ int main(int argc, char **argv) {
         if (!handshake(&cred, &ctx, &have_ctx, &attr)) {
             rep_hex32("flags", attr);
             if (!query_attributes(&ctx, &sizes) && (!opt.wrap || !message_phase(&ctx, &sizes))) ok = 1;
+            if (ok && opt.server && opt.session) report_session(&ctx);
             if (ok && opt.server && opt.next_hop) next_hop(&ctx, &luid), hopped = 1;
         }
     }
