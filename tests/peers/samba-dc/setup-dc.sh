@@ -7,8 +7,8 @@
 # setup-dc.sh DIR — provision (or reuse) a throwaway Samba AD domain controller whose whole state lives in
 # DIR, and start it in the background, listening on ONE loopback address only (default 127.0.0.2).
 #
-# Debian 12 packages needed (install-packages.sh): samba samba-ad-dc samba-ad-provision samba-dsdb-modules
-#   samba-vfs-modules winbind krb5-user smbclient ldb-tools (+ python3-impacket for decode-pac.py)
+# Debian 12 packages needed (scripts/install-test-deps.sh): samba samba-ad-dc samba-ad-provision
+#   samba-dsdb-modules samba-vfs-modules winbind krb5-user ldb-tools iproute2 (ss) procps (pgrep)
 #
 # Env knobs (all optional):
 #   REALM        AD.EXAMPLE.TEST          DOMAIN      ADEXAMPLE (NetBIOS)
@@ -74,10 +74,15 @@ case "$DC_IP" in
   127.*) ;;
   *) echo "DC_IP=$DC_IP refused: only 127.0.0.0/8 is allowed" >&2; exit 2;;
 esac
-for b in samba samba-tool smbd winbindd kinit ldbsearch wbinfo unshare; do
-  command -v "$b" >/dev/null 2>&1 || { echo "missing $b: run install-packages.sh" >&2; exit 3; }
+for b in samba samba-tool smbd winbindd kinit ldbsearch wbinfo unshare ss pgrep; do
+  command -v "$b" >/dev/null 2>&1 || { echo "missing $b: run scripts/install-test-deps.sh" >&2; exit 3; }
 done
-for f in /etc/resolv.conf /etc/hosts /etc/krb5.conf /etc/samba/smb.conf /run/samba /var/log/samba /var/lib/samba /var/cache/samba; do
+# bind-mount targets of DIR/bin/ns: the directories are made if missing (/run/samba is gone after a
+# reboot, and no daemon of the packages ever started to make it); the files come with the packages
+for d in /run/samba /var/log/samba /var/lib/samba /var/cache/samba; do
+  [ -d "$d" ] || mkdir -p "$d" || { echo "cannot make $d (bind-mount target for DIR/bin/ns)" >&2; exit 3; }
+done
+for f in /etc/resolv.conf /etc/hosts /etc/krb5.conf /etc/samba/smb.conf; do
   [ -e "$f" ] || { echo "missing $f (bind-mount target for DIR/bin/ns)" >&2; exit 3; }
 done
 
