@@ -317,11 +317,11 @@ impl Drop for Runtime {
 
 /// Our acceptor (`c/sspi_peer.c server`) with svc's keytab, no account
 /// file (so NTLM cannot succeed), reporting the client's network logon
-/// session (`--session`).
+/// session (`--session-data`).
 fn our_acceptor(dc: &Dc, package: &str) -> Command {
     let mut c = sspi_peer(
         Link::Linked,
-        &["server", "--package", package, "--wrap", "--session"],
+        &["server", "--package", package, "--wrap", "--session-data"],
     );
     c.env("KRB5_CONFIG", dc.krb5_conf())
         .env("KRB5_KTNAME", format!("FILE:{}", dc.keytab().display()))

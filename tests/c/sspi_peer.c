@@ -4,7 +4,7 @@
  *   sspi_peer client|server [--package NTLM|Negotiate|Kerberos] [--user DOMAIN\user|user@dom]
  *       [--password PW] [--default-creds] [--target host/localhost] [--wrap] [--no-seal] [--no-mic]
  *       [--channel-bindings HEX] [--logon-id HIGH:LOW] [--stream-layout] [--delegate] [--report FILE]
- *       [--principal NAME (pszPrincipal of AcquireCredentialsHandle)] [--session] [--dlopen LIB.so]
+ *       [--principal NAME (pszPrincipal of AcquireCredentialsHandle)] [--dlopen LIB.so]
  *
  * Message buffers: by default EncryptMessage/DecryptMessage [TOKEN, DATA] and Make/VerifySignature
  * [TOKEN, DATA]. --stream-layout uses the layouts of pyspnego's SSPI backend and sspilib instead
@@ -23,10 +23,10 @@
  * with --next-hop-by-logon-id also after_delete_acquire: the same ACH once the server context
  * is deleted.
  *
- * --session (server): once the client is authenticated, report the client's network logon session as
- * the LSA keeps it: QuerySecurityContextToken + SspiGetTokenLogonId, then LsaGetLogonSessionData:
- * session_user, session_domain, session_package, session_sid (S-1-...), session_upn,
- * session_dns_domain, session_logon_server, session_logon_type; a failing call as session_error.
+ * --session-data (server): once the client is authenticated, its network logon session as a
+ * Windows server reads it: QuerySecurityContextToken + SspiGetTokenLogonId, LsaGetLogonSessionData,
+ * reported as session_user, session_domain, session_package, session_logon_type, session_sid,
+ * session_upn, session_dns_domain, session_logon_server (or session_error).
  *
  * --logon-id passes that LUID (hex, as sspilogon prints it: 0x0:0x3e7 or 0:3e7) as pvLogonID to
  * AcquireCredentialsHandleW: the credentials of that logon session instead of the caller's.
@@ -44,7 +44,7 @@
 #define INIT_MSG "hello from initiator"
 
 static struct {
-    int server, wrap, seal, mic, default_creds, stream, delegate, next_hop_by_luid, session;
+    int server, wrap, seal, mic, default_creds, stream, delegate, next_hop_by_luid, session_data;
     const char *package, *user, *password, *target, *cbt_hex, *report, *dlopen, *logon_id, *principal;
     const char *next_hop, *next_hop_package;
 } opt = {0, 0, 1, 1, 0, 0, 0, 0, 0, "NTLM", NULL, NULL, "host/localhost", NULL, NULL, NULL, NULL, NULL, NULL, NULL};
@@ -533,68 +533,71 @@ static void next_hop(CtxtHandle *ctx, LUID *luid) {
     free(out), free(target);
 }
 
-/* ---- --session --------------------------------------------------------------- */
-static void rep_ustr(const char *k, const LSA_UNICODE_STRING *u) {
-    uint16_t *w = calloc(u->Length / 2 + 1, 2);
-    char *a;
+/* ---- --session-data -------------------------------------------------------- */
+static void rep_unicode(const char *k, const LSA_UNICODE_STRING *u) {
+    size_t n = u->Buffer ? u->Length / 2 : 0;
+    uint16_t *w = calloc(n + 1, sizeof *w);
+    char *s;
     if (!w) return;
-    if (u->Buffer) memcpy(w, u->Buffer, u->Length);
-    a = utf16_to_utf8(w);
-    rep_str(k, a);
-    free(a), free(w);
+    if (n) memcpy(w, u->Buffer, n * sizeof *w);
+    s = utf16_to_utf8(w);
+    rep_str(k, s ? s : "");
+    free(s), free(w);
 }
 
-/* a binary SID (revision, count, 48-bit big-endian authority, little-endian sub-authorities) */
+/* S-1-<authority>-<sub>... from the binary SID (MS-DTYP 2.4.2.2) */
 static void rep_sid(const char *k, const uint8_t *sid) {
-    str_t s = {0};
-    char n[32];
+    char out[256];
     uint64_t auth = 0;
-    if (!sid) return;
-    for (int i = 2; i < 8; i++) auth = auth << 8 | sid[i];
-    snprintf(n, sizeof n, "S-%u-%llu", sid[0], (unsigned long long)auth);
-    str_add(&s, n);
-    for (int i = 0; i < sid[1]; i++) {
-        const uint8_t *p = sid + 8 + 4 * i;
-        snprintf(n, sizeof n, "-%lu", (unsigned long)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                                                      (uint32_t)p[3] << 24));
-        str_add(&s, n);
+    int n;
+    if (!sid) {
+        rep_str(k, "");
+        return;
     }
-    rep_str(k, s.s);
-    free(s.s);
+    for (int i = 2; i < 8; i++) auth = auth << 8 | sid[i];
+    n = snprintf(out, sizeof out, "S-%u-%llu", sid[0], (unsigned long long)auth);
+    for (int i = 0; i < sid[1] && n > 0 && (size_t)n < sizeof out; i++) {
+        const uint8_t *b = sid + 8 + 4 * i;
+        uint32_t v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        n += snprintf(out + n, sizeof out - (size_t)n, "-%u", v);
+    }
+    rep_str(k, out);
 }
 
-static void report_session(CtxtHandle *ctx) {
+static void session_data(CtxtHandle *ctx) {
     HANDLE token = NULL;
     LUID luid;
-    SECURITY_LOGON_SESSION_DATA *sd = NULL;
-    NTSTATUS nt = (NTSTATUS)T->QuerySecurityContextToken(ctx, &token);
-    if (nt == 0) {
-        nt = GetTokenLogonId(token, &luid);
-        CloseToken(token);
+    SECURITY_LOGON_SESSION_DATA *d = NULL;
+    SECURITY_STATUS st = T->QuerySecurityContextToken(ctx, &token);
+    if (st != SEC_E_OK) {
+        rep_hex32("session_error", (uint32_t)st);
+        return;
     }
-    if (nt == 0) nt = GetSessionData(&luid, &sd);
-    if (nt != 0 || !sd) {
+    NTSTATUS nt = GetTokenLogonId(token, &luid);
+    if (!nt) nt = GetSessionData(&luid, &d);
+    CloseToken(token);
+    if (nt) {
         rep_hex32("session_error", (uint32_t)nt);
         return;
     }
-    rep_ustr("session_user", &sd->UserName);
-    rep_ustr("session_domain", &sd->LogonDomain);
-    rep_ustr("session_package", &sd->AuthenticationPackage);
-    rep_sid("session_sid", sd->Sid);
-    rep_ustr("session_upn", &sd->Upn);
-    rep_ustr("session_dns_domain", &sd->DnsDomainName);
-    rep_ustr("session_logon_server", &sd->LogonServer);
-    rep_num("session_logon_type", sd->LogonType);
-    FreeReturnBuffer(sd);
+    rep_unicode("session_user", &d->UserName);
+    rep_unicode("session_domain", &d->LogonDomain);
+    rep_unicode("session_package", &d->AuthenticationPackage);
+    rep_num("session_logon_type", d->LogonType);
+    rep_sid("session_sid", d->Sid);
+    rep_unicode("session_upn", &d->Upn);
+    rep_unicode("session_dns_domain", &d->DnsDomainName);
+    rep_unicode("session_logon_server", &d->LogonServer);
+    FreeReturnBuffer(d);
 }
 
 /* ---- main ------------------------------------------------------------------ */
 static int usage(void) {
     fprintf(stderr, "usage: sspi_peer client|server [--package P] [--user U] [--password PW] [--default-creds]\n"
                     "       [--target SPN] [--wrap] [--no-seal] [--no-mic] [--channel-bindings HEX]\n"
-                    "       [--logon-id HIGH:LOW] [--stream-layout] [--delegate] [--principal P] [--session]\n"
+                    "       [--logon-id HIGH:LOW] [--stream-layout] [--delegate] [--principal P]\n"
                     "       [--next-hop SPN [--next-hop-package P] [--next-hop-by-logon-id]]\n"
-                    "       [--report FILE] [--dlopen LIB.so]\n");
+                    "       [--session-data] [--report FILE] [--dlopen LIB.so]\n");
     return 2;
 }
 
@@ -609,8 +612,8 @@ static int parse_args(int argc, char **argv) {
         else if (!strcmp(a, "--default-creds")) opt.default_creds = 1;
         else if (!strcmp(a, "--stream-layout")) opt.stream = 1;
         else if (!strcmp(a, "--delegate")) opt.delegate = 1;
-        else if (!strcmp(a, "--session")) opt.session = 1;
         else if (!strcmp(a, "--next-hop-by-logon-id")) opt.next_hop_by_luid = 1;
+        else if (!strcmp(a, "--session-data")) opt.session_data = 1;
         else if (!strcmp(a, "--next-hop")) val = &opt.next_hop;
         else if (!strcmp(a, "--next-hop-package")) val = &opt.next_hop_package;
         else if (!strcmp(a, "--principal")) val = &opt.principal;
@@ -702,7 +705,7 @@ int main(int argc, char **argv) {
         if (!handshake(&cred, &ctx, &have_ctx, &attr)) {
             rep_hex32("flags", attr);
             if (!query_attributes(&ctx, &sizes) && (!opt.wrap || !message_phase(&ctx, &sizes))) ok = 1;
-            if (ok && opt.server && opt.session) report_session(&ctx);
+            if (ok && opt.server && opt.session_data) session_data(&ctx);
             if (ok && opt.server && opt.next_hop) next_hop(&ctx, &luid), hopped = 1;
         }
     }
