@@ -106,15 +106,18 @@ fn skipped() -> bool {
 
 /// A loopback address no other DC uses: 127.77.x.y from the pid, the next
 /// one whose KDC port is free.
-fn dc_ip() -> String {
+fn dc_ip() -> Result<String, String> {
     let pid = std::process::id();
-    (0..64u32)
-        .map(|i| {
-            let n = pid.wrapping_add(i * 7);
-            format!("127.77.{}.{}", (n >> 8) & 0xff, 2 + (n & 0xff) % 250)
-        })
-        .find(|ip| TcpListener::bind((ip.as_str(), 88)).is_ok())
-        .expect("no free loopback address for the DC")
+    let mut last = None;
+    for i in 0..64u32 {
+        let n = pid.wrapping_add(i * 7);
+        let ip = format!("127.77.{}.{}", (n >> 8) & 0xff, 2 + (n & 0xff) % 250);
+        match TcpListener::bind((ip.as_str(), 88)) {
+            Ok(_) => return Ok(ip),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(format!("no loopback address with a free port 88: {last:?}"))
 }
 
 fn start_dc() -> Result<Dc, String> {
@@ -137,7 +140,7 @@ fn start_dc() -> Result<Dc, String> {
         .map_err(|e| format!("watchdog: {e}"))?;
     let out = Command::new(scripts().join("setup-dc.sh"))
         .arg(&dir)
-        .env("DC_IP", dc_ip())
+        .env("DC_IP", dc_ip()?)
         .env("PROCESS_MODEL", "single")
         .output()
         .map_err(|e| format!("cannot run setup-dc.sh: {e}"))?;
