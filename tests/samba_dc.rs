@@ -288,19 +288,25 @@ impl Runtime {
     /// `sspilogon --password-stdin --package Kerberos alice@REALM`;
     /// (exit code, stdout + stderr).
     fn kerberos_logon(&self, dc: &Dc, password: &str) -> (i32, String) {
+        let alice = format!("alice@{REALM}");
+        let args = ["--password-stdin", "--package", "Kerberos", &alice];
+        self.sspilogon(dc, &args, &format!("{password}\n"))
+    }
+
+    /// `sspilogon ARGS` with `stdin`; (exit code, stdout + stderr).
+    fn sspilogon(&self, dc: &Dc, args: &[&str], stdin: &str) -> (i32, String) {
         let mut c = Command::new(env!("CARGO_BIN_EXE_sspilogon"));
         self.env(dc, &mut c);
         let mut child = c
-            .args(["--password-stdin", "--package", "Kerberos"])
-            .arg(format!("alice@{REALM}"))
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
-        drop(stdin);
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.as_bytes()).unwrap();
+        drop(input);
         let out = child.wait_with_output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout).into_owned()
             + &String::from_utf8_lossy(&out.stderr);
@@ -383,6 +389,13 @@ fn kerberos_logon_at_the_dc_then_negotiate_to_our_acceptor() {
     assert_kerberos_alice(&r);
     // One leg at the acceptor: Kerberos' AP-REQ, not NTLM's three messages.
     assert_eq!(r.acceptor.field("legs"), "1", "\n{r}");
+    // The service ticket came through the session's TGT and stays there.
+    let (code, list) = rt.sspilogon(dc, &["--list"], "");
+    assert_eq!(code, 0, "{list}");
+    assert!(
+        list.contains(&format!("ticket {SPN}@{REALM}")),
+        "no service ticket in the session:\n{list}"
+    );
 }
 
 #[test]
@@ -395,6 +408,8 @@ fn kerberos_logon_with_a_wrong_password_is_logon_failure() {
     let (code, out) = rt.kerberos_logon(u.0, "not-the-Passw0rd");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("STATUS_LOGON_FAILURE"), "{out}");
+    let (_, list) = rt.sspilogon(u.0, &["--list"], "");
+    assert!(list.contains("No logon sessions"), "{list}");
 }
 
 /// `ntlm_auth --helper-protocol=gss-spnego` without a password, inside the
