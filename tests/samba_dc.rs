@@ -79,6 +79,18 @@ impl Dc {
         c
     }
 
+    /// The AS exchanges of alice the KDC logged as successful.
+    fn alice_as_ok(&self) -> usize {
+        self.auth_log()
+            .lines()
+            .filter(|l| {
+                l.contains("Auth: [Kerberos KDC")
+                    && l.contains(&format!("[alice@{REALM}]"))
+                    && l.contains("status [NT_STATUS_OK]")
+            })
+            .count()
+    }
+
     /// The DC's logs (auth_audit lines: the samba process's `log.%m`, the
     /// winbindd's `log.winbindd`, ...).
     fn auth_log(&self) -> String {
@@ -180,6 +192,9 @@ fn start_dc() -> Result<Dc, String> {
 
 static DC: OnceLock<Result<Dc, String>> = OnceLock::new();
 static FINISHED: Mutex<usize> = Mutex::new(0);
+/// Held around alice's AS exchanges, so a test can tell its own in the
+/// KDC's log from another test's.
+static ALICE_AS: Mutex<()> = Mutex::new(());
 
 /// How many of [`TESTS`] this run executes (libtest's filters, `--exact`,
 /// `--skip`); more than the real number only delays the stop to the
@@ -358,18 +373,18 @@ fn kerberos_logon_at_the_dc_then_negotiate_to_our_acceptor() {
     let u = dc();
     let dc = u.0;
     let rt = Runtime::new("logon");
+    let as_lock = ALICE_AS.lock().unwrap_or_else(|e| e.into_inner());
+    let before = dc.alice_as_ok();
     let (code, out) = rt.kerberos_logon(dc, &dc.alice_pass);
     assert_eq!(code, 0, "sspilogon --package Kerberos:\n{out}");
     assert!(out.contains(&format!("Logged on {REALM}\\alice")), "{out}");
     // The TGT came from Samba's KDC (its audit log), not from a ccache.
-    assert!(
-        dc.auth_log()
-            .lines()
-            .any(|l| l.contains("Auth: [Kerberos KDC")
-                && l.contains(&format!("[alice@{REALM}]"))
-                && l.contains("status [NT_STATUS_OK]")),
-        "no AS exchange of alice in the DC's log"
+    assert_eq!(
+        dc.alice_as_ok(),
+        before + 1,
+        "not one AS exchange of alice in the DC's log"
     );
+    drop(as_lock);
     assert!(!rt.0.join("no-such-ccache").exists());
 
     // Another process of the user: ACH(NULL, "Negotiate") from the session.
@@ -534,11 +549,11 @@ fn mit_client_with_a_dc_ticket_to_our_acceptor() {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{program} {args:?}: {out:?}");
     };
-    mit(
-        "kinit",
-        &[&format!("alice@{REALM}")],
-        &format!("{}\n", dc.alice_pass),
-    );
+    {
+        let _as = ALICE_AS.lock().unwrap_or_else(|e| e.into_inner());
+        let alice = format!("alice@{REALM}");
+        mit("kinit", &[&alice], &format!("{}\n", dc.alice_pass));
+    }
     mit("kvno", &[SPN], "");
 
     let principal = format!("{SPN}@{REALM}");
