@@ -7,7 +7,12 @@
 #           winbind (Samba ntlm_auth), valgrind, gdb (gcore: tests/secrets_core.rs), make,
 #           curl/ca-certificates, keyutils (keyctl: the keyring tests act as another uid with it;
 #           setpriv comes with util-linux, always there), pkg-config and man-db (groff:
-#           tests/install.rs builds against the installed opensspi.pc and renders the man pages).
+#           tests/install.rs builds against the installed opensspi.pc and renders the man pages),
+#           the Samba AD DC of tests/samba_dc.rs (tests/peers/samba-dc/setup-dc.sh): samba samba-ad-dc
+#           samba-ad-provision samba-dsdb-modules samba-vfs-modules ldb-tools, iproute2 (ss) and
+#           procps (pgrep). The samba packages must not start smbd/nmbd/samba-ad-dc on the machine's
+#           interfaces (nmbd would broadcast): while apt runs, a /usr/sbin/policy-rc.d that exits 101
+#           (unless one exists) stops invoke-rc.d from starting any daemon.
 #   venv:   $OPENSSPI_VENV (default target/peers-venv): gssapi, pyspnego, krb5, sspilib.
 # Env: OPENSSPI_VENV, PYTHON (interpreter for the venv, default python3), OPENSSPI_SKIP_APT=1.
 set -euo pipefail
@@ -15,7 +20,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${OPENSSPI_VENV:-$ROOT/target/peers-venv}
 PY=${PYTHON:-python3}
 PKGS="krb5-kdc krb5-admin-server krb5-user libkrb5-dev gcc g++ make pkg-config python3-dev python3-venv
-      gss-ntlmssp winbind valgrind gdb ca-certificates keyutils man-db"
+      gss-ntlmssp winbind valgrind gdb ca-certificates keyutils man-db
+      samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules ldb-tools iproute2 procps"
 PIP_PKGS="gssapi pyspnego krb5 sspilib"
 
 if [ "${OPENSSPI_SKIP_APT:-0}" != 1 ]; then
@@ -27,7 +33,16 @@ if [ "${OPENSSPI_SKIP_APT:-0}" != 1 ]; then
     apt-get update -qq
     # krb5-config asks debconf questions (default realm); noninteractive keeps the defaults.
     # It writes /etc/krb5.conf, which the tests never read (they set KRB5_CONFIG).
-    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    made_policy=no
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+      chmod +x /usr/sbin/policy-rc.d
+      made_policy=yes
+    fi
+    rc=0
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=$?
+    [ $made_policy = no ] || rm -f /usr/sbin/policy-rc.d
+    [ $rc = 0 ] || exit $rc
   fi
 fi
 
@@ -46,7 +61,7 @@ from importlib.metadata import version
 print("install-test-deps: venv ok:", ", ".join(f"{p} {version(p)}" for p in ["gssapi", "pyspnego", "krb5", "sspilib"]))
 PY
 if [ "${OPENSSPI_SKIP_APT:-0}" != 1 ]; then
-  for f in /usr/bin/ntlm_auth /usr/sbin/krb5kdc /usr/sbin/kdb5_util; do
+  for f in /usr/bin/ntlm_auth /usr/sbin/krb5kdc /usr/sbin/kdb5_util /usr/sbin/samba /usr/bin/samba-tool; do
     [ -x "$f" ] || { echo "install-test-deps: $f missing" >&2; exit 1; }
   done
 fi

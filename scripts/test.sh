@@ -10,7 +10,8 @@
 #             --errors-for-leak-kinds=definite,indirect,possible (0 errors, 0 leaks)
 # Every step runs even when an earlier one failed; the last line is "N passed, N failed" and the
 # exit status is non-zero if any step failed. Env: OPENSSPI_VENV, OPENSSPI_SKIP_DEPS=1,
-# OPENSSPI_SKIP_VALGRIND=1 (local shortcuts only; CI runs everything).
+# OPENSSPI_SKIP_VALGRIND=1, OPENSSPI_SKIP_SAMBA_DC=1 (tests/samba_dc.rs: no Samba AD DC, e.g. not
+# root) (local shortcuts only; CI runs everything).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}

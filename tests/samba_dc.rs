@@ -1,0 +1,621 @@
+//! A real Samba 4.17 AD domain controller as the peer (Heimdal KDC with
+//! PACs, the DC's own winbindd for NTLM): `tests/peers/samba-dc/setup-dc.sh`
+//! provisions AD.EXAMPLE.TEST (NetBIOS ADEXAMPLE) once for this test binary
+//! on a loopback address of its own (127.77.x.y), and it is stopped and
+//! purged when the last test of the binary ends (a watchdog does it if the
+//! binary dies first). Scenarios:
+//! - `sspilogon --package Kerberos alice@AD.EXAMPLE.TEST` gets a TGT from
+//!   Samba's KDC; another process authenticates with
+//!   `AcquireCredentialsHandle(NULL, "Negotiate")` (Kerberos inside) to our
+//!   acceptor holding svc.keytab, which names alice; a sealed message and a
+//!   signature each way; a wrong password is STATUS_LOGON_FAILURE;
+//! - our Negotiate client with explicit credentials `ADEXAMPLE\alice`
+//!   against `ntlm_auth --helper-protocol=gss-spnego` validating through
+//!   the DC's winbindd (its SAM), and refused with a wrong password;
+//! - MIT's client (`kinit`, `kvno`, python-gssapi) against our acceptor, and
+//!   the live ticket's PAC verified and decoded by our acceptor, its SIDs
+//!   those the DC gives alice.
+//!
+//! Needs the Debian packages of scripts/install-test-deps.sh and root (the
+//! DC runs in a private mount namespace). If the DC cannot start the tests
+//! FAIL; `OPENSSPI_SKIP_SAMBA_DC=1` skips them (a local shortcut only).
+
+mod common;
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use common::*;
+use opensspi::packages::kerberos::acceptor::{accept_ap_req, AcceptorOptions};
+use opensspi::packages::kerberos::ap_req::{build_ap_req, ApReqOptions, ServiceTicket};
+use opensspi::packages::kerberos::ap_wire::now;
+use opensspi::packages::kerberos::ccache::Ccache;
+use opensspi::packages::kerberos::crypto::{EncryptionType, Key};
+use opensspi::packages::kerberos::keytab::Keytab;
+use opensspi::packages::kerberos::replay_cache::ReplayCache;
+
+const REALM: &str = "AD.EXAMPLE.TEST";
+const NETBIOS_DOMAIN: &str = "ADEXAMPLE";
+const SPN: &str = "host/svc.ad.example.test";
+const TIMEOUT: Duration = Duration::from_secs(60);
+const SEC_E_LOGON_DENIED: &str = "0x8009030C";
+
+/// The tests of this binary: the DC is stopped when as many of them as
+/// the command line selects have finished.
+const TESTS: &[&str] = &[
+    "kerberos_logon_at_the_dc_then_negotiate_to_our_acceptor",
+    "kerberos_logon_with_a_wrong_password_is_logon_failure",
+    "ntlm_validated_by_the_dc",
+    "mit_client_with_a_dc_ticket_to_our_acceptor",
+];
+
+/// The running DC: its directory (DIR of setup-dc.sh), alice's password
+/// and her SID as the DC's winbindd tells it.
+struct Dc {
+    dir: PathBuf,
+    alice_pass: String,
+    alice_sid: String,
+}
+
+impl Dc {
+    fn krb5_conf(&self) -> PathBuf {
+        self.dir.join("krb5.conf")
+    }
+
+    fn keytab(&self) -> PathBuf {
+        self.dir.join("svc.keytab")
+    }
+
+    /// `DIR/bin/ns program args`: inside the DC's mount namespace view
+    /// (its smb.conf, its winbindd socket).
+    fn ns(&self, program: &Path, args: &[&str]) -> Command {
+        let mut c = Command::new(self.dir.join("bin/ns"));
+        c.arg(program).args(args);
+        c
+    }
+
+    /// The AS exchanges of alice the KDC logged as successful.
+    fn alice_as_ok(&self) -> usize {
+        self.auth_log()
+            .lines()
+            .filter(|l| {
+                l.contains("Auth: [Kerberos KDC")
+                    && l.contains(&format!("[alice@{REALM}]"))
+                    && l.contains("status [NT_STATUS_OK]")
+            })
+            .count()
+    }
+
+    /// The DC's logs (auth_audit lines: the samba process's `log.%m`, the
+    /// winbindd's `log.winbindd`, ...).
+    fn auth_log(&self) -> String {
+        let logs = std::fs::read_dir(self.dir.join("log"))
+            .into_iter()
+            .flatten();
+        logs.flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("log."))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect()
+    }
+}
+
+fn scripts() -> PathBuf {
+    manifest_dir().join("tests/peers/samba-dc")
+}
+
+fn skipped() -> bool {
+    let skip = std::env::var("OPENSSPI_SKIP_SAMBA_DC").is_ok_and(|v| v == "1");
+    if skip {
+        eprintln!("SKIPPED: OPENSSPI_SKIP_SAMBA_DC=1");
+    }
+    skip
+}
+
+/// A loopback address no other DC uses: 127.77.x.y from the pid, the next
+/// one whose KDC port is free.
+fn dc_ip() -> Result<String, String> {
+    let pid = std::process::id();
+    let mut last = None;
+    for i in 0..64u32 {
+        let n = pid.wrapping_add(i * 7);
+        let ip = format!("127.77.{}.{}", (n >> 8) & 0xff, 2 + (n & 0xff) % 250);
+        match TcpListener::bind((ip.as_str(), 88)) {
+            Ok(_) => return Ok(ip),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(format!("no loopback address with a free port 88: {last:?}"))
+}
+
+fn start_dc() -> Result<Dc, String> {
+    let dir = std::env::temp_dir().join(format!("opensspi-samba-dc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    // Stop and purge the DC once this process is gone, even after a kill
+    // (a background shell, so that the one we wait for returns at once).
+    let watchdog = format!(
+        "(while kill -0 {pid} 2>/dev/null; do sleep 0.2; done; '{stop}' '{dir}' --purge) \
+         </dev/null >/dev/null 2>&1 &",
+        pid = std::process::id(),
+        stop = scripts().join("stop-dc.sh").display(),
+        dir = dir.display()
+    );
+    Command::new("sh")
+        .arg("-c")
+        .arg(watchdog)
+        .status()
+        .map_err(|e| format!("watchdog: {e}"))?;
+    let out = Command::new(scripts().join("setup-dc.sh"))
+        .arg(&dir)
+        .env("DC_IP", dc_ip()?)
+        .env("PROCESS_MODEL", "single")
+        .output()
+        .map_err(|e| format!("cannot run setup-dc.sh: {e}"))?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!("setup-dc.sh failed ({}):\n{text}", out.status));
+    }
+    eprintln!("{text}");
+    let env = std::fs::read_to_string(dir.join("env.sh")).map_err(|e| e.to_string())?;
+    let alice_pass = env
+        .lines()
+        .find_map(|l| l.strip_prefix("export SDC_ALICE_PASS="))
+        .ok_or("no SDC_ALICE_PASS in env.sh")?
+        .trim_matches('\'')
+        .to_string();
+    let mut dc = Dc {
+        dir,
+        alice_pass,
+        alice_sid: String::new(),
+    };
+    let out = dc
+        .ns(
+            Path::new("wbinfo"),
+            &["-n", &format!("{NETBIOS_DOMAIN}\\alice")],
+        )
+        .output()
+        .map_err(|e| e.to_string())?;
+    dc.alice_sid = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .filter(|s| s.starts_with("S-1-5-21-"))
+        .ok_or_else(|| format!("wbinfo -n alice: {out:?}"))?
+        .to_string();
+    Ok(dc)
+}
+
+static DC: OnceLock<Result<Dc, String>> = OnceLock::new();
+static FINISHED: Mutex<usize> = Mutex::new(0);
+/// Held around alice's AS exchanges, so a test can tell its own in the
+/// KDC's log from another test's.
+static ALICE_AS: Mutex<()> = Mutex::new(());
+
+/// How many of [`TESTS`] this run executes (libtest's filters, `--exact`,
+/// `--skip`); more than the real number only delays the stop to the
+/// watchdog.
+fn selected_tests() -> usize {
+    let (mut filters, mut skips, mut exact) = (Vec::new(), Vec::new(), false);
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--exact" => exact = true,
+            "--skip" => skips.extend(args.next()),
+            "--test-threads" | "--color" | "--format" | "--logfile" | "-Z" => {
+                args.next();
+            }
+            _ if a.starts_with('-') => {}
+            _ => filters.push(a),
+        }
+    }
+    let hit = |f: &String, t: &str| {
+        if exact {
+            f == t
+        } else {
+            t.contains(f.as_str())
+        }
+    };
+    TESTS
+        .iter()
+        .filter(|t| filters.is_empty() || filters.iter().any(|f| hit(f, t)))
+        .filter(|t| !skips.iter().any(|s| hit(s, t)))
+        .count()
+}
+
+/// One test's use of the DC; when the last selected test drops its own
+/// (also when it panicked), the DC is stopped and purged.
+struct DcUse(&'static Dc);
+
+impl Drop for DcUse {
+    fn drop(&mut self) {
+        let mut n = FINISHED.lock().unwrap_or_else(|e| e.into_inner());
+        *n += 1;
+        if *n == selected_tests() {
+            // Purged anyway: no need to wait for samba's clean exit.
+            let _ = Command::new(scripts().join("stop-dc.sh"))
+                .arg(&self.0.dir)
+                .arg("--purge")
+                .env("GRACE", "0.3")
+                .output();
+        }
+    }
+}
+
+/// The DC, started by the first test that asks; a DC that could not start
+/// fails every test with setup-dc.sh's words.
+fn dc() -> DcUse {
+    match DC.get_or_init(start_dc) {
+        Ok(dc) => DcUse(dc),
+        Err(e) => {
+            // Counted as finished too, so the watchdog is not the only cleanup.
+            *FINISHED.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            panic!(
+                "the Samba AD DC did not start (scripts/install-test-deps.sh installs its \
+                 packages; it runs as root; OPENSSPI_SKIP_SAMBA_DC=1 skips these tests \
+                 locally): {e}"
+            )
+        }
+    }
+}
+
+/// A private runtime directory (the LSA service's, `sspilogon`'s sessions)
+/// whose service is killed and which is deleted when dropped.
+struct Runtime(PathBuf);
+
+impl Runtime {
+    fn new(tag: &str) -> Runtime {
+        let d = target_dir()
+            .join("test-tmp")
+            .join(format!("samba-dc-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+        Runtime(d)
+    }
+
+    /// The DC's krb5.conf, no MIT ccache, no account file, this runtime's
+    /// LSA service (`opensspi-lsad` in PATH).
+    fn env(&self, dc: &Dc, c: &mut Command) {
+        let bin = PathBuf::from(env!("CARGO_BIN_EXE_opensspi-lsad"));
+        c.env("XDG_RUNTIME_DIR", &self.0)
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin.parent().unwrap().display(),
+                    std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into())
+                ),
+            )
+            .env("KRB5_CONFIG", dc.krb5_conf())
+            .env(
+                "KRB5CCNAME",
+                format!("FILE:{}", self.0.join("no-such-ccache").display()),
+            )
+            .env("NTLM_USER_FILE", self.0.join("no-accounts"))
+            .env_remove("KRB5_KTNAME")
+            .env_remove("OPENSSPI_LSA_STORE")
+            .env_remove("OPENSSPI_LSAD");
+    }
+
+    /// `sspilogon --password-stdin --package Kerberos alice@REALM`;
+    /// (exit code, stdout + stderr).
+    fn kerberos_logon(&self, dc: &Dc, password: &str) -> (i32, String) {
+        let alice = format!("alice@{REALM}");
+        let args = ["--password-stdin", "--package", "Kerberos", &alice];
+        self.sspilogon(dc, &args, &format!("{password}\n"))
+    }
+
+    /// `sspilogon ARGS` with `stdin`; (exit code, stdout + stderr).
+    fn sspilogon(&self, dc: &Dc, args: &[&str], stdin: &str) -> (i32, String) {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sspilogon"));
+        self.env(dc, &mut c);
+        let mut child = c
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.as_bytes()).unwrap();
+        drop(input);
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code().unwrap_or(-1), text)
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        let pid = std::fs::read_to_string(self.0.join("opensspi").join("lsad.pid"));
+        if let Some(pid) = pid.ok().and_then(|s| s.trim().parse::<u32>().ok()) {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        }
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Our acceptor (`c/sspi_peer.c server`) with svc's keytab, no account
+/// file (so NTLM cannot succeed), reporting the client's network logon
+/// session (`--session-data`).
+fn our_acceptor(dc: &Dc, package: &str) -> Command {
+    let mut c = sspi_peer(
+        Link::Linked,
+        &["server", "--package", package, "--wrap", "--session-data"],
+    );
+    c.env("KRB5_CONFIG", dc.krb5_conf())
+        .env("KRB5_KTNAME", format!("FILE:{}", dc.keytab().display()))
+        .env("NTLM_USER_FILE", dc.dir.join("no-accounts"));
+    c
+}
+
+/// What the acceptor must have established for alice through Kerberos:
+/// the KDC's name for her (NTLM would say ADEXAMPLE\alice), and her
+/// network logon session.
+fn assert_kerberos_alice(r: &PairResult) {
+    let alice = format!("alice@{REALM}");
+    assert_eq!(r.acceptor.field("client"), alice, "\n{r}");
+    assert_eq!(r.acceptor.field("session_user"), "alice", "\n{r}");
+    assert_eq!(r.acceptor.field("session_logon_type"), "3", "network\n{r}");
+}
+
+#[test]
+fn kerberos_logon_at_the_dc_then_negotiate_to_our_acceptor() {
+    if skipped() {
+        return;
+    }
+    let u = dc();
+    let dc = u.0;
+    let rt = Runtime::new("logon");
+    let as_lock = ALICE_AS.lock().unwrap_or_else(|e| e.into_inner());
+    let before = dc.alice_as_ok();
+    let (code, out) = rt.kerberos_logon(dc, &dc.alice_pass);
+    assert_eq!(code, 0, "sspilogon --package Kerberos:\n{out}");
+    assert!(out.contains(&format!("Logged on {REALM}\\alice")), "{out}");
+    // The TGT came from Samba's KDC (its audit log), not from a ccache.
+    assert_eq!(
+        dc.alice_as_ok(),
+        before + 1,
+        "not one AS exchange of alice in the DC's log"
+    );
+    drop(as_lock);
+    assert!(!rt.0.join("no-such-ccache").exists());
+
+    // Another process of the user: ACH(NULL, "Negotiate") from the session.
+    let mut client = sspi_peer(
+        Link::Linked,
+        &[
+            "client",
+            "--package",
+            "Negotiate",
+            "--target",
+            SPN,
+            "--wrap",
+        ],
+    );
+    rt.env(dc, &mut client);
+    let r = run_pair(client, our_acceptor(dc, "Negotiate"), TIMEOUT);
+    // Sealed messages and signatures both ways, the same session key.
+    assert_pair(&r, true);
+    assert_kerberos_alice(&r);
+    // One leg at the acceptor: Kerberos' AP-REQ, not NTLM's three messages.
+    assert_eq!(r.acceptor.field("legs"), "1", "\n{r}");
+    // The service ticket came through the session's TGT and stays there.
+    let (code, list) = rt.sspilogon(dc, &["--list"], "");
+    assert_eq!(code, 0, "{list}");
+    assert!(
+        list.contains(&format!("ticket {SPN}@{REALM}")),
+        "no service ticket in the session:\n{list}"
+    );
+}
+
+#[test]
+fn kerberos_logon_with_a_wrong_password_is_logon_failure() {
+    if skipped() {
+        return;
+    }
+    let u = dc();
+    let rt = Runtime::new("wrong");
+    let (code, out) = rt.kerberos_logon(u.0, "not-the-Passw0rd");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("STATUS_LOGON_FAILURE"), "{out}");
+    let (_, list) = rt.sspilogon(u.0, &["--list"], "");
+    assert!(list.contains("No logon sessions"), "{list}");
+}
+
+/// `ntlm_auth --helper-protocol=gss-spnego` without a password, inside the
+/// DC's namespace: it validates what it gets through the DC's winbindd.
+fn dc_ntlm_auth_server(dc: &Dc) -> Command {
+    let conf = dc.dir.join("etc/smb.conf");
+    let script = manifest_dir().join("tests/peers/ntlm_auth_peer.py");
+    let mut c = dc.ns(
+        &venv_python(),
+        &[
+            script.to_str().unwrap(),
+            "server",
+            "--spnego",
+            "--reject-token",
+            "--configfile",
+            conf.to_str().unwrap(),
+        ],
+    );
+    c.env_clear()
+        .env(
+            "PATH",
+            std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+        )
+        .env("LANG", "C.UTF-8")
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    c
+}
+
+fn our_ntlm_client(password: &str) -> Command {
+    let user = format!("{NETBIOS_DOMAIN}\\alice");
+    // No krb5.conf of the DC: the ntlm_auth helper speaks NTLM only.
+    sspi_peer(
+        Link::Linked,
+        &[
+            "client",
+            "--package",
+            "Negotiate",
+            "--user",
+            &user,
+            "--password",
+            password,
+            "--target",
+            "host/dc1.ad.example.test",
+        ],
+    )
+}
+
+/// Our Negotiate client (NTLM inside) as ADEXAMPLE\alice against Samba's
+/// SPNEGO acceptor, validated by the DC; the DC's log names the logon.
+/// With a wrong password the DC refuses (NA) and our client gets
+/// SEC_E_LOGON_DENIED from the reject token. (The other direction, Samba's
+/// client to our NTLM acceptor, needs NETLOGON pass-through: our acceptor
+/// validates local accounts only.)
+#[test]
+fn ntlm_validated_by_the_dc() {
+    if skipped() {
+        return;
+    }
+    let u = dc();
+    let dc = u.0;
+    let r = run_pair(
+        our_ntlm_client(&dc.alice_pass),
+        dc_ntlm_auth_server(dc),
+        TIMEOUT,
+    );
+    assert!(r.both_ok(), "\n{r}");
+    assert_eq!(r.acceptor.field("client"), "ADEXAMPLE\\alice", "\n{r}");
+    assert_eq!(r.initiator.field("client"), "ADEXAMPLE\\alice", "\n{r}");
+    let became = format!("became [{NETBIOS_DOMAIN}]\\[alice] [{}]", dc.alice_sid);
+    assert!(
+        dc.auth_log()
+            .lines()
+            .any(|l| l.contains("with [NTLMv2] status [NT_STATUS_OK]") && l.contains(&became)),
+        "the DC logged no NTLMv2 logon of alice"
+    );
+
+    let r = run_pair(
+        our_ntlm_client("not-the-Passw0rd"),
+        dc_ntlm_auth_server(dc),
+        TIMEOUT,
+    );
+    assert!(!r.initiator.success() && !r.acceptor.success(), "\n{r}");
+    assert!(
+        r.acceptor
+            .field("error")
+            .contains("NT_STATUS_LOGON_FAILURE"),
+        "\n{r}"
+    );
+    assert_eq!(r.initiator.field("status"), SEC_E_LOGON_DENIED, "\n{r}");
+}
+
+/// MIT's `kinit alice` and `kvno host/svc…` against the DC's KDC: MIT's
+/// GSSAPI initiator (python-gssapi) authenticates to our acceptor with the
+/// ccache's ticket, a message each way; and our acceptor (in process)
+/// verifies the live ticket's PAC (server and KDC signatures, MS-PAC §2.8)
+/// and decodes LOGON_INFO: alice's SID and primary group as the DC's
+/// winbindd gives them, ADEXAMPLE, DC1.
+#[test]
+fn mit_client_with_a_dc_ticket_to_our_acceptor() {
+    if skipped() {
+        return;
+    }
+    let u = dc();
+    let dc = u.0;
+    let rt = Runtime::new("mit");
+    let cc = rt.0.join("mit.ccache");
+    let mit = |program: &str, args: &[&str], stdin: &str| {
+        let mut child = Command::new(program)
+            .args(args)
+            .env("KRB5_CONFIG", dc.krb5_conf())
+            .env("KRB5CCNAME", format!("FILE:{}", cc.display()))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.as_bytes()).unwrap();
+        drop(input);
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{program} {args:?}: {out:?}");
+    };
+    {
+        let _as = ALICE_AS.lock().unwrap_or_else(|e| e.into_inner());
+        let alice = format!("alice@{REALM}");
+        mit("kinit", &[&alice], &format!("{}\n", dc.alice_pass));
+    }
+    mit("kvno", &[SPN], "");
+
+    let principal = format!("{SPN}@{REALM}");
+    let mut init = peer_script("gss_init.py", &["--principal", &principal, "--wrap"]);
+    init.env("KRB5_CONFIG", dc.krb5_conf())
+        .env("KRB5CCNAME", format!("FILE:{}", cc.display()));
+    let r = run_pair(init, our_acceptor(dc, "Kerberos"), TIMEOUT);
+    assert_pair(&r, true);
+    assert_kerberos_alice(&r);
+
+    // The same ticket through our acceptor's AP-REQ processing, in process.
+    let cred = Ccache::read(&cc)
+        .unwrap()
+        .tickets()
+        .find(|c| c.server.to_string() == principal)
+        .expect("kvno's ticket")
+        .clone();
+    let key = Key::new(
+        EncryptionType::from_i32(cred.key.enctype).unwrap(),
+        &cred.key.bytes,
+    )
+    .unwrap();
+    let st = ServiceTicket {
+        ticket: &cred.ticket,
+        session_key: &key,
+        client: &cred.client,
+    };
+    let at = now();
+    let (token, _) = build_ap_req(&st, &ApReqOptions::default(), at).unwrap();
+    let kt = Keytab::read(&dc.keytab()).unwrap();
+    let opts = AcceptorOptions {
+        keytab: &kt,
+        principal: None,
+        clockskew: 300,
+        channel_bindings: None,
+        require_bindings: false,
+        keys: None,
+        tickets: None,
+    };
+    let a = accept_ap_req(&opts, &ReplayCache::new(10), &token, at).unwrap();
+    assert_eq!(a.client.to_string(), format!("alice@{REALM}"));
+    let pac = a.pac.expect("the DC's PAC, verified");
+    assert_eq!(pac.client_info.name, "alice");
+    let upn = pac.upn_dns_info.as_ref().expect("UPN_DNS_INFO");
+    assert_eq!(
+        (upn.upn.as_str(), upn.dns_domain_name.as_str()),
+        ("alice@ad.example.test", REALM)
+    );
+    let vi = pac.validation_info.as_ref().expect("LOGON_INFO");
+    assert_eq!(
+        (
+            vi.effective_name.as_str(),
+            vi.full_name.as_str(),
+            vi.logon_domain_name.as_str(),
+            vi.logon_server.as_str()
+        ),
+        ("alice", "Alice Example", NETBIOS_DOMAIN, "DC1")
+    );
+    assert_eq!(vi.user_sid().unwrap().to_string(), dc.alice_sid);
+    let domain_sid = dc.alice_sid.rsplit_once('-').unwrap().0;
+    assert_eq!(
+        vi.primary_group_sid().unwrap().to_string(),
+        format!("{domain_sid}-513")
+    );
+}
