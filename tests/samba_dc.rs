@@ -358,11 +358,23 @@ fn our_acceptor(dc: &Dc, package: &str) -> Command {
 /// What the acceptor must have established for alice through Kerberos:
 /// the KDC's name for her (NTLM would say ADEXAMPLE\alice), and her
 /// network logon session.
-fn assert_kerberos_alice(r: &PairResult) {
+/// Our acceptor verified alice, and her network logon session comes from
+/// the verified PAC (LOGON_INFO, UPN_DNS_INFO): the SID the DC gives alice,
+/// the NetBIOS domain, her UPN, the DC as logon server.
+fn assert_kerberos_alice(dc: &Dc, r: &PairResult) {
     let alice = format!("alice@{REALM}");
     assert_eq!(r.acceptor.field("client"), alice, "\n{r}");
     assert_eq!(r.acceptor.field("session_user"), "alice", "\n{r}");
     assert_eq!(r.acceptor.field("session_logon_type"), "3", "network\n{r}");
+    assert_eq!(r.acceptor.field("session_package"), "Kerberos", "\n{r}");
+    assert_eq!(r.acceptor.field("session_sid"), dc.alice_sid, "\n{r}");
+    assert_eq!(r.acceptor.field("session_domain"), NETBIOS_DOMAIN, "\n{r}");
+    assert_eq!(
+        r.acceptor.field("session_upn"),
+        format!("alice@{}", REALM.to_ascii_lowercase()),
+        "\n{r}"
+    );
+    assert_eq!(r.acceptor.field("session_dns_domain"), REALM, "\n{r}");
 }
 
 #[test]
@@ -403,7 +415,7 @@ fn kerberos_logon_at_the_dc_then_negotiate_to_our_acceptor() {
     let r = run_pair(client, our_acceptor(dc, "Negotiate"), TIMEOUT);
     // Sealed messages and signatures both ways, the same session key.
     assert_pair(&r, true);
-    assert_kerberos_alice(&r);
+    assert_kerberos_alice(dc, &r);
     // One leg at the acceptor: Kerberos' AP-REQ, not NTLM's three messages.
     assert_eq!(r.acceptor.field("legs"), "1", "\n{r}");
     // The service ticket came through the session's TGT and stays there.
@@ -562,7 +574,7 @@ fn mit_client_with_a_dc_ticket_to_our_acceptor() {
         .env("KRB5CCNAME", format!("FILE:{}", cc.display()));
     let r = run_pair(init, our_acceptor(dc, "Kerberos"), TIMEOUT);
     assert_pair(&r, true);
-    assert_kerberos_alice(&r);
+    assert_kerberos_alice(dc, &r);
 
     // The same ticket through our acceptor's AP-REQ processing, in process.
     let cred = Ccache::read(&cc)
