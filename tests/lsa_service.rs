@@ -284,6 +284,10 @@ fn malformed_requests_never_take_the_service_down() {
     assert_eq!(exchange(&lsad, &frame(1, &[2, 1, 2]), false), MALFORMED);
     assert_eq!(exchange(&lsad, &frame(1, &[4, 0]), false), MALFORMED);
     assert_eq!(exchange(&lsad, &frame(1, &[7, 0, 0]), false), MALFORMED);
+    // An old client's withdrawn first-TGT request (op 10 and a LUID).
+    let mut old = vec![10u8];
+    old.extend_from_slice(&0x1234_5678_u64.to_le_bytes());
+    assert_eq!(exchange(&lsad, &frame(1, &old), false), MALFORMED);
     // A put whose session is garbage.
     assert_eq!(
         exchange(&lsad, &frame(1, &[1, 3, 0, 0, 0, 1, 2, 3]), false),

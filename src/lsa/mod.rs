@@ -410,25 +410,6 @@ impl Lsa {
         }
     }
 
-    /// Give session `luid` (the caller's; uid 0: any) its first Kerberos
-    /// TGT with the long-term keys its credential holds, where they are
-    /// ([`SessionStore::kerberos_initial_tgt`]: the LSA service runs the AS
-    /// exchange, with the Kerberos provider its program registered). `Ok`
-    /// when the session has a valid TGT afterwards; the exchange's status
-    /// otherwise (`STATUS_NO_SUCH_LOGON_SESSION`: no such session of the
-    /// caller, or no keys to use, or an expired TGT).
-    pub fn kerberos_initial_tgt(&self, luid: Luid) -> NtResult<()> {
-        let provider = self.kerberos_provider();
-        match self
-            .store
-            .kerberos_initial_tgt(luid, self.uid, provider.as_deref())
-        {
-            Ok(NtStatus::SUCCESS) => Ok(()),
-            Ok(s) => Err(s),
-            Err(e) => Err(store_err(e)),
-        }
-    }
-
     /// A ticket of session `luid`'s TGT (the caller's session; uid 0:
     /// any), obtained where the TGT's session key is
     /// ([`SessionStore::kerberos_ticket`]: the LSA service runs the TGS

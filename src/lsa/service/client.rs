@@ -32,7 +32,6 @@ use crate::lsa::packages::kerberos::TicketRequest;
 use crate::lsa::packages::msv1_0::credential_op::{CredentialOp, CredentialOpResult};
 use crate::lsa::packages::KerberosProvider;
 use crate::lsa::session::{CachedTicket, LogonSession};
-use crate::lsa::status::NtStatus;
 use crate::lsa::store::{codec, SessionStore, StoreError, StoreKind, StoreResult};
 use crate::lsa::Luid;
 use crate::sspi::SecStatus;
@@ -421,21 +420,6 @@ impl SessionStore for ServiceStore {
             r.end().map(|_| b)
         })?;
         Ok(got.unwrap_or(false))
-    }
-
-    fn kerberos_initial_tgt(
-        &self,
-        luid: Luid,
-        _caller_uid: u32,
-        _provider: Option<&dyn KerberosProvider>,
-    ) -> StoreResult<NtStatus> {
-        // The keys are in the service: it runs the exchange (its own
-        // provider) and checks the caller's uid itself (SO_PEERCRED).
-        let got = self.call_ok(&Request::KerberosTgt(luid), |r| {
-            let s = r.u32()?;
-            r.end().map(|_| NtStatus(s as i32))
-        })?;
-        Ok(got.unwrap_or(NtStatus::INTERNAL_ERROR))
     }
 
     fn kerberos_ticket(

@@ -45,8 +45,8 @@ pub struct Service {
     op_keys: Mutex<Vec<(Luid, Arc<SessionOpKeys>)>>,
     changes: AtomicU64,
     /// The Kerberos package's AS exchange with a session's keys and TGS
-    /// exchange with its TGT ([`Request::KerberosTgt`],
-    /// [`Request::KerberosTicket`]), registered by the service's program.
+    /// exchange with its TGT ([`Request::KerberosTicket`]), registered by
+    /// the service's program.
     kerberos: Option<KerberosProviderRef>,
 }
 
@@ -144,7 +144,6 @@ impl Service {
                 | Request::Remove(_)
                 | Request::SetCurrent(..)
                 | Request::AddTicket(..)
-                | Request::KerberosTgt(_)
                 | Request::KerberosTicket(..)
         );
         let out = self.apply(uid, req);
@@ -286,14 +285,6 @@ impl Service {
                     }),
                 }
             }
-            Request::KerberosTgt(l) => self
-                .store
-                .kerberos_initial_tgt(l, uid, self.kerberos.as_deref())
-                .map(|status| {
-                    let mut w = reply(Reply::Ok);
-                    w.u32(status.0 as u32);
-                    w
-                }),
             // The TGS exchange with the session's TGT runs here, its key
             // never leaves; the client receives the ticket it asked for.
             Request::KerberosTicket(l, req) => self

@@ -53,9 +53,6 @@ pub enum Request {
     Msv1_0(Luid, CredentialOp),
     /// A service ticket (store codec) for the session's ticket cache.
     AddTicket(Luid, Body),
-    /// The session's first Kerberos TGT, by an AS exchange with its keys
-    /// (answered with the NTSTATUS).
-    KerberosTgt(Luid),
     /// A ticket of the session's TGT, obtained by the service (the TGS
     /// exchange runs there; answered with the SSPI status and, on
     /// success, the ticket in the store codec).
@@ -71,7 +68,11 @@ const OP_CURRENT: u8 = 6;
 const OP_MSV1_0_V2: u8 = 7;
 const OP_MSV1_0_V1: u8 = 8;
 const OP_ADD_TICKET: u8 = 9;
-const OP_KERBEROS_TGT: u8 = 10;
+/// Op 10 was a withdrawn "first TGT" request (the KerberosTicket op gets
+/// the TGT first when needed): it is answered `Malformed` like any
+/// unknown op, and never given to another request.
+#[cfg(test)]
+const OP_WITHDRAWN_KERBEROS_TGT: u8 = 10;
 const OP_KERBEROS_TICKET: u8 = 11;
 
 /// [`TicketRequest`] kinds on the wire.
@@ -247,7 +248,6 @@ impl Request {
                 w.u8(r.want_lm as u8).bytes(&r.temp)
             }
             Request::AddTicket(l, t) => w.u8(OP_ADD_TICKET).luid(*l).bytes(t),
-            Request::KerberosTgt(l) => w.u8(OP_KERBEROS_TGT).luid(*l),
             Request::KerberosTicket(l, TicketRequest::Forwarded) => {
                 w.u8(OP_KERBEROS_TICKET).luid(*l).u8(TICKET_FORWARDED)
             }
@@ -291,7 +291,6 @@ impl Request {
             OP_SET_CURRENT => Request::SetCurrent(r.u32()?, r.opt_luid()?),
             OP_CURRENT => Request::Current(r.u32()?),
             OP_ADD_TICKET => Request::AddTicket(r.luid()?, Zeroizing::new(r.bytes()?.to_vec())),
-            OP_KERBEROS_TGT => Request::KerberosTgt(r.luid()?),
             OP_KERBEROS_TICKET => Request::KerberosTicket(r.luid()?, read_ticket_request(&mut r)?),
             OP_MSV1_0_V2 => {
                 let l = r.luid()?;
@@ -457,7 +456,6 @@ mod tests {
             Request::SetCurrent(1000, None),
             Request::Current(7),
             Request::AddTicket(l, Zeroizing::new(b"ticket".to_vec())),
-            Request::KerberosTgt(l),
             Request::KerberosTicket(l, TicketRequest::Forwarded),
             Request::KerberosTicket(l, TicketRequest::Service(target())),
             Request::Msv1_0(
@@ -538,6 +536,16 @@ mod tests {
         let mut kind = with(&|_| {}).to_vec();
         kind[9] = 9;
         assert_eq!(Request::decode(&kind), Err(WireError::Malformed));
+    }
+
+    /// An old client's first-TGT request (op 10, a LUID) is malformed:
+    /// the op is withdrawn, its number stays unused.
+    #[test]
+    fn the_withdrawn_first_tgt_op_is_malformed() {
+        let mut old = vec![OP_WITHDRAWN_KERBEROS_TGT];
+        old.extend_from_slice(&7u64.to_le_bytes());
+        assert_eq!(Request::decode(&old), Err(WireError::Malformed));
+        assert_eq!(Request::decode(&old[..1]), Err(WireError::Malformed));
     }
 
     #[test]

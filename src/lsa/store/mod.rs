@@ -175,42 +175,11 @@ pub trait SessionStore: Send + Sync {
         Ok(true)
     }
 
-    /// Give session `luid`'s Kerberos credential its first TGT with the
-    /// long-term keys it holds ([`KerberosProvider::initial_tgt`] of
-    /// `provider`), for a caller of Linux user `caller_uid`, where the keys
-    /// are: the LSA service runs it; this default (in-process stores)
-    /// reads the session, runs the exchange unlocked and writes it back.
-    /// See [`initial_tgt_for`] for the statuses.
-    fn kerberos_initial_tgt(
-        &self,
-        luid: Luid,
-        caller_uid: u32,
-        provider: Option<&dyn KerberosProvider>,
-    ) -> StoreResult<NtStatus> {
-        let Some(mut s) = self.get(luid)? else {
-            return Ok(NtStatus::NO_SUCH_LOGON_SESSION);
-        };
-        let (status, changed) = initial_tgt_for(&mut s, caller_uid, provider);
-        if changed {
-            // Only the TGT into the session as it is now (tickets other
-            // processes added meanwhile stay).
-            let tgt = KerberosCredential::of(&s).and_then(|k| k.tgt.clone());
-            if let Some(mut now) = self.get(luid)? {
-                if let Some(k) = KerberosCredential::of_mut(&mut now) {
-                    k.tgt = tgt;
-                    self.put(&now)?;
-                }
-            }
-        }
-        Ok(status)
-    }
-
     /// A ticket of session `luid`'s TGT for a caller of Linux user
     /// `caller_uid` (uid 0: any session), where the TGT's session key is:
     /// the LSA service runs it; this default (in-process stores, and the
     /// service's own store) gives the session its TGT first when it has
-    /// none or an expired one and holds keys
-    /// ([`SessionStore::kerberos_initial_tgt`]), answers a service ticket
+    /// none or an expired one and holds keys ([`session_tgt`]), answers a service ticket
     /// from the session's cache, else runs the TGS exchange unlocked
     /// ([`KerberosProvider::tgs`] of `provider`) and caches the new ticket
     /// (past [`MAX_SERVICE_TICKETS`] it is returned uncached). The inner
@@ -229,7 +198,7 @@ pub trait SessionStore: Send + Sync {
                 return Ok(Err(SecStatus::TargetUnknown));
             }
         }
-        let status = self.kerberos_initial_tgt(luid, caller_uid, provider)?;
+        let status = session_tgt(self, luid, caller_uid, provider)?;
         if status != NtStatus::SUCCESS {
             return Ok(Err(tgt_status(status)));
         }
@@ -286,6 +255,37 @@ pub trait SessionStore: Send + Sync {
     }
 }
 
+/// Give session `luid`'s Kerberos credential a valid TGT when it has none
+/// or an expired one, with the long-term keys it holds
+/// ([`KerberosProvider::initial_tgt`] of `provider`), for a caller of Linux
+/// user `caller_uid`: the first step of [`SessionStore::kerberos_ticket`],
+/// run where the keys are (the LSA service, or the process of an
+/// in-process store). Reads the session, runs the exchange unlocked and
+/// writes the TGT back. See [`initial_tgt_for`] for the statuses.
+fn session_tgt<S: SessionStore + ?Sized>(
+    store: &S,
+    luid: Luid,
+    caller_uid: u32,
+    provider: Option<&dyn KerberosProvider>,
+) -> StoreResult<NtStatus> {
+    let Some(mut s) = store.get(luid)? else {
+        return Ok(NtStatus::NO_SUCH_LOGON_SESSION);
+    };
+    let (status, changed) = initial_tgt_for(&mut s, caller_uid, provider);
+    if changed {
+        // Only the TGT into the session as it is now (tickets other
+        // processes added meanwhile stay).
+        let tgt = KerberosCredential::of(&s).and_then(|k| k.tgt.clone());
+        if let Some(mut now) = store.get(luid)? {
+            if let Some(k) = KerberosCredential::of_mut(&mut now) {
+                k.tgt = tgt;
+                store.put(&now)?;
+            }
+        }
+    }
+    Ok(status)
+}
+
 /// A service ticket of session `s`'s cache for `target`, valid at `now`
 /// (FILETIME).
 fn cached_service_ticket(
@@ -314,7 +314,7 @@ pub fn tgt_status(s: NtStatus) -> SecStatus {
     }
 }
 
-/// [`SessionStore::kerberos_initial_tgt`] on a session at hand: `SUCCESS`
+/// [`session_tgt`] on a session at hand: `SUCCESS`
 /// when it has a valid TGT afterwards (`true`: this exchange's, to be
 /// stored), else `STATUS_NO_SUCH_LOGON_SESSION` (another uid's session, no
 /// Kerberos credential, or no keys in it to get a TGT with),

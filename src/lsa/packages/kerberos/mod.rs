@@ -60,7 +60,8 @@ pub trait KerberosProvider: Send + Sync {
     /// credentials are used at the first outbound authentication; an
     /// MSV1_0 logon while no KDC answered), or a new one for an expired
     /// TGT: the AS exchange with the keys, run where the keys are
-    /// ([`crate::lsa::store::SessionStore::kerberos_initial_tgt`]).
+    /// ([`crate::lsa::store::SessionStore::kerberos_ticket`] gets it
+    /// before the TGS exchange).
     /// Its failure is `LsaLogonUser`'s status for it.
     fn initial_tgt(&self, credential: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
         let _ = credential;
