@@ -422,6 +422,17 @@ impl SessionStore for ServiceStore {
         Ok(got.unwrap_or(false))
     }
 
+    fn set_kerberos_tgt(
+        &self,
+        _luid: Luid,
+        _caller_uid: u32,
+        _tgt: &CachedTicket,
+    ) -> StoreResult<bool> {
+        // The TGT is the service's (it obtains and stores it itself): a
+        // client's never replaces it.
+        Ok(false)
+    }
+
     fn kerberos_ticket(
         &self,
         luid: Luid,

@@ -206,17 +206,25 @@ impl Service {
                 let Some(s) = codec::decode(&bytes) else {
                     return reply(Reply::Malformed).0;
                 };
-                let existing = self.store.get(s.logon_id).ok().flatten();
-                if !owns(s.owner_uid) || existing.is_some_and(|e| !owns(e.owner_uid)) {
-                    return reply(Reply::Denied).0;
+                // In one step under the store's lock: a TGT the service
+                // stores meanwhile is neither lost nor restored stale.
+                let put = self.store.update(s.logon_id, |existing| {
+                    if !owns(s.owner_uid) || existing.is_some_and(|e| !owns(e.owner_uid)) {
+                        return Err(());
+                    }
+                    // A client's copy (without the OWF) keeps the
+                    // service's credential; an OWF the client sent
+                    // instead is ignored.
+                    let mut s = s;
+                    if let Some(e) = existing {
+                        s.credentials.restore_from(e.credentials.clone());
+                    }
+                    Ok(s)
+                });
+                match put {
+                    Ok(()) => Ok(reply(Reply::Ok)),
+                    Err(()) => return reply(Reply::Denied).0,
                 }
-                // A client's copy (without the OWF) keeps the service's
-                // credential; an OWF the client sent instead is ignored.
-                let mut s = s;
-                if let Ok(Some(e)) = owned(s.logon_id) {
-                    s.credentials.restore_from(e.credentials);
-                }
-                self.store.put(&s).map(|_| reply(Reply::Ok))
             }
             Request::Get(l) => owned(l).map(|s| {
                 let mut w = reply(Reply::Ok);

@@ -236,3 +236,70 @@ fn a_full_cache_returns_the_ticket_uncached() {
     assert_eq!(names.len(), MAX_SERVICE_TICKETS);
     assert!(!names.contains(&"HTTP/new".to_string()));
 }
+
+/// A client's Put (its copy, listing the old TGT) racing with the service
+/// storing a renewed TGT never brings the old one back: the Put takes the
+/// service's TGT in the same step as it writes. Thread A puts the client
+/// copy again and again; thread B stores TGT `i`, waits for two Puts that
+/// both began after it, and finds TGT `i`.
+#[test]
+fn a_client_put_never_restores_a_tgt_the_service_replaced() {
+    use std::sync::atomic::AtomicBool;
+    let svc = Service::default();
+    let mut s = crate::lsa::store::codec::tests::sample(1000);
+    let l = s.logon_id;
+    s.credentials.insert(
+        KERBEROS_ID,
+        KerberosCredential {
+            principal: "alice@R".into(),
+            realm: "R".into(),
+            keys: vec![KerberosKey {
+                etype: 18,
+                kvno: 1,
+                key: Zeroizing::new(vec![1; 32]),
+            }],
+            tgt: Some(ticket("krbtgt/R", 0, &TGT_BYTES)),
+            service_tickets: Vec::new(),
+        },
+    );
+    svc.store.put(&s).unwrap();
+    let mut copy = s.clone();
+    copy.credentials = copy.credentials.client_copy();
+    let copy = codec::encode(&copy);
+    let puts = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let tgt_end = || {
+        let s = svc.store.get(l).unwrap().unwrap();
+        KerberosCredential::of(&s)
+            .unwrap()
+            .tgt
+            .as_ref()
+            .unwrap()
+            .end_time
+    };
+    std::thread::scope(|t| {
+        t.spawn(|| {
+            while !stop.load(Ordering::SeqCst) {
+                let r = svc.handle(1000, Request::Put(copy.clone()));
+                assert_eq!(parse_reply(&r).unwrap().0, Reply::Ok);
+                puts.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        for i in 1..=2000 {
+            assert!(svc
+                .store
+                .set_kerberos_tgt(l, 1000, &ticket("krbtgt/R", i, &TGT_BYTES))
+                .unwrap());
+            let seen = puts.load(Ordering::SeqCst);
+            while puts.load(Ordering::SeqCst) < seen + 2 {
+                std::thread::yield_now();
+            }
+            let end = tgt_end();
+            if end != i {
+                stop.store(true, Ordering::SeqCst);
+                panic!("renewed TGT {i} lost to a client's Put (found {end})");
+            }
+        }
+        stop.store(true, Ordering::SeqCst);
+    });
+}

@@ -175,6 +175,29 @@ pub trait SessionStore: Send + Sync {
         Ok(true)
     }
 
+    /// Make `tgt` the TGT of session `luid`'s Kerberos credential (a TGT
+    /// the LSA obtained with the session's keys), for a caller of Linux
+    /// user `caller_uid` (uid 0: any session). The memory store (the LSA
+    /// service's) does it in one step under its lock, so a concurrent
+    /// AddTicket or Put neither loses it nor is lost; this default (the
+    /// keyring store) reads and writes the whole session. `false` when the
+    /// session is missing, another uid's or has no Kerberos credential.
+    fn set_kerberos_tgt(
+        &self,
+        luid: Luid,
+        caller_uid: u32,
+        tgt: &CachedTicket,
+    ) -> StoreResult<bool> {
+        let Some(mut s) = self.get(luid)? else {
+            return Ok(false);
+        };
+        if !set_tgt_of(&mut s, caller_uid, tgt) {
+            return Ok(false);
+        }
+        self.put(&s)?;
+        Ok(true)
+    }
+
     /// A ticket of session `luid`'s TGT for a caller of Linux user
     /// `caller_uid` (uid 0: any session), where the TGT's session key is:
     /// the LSA service runs it; this default (in-process stores, and the
@@ -261,7 +284,8 @@ pub trait SessionStore: Send + Sync {
 /// user `caller_uid`: the first step of [`SessionStore::kerberos_ticket`],
 /// run where the keys are (the LSA service, or the process of an
 /// in-process store). Reads the session, runs the exchange unlocked and
-/// writes the TGT back. See [`initial_tgt_for`] for the statuses.
+/// stores the new TGT in one step ([`SessionStore::set_kerberos_tgt`]).
+/// See [`initial_tgt_for`] for the statuses.
 fn session_tgt<S: SessionStore + ?Sized>(
     store: &S,
     luid: Luid,
@@ -273,14 +297,10 @@ fn session_tgt<S: SessionStore + ?Sized>(
     };
     let (status, changed) = initial_tgt_for(&mut s, caller_uid, provider);
     if changed {
-        // Only the TGT into the session as it is now (tickets other
-        // processes added meanwhile stay).
-        let tgt = KerberosCredential::of(&s).and_then(|k| k.tgt.clone());
-        if let Some(mut now) = store.get(luid)? {
-            if let Some(k) = KerberosCredential::of_mut(&mut now) {
-                k.tgt = tgt;
-                store.put(&now)?;
-            }
+        // Only the TGT into the session as it is now (tickets added
+        // meanwhile stay).
+        if let Some(tgt) = KerberosCredential::of(&s).and_then(|k| k.tgt.as_ref()) {
+            store.set_kerberos_tgt(luid, caller_uid, tgt)?;
         }
     }
     Ok(status)
@@ -349,6 +369,20 @@ pub fn initial_tgt_for(
             (NtStatus::SUCCESS, true)
         }
         Err(e) => (e, false),
+    }
+}
+
+/// [`SessionStore::set_kerberos_tgt`] on a session at hand.
+pub fn set_tgt_of(s: &mut LogonSession, caller_uid: u32, tgt: &CachedTicket) -> bool {
+    if !may_use(s.owner_uid, caller_uid) {
+        return false;
+    }
+    match KerberosCredential::of_mut(s) {
+        Some(k) => {
+            k.tgt = Some(tgt.clone());
+            true
+        }
+        None => false,
     }
 }
 
@@ -581,5 +615,177 @@ mod tests {
             (NtStatus::NO_SUCH_LOGON_SESSION, false)
         );
         assert_eq!(tgt_end(&s), Some(1));
+    }
+}
+
+#[cfg(test)]
+mod tgt_race_tests {
+    use super::*;
+    use crate::lsa::packages::kerberos::KerberosKey;
+    use crate::lsa::packages::{LogonError, ValidatedLogon, KERBEROS_ID};
+    use crate::lsa::session::SecurityLogonType;
+    use crate::lsa::submit::InteractiveLogon;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use zeroize::Zeroizing;
+
+    pub(crate) fn ticket(server: &str, end_time: i64) -> CachedTicket {
+        CachedTicket {
+            server_name: server.into(),
+            realm_name: "R".into(),
+            start_time: 0,
+            end_time,
+            renew_time: 0,
+            encryption_type: 18,
+            ticket_flags: 0,
+            encoded: Zeroizing::new(vec![1]),
+        }
+    }
+
+    /// A session of uid 1000 with keys and an expired TGT.
+    pub(crate) fn keyed_session() -> LogonSession {
+        let mut s = codec::tests::sample(1000);
+        s.credentials.insert(
+            KERBEROS_ID,
+            KerberosCredential {
+                principal: "alice@R".into(),
+                realm: "R".into(),
+                keys: vec![KerberosKey {
+                    etype: 18,
+                    kvno: 1,
+                    key: Zeroizing::new(vec![1; 32]),
+                }],
+                tgt: Some(ticket("krbtgt/R", 1)),
+                service_tickets: Vec::new(),
+            },
+        );
+        s
+    }
+
+    /// A KDC whose AS exchange gives a TGT valid for an hour.
+    struct Kdc;
+    impl KerberosProvider for Kdc {
+        fn logon(
+            &self,
+            _: SecurityLogonType,
+            _: &InteractiveLogon,
+        ) -> Result<(ValidatedLogon, KerberosCredential), LogonError> {
+            Err(NtStatus::NO_LOGON_SERVERS.into())
+        }
+        fn accept_credentials(
+            &self,
+            _: &ValidatedLogon,
+            _: &InteractiveLogon,
+        ) -> Option<KerberosCredential> {
+            None
+        }
+        fn initial_tgt(&self, _: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
+            let hour = 36_000_000_000;
+            Ok(ticket("krbtgt/R", crate::sspi::time::filetime_now() + hour))
+        }
+    }
+
+    /// The memory store, where another process adds a service ticket
+    /// (another thread, run to completion) at the worst moment: right
+    /// before the renewed TGT is written, after the session was read.
+    struct Racing {
+        inner: memory::MemoryStore,
+        armed: AtomicBool,
+        luid: Luid,
+    }
+    impl Racing {
+        fn race(&self) {
+            if self.armed.swap(false, Ordering::SeqCst) {
+                std::thread::scope(|t| {
+                    t.spawn(|| {
+                        let added = self.inner.add_service_ticket(
+                            self.luid,
+                            1000,
+                            &ticket("HTTP/web", i64::MAX),
+                        );
+                        assert_eq!(added, Ok(true));
+                    });
+                });
+            }
+        }
+    }
+    impl SessionStore for Racing {
+        fn kind(&self) -> StoreKind {
+            StoreKind::Memory
+        }
+        fn put(&self, s: &LogonSession) -> StoreResult<()> {
+            self.inner.put(s)
+        }
+        fn get(&self, luid: Luid) -> StoreResult<Option<LogonSession>> {
+            let got = self.inner.get(luid);
+            self.race();
+            got
+        }
+        fn remove(&self, luid: Luid) -> StoreResult<bool> {
+            self.inner.remove(luid)
+        }
+        fn list(&self) -> StoreResult<Vec<Luid>> {
+            self.inner.list()
+        }
+        fn set_current(&self, uid: u32, luid: Option<Luid>) -> StoreResult<()> {
+            self.inner.set_current(uid, luid)
+        }
+        fn current_for_user(&self, uid: u32) -> StoreResult<Option<Luid>> {
+            self.inner.current_for_user(uid)
+        }
+        fn add_service_ticket(&self, l: Luid, uid: u32, t: &CachedTicket) -> StoreResult<bool> {
+            self.inner.add_service_ticket(l, uid, t)
+        }
+        fn set_kerberos_tgt(&self, l: Luid, uid: u32, t: &CachedTicket) -> StoreResult<bool> {
+            self.race();
+            self.inner.set_kerberos_tgt(l, uid, t)
+        }
+    }
+
+    /// A service ticket another thread adds while the LSA renews the TGT
+    /// is kept, and so is the renewed TGT: storing it is one step.
+    #[test]
+    fn a_renewed_tgt_and_a_concurrent_ticket_are_both_kept() {
+        let s = keyed_session();
+        let store = Racing {
+            inner: memory::MemoryStore::new(),
+            armed: AtomicBool::new(false),
+            luid: s.logon_id,
+        };
+        store.inner.put(&s).unwrap();
+        let l = s.logon_id;
+        // The AS exchange arms the race: the ticket is added after the
+        // session was read, before the TGT is stored.
+        struct Arming<'a>(&'a Racing);
+        impl KerberosProvider for Arming<'_> {
+            fn logon(
+                &self,
+                t: SecurityLogonType,
+                r: &InteractiveLogon,
+            ) -> Result<(ValidatedLogon, KerberosCredential), LogonError> {
+                Kdc.logon(t, r)
+            }
+            fn accept_credentials(
+                &self,
+                v: &ValidatedLogon,
+                r: &InteractiveLogon,
+            ) -> Option<KerberosCredential> {
+                Kdc.accept_credentials(v, r)
+            }
+            fn initial_tgt(&self, k: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
+                self.0.armed.store(true, Ordering::SeqCst);
+                Kdc.initial_tgt(k)
+            }
+        }
+        let status = session_tgt(&store, l, 1000, Some(&Arming(&store))).unwrap();
+        assert_eq!(status, NtStatus::SUCCESS);
+        assert!(!store.armed.load(Ordering::SeqCst), "no concurrent add ran");
+        let now = store.inner.get(l).unwrap().unwrap();
+        let k = KerberosCredential::of(&now).unwrap();
+        assert!(
+            k.tgt.as_ref().unwrap().end_time > crate::sspi::time::filetime_now(),
+            "the renewed TGT was lost"
+        );
+        let names: Vec<_> = k.service_tickets.iter().map(|t| &t.server_name).collect();
+        assert_eq!(names, ["HTTP/web"], "the concurrent ticket was lost");
     }
 }
