@@ -696,3 +696,57 @@ fn an_expired_tgt_is_renewed_by_the_service() {
     assert!(r.both_ok(), "\n{r}");
     assert_eq!(s.as_requests(), after);
 }
+
+/// `klist purge` through the service: `KerbPurgeTicketCacheMessage` with
+/// empty names (a program of the user, `LsaCallAuthenticationPackage`)
+/// drops the service tickets and the TGT the service holds;
+/// `KerbQueryTicketCacheMessage` then lists nothing, and the next
+/// `AcquireCredentialsHandle(NULL, "Kerberos")` + ISC still authenticates:
+/// the service gets a new TGT with the session's keys (a second AS
+/// exchange in the KDC's log).
+#[test]
+fn a_purge_drops_the_tgt_and_the_next_use_gets_a_new_one() {
+    let s = Setup::new("purge");
+    let (code, out) = s.logon("Kerberos", &alice(), PASSWORD);
+    assert_eq!(code, 0, "{out}");
+    let r = s.pair("Kerberos", "HTTP/localhost", &[]);
+    assert!(r.both_ok(), "\n{r}");
+    let list = s.list();
+    assert!(
+        list.contains(&format!("ticket krbtgt/{REALM}@{REALM}")),
+        "{list}"
+    );
+    assert!(list.contains("ticket HTTP/localhost@"), "{list}");
+
+    let bin = compile_c("tests/c/krb_lsa_logon.c", Link::Linked);
+    let mut c = c_command(&bin);
+    s.env(&mut c);
+    let out = c.arg("--purge").output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("PURGE 0x00000000 0x00000000"), "{text}");
+    assert!(
+        text.contains("COUNT 0\n"),
+        "tickets left after a purge:\n{text}"
+    );
+    let list = s.list();
+    assert!(
+        !list.contains("ticket "),
+        "tickets left after a purge:\n{list}"
+    );
+
+    let before = s.as_requests();
+    let r = s.pair("Kerberos", "HTTP/localhost", &[]);
+    assert!(r.both_ok(), "after the purge:\n{r}");
+    assert_eq!(r.acceptor.field("client"), alice(), "\n{r}");
+    assert!(
+        s.as_requests() > before,
+        "no new AS exchange after the purge"
+    );
+    let list = s.list();
+    assert!(
+        list.contains(&format!("ticket krbtgt/{REALM}@{REALM}")),
+        "{list}"
+    );
+}

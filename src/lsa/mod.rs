@@ -410,6 +410,23 @@ impl Lsa {
         }
     }
 
+    /// Drop the tickets of session `luid` (the caller's; uid 0: any) that
+    /// match `server` and `realm` (empty: every one), the TGT included,
+    /// where they are, in one step ([`SessionStore::purge_kerberos_tickets`]:
+    /// the LSA service purges its copy). `STATUS_NO_SUCH_LOGON_SESSION`
+    /// when the session is missing, not the caller's or has no Kerberos
+    /// credential.
+    pub fn purge_kerberos_tickets(&self, luid: Luid, server: &str, realm: &str) -> NtResult<()> {
+        match self
+            .store
+            .purge_kerberos_tickets(luid, self.uid, server, realm)
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(NtStatus::NO_SUCH_LOGON_SESSION),
+            Err(e) => Err(store_err(e)),
+        }
+    }
+
     /// A ticket of session `luid`'s TGT (the caller's session; uid 0:
     /// any), obtained where the TGT's session key is
     /// ([`SessionStore::kerberos_ticket`]: the LSA service runs the TGS

@@ -422,6 +422,22 @@ impl SessionStore for ServiceStore {
         Ok(got.unwrap_or(false))
     }
 
+    fn purge_kerberos_tickets(
+        &self,
+        luid: Luid,
+        _caller_uid: u32,
+        server: &str,
+        realm: &str,
+    ) -> StoreResult<bool> {
+        // The TGT is in the service: it purges (and checks the uid).
+        let req = Request::KerberosPurge(luid, server.into(), realm.into());
+        let got = self.call_ok(&req, |r| {
+            let b = r.flag()?;
+            r.end().map(|_| b)
+        })?;
+        Ok(got.unwrap_or(false))
+    }
+
     fn set_kerberos_tgt(
         &self,
         _luid: Luid,

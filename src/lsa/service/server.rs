@@ -145,6 +145,7 @@ impl Service {
                 | Request::SetCurrent(..)
                 | Request::AddTicket(..)
                 | Request::KerberosTicket(..)
+                | Request::KerberosPurge(..)
         );
         let out = self.apply(uid, req);
         // After the change, before the answer: a client that hears of it
@@ -304,6 +305,15 @@ impl Service {
                         Ok(t) => w.u32(0).bytes(&codec::encode_ticket(&t)),
                         Err(status) => w.u32(status.code() as u32),
                     };
+                    w
+                }),
+            // The purge drops the TGT too (a client's Put cannot).
+            Request::KerberosPurge(l, server, realm) => self
+                .store
+                .purge_kerberos_tickets(l, uid, &server, &realm)
+                .map(|purged| {
+                    let mut w = reply(Reply::Ok);
+                    w.u8(purged as u8);
                     w
                 }),
             Request::Msv1_0(l, op) => {

@@ -303,3 +303,42 @@ fn a_client_put_never_restores_a_tgt_the_service_replaced() {
         stop.store(true, Ordering::SeqCst);
     });
 }
+
+/// `KerbPurgeTicketCacheMessage` through the service (op KerberosPurge)
+/// drops the TGT too, for the owner only: a purge naming a service keeps
+/// the TGT, another uid's purge changes nothing, a purge of everything
+/// (or of `krbtgt/R`) leaves the session without a TGT, and the next
+/// ticket asked for gets a new TGT with the keys first.
+#[test]
+fn a_purge_drops_the_tgt_in_the_service() {
+    let (svc, kdc) = service(Ok(()));
+    let l = session(&svc, true, later()).logon_id;
+    ask(&svc, 1000, l, target("HTTP/web")).unwrap();
+    ask(&svc, 1000, l, target("cifs/fs")).unwrap();
+    let purge = |uid, server: &str, realm: &str| {
+        let b = svc.handle(uid, Request::KerberosPurge(l, server.into(), realm.into()));
+        let (st, mut r) = parse_reply(&b).unwrap();
+        assert_eq!(st, Reply::Ok);
+        r.flag().unwrap()
+    };
+    let tgt = || {
+        let s = svc.store.get(l).unwrap().unwrap();
+        KerberosCredential::of(&s).unwrap().tgt.is_some()
+    };
+    assert!(!purge(1001, "", ""), "another uid's purge");
+    assert_eq!(cached(&svc, l), ["HTTP/web", "cifs/fs"]);
+    assert!(tgt());
+    assert!(purge(1000, "http/WEB", "r"));
+    assert_eq!(cached(&svc, l), ["cifs/fs"]);
+    assert!(tgt(), "a service's purge dropped the TGT");
+    assert!(purge(1000, "krbtgt/R", ""));
+    assert!(!tgt(), "krbtgt/R purged, the TGT kept");
+    assert_eq!(cached(&svc, l), ["cifs/fs"]);
+    assert!(purge(1000, "", ""));
+    assert!(cached(&svc, l).is_empty());
+    // The next use: a new TGT with the keys, then the TGS.
+    assert_eq!(kdc.renewals.load(Ordering::SeqCst), 0);
+    ask(&svc, 1000, l, target("HTTP/web")).unwrap();
+    assert_eq!(kdc.renewals.load(Ordering::SeqCst), 1);
+    assert!(tgt());
+}

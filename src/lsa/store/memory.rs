@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use parking_lot::Mutex;
 
-use super::{add_ticket_to, set_tgt_of, SessionStore, StoreKind, StoreResult};
+use super::{add_ticket_to, purge_of, set_tgt_of, SessionStore, StoreKind, StoreResult};
 use crate::lsa::session::{CachedTicket, LogonSession};
 use crate::lsa::Luid;
 
@@ -102,5 +102,21 @@ impl SessionStore for MemoryStore {
             .lock()
             .get_mut(&luid)
             .is_some_and(|s| set_tgt_of(s, caller_uid, tgt)))
+    }
+
+    fn purge_kerberos_tickets(
+        &self,
+        luid: Luid,
+        caller_uid: u32,
+        server: &str,
+        realm: &str,
+    ) -> StoreResult<bool> {
+        // Under the map's lock: a ticket added meanwhile is either purged
+        // or added after the purge.
+        Ok(self
+            .sessions
+            .lock()
+            .get_mut(&luid)
+            .is_some_and(|s| purge_of(s, caller_uid, server, realm)))
     }
 }

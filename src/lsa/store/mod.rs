@@ -198,6 +198,30 @@ pub trait SessionStore: Send + Sync {
         Ok(true)
     }
 
+    /// Drop the tickets of session `luid`'s Kerberos credential that
+    /// `KerbPurgeTicketCacheMessage` names ([`KerberosCredential::purge`]:
+    /// the TGT too), for a caller of Linux user `caller_uid` (uid 0: any
+    /// session). The memory store and the LSA service (which holds the
+    /// TGT) do it in one step under their lock; this default (the keyring
+    /// store) reads and writes the whole session. `false` when the session
+    /// is missing, another uid's or has no Kerberos credential.
+    fn purge_kerberos_tickets(
+        &self,
+        luid: Luid,
+        caller_uid: u32,
+        server: &str,
+        realm: &str,
+    ) -> StoreResult<bool> {
+        let Some(mut s) = self.get(luid)? else {
+            return Ok(false);
+        };
+        if !purge_of(&mut s, caller_uid, server, realm) {
+            return Ok(false);
+        }
+        self.put(&s)?;
+        Ok(true)
+    }
+
     /// A ticket of session `luid`'s TGT for a caller of Linux user
     /// `caller_uid` (uid 0: any session), where the TGT's session key is:
     /// the LSA service runs it; this default (in-process stores, and the
@@ -380,6 +404,20 @@ pub fn set_tgt_of(s: &mut LogonSession, caller_uid: u32, tgt: &CachedTicket) -> 
     match KerberosCredential::of_mut(s) {
         Some(k) => {
             k.tgt = Some(tgt.clone());
+            true
+        }
+        None => false,
+    }
+}
+
+/// [`SessionStore::purge_kerberos_tickets`] on a session at hand.
+pub fn purge_of(s: &mut LogonSession, caller_uid: u32, server: &str, realm: &str) -> bool {
+    if !may_use(s.owner_uid, caller_uid) {
+        return false;
+    }
+    match KerberosCredential::of_mut(s) {
+        Some(k) => {
+            k.purge(server, realm);
             true
         }
         None => false,

@@ -74,6 +74,21 @@ impl KerberosCredential {
     pub fn tickets(&self) -> impl Iterator<Item = &CachedTicket> {
         self.tgt.iter().chain(self.service_tickets.iter())
     }
+
+    /// `KerbPurgeTicketCacheMessage`'s step: drop the tickets whose server
+    /// and realm match `server` and `realm` (case-insensitive; an empty
+    /// name matches every ticket), the TGT included (`klist purge`; the
+    /// LSA gets a new one with the keys at the next use).
+    pub fn purge(&mut self, server: &str, realm: &str) {
+        let purged = |t: &CachedTicket| {
+            (server.is_empty() || t.server_name.eq_ignore_ascii_case(server))
+                && (realm.is_empty() || t.realm_name.eq_ignore_ascii_case(realm))
+        };
+        self.service_tickets.retain(|t| !purged(t));
+        if self.tgt.as_ref().is_some_and(purged) {
+            self.tgt = None;
+        }
+    }
 }
 
 impl KerberosCredential {

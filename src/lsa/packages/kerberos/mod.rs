@@ -236,7 +236,10 @@ fn query_ticket_cache(lsa: &Lsa, request: &[u8]) -> NtResult<PackageCallResult> 
     PackageCallResult::ok(b)
 }
 
-/// `KerbPurgeTicketCacheMessage`: drop the tickets matching the names.
+/// `KerbPurgeTicketCacheMessage`: drop the tickets matching the names,
+/// the TGT too (Windows' `klist purge`), where the tickets are
+/// ([`Lsa::purge_kerberos_tickets`]: the LSA service drops its TGT, which
+/// a client's Put never could).
 fn purge_ticket_cache(
     lsa: &Lsa,
     request: &[u8],
@@ -252,17 +255,9 @@ fn purge_ticket_cache(
         Target::NoCallerSession => return PackageCallResult::status(NtStatus::SUCCESS),
         Target::NoSuchSession => return PackageCallResult::status(NtStatus::NO_SUCH_LOGON_SESSION),
     };
-    let Some(mut k) = KerberosCredential::of(&session).cloned() else {
+    if KerberosCredential::of(&session).is_none() {
         return PackageCallResult::status(NtStatus::SUCCESS);
-    };
-    let keep = |t: &CachedTicket| {
-        !((server.is_empty() || t.server_name.eq_ignore_ascii_case(&server))
-            && (realm.is_empty() || t.realm_name.eq_ignore_ascii_case(&realm)))
-    };
-    k.service_tickets.retain(keep);
-    if k.tgt.as_ref().is_some_and(|t| !keep(t)) {
-        k.tgt = None;
     }
-    lsa.update_kerberos_credential(session.logon_id, Some(k))?;
+    lsa.purge_kerberos_tickets(session.logon_id, &server, &realm)?;
     PackageCallResult::status(NtStatus::SUCCESS)
 }
