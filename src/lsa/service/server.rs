@@ -580,6 +580,7 @@ mod tests {
         s.credentials.insert(
             KERBEROS_ID,
             KerberosCredential {
+                renewable_with_keys: false,
                 principal: "alice@EXAMPLE.COM".into(),
                 realm: "EXAMPLE.COM".into(),
                 keys: vec![KerberosKey {
@@ -611,6 +612,10 @@ mod tests {
         let mine = codec::decode(r.bytes().unwrap()).unwrap();
         let k = KerberosCredential::of(&mine).unwrap();
         assert!(k.keys.is_empty());
+        assert!(
+            k.renewable(),
+            "the copy does not say the service holds keys"
+        );
         let listed = k.tgt.as_ref().expect("the TGT is listed");
         assert_eq!(listed.server_name, "krbtgt/EXAMPLE.COM");
         assert!(listed.encoded.is_empty(), "the TGT's credential in a Get");

@@ -98,6 +98,7 @@ fn session(svc: &Service, keys: bool, end: i64) -> LogonSession {
     s.credentials.insert(
         KERBEROS_ID,
         KerberosCredential {
+            renewable_with_keys: false,
             principal: "alice@R".into(),
             realm: "R".into(),
             keys: keys
@@ -251,6 +252,7 @@ fn a_client_put_never_restores_a_tgt_the_service_replaced() {
     s.credentials.insert(
         KERBEROS_ID,
         KerberosCredential {
+            renewable_with_keys: false,
             principal: "alice@R".into(),
             realm: "R".into(),
             keys: vec![KerberosKey {

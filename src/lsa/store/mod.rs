@@ -594,6 +594,7 @@ mod tests {
         s.credentials.insert(
             KERBEROS_ID,
             KerberosCredential {
+                renewable_with_keys: false,
                 principal: "alice@R".into(),
                 realm: "R".into(),
                 keys: Vec::new(),
@@ -685,6 +686,7 @@ mod tgt_race_tests {
         s.credentials.insert(
             KERBEROS_ID,
             KerberosCredential {
+                renewable_with_keys: false,
                 principal: "alice@R".into(),
                 realm: "R".into(),
                 keys: vec![KerberosKey {

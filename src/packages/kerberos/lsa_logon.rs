@@ -220,6 +220,7 @@ impl KerberosProvider for LsaKerberos {
             upn: principal.clone(),
         };
         let credential = KerberosCredential {
+            renewable_with_keys: false,
             principal,
             realm,
             keys,
@@ -309,6 +310,7 @@ fn accept_with(
         return None;
     }
     Some(KerberosCredential {
+        renewable_with_keys: false,
         principal: client.to_string(),
         realm: client.realm.clone(),
         keys,
