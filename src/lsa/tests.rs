@@ -780,7 +780,12 @@ fn in_process_stores_run_the_ticket_step_with_the_lsas_provider() {
         ) -> Option<KerberosCredential> {
             None
         }
-        fn tgs(&self, tgt: &CachedTicket, r: &TicketRequest) -> Result<CachedTicket, SecStatus> {
+        fn tgs(
+            &self,
+            tgt: &CachedTicket,
+            r: &TicketRequest,
+            _: std::time::Instant,
+        ) -> Result<CachedTicket, SecStatus> {
             self.0.fetch_add(1, Ordering::SeqCst);
             match r {
                 TicketRequest::Service(t) if t.components[0] == "HTTP" => Ok(CachedTicket {

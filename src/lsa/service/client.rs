@@ -38,6 +38,10 @@ use crate::sspi::SecStatus;
 
 /// Longest wait for one answer of the service.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
+// A client's Kerberos ticket request is answered before the client gives up.
+const _: () =
+    assert!(crate::lsa::store::KERBEROS_TICKET_BUDGET.as_millis() < IO_TIMEOUT.as_millis());
+
 /// Longest wait for a service just started to answer.
 pub const START_TIMEOUT: Duration = Duration::from_secs(10);
 

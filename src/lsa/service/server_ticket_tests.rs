@@ -63,12 +63,21 @@ impl KerberosProvider for Kdc {
     ) -> Option<KerberosCredential> {
         None
     }
-    fn initial_tgt(&self, k: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
+    fn initial_tgt(
+        &self,
+        k: &KerberosCredential,
+        _: std::time::Instant,
+    ) -> Result<CachedTicket, NtStatus> {
         assert!(!k.keys.is_empty());
         self.renewals.fetch_add(1, Ordering::SeqCst);
         Ok(ticket("krbtgt/R", later(), &TGT_BYTES))
     }
-    fn tgs(&self, tgt: &CachedTicket, request: &TicketRequest) -> Result<CachedTicket, SecStatus> {
+    fn tgs(
+        &self,
+        tgt: &CachedTicket,
+        request: &TicketRequest,
+        _: std::time::Instant,
+    ) -> Result<CachedTicket, SecStatus> {
         assert_eq!(&tgt.encoded[..], &TGT_BYTES, "not the session's TGT");
         self.exchanges.fetch_add(1, Ordering::SeqCst);
         self.tgs?;

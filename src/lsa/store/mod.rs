@@ -24,6 +24,7 @@ pub mod keyring;
 pub mod memory;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::packages::kerberos::TicketRequest;
 use super::packages::kerberos::TicketTarget;
@@ -245,7 +246,9 @@ pub trait SessionStore: Send + Sync {
                 return Ok(Err(SecStatus::TargetUnknown));
             }
         }
-        let status = session_tgt(self, luid, caller_uid, provider)?;
+        // One budget for the renewal and the TGS exchange together.
+        let deadline = Instant::now() + KERBEROS_TICKET_BUDGET;
+        let status = session_tgt(self, luid, caller_uid, provider, deadline)?;
         if status != NtStatus::SUCCESS {
             return Ok(Err(tgt_status(status)));
         }
@@ -268,7 +271,10 @@ pub trait SessionStore: Send + Sync {
         let Some(p) = provider else {
             return Ok(Err(SecStatus::NoAuthenticatingAuthority));
         };
-        let ticket = match p.tgs(&tgt, request) {
+        if Instant::now() >= deadline {
+            return Ok(Err(SecStatus::NoAuthenticatingAuthority));
+        }
+        let ticket = match p.tgs(&tgt, request, deadline) {
             Ok(t) => t,
             Err(e) => return Ok(Err(e)),
         };
@@ -315,11 +321,12 @@ fn session_tgt<S: SessionStore + ?Sized>(
     luid: Luid,
     caller_uid: u32,
     provider: Option<&dyn KerberosProvider>,
+    deadline: Instant,
 ) -> StoreResult<NtStatus> {
     let Some(mut s) = store.get(luid)? else {
         return Ok(NtStatus::NO_SUCH_LOGON_SESSION);
     };
-    let (status, changed) = initial_tgt_for(&mut s, caller_uid, provider);
+    let (status, changed) = initial_tgt_for(&mut s, caller_uid, provider, deadline);
     if changed {
         // Only the TGT into the session as it is now (tickets added
         // meanwhile stay).
@@ -370,6 +377,7 @@ pub fn initial_tgt_for(
     s: &mut LogonSession,
     caller_uid: u32,
     provider: Option<&dyn KerberosProvider>,
+    deadline: Instant,
 ) -> (NtStatus, bool) {
     if !may_use(s.owner_uid, caller_uid) {
         return (NtStatus::NO_SUCH_LOGON_SESSION, false);
@@ -387,7 +395,7 @@ pub fn initial_tgt_for(
     let Some(p) = provider else {
         return (NtStatus::NO_LOGON_SERVERS, false);
     };
-    match p.initial_tgt(k) {
+    match p.initial_tgt(k, deadline) {
         Ok(t) => {
             k.tgt = Some(t);
             (NtStatus::SUCCESS, true)
@@ -423,6 +431,14 @@ pub fn purge_of(s: &mut LogonSession, caller_uid: u32, server: &str, realm: &str
         None => false,
     }
 }
+
+/// The time a client's Kerberos ticket request may take in the LSA, its
+/// TGT renewal (AS exchange) and TGS exchange together: one deadline for
+/// both, below the LSA service clients' 5 s limit
+/// ([`crate::lsa::service::client::IO_TIMEOUT`]), so a slow or silent KDC
+/// gives the client `SEC_E_NO_AUTHENTICATING_AUTHORITY`, not a dropped
+/// connection.
+pub const KERBEROS_TICKET_BUDGET: Duration = Duration::from_secs(4);
 
 /// Most service tickets one session caches.
 pub const MAX_SERVICE_TICKETS: usize = 256;
@@ -563,7 +579,11 @@ mod tests {
             ) -> Option<KerberosCredential> {
                 None
             }
-            fn initial_tgt(&self, k: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
+            fn initial_tgt(
+                &self,
+                k: &KerberosCredential,
+                _: Instant,
+            ) -> Result<CachedTicket, NtStatus> {
                 assert!(!k.keys.is_empty());
                 self.0.map(ticket)
             }
@@ -584,7 +604,7 @@ mod tests {
         let mut s = codec::tests::sample(1000);
         let good = Kdc(Ok(future));
         let run = |s: &mut LogonSession, uid, p: Option<&dyn KerberosProvider>| {
-            initial_tgt_for(s, uid, p)
+            initial_tgt_for(s, uid, p, Instant::now() + KERBEROS_TICKET_BUDGET)
         };
         // No Kerberos credential.
         assert_eq!(
@@ -718,7 +738,11 @@ mod tgt_race_tests {
         ) -> Option<KerberosCredential> {
             None
         }
-        fn initial_tgt(&self, _: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
+        fn initial_tgt(
+            &self,
+            _: &KerberosCredential,
+            _: Instant,
+        ) -> Result<CachedTicket, NtStatus> {
             let hour = 36_000_000_000;
             Ok(ticket("krbtgt/R", crate::sspi::time::filetime_now() + hour))
         }
@@ -811,12 +835,17 @@ mod tgt_race_tests {
             ) -> Option<KerberosCredential> {
                 Kdc.accept_credentials(v, r)
             }
-            fn initial_tgt(&self, k: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
+            fn initial_tgt(
+                &self,
+                k: &KerberosCredential,
+                d: Instant,
+            ) -> Result<CachedTicket, NtStatus> {
                 self.0.armed.store(true, Ordering::SeqCst);
-                Kdc.initial_tgt(k)
+                Kdc.initial_tgt(k, d)
             }
         }
-        let status = session_tgt(&store, l, 1000, Some(&Arming(&store))).unwrap();
+        let deadline = Instant::now() + KERBEROS_TICKET_BUDGET;
+        let status = session_tgt(&store, l, 1000, Some(&Arming(&store)), deadline).unwrap();
         assert_eq!(status, NtStatus::SUCCESS);
         assert!(!store.armed.load(Ordering::SeqCst), "no concurrent add ran");
         let now = store.inner.get(l).unwrap().unwrap();

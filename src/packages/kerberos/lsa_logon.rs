@@ -243,7 +243,11 @@ impl KerberosProvider for LsaKerberos {
     /// where the keys are, with the KDC wait bounded below the service
     /// clients' 5 s limit. The client must be the credential's principal
     /// (checked in the reply as for a password).
-    fn initial_tgt(&self, k: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
+    fn initial_tgt(
+        &self,
+        k: &KerberosCredential,
+        deadline: std::time::Instant,
+    ) -> Result<CachedTicket, NtStatus> {
         let config = config();
         let client = PrincipalName::parse_user(&k.principal, None, None)
             .map_err(|_| NtStatus::NO_SUCH_LOGON_SESSION)?;
@@ -254,6 +258,7 @@ impl KerberosProvider for LsaKerberos {
             .collect();
         let mut transport = NetTransport::from_config(&config);
         transport.timeouts = super::lsa_tgs::KDC_TIMEOUTS;
+        transport.deadline = Some(deadline);
         let reply = request_tgt_with_key(
             &transport,
             &client,
@@ -266,8 +271,13 @@ impl KerberosProvider for LsaKerberos {
 
     /// The TGS exchange with the session's TGT, where its key is
     /// ([`super::lsa_tgs`]).
-    fn tgs(&self, tgt: &CachedTicket, request: &TicketRequest) -> Result<CachedTicket, SecStatus> {
-        super::lsa_tgs::tgs(tgt, request)
+    fn tgs(
+        &self,
+        tgt: &CachedTicket,
+        request: &TicketRequest,
+        deadline: std::time::Instant,
+    ) -> Result<CachedTicket, SecStatus> {
+        super::lsa_tgs::tgs(tgt, request, deadline)
     }
 }
 

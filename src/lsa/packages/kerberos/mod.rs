@@ -9,6 +9,7 @@
 pub mod credential;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::{
     AuthenticationPackage, LogonError, PackageCredential, PackageLogon, ValidatedLogon,
@@ -62,9 +63,14 @@ pub trait KerberosProvider: Send + Sync {
     /// TGT: the AS exchange with the keys, run where the keys are
     /// ([`crate::lsa::store::SessionStore::kerberos_ticket`] gets it
     /// before the TGS exchange).
-    /// Its failure is `LsaLogonUser`'s status for it.
-    fn initial_tgt(&self, credential: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
-        let _ = credential;
+    /// Its failure is `LsaLogonUser`'s status for it; past `deadline` (the
+    /// budget of the client's whole ticket request) the KDC is unreachable.
+    fn initial_tgt(
+        &self,
+        credential: &KerberosCredential,
+        deadline: Instant,
+    ) -> Result<CachedTicket, NtStatus> {
+        let _ = (credential, deadline);
         Err(NtStatus::NO_LOGON_SERVERS)
     }
 
@@ -73,9 +79,15 @@ pub trait KerberosProvider: Send + Sync {
     /// ([`crate::lsa::Lsa::kerberos_ticket`]: the LSA service): a service
     /// ticket for a target, or a FORWARDED TGT to delegate. Its failure is
     /// the SSPI status the package reports for the same KDC answer
-    /// (`SEC_E_TARGET_UNKNOWN`, `SEC_E_NO_AUTHENTICATING_AUTHORITY`, …).
-    fn tgs(&self, tgt: &CachedTicket, request: &TicketRequest) -> Result<CachedTicket, SecStatus> {
-        let _ = (tgt, request);
+    /// (`SEC_E_TARGET_UNKNOWN`, `SEC_E_NO_AUTHENTICATING_AUTHORITY`, …);
+    /// past `deadline`, `SEC_E_NO_AUTHENTICATING_AUTHORITY`.
+    fn tgs(
+        &self,
+        tgt: &CachedTicket,
+        request: &TicketRequest,
+        deadline: Instant,
+    ) -> Result<CachedTicket, SecStatus> {
+        let _ = (tgt, request, deadline);
         Err(SecStatus::NoAuthenticatingAuthority)
     }
 }
