@@ -437,6 +437,7 @@ fn lsad_request_seeds(dir: &Path) {
                     }],
                     tgt: Some(ticket.clone()),
                     service_tickets: vec![ticket.clone()],
+                    renewable_with_keys: false,
                 },
             );
         }

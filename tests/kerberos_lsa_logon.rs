@@ -159,10 +159,15 @@ impl Setup {
     /// One request body on the service's socket, as any client of the uid
     /// (the service client API's wire): the reply body.
     fn raw_request(&self, body: &[u8]) -> Vec<u8> {
+        self.raw_request_within(body, Duration::from_secs(5))
+    }
+
+    /// [`Setup::raw_request`] waiting at most `limit` for the reply.
+    fn raw_request_within(&self, body: &[u8], limit: Duration) -> Vec<u8> {
         use std::io::Read;
         let sock = self.runtime.join("opensspi").join("lsad.sock");
         let mut c = std::os::unix::net::UnixStream::connect(&sock).unwrap();
-        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        c.set_read_timeout(Some(limit)).unwrap();
         let mut frame = vec![1u8];
         frame.extend_from_slice(&(body.len() as u32).to_le_bytes());
         frame.extend_from_slice(body);
@@ -695,4 +700,211 @@ fn an_expired_tgt_is_renewed_by_the_service() {
     let r = s.pair("Kerberos", "host/localhost", &[]);
     assert!(r.both_ok(), "\n{r}");
     assert_eq!(s.as_requests(), after);
+}
+
+/// `klist purge` through the service: `KerbPurgeTicketCacheMessage` with
+/// empty names (a program of the user, `LsaCallAuthenticationPackage`)
+/// drops the service tickets and the TGT the service holds;
+/// `KerbQueryTicketCacheMessage` then lists nothing, and the next
+/// `AcquireCredentialsHandle(NULL, "Kerberos")` + ISC still authenticates:
+/// the service gets a new TGT with the session's keys (a second AS
+/// exchange in the KDC's log).
+#[test]
+fn a_purge_drops_the_tgt_and_the_next_use_gets_a_new_one() {
+    let s = Setup::new("purge");
+    let (code, out) = s.logon("Kerberos", &alice(), PASSWORD);
+    assert_eq!(code, 0, "{out}");
+    let r = s.pair("Kerberos", "HTTP/localhost", &[]);
+    assert!(r.both_ok(), "\n{r}");
+    let list = s.list();
+    assert!(
+        list.contains(&format!("ticket krbtgt/{REALM}@{REALM}")),
+        "{list}"
+    );
+    assert!(list.contains("ticket HTTP/localhost@"), "{list}");
+
+    let bin = compile_c("tests/c/krb_lsa_logon.c", Link::Linked);
+    let mut c = c_command(&bin);
+    s.env(&mut c);
+    let out = c.arg("--purge").output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("PURGE 0x00000000 0x00000000"), "{text}");
+    assert!(
+        text.contains("COUNT 0\n"),
+        "tickets left after a purge:\n{text}"
+    );
+    let list = s.list();
+    assert!(
+        !list.contains("ticket "),
+        "tickets left after a purge:\n{list}"
+    );
+
+    let before = s.as_requests();
+    let r = s.pair("Kerberos", "HTTP/localhost", &[]);
+    assert!(r.both_ok(), "after the purge:\n{r}");
+    assert_eq!(r.acceptor.field("client"), alice(), "\n{r}");
+    assert!(
+        s.as_requests() > before,
+        "no new AS exchange after the purge"
+    );
+    let list = s.list();
+    assert!(
+        list.contains(&format!("ticket krbtgt/{REALM}@{REALM}")),
+        "{list}"
+    );
+}
+
+/// A KDC in front of the realm's, over TCP: each request is forwarded
+/// after `delay`, or (while `silent` is set) the connection is accepted and
+/// never answered.
+fn kdc_proxy(
+    real_port: u16,
+    delay: Duration,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use std::io::Read;
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let silent = std::sync::Arc::new(AtomicBool::new(false));
+    let quiet = silent.clone();
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            let Ok(mut c) = c else { continue };
+            let silent = quiet.load(Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let mut len = [0u8; 4];
+                if c.read_exact(&mut len).is_err() {
+                    return;
+                }
+                let mut req = vec![0u8; u32::from_be_bytes(len) as usize];
+                if c.read_exact(&mut req).is_err() {
+                    return;
+                }
+                if silent {
+                    // Hold the connection, answer nothing.
+                    std::thread::sleep(Duration::from_secs(30));
+                    return;
+                }
+                std::thread::sleep(delay);
+                let Ok(mut kdc) = TcpStream::connect(("127.0.0.1", real_port)) else {
+                    return;
+                };
+                let _ = kdc.write_all(&len);
+                let _ = kdc.write_all(&req);
+                let mut rlen = [0u8; 4];
+                if kdc.read_exact(&mut rlen).is_err() {
+                    return;
+                }
+                let mut rep = vec![0u8; u32::from_be_bytes(rlen) as usize];
+                if kdc.read_exact(&mut rep).is_err() {
+                    return;
+                }
+                let _ = c.write_all(&rlen);
+                let _ = c.write_all(&rep);
+            });
+        }
+    });
+    (port, silent)
+}
+
+/// The wire's KerberosTicket request (op 11) of session `luid` for the
+/// service ticket of `HTTP/localhost`.
+fn ticket_request(luid: &str) -> Vec<u8> {
+    let luid = opensspi::lsa::Luid::parse(luid).unwrap();
+    let mut b = vec![11u8];
+    b.extend_from_slice(&luid.as_u64().to_le_bytes());
+    b.push(0);
+    b.extend_from_slice(&3u32.to_le_bytes());
+    b.push(0);
+    b.extend_from_slice(&2u32.to_le_bytes());
+    for part in ["HTTP", "localhost", REALM] {
+        b.extend_from_slice(&(part.len() as u32).to_le_bytes());
+        b.extend_from_slice(part.as_bytes());
+    }
+    b
+}
+
+/// A client's ticket request whose TGT renewal and TGS exchange each
+/// would fit the KDC wait, but not together, is answered within the
+/// clients' 5 s limit: one deadline (4 s) for the whole request. The
+/// service's KDC sits behind a proxy that forwards each request after
+/// 1.7 s (each exchange: 1 s timed out, then 1.7 s of the 2 s retry):
+/// an expired TGT renewal then a TGS took about 5.4 s, past the client's
+/// limit. Then the KDC accepts connections and never answers: the client
+/// gets SEC_E_NO_AUTHENTICATING_AUTHORITY within the limit, and another
+/// client's Get is answered meanwhile (a thread per connection).
+#[test]
+fn a_ticket_request_is_answered_within_the_clients_limit() {
+    let s = Setup::new("deadline");
+    let (proxy, silent) = kdc_proxy(s.realm.port, Duration::from_millis(1700));
+    let conf = std::fs::read_to_string(s.realm.dir.join("krb5.conf")).unwrap();
+    let real = format!("kdc = 127.0.0.1:{}", s.realm.port);
+    assert!(conf.contains(&real), "{conf}");
+    let via = s.runtime.join("proxy-krb5.conf");
+    std::fs::write(
+        &via,
+        conf.replace(&real, &format!("kdc = 127.0.0.1:{proxy}")),
+    )
+    .unwrap();
+    // The service, with the proxy as its KDC.
+    let (code, out) = s.sspilogon_with(&["--list"], "", None, &[("KRB5_CONFIG", via.as_path())]);
+    assert_eq!(code, 0, "{out}");
+    // A logon (the real KDC) whose TGT lives 2 s.
+    let short = s.runtime.join("short-krb5.conf");
+    let conf = conf.replace(
+        "[libdefaults]\n",
+        "[libdefaults]\n    ticket_lifetime = 2s\n",
+    );
+    std::fs::write(&short, conf).unwrap();
+    let (code, out) = s.sspilogon_with(
+        &["--password-stdin", "--package", "Kerberos", &alice()],
+        &format!("{PASSWORD}\n"),
+        None,
+        &[("KRB5_CONFIG", short.as_path())],
+    );
+    assert_eq!(code, 0, "{out}");
+    let luid = logon_id(&out);
+    std::thread::sleep(Duration::from_millis(3000));
+    let no_authority = |reply: &[u8]| {
+        assert_eq!(reply.len(), 5, "{reply:?}");
+        assert_eq!(reply[0], 0, "{reply:?}");
+        let status = u32::from_le_bytes(reply[1..5].try_into().unwrap());
+        assert_eq!(format!("0x{status:08X}"), SEC_E_NO_AUTHENTICATING_AUTHORITY);
+    };
+    let within = Duration::from_millis(4600);
+
+    // The slow KDC: renewal then TGS.
+    let start = std::time::Instant::now();
+    let reply = s.raw_request_within(&ticket_request(&luid), Duration::from_secs(30));
+    let took = start.elapsed();
+    assert!(
+        took < within,
+        "answered after {took:?} (the client waits 5 s)"
+    );
+    no_authority(&reply);
+
+    // The silent KDC, while another client reads its session.
+    silent.store(true, std::sync::atomic::Ordering::SeqCst);
+    std::thread::scope(|t| {
+        let waiting = t.spawn(|| {
+            let start = std::time::Instant::now();
+            let reply = s.raw_request_within(&ticket_request(&luid), Duration::from_secs(30));
+            (start.elapsed(), reply)
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        let start = std::time::Instant::now();
+        let (copy, _) = s.client_copy(&luid);
+        let took = start.elapsed();
+        assert_eq!(copy.user, "alice");
+        assert!(took < Duration::from_secs(1), "a Get waited {took:?}");
+        let (took, reply) = waiting.join().unwrap();
+        assert!(
+            took < within,
+            "answered after {took:?} (the client waits 5 s)"
+        );
+        no_authority(&reply);
+    });
 }

@@ -284,6 +284,10 @@ fn malformed_requests_never_take_the_service_down() {
     assert_eq!(exchange(&lsad, &frame(1, &[2, 1, 2]), false), MALFORMED);
     assert_eq!(exchange(&lsad, &frame(1, &[4, 0]), false), MALFORMED);
     assert_eq!(exchange(&lsad, &frame(1, &[7, 0, 0]), false), MALFORMED);
+    // An old client's withdrawn first-TGT request (op 10 and a LUID).
+    let mut old = vec![10u8];
+    old.extend_from_slice(&0x1234_5678_u64.to_le_bytes());
+    assert_eq!(exchange(&lsad, &frame(1, &old), false), MALFORMED);
     // A put whose session is garbage.
     assert_eq!(
         exchange(&lsad, &frame(1, &[1, 3, 0, 0, 0, 1, 2, 3]), false),
@@ -953,4 +957,108 @@ fn concurrent_ticket_cache_updates_lose_nothing() {
     let s = store.get(luid).unwrap().unwrap();
     let k = KerberosCredential::of(&s).unwrap();
     assert_eq!(k.service_tickets.len(), 20 * TICKETS_PER_WORKER);
+}
+
+/// Negotiate with a logon session whose Kerberos credential has an expired TGT and no
+/// long-term keys (nothing can renew it: the service holds none) and an NTLM credential:
+/// the client copy says the Kerberos credential is not renewable, so Negotiate leaves
+/// Kerberos out and authenticates with NTLM, as Windows does without a usable Kerberos
+/// credential (no KDC here: Kerberos could not succeed). The session is made by a client
+/// Put (a new session keeps what it is sent) from alice's logon, and made current.
+#[test]
+fn negotiate_uses_ntlm_when_the_kerberos_credential_cannot_get_a_tgt() {
+    use opensspi::lsa::packages::kerberos::{CachedTicket, KerberosCredential};
+    use opensspi::lsa::Msv1_0PrimaryCredential;
+    let lsad = Lsad::new("expired-krb");
+    let users = UserFile::alice("expired-krb");
+    logon_alice(&lsad, &users);
+    let sock = lsad.dir().join("lsad.sock");
+    let uid = opensspi::lsa::store::keyring::current_uid();
+    let mut current = vec![6u8];
+    current.extend_from_slice(&uid.to_le_bytes());
+    let cur = request(&sock, &current);
+    assert_eq!(&cur[5..7], &[0, 1], "no current session: {cur:?}");
+    let luid = u64::from_le_bytes(cur[7..15].try_into().unwrap());
+    let got = request(&sock, &luid_body(2, luid));
+    assert_eq!(&got[5..7], &[0, 1], "Get: {got:?}");
+    let n = u32::from_le_bytes(got[7..11].try_into().unwrap()) as usize;
+    let mut s = opensspi::lsa::store::codec::decode(&got[11..11 + n]).unwrap();
+
+    let new = opensspi::lsa::session::allocate_luid().unwrap();
+    s.logon_id = new;
+    let msv = Msv1_0PrimaryCredential::of_mut(&mut s).unwrap();
+    msv.logon_id = new;
+    msv.nt_owf = Some(opensspi::lsa::accounts::nt_owf_v1(PASSWORD));
+    let expired = CachedTicket {
+        server_name: "krbtgt/EXAMPLE.COM".into(),
+        realm_name: "EXAMPLE.COM".into(),
+        start_time: 1,
+        end_time: 2,
+        renew_time: 0,
+        encryption_type: 18,
+        ticket_flags: 0,
+        encoded: Default::default(),
+    };
+    s.credentials.insert(
+        opensspi::lsa::packages::KERBEROS_ID,
+        KerberosCredential {
+            principal: format!("{USER}@EXAMPLE.COM"),
+            realm: "EXAMPLE.COM".into(),
+            tgt: Some(expired),
+            ..Default::default()
+        },
+    );
+    let bytes = opensspi::lsa::store::codec::encode(&s);
+    let mut put = vec![1u8];
+    put.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    put.extend_from_slice(&bytes);
+    assert_eq!(request(&sock, &put), [1, 1, 0, 0, 0, 0]);
+    let mut set = vec![5u8];
+    set.extend_from_slice(&uid.to_le_bytes());
+    set.push(1);
+    set.extend_from_slice(&new.as_u64().to_le_bytes());
+    assert_eq!(request(&sock, &set), [1, 1, 0, 0, 0, 0]);
+    // What a client reads: no keys, not renewable.
+    let got = request(&sock, &luid_body(2, new.as_u64()));
+    let n = u32::from_le_bytes(got[7..11].try_into().unwrap()) as usize;
+    let copy = opensspi::lsa::store::codec::decode(&got[11..11 + n]).unwrap();
+    let k = KerberosCredential::of(&copy).unwrap();
+    assert!(k.keys.is_empty() && !k.renewable(), "{k:?}");
+
+    let mut client = sspi_peer(
+        Link::Linked,
+        &[
+            "client",
+            "--package",
+            "Negotiate",
+            "--target",
+            "HTTP/localhost",
+            "--wrap",
+            "--default-creds",
+        ],
+    );
+    lsad.env(&mut client);
+    let trace = lsad.runtime.join("client-trace");
+    client.env("OPENSSPI_TRACE", &trace);
+    client.env(
+        "KRB5CCNAME",
+        format!("FILE:{}", lsad.runtime.join("no-ccache").display()),
+    );
+    let mut server = sspi_peer(
+        Link::Linked,
+        &["server", "--package", "Negotiate", "--wrap"],
+    );
+    server
+        .env("NTLM_USER_FILE", &users.path)
+        .env("OPENSSPI_LSA_STORE", "memory");
+    let r = run_pair(client, server, TIMEOUT);
+    assert_authenticated(&r);
+    // Kerberos was left out when the credential was acquired, not tried
+    // at InitializeSecurityContext (no ticket asked of the service).
+    let trace = std::fs::read_to_string(&trace).unwrap();
+    assert!(
+        trace.contains("Negotiate: Kerberos has no usable credential, left out"),
+        "{trace}"
+    );
+    assert!(!trace.contains("no ticket from the LSA"), "{trace}");
 }

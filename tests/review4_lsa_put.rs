@@ -256,6 +256,7 @@ fn put_cannot_plant_a_kerberos_tgt_in_a_session() {
         s.credentials.insert(
             KERBEROS_ID,
             KerberosCredential {
+                renewable_with_keys: false,
                 principal: "mallory@EVIL.TEST".into(),
                 realm: "EVIL.TEST".into(),
                 keys: (!keys.is_empty())

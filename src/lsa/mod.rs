@@ -410,21 +410,19 @@ impl Lsa {
         }
     }
 
-    /// Give session `luid` (the caller's; uid 0: any) its first Kerberos
-    /// TGT with the long-term keys its credential holds, where they are
-    /// ([`SessionStore::kerberos_initial_tgt`]: the LSA service runs the AS
-    /// exchange, with the Kerberos provider its program registered). `Ok`
-    /// when the session has a valid TGT afterwards; the exchange's status
-    /// otherwise (`STATUS_NO_SUCH_LOGON_SESSION`: no such session of the
-    /// caller, or no keys to use, or an expired TGT).
-    pub fn kerberos_initial_tgt(&self, luid: Luid) -> NtResult<()> {
-        let provider = self.kerberos_provider();
+    /// Drop the tickets of session `luid` (the caller's; uid 0: any) that
+    /// match `server` and `realm` (empty: every one), the TGT included,
+    /// where they are, in one step ([`SessionStore::purge_kerberos_tickets`]:
+    /// the LSA service purges its copy). `STATUS_NO_SUCH_LOGON_SESSION`
+    /// when the session is missing, not the caller's or has no Kerberos
+    /// credential.
+    pub fn purge_kerberos_tickets(&self, luid: Luid, server: &str, realm: &str) -> NtResult<()> {
         match self
             .store
-            .kerberos_initial_tgt(luid, self.uid, provider.as_deref())
+            .purge_kerberos_tickets(luid, self.uid, server, realm)
         {
-            Ok(NtStatus::SUCCESS) => Ok(()),
-            Ok(s) => Err(s),
+            Ok(true) => Ok(()),
+            Ok(false) => Err(NtStatus::NO_SUCH_LOGON_SESSION),
             Err(e) => Err(store_err(e)),
         }
     }

@@ -422,6 +422,7 @@ impl KerberosProvider for FakeKdc {
                 upn: format!("{}@EXAMPLE.COM", req.user),
             },
             KerberosCredential {
+                renewable_with_keys: false,
                 principal: format!("{}@EXAMPLE.COM", req.user),
                 realm: "EXAMPLE.COM".into(),
                 keys: vec![],
@@ -651,6 +652,7 @@ fn ticket_cache_query_and_purge() {
     lsa.update_kerberos_credential(
         l,
         Some(KerberosCredential {
+            renewable_with_keys: false,
             principal: "alice@EXAMPLE.COM".into(),
             realm: "EXAMPLE.COM".into(),
             keys: vec![],
@@ -778,7 +780,12 @@ fn in_process_stores_run_the_ticket_step_with_the_lsas_provider() {
         ) -> Option<KerberosCredential> {
             None
         }
-        fn tgs(&self, tgt: &CachedTicket, r: &TicketRequest) -> Result<CachedTicket, SecStatus> {
+        fn tgs(
+            &self,
+            tgt: &CachedTicket,
+            r: &TicketRequest,
+            _: std::time::Instant,
+        ) -> Result<CachedTicket, SecStatus> {
             self.0.fetch_add(1, Ordering::SeqCst);
             match r {
                 TicketRequest::Service(t) if t.components[0] == "HTTP" => Ok(CachedTicket {
@@ -804,6 +811,7 @@ fn in_process_stores_run_the_ticket_step_with_the_lsas_provider() {
     lsa.update_kerberos_credential(
         l,
         Some(KerberosCredential {
+            renewable_with_keys: false,
             principal: "alice@R".into(),
             realm: "R".into(),
             keys: vec![],

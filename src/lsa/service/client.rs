@@ -32,13 +32,16 @@ use crate::lsa::packages::kerberos::TicketRequest;
 use crate::lsa::packages::msv1_0::credential_op::{CredentialOp, CredentialOpResult};
 use crate::lsa::packages::KerberosProvider;
 use crate::lsa::session::{CachedTicket, LogonSession};
-use crate::lsa::status::NtStatus;
 use crate::lsa::store::{codec, SessionStore, StoreError, StoreKind, StoreResult};
 use crate::lsa::Luid;
 use crate::sspi::SecStatus;
 
 /// Longest wait for one answer of the service.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
+// A client's Kerberos ticket request is answered before the client gives up.
+const _: () =
+    assert!(crate::lsa::store::KERBEROS_TICKET_BUDGET.as_millis() < IO_TIMEOUT.as_millis());
+
 /// Longest wait for a service just started to answer.
 pub const START_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -423,19 +426,31 @@ impl SessionStore for ServiceStore {
         Ok(got.unwrap_or(false))
     }
 
-    fn kerberos_initial_tgt(
+    fn purge_kerberos_tickets(
         &self,
         luid: Luid,
         _caller_uid: u32,
-        _provider: Option<&dyn KerberosProvider>,
-    ) -> StoreResult<NtStatus> {
-        // The keys are in the service: it runs the exchange (its own
-        // provider) and checks the caller's uid itself (SO_PEERCRED).
-        let got = self.call_ok(&Request::KerberosTgt(luid), |r| {
-            let s = r.u32()?;
-            r.end().map(|_| NtStatus(s as i32))
+        server: &str,
+        realm: &str,
+    ) -> StoreResult<bool> {
+        // The TGT is in the service: it purges (and checks the uid).
+        let req = Request::KerberosPurge(luid, server.into(), realm.into());
+        let got = self.call_ok(&req, |r| {
+            let b = r.flag()?;
+            r.end().map(|_| b)
         })?;
-        Ok(got.unwrap_or(NtStatus::INTERNAL_ERROR))
+        Ok(got.unwrap_or(false))
+    }
+
+    fn set_kerberos_tgt(
+        &self,
+        _luid: Luid,
+        _caller_uid: u32,
+        _tgt: &CachedTicket,
+    ) -> StoreResult<bool> {
+        // The TGT is the service's (it obtains and stores it itself): a
+        // client's never replaces it.
+        Ok(false)
     }
 
     fn kerberos_ticket(

@@ -45,8 +45,8 @@ pub struct Service {
     op_keys: Mutex<Vec<(Luid, Arc<SessionOpKeys>)>>,
     changes: AtomicU64,
     /// The Kerberos package's AS exchange with a session's keys and TGS
-    /// exchange with its TGT ([`Request::KerberosTgt`],
-    /// [`Request::KerberosTicket`]), registered by the service's program.
+    /// exchange with its TGT ([`Request::KerberosTicket`]), registered by
+    /// the service's program.
     kerberos: Option<KerberosProviderRef>,
 }
 
@@ -144,8 +144,8 @@ impl Service {
                 | Request::Remove(_)
                 | Request::SetCurrent(..)
                 | Request::AddTicket(..)
-                | Request::KerberosTgt(_)
                 | Request::KerberosTicket(..)
+                | Request::KerberosPurge(..)
         );
         let out = self.apply(uid, req);
         // After the change, before the answer: a client that hears of it
@@ -207,17 +207,25 @@ impl Service {
                 let Some(s) = codec::decode(&bytes) else {
                     return reply(Reply::Malformed).0;
                 };
-                let existing = self.store.get(s.logon_id).ok().flatten();
-                if !owns(s.owner_uid) || existing.is_some_and(|e| !owns(e.owner_uid)) {
-                    return reply(Reply::Denied).0;
+                // In one step under the store's lock: a TGT the service
+                // stores meanwhile is neither lost nor restored stale.
+                let put = self.store.update(s.logon_id, |existing| {
+                    if !owns(s.owner_uid) || existing.is_some_and(|e| !owns(e.owner_uid)) {
+                        return Err(());
+                    }
+                    // A client's copy (without the OWF) keeps the
+                    // service's credential; an OWF the client sent
+                    // instead is ignored.
+                    let mut s = s;
+                    if let Some(e) = existing {
+                        s.credentials.restore_from(e.credentials.clone());
+                    }
+                    Ok(s)
+                });
+                match put {
+                    Ok(()) => Ok(reply(Reply::Ok)),
+                    Err(()) => return reply(Reply::Denied).0,
                 }
-                // A client's copy (without the OWF) keeps the service's
-                // credential; an OWF the client sent instead is ignored.
-                let mut s = s;
-                if let Ok(Some(e)) = owned(s.logon_id) {
-                    s.credentials.restore_from(e.credentials);
-                }
-                self.store.put(&s).map(|_| reply(Reply::Ok))
             }
             Request::Get(l) => owned(l).map(|s| {
                 let mut w = reply(Reply::Ok);
@@ -286,14 +294,6 @@ impl Service {
                     }),
                 }
             }
-            Request::KerberosTgt(l) => self
-                .store
-                .kerberos_initial_tgt(l, uid, self.kerberos.as_deref())
-                .map(|status| {
-                    let mut w = reply(Reply::Ok);
-                    w.u32(status.0 as u32);
-                    w
-                }),
             // The TGS exchange with the session's TGT runs here, its key
             // never leaves; the client receives the ticket it asked for.
             Request::KerberosTicket(l, req) => self
@@ -305,6 +305,15 @@ impl Service {
                         Ok(t) => w.u32(0).bytes(&codec::encode_ticket(&t)),
                         Err(status) => w.u32(status.code() as u32),
                     };
+                    w
+                }),
+            // The purge drops the TGT too (a client's Put cannot).
+            Request::KerberosPurge(l, server, realm) => self
+                .store
+                .purge_kerberos_tickets(l, uid, &server, &realm)
+                .map(|purged| {
+                    let mut w = reply(Reply::Ok);
+                    w.u8(purged as u8);
                     w
                 }),
             Request::Msv1_0(l, op) => {
@@ -571,6 +580,7 @@ mod tests {
         s.credentials.insert(
             KERBEROS_ID,
             KerberosCredential {
+                renewable_with_keys: false,
                 principal: "alice@EXAMPLE.COM".into(),
                 realm: "EXAMPLE.COM".into(),
                 keys: vec![KerberosKey {
@@ -602,6 +612,10 @@ mod tests {
         let mine = codec::decode(r.bytes().unwrap()).unwrap();
         let k = KerberosCredential::of(&mine).unwrap();
         assert!(k.keys.is_empty());
+        assert!(
+            k.renewable(),
+            "the copy does not say the service holds keys"
+        );
         let listed = k.tgt.as_ref().expect("the TGT is listed");
         assert_eq!(listed.server_name, "krbtgt/EXAMPLE.COM");
         assert!(listed.encoded.is_empty(), "the TGT's credential in a Get");

@@ -63,12 +63,21 @@ impl KerberosProvider for Kdc {
     ) -> Option<KerberosCredential> {
         None
     }
-    fn initial_tgt(&self, k: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
+    fn initial_tgt(
+        &self,
+        k: &KerberosCredential,
+        _: std::time::Instant,
+    ) -> Result<CachedTicket, NtStatus> {
         assert!(!k.keys.is_empty());
         self.renewals.fetch_add(1, Ordering::SeqCst);
         Ok(ticket("krbtgt/R", later(), &TGT_BYTES))
     }
-    fn tgs(&self, tgt: &CachedTicket, request: &TicketRequest) -> Result<CachedTicket, SecStatus> {
+    fn tgs(
+        &self,
+        tgt: &CachedTicket,
+        request: &TicketRequest,
+        _: std::time::Instant,
+    ) -> Result<CachedTicket, SecStatus> {
         assert_eq!(&tgt.encoded[..], &TGT_BYTES, "not the session's TGT");
         self.exchanges.fetch_add(1, Ordering::SeqCst);
         self.tgs?;
@@ -98,6 +107,7 @@ fn session(svc: &Service, keys: bool, end: i64) -> LogonSession {
     s.credentials.insert(
         KERBEROS_ID,
         KerberosCredential {
+            renewable_with_keys: false,
             principal: "alice@R".into(),
             realm: "R".into(),
             keys: keys
@@ -235,4 +245,111 @@ fn a_full_cache_returns_the_ticket_uncached() {
     let names = cached(&svc, s.logon_id);
     assert_eq!(names.len(), MAX_SERVICE_TICKETS);
     assert!(!names.contains(&"HTTP/new".to_string()));
+}
+
+/// A client's Put (its copy, listing the old TGT) racing with the service
+/// storing a renewed TGT never brings the old one back: the Put takes the
+/// service's TGT in the same step as it writes. Thread A puts the client
+/// copy again and again; thread B stores TGT `i`, waits for two Puts that
+/// both began after it, and finds TGT `i`.
+#[test]
+fn a_client_put_never_restores_a_tgt_the_service_replaced() {
+    use std::sync::atomic::AtomicBool;
+    let svc = Service::default();
+    let mut s = crate::lsa::store::codec::tests::sample(1000);
+    let l = s.logon_id;
+    s.credentials.insert(
+        KERBEROS_ID,
+        KerberosCredential {
+            renewable_with_keys: false,
+            principal: "alice@R".into(),
+            realm: "R".into(),
+            keys: vec![KerberosKey {
+                etype: 18,
+                kvno: 1,
+                key: Zeroizing::new(vec![1; 32]),
+            }],
+            tgt: Some(ticket("krbtgt/R", 0, &TGT_BYTES)),
+            service_tickets: Vec::new(),
+        },
+    );
+    svc.store.put(&s).unwrap();
+    let mut copy = s.clone();
+    copy.credentials = copy.credentials.client_copy();
+    let copy = codec::encode(&copy);
+    let puts = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let tgt_end = || {
+        let s = svc.store.get(l).unwrap().unwrap();
+        KerberosCredential::of(&s)
+            .unwrap()
+            .tgt
+            .as_ref()
+            .unwrap()
+            .end_time
+    };
+    std::thread::scope(|t| {
+        t.spawn(|| {
+            while !stop.load(Ordering::SeqCst) {
+                let r = svc.handle(1000, Request::Put(copy.clone()));
+                assert_eq!(parse_reply(&r).unwrap().0, Reply::Ok);
+                puts.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        for i in 1..=2000 {
+            assert!(svc
+                .store
+                .set_kerberos_tgt(l, 1000, &ticket("krbtgt/R", i, &TGT_BYTES))
+                .unwrap());
+            let seen = puts.load(Ordering::SeqCst);
+            while puts.load(Ordering::SeqCst) < seen + 2 {
+                std::thread::yield_now();
+            }
+            let end = tgt_end();
+            if end != i {
+                stop.store(true, Ordering::SeqCst);
+                panic!("renewed TGT {i} lost to a client's Put (found {end})");
+            }
+        }
+        stop.store(true, Ordering::SeqCst);
+    });
+}
+
+/// `KerbPurgeTicketCacheMessage` through the service (op KerberosPurge)
+/// drops the TGT too, for the owner only: a purge naming a service keeps
+/// the TGT, another uid's purge changes nothing, a purge of everything
+/// (or of `krbtgt/R`) leaves the session without a TGT, and the next
+/// ticket asked for gets a new TGT with the keys first.
+#[test]
+fn a_purge_drops_the_tgt_in_the_service() {
+    let (svc, kdc) = service(Ok(()));
+    let l = session(&svc, true, later()).logon_id;
+    ask(&svc, 1000, l, target("HTTP/web")).unwrap();
+    ask(&svc, 1000, l, target("cifs/fs")).unwrap();
+    let purge = |uid, server: &str, realm: &str| {
+        let b = svc.handle(uid, Request::KerberosPurge(l, server.into(), realm.into()));
+        let (st, mut r) = parse_reply(&b).unwrap();
+        assert_eq!(st, Reply::Ok);
+        r.flag().unwrap()
+    };
+    let tgt = || {
+        let s = svc.store.get(l).unwrap().unwrap();
+        KerberosCredential::of(&s).unwrap().tgt.is_some()
+    };
+    assert!(!purge(1001, "", ""), "another uid's purge");
+    assert_eq!(cached(&svc, l), ["HTTP/web", "cifs/fs"]);
+    assert!(tgt());
+    assert!(purge(1000, "http/WEB", "r"));
+    assert_eq!(cached(&svc, l), ["cifs/fs"]);
+    assert!(tgt(), "a service's purge dropped the TGT");
+    assert!(purge(1000, "krbtgt/R", ""));
+    assert!(!tgt(), "krbtgt/R purged, the TGT kept");
+    assert_eq!(cached(&svc, l), ["cifs/fs"]);
+    assert!(purge(1000, "", ""));
+    assert!(cached(&svc, l).is_empty());
+    // The next use: a new TGT with the keys, then the TGS.
+    assert_eq!(kdc.renewals.load(Ordering::SeqCst), 0);
+    ask(&svc, 1000, l, target("HTTP/web")).unwrap();
+    assert_eq!(kdc.renewals.load(Ordering::SeqCst), 1);
+    assert!(tgt());
 }

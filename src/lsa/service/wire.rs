@@ -53,14 +53,19 @@ pub enum Request {
     Msv1_0(Luid, CredentialOp),
     /// A service ticket (store codec) for the session's ticket cache.
     AddTicket(Luid, Body),
-    /// The session's first Kerberos TGT, by an AS exchange with its keys
-    /// (answered with the NTSTATUS).
-    KerberosTgt(Luid),
     /// A ticket of the session's TGT, obtained by the service (the TGS
     /// exchange runs there; answered with the SSPI status and, on
     /// success, the ticket in the store codec).
     KerberosTicket(Luid, TicketRequest),
+    /// `KerbPurgeTicketCacheMessage` on the session's tickets, the TGT
+    /// included: the server and realm names (empty: every ticket), each
+    /// UTF-8 of at most [`MAX_PURGE_NAME`] bytes.
+    KerberosPurge(Luid, String, String),
 }
+
+/// Longest name of a [`Request::KerberosPurge`]: a `UNICODE_STRING` of
+/// 32767 UTF-16 units in UTF-8.
+pub const MAX_PURGE_NAME: usize = 3 * 32767;
 
 const OP_PUT: u8 = 1;
 const OP_GET: u8 = 2;
@@ -71,8 +76,13 @@ const OP_CURRENT: u8 = 6;
 const OP_MSV1_0_V2: u8 = 7;
 const OP_MSV1_0_V1: u8 = 8;
 const OP_ADD_TICKET: u8 = 9;
-const OP_KERBEROS_TGT: u8 = 10;
+/// Op 10 was a withdrawn "first TGT" request (the KerberosTicket op gets
+/// the TGT first when needed): it is answered `Malformed` like any
+/// unknown op, and never given to another request.
+#[cfg(test)]
+const OP_WITHDRAWN_KERBEROS_TGT: u8 = 10;
 const OP_KERBEROS_TICKET: u8 = 11;
+const OP_KERBEROS_PURGE: u8 = 12;
 
 /// [`TicketRequest`] kinds on the wire.
 const TICKET_SERVICE: u8 = 0;
@@ -231,6 +241,7 @@ impl Request {
         let mut w = Writer::with_capacity(match self {
             Request::Put(b) | Request::AddTicket(_, b) => 16 + b.len(),
             Request::Msv1_0(_, CredentialOp::V2(r)) => 48 + r.temp.len(),
+            Request::KerberosPurge(_, a, b) => 32 + a.len() + b.len(),
             _ => 48,
         });
         match self {
@@ -247,7 +258,11 @@ impl Request {
                 w.u8(r.want_lm as u8).bytes(&r.temp)
             }
             Request::AddTicket(l, t) => w.u8(OP_ADD_TICKET).luid(*l).bytes(t),
-            Request::KerberosTgt(l) => w.u8(OP_KERBEROS_TGT).luid(*l),
+            Request::KerberosPurge(l, server, realm) => w
+                .u8(OP_KERBEROS_PURGE)
+                .luid(*l)
+                .bytes(server.as_bytes())
+                .bytes(realm.as_bytes()),
             Request::KerberosTicket(l, TicketRequest::Forwarded) => {
                 w.u8(OP_KERBEROS_TICKET).luid(*l).u8(TICKET_FORWARDED)
             }
@@ -291,8 +306,11 @@ impl Request {
             OP_SET_CURRENT => Request::SetCurrent(r.u32()?, r.opt_luid()?),
             OP_CURRENT => Request::Current(r.u32()?),
             OP_ADD_TICKET => Request::AddTicket(r.luid()?, Zeroizing::new(r.bytes()?.to_vec())),
-            OP_KERBEROS_TGT => Request::KerberosTgt(r.luid()?),
             OP_KERBEROS_TICKET => Request::KerberosTicket(r.luid()?, read_ticket_request(&mut r)?),
+            OP_KERBEROS_PURGE => {
+                let l = r.luid()?;
+                Request::KerberosPurge(l, read_purge_name(&mut r)?, read_purge_name(&mut r)?)
+            }
             OP_MSV1_0_V2 => {
                 let l = r.luid()?;
                 let server_challenge = r.array()?;
@@ -358,6 +376,15 @@ fn read_ticket_request(r: &mut Reader<'_>) -> Option<TicketRequest> {
         }
         _ => None,
     }
+}
+
+/// A UTF-8 name of at most [`MAX_PURGE_NAME`] bytes.
+fn read_purge_name(r: &mut Reader<'_>) -> Option<String> {
+    let b = r.bytes()?;
+    if b.len() > MAX_PURGE_NAME {
+        return None;
+    }
+    std::str::from_utf8(b).ok().map(str::to_string)
 }
 
 /// A UTF-8 name of at most [`MAX_TARGET_LEN`] bytes.
@@ -457,9 +484,10 @@ mod tests {
             Request::SetCurrent(1000, None),
             Request::Current(7),
             Request::AddTicket(l, Zeroizing::new(b"ticket".to_vec())),
-            Request::KerberosTgt(l),
             Request::KerberosTicket(l, TicketRequest::Forwarded),
             Request::KerberosTicket(l, TicketRequest::Service(target())),
+            Request::KerberosPurge(l, String::new(), String::new()),
+            Request::KerberosPurge(l, "krbtgt/EXAMPLE.COM".into(), "EXAMPLE.COM".into()),
             Request::Msv1_0(
                 l,
                 CredentialOp::V2(V2Request {
@@ -538,6 +566,16 @@ mod tests {
         let mut kind = with(&|_| {}).to_vec();
         kind[9] = 9;
         assert_eq!(Request::decode(&kind), Err(WireError::Malformed));
+    }
+
+    /// An old client's first-TGT request (op 10, a LUID) is malformed:
+    /// the op is withdrawn, its number stays unused.
+    #[test]
+    fn the_withdrawn_first_tgt_op_is_malformed() {
+        let mut old = vec![OP_WITHDRAWN_KERBEROS_TGT];
+        old.extend_from_slice(&7u64.to_le_bytes());
+        assert_eq!(Request::decode(&old), Err(WireError::Malformed));
+        assert_eq!(Request::decode(&old[..1]), Err(WireError::Malformed));
     }
 
     #[test]

@@ -260,6 +260,7 @@ pub(crate) mod tests {
         s.credentials.insert(
             KERBEROS_ID,
             KerberosCredential {
+                renewable_with_keys: false,
                 principal: "alice@EXAMPLE.COM".into(),
                 realm: "EXAMPLE.COM".into(),
                 keys: vec![KerberosKey {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use parking_lot::Mutex;
 
-use super::{add_ticket_to, SessionStore, StoreKind, StoreResult};
+use super::{add_ticket_to, purge_of, set_tgt_of, SessionStore, StoreKind, StoreResult};
 use crate::lsa::session::{CachedTicket, LogonSession};
 use crate::lsa::Luid;
 
@@ -19,6 +19,21 @@ pub struct MemoryStore {
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Replace session `luid` by what `f` makes of the one stored (`None`
+    /// when absent), in one step under the map's lock: a concurrent
+    /// change is either before or after it, never lost. `f`'s error leaves
+    /// the store unchanged.
+    pub fn update<E>(
+        &self,
+        luid: Luid,
+        f: impl FnOnce(Option<&LogonSession>) -> Result<LogonSession, E>,
+    ) -> Result<(), E> {
+        let mut sessions = self.sessions.lock();
+        let new = f(sessions.get(&luid))?;
+        sessions.insert(luid, new);
+        Ok(())
     }
 }
 
@@ -73,5 +88,35 @@ impl SessionStore for MemoryStore {
             Some(s) => add_ticket_to(s, caller_uid, ticket),
             None => Ok(false),
         }
+    }
+
+    fn set_kerberos_tgt(
+        &self,
+        luid: Luid,
+        caller_uid: u32,
+        tgt: &CachedTicket,
+    ) -> StoreResult<bool> {
+        // Under the map's lock, as an added ticket.
+        Ok(self
+            .sessions
+            .lock()
+            .get_mut(&luid)
+            .is_some_and(|s| set_tgt_of(s, caller_uid, tgt)))
+    }
+
+    fn purge_kerberos_tickets(
+        &self,
+        luid: Luid,
+        caller_uid: u32,
+        server: &str,
+        realm: &str,
+    ) -> StoreResult<bool> {
+        // Under the map's lock: a ticket added meanwhile is either purged
+        // or added after the purge.
+        Ok(self
+            .sessions
+            .lock()
+            .get_mut(&luid)
+            .is_some_and(|s| purge_of(s, caller_uid, server, realm)))
     }
 }

@@ -24,6 +24,7 @@ pub mod keyring;
 pub mod memory;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::packages::kerberos::TicketRequest;
 use super::packages::kerberos::TicketTarget;
@@ -175,42 +176,58 @@ pub trait SessionStore: Send + Sync {
         Ok(true)
     }
 
-    /// Give session `luid`'s Kerberos credential its first TGT with the
-    /// long-term keys it holds ([`KerberosProvider::initial_tgt`] of
-    /// `provider`), for a caller of Linux user `caller_uid`, where the keys
-    /// are: the LSA service runs it; this default (in-process stores)
-    /// reads the session, runs the exchange unlocked and writes it back.
-    /// See [`initial_tgt_for`] for the statuses.
-    fn kerberos_initial_tgt(
+    /// Make `tgt` the TGT of session `luid`'s Kerberos credential (a TGT
+    /// the LSA obtained with the session's keys), for a caller of Linux
+    /// user `caller_uid` (uid 0: any session). The memory store (the LSA
+    /// service's) does it in one step under its lock, so a concurrent
+    /// AddTicket or Put neither loses it nor is lost; this default (the
+    /// keyring store) reads and writes the whole session. `false` when the
+    /// session is missing, another uid's or has no Kerberos credential.
+    fn set_kerberos_tgt(
         &self,
         luid: Luid,
         caller_uid: u32,
-        provider: Option<&dyn KerberosProvider>,
-    ) -> StoreResult<NtStatus> {
+        tgt: &CachedTicket,
+    ) -> StoreResult<bool> {
         let Some(mut s) = self.get(luid)? else {
-            return Ok(NtStatus::NO_SUCH_LOGON_SESSION);
+            return Ok(false);
         };
-        let (status, changed) = initial_tgt_for(&mut s, caller_uid, provider);
-        if changed {
-            // Only the TGT into the session as it is now (tickets other
-            // processes added meanwhile stay).
-            let tgt = KerberosCredential::of(&s).and_then(|k| k.tgt.clone());
-            if let Some(mut now) = self.get(luid)? {
-                if let Some(k) = KerberosCredential::of_mut(&mut now) {
-                    k.tgt = tgt;
-                    self.put(&now)?;
-                }
-            }
+        if !set_tgt_of(&mut s, caller_uid, tgt) {
+            return Ok(false);
         }
-        Ok(status)
+        self.put(&s)?;
+        Ok(true)
+    }
+
+    /// Drop the tickets of session `luid`'s Kerberos credential that
+    /// `KerbPurgeTicketCacheMessage` names ([`KerberosCredential::purge`]:
+    /// the TGT too), for a caller of Linux user `caller_uid` (uid 0: any
+    /// session). The memory store and the LSA service (which holds the
+    /// TGT) do it in one step under their lock; this default (the keyring
+    /// store) reads and writes the whole session. `false` when the session
+    /// is missing, another uid's or has no Kerberos credential.
+    fn purge_kerberos_tickets(
+        &self,
+        luid: Luid,
+        caller_uid: u32,
+        server: &str,
+        realm: &str,
+    ) -> StoreResult<bool> {
+        let Some(mut s) = self.get(luid)? else {
+            return Ok(false);
+        };
+        if !purge_of(&mut s, caller_uid, server, realm) {
+            return Ok(false);
+        }
+        self.put(&s)?;
+        Ok(true)
     }
 
     /// A ticket of session `luid`'s TGT for a caller of Linux user
     /// `caller_uid` (uid 0: any session), where the TGT's session key is:
     /// the LSA service runs it; this default (in-process stores, and the
     /// service's own store) gives the session its TGT first when it has
-    /// none or an expired one and holds keys
-    /// ([`SessionStore::kerberos_initial_tgt`]), answers a service ticket
+    /// none or an expired one and holds keys ([`session_tgt`]), answers a service ticket
     /// from the session's cache, else runs the TGS exchange unlocked
     /// ([`KerberosProvider::tgs`] of `provider`) and caches the new ticket
     /// (past [`MAX_SERVICE_TICKETS`] it is returned uncached). The inner
@@ -229,7 +246,9 @@ pub trait SessionStore: Send + Sync {
                 return Ok(Err(SecStatus::TargetUnknown));
             }
         }
-        let status = self.kerberos_initial_tgt(luid, caller_uid, provider)?;
+        // One budget for the renewal and the TGS exchange together.
+        let deadline = Instant::now() + KERBEROS_TICKET_BUDGET;
+        let status = session_tgt(self, luid, caller_uid, provider, deadline)?;
         if status != NtStatus::SUCCESS {
             return Ok(Err(tgt_status(status)));
         }
@@ -252,7 +271,10 @@ pub trait SessionStore: Send + Sync {
         let Some(p) = provider else {
             return Ok(Err(SecStatus::NoAuthenticatingAuthority));
         };
-        let ticket = match p.tgs(&tgt, request) {
+        if Instant::now() >= deadline {
+            return Ok(Err(SecStatus::NoAuthenticatingAuthority));
+        }
+        let ticket = match p.tgs(&tgt, request, deadline) {
             Ok(t) => t,
             Err(e) => return Ok(Err(e)),
         };
@@ -286,6 +308,35 @@ pub trait SessionStore: Send + Sync {
     }
 }
 
+/// Give session `luid`'s Kerberos credential a valid TGT when it has none
+/// or an expired one, with the long-term keys it holds
+/// ([`KerberosProvider::initial_tgt`] of `provider`), for a caller of Linux
+/// user `caller_uid`: the first step of [`SessionStore::kerberos_ticket`],
+/// run where the keys are (the LSA service, or the process of an
+/// in-process store). Reads the session, runs the exchange unlocked and
+/// stores the new TGT in one step ([`SessionStore::set_kerberos_tgt`]).
+/// See [`initial_tgt_for`] for the statuses.
+fn session_tgt<S: SessionStore + ?Sized>(
+    store: &S,
+    luid: Luid,
+    caller_uid: u32,
+    provider: Option<&dyn KerberosProvider>,
+    deadline: Instant,
+) -> StoreResult<NtStatus> {
+    let Some(mut s) = store.get(luid)? else {
+        return Ok(NtStatus::NO_SUCH_LOGON_SESSION);
+    };
+    let (status, changed) = initial_tgt_for(&mut s, caller_uid, provider, deadline);
+    if changed {
+        // Only the TGT into the session as it is now (tickets added
+        // meanwhile stay).
+        if let Some(tgt) = KerberosCredential::of(&s).and_then(|k| k.tgt.as_ref()) {
+            store.set_kerberos_tgt(luid, caller_uid, tgt)?;
+        }
+    }
+    Ok(status)
+}
+
 /// A service ticket of session `s`'s cache for `target`, valid at `now`
 /// (FILETIME).
 fn cached_service_ticket(
@@ -314,7 +365,7 @@ pub fn tgt_status(s: NtStatus) -> SecStatus {
     }
 }
 
-/// [`SessionStore::kerberos_initial_tgt`] on a session at hand: `SUCCESS`
+/// [`session_tgt`] on a session at hand: `SUCCESS`
 /// when it has a valid TGT afterwards (`true`: this exchange's, to be
 /// stored), else `STATUS_NO_SUCH_LOGON_SESSION` (another uid's session, no
 /// Kerberos credential, or no keys in it to get a TGT with),
@@ -326,6 +377,7 @@ pub fn initial_tgt_for(
     s: &mut LogonSession,
     caller_uid: u32,
     provider: Option<&dyn KerberosProvider>,
+    deadline: Instant,
 ) -> (NtStatus, bool) {
     if !may_use(s.owner_uid, caller_uid) {
         return (NtStatus::NO_SUCH_LOGON_SESSION, false);
@@ -343,7 +395,7 @@ pub fn initial_tgt_for(
     let Some(p) = provider else {
         return (NtStatus::NO_LOGON_SERVERS, false);
     };
-    match p.initial_tgt(k) {
+    match p.initial_tgt(k, deadline) {
         Ok(t) => {
             k.tgt = Some(t);
             (NtStatus::SUCCESS, true)
@@ -351,6 +403,42 @@ pub fn initial_tgt_for(
         Err(e) => (e, false),
     }
 }
+
+/// [`SessionStore::set_kerberos_tgt`] on a session at hand.
+pub fn set_tgt_of(s: &mut LogonSession, caller_uid: u32, tgt: &CachedTicket) -> bool {
+    if !may_use(s.owner_uid, caller_uid) {
+        return false;
+    }
+    match KerberosCredential::of_mut(s) {
+        Some(k) => {
+            k.tgt = Some(tgt.clone());
+            true
+        }
+        None => false,
+    }
+}
+
+/// [`SessionStore::purge_kerberos_tickets`] on a session at hand.
+pub fn purge_of(s: &mut LogonSession, caller_uid: u32, server: &str, realm: &str) -> bool {
+    if !may_use(s.owner_uid, caller_uid) {
+        return false;
+    }
+    match KerberosCredential::of_mut(s) {
+        Some(k) => {
+            k.purge(server, realm);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The time a client's Kerberos ticket request may take in the LSA, its
+/// TGT renewal (AS exchange) and TGS exchange together: one deadline for
+/// both, below the LSA service clients' 5 s limit
+/// ([`crate::lsa::service::client::IO_TIMEOUT`]), so a slow or silent KDC
+/// gives the client `SEC_E_NO_AUTHENTICATING_AUTHORITY`, not a dropped
+/// connection.
+pub const KERBEROS_TICKET_BUDGET: Duration = Duration::from_secs(4);
 
 /// Most service tickets one session caches.
 pub const MAX_SERVICE_TICKETS: usize = 256;
@@ -491,7 +579,11 @@ mod tests {
             ) -> Option<KerberosCredential> {
                 None
             }
-            fn initial_tgt(&self, k: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
+            fn initial_tgt(
+                &self,
+                k: &KerberosCredential,
+                _: Instant,
+            ) -> Result<CachedTicket, NtStatus> {
                 assert!(!k.keys.is_empty());
                 self.0.map(ticket)
             }
@@ -512,7 +604,7 @@ mod tests {
         let mut s = codec::tests::sample(1000);
         let good = Kdc(Ok(future));
         let run = |s: &mut LogonSession, uid, p: Option<&dyn KerberosProvider>| {
-            initial_tgt_for(s, uid, p)
+            initial_tgt_for(s, uid, p, Instant::now() + KERBEROS_TICKET_BUDGET)
         };
         // No Kerberos credential.
         assert_eq!(
@@ -522,6 +614,7 @@ mod tests {
         s.credentials.insert(
             KERBEROS_ID,
             KerberosCredential {
+                renewable_with_keys: false,
                 principal: "alice@R".into(),
                 realm: "R".into(),
                 keys: Vec::new(),
@@ -581,5 +674,187 @@ mod tests {
             (NtStatus::NO_SUCH_LOGON_SESSION, false)
         );
         assert_eq!(tgt_end(&s), Some(1));
+    }
+}
+
+#[cfg(test)]
+mod tgt_race_tests {
+    use super::*;
+    use crate::lsa::packages::kerberos::KerberosKey;
+    use crate::lsa::packages::{LogonError, ValidatedLogon, KERBEROS_ID};
+    use crate::lsa::session::SecurityLogonType;
+    use crate::lsa::submit::InteractiveLogon;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use zeroize::Zeroizing;
+
+    pub(crate) fn ticket(server: &str, end_time: i64) -> CachedTicket {
+        CachedTicket {
+            server_name: server.into(),
+            realm_name: "R".into(),
+            start_time: 0,
+            end_time,
+            renew_time: 0,
+            encryption_type: 18,
+            ticket_flags: 0,
+            encoded: Zeroizing::new(vec![1]),
+        }
+    }
+
+    /// A session of uid 1000 with keys and an expired TGT.
+    pub(crate) fn keyed_session() -> LogonSession {
+        let mut s = codec::tests::sample(1000);
+        s.credentials.insert(
+            KERBEROS_ID,
+            KerberosCredential {
+                renewable_with_keys: false,
+                principal: "alice@R".into(),
+                realm: "R".into(),
+                keys: vec![KerberosKey {
+                    etype: 18,
+                    kvno: 1,
+                    key: Zeroizing::new(vec![1; 32]),
+                }],
+                tgt: Some(ticket("krbtgt/R", 1)),
+                service_tickets: Vec::new(),
+            },
+        );
+        s
+    }
+
+    /// A KDC whose AS exchange gives a TGT valid for an hour.
+    struct Kdc;
+    impl KerberosProvider for Kdc {
+        fn logon(
+            &self,
+            _: SecurityLogonType,
+            _: &InteractiveLogon,
+        ) -> Result<(ValidatedLogon, KerberosCredential), LogonError> {
+            Err(NtStatus::NO_LOGON_SERVERS.into())
+        }
+        fn accept_credentials(
+            &self,
+            _: &ValidatedLogon,
+            _: &InteractiveLogon,
+        ) -> Option<KerberosCredential> {
+            None
+        }
+        fn initial_tgt(
+            &self,
+            _: &KerberosCredential,
+            _: Instant,
+        ) -> Result<CachedTicket, NtStatus> {
+            let hour = 36_000_000_000;
+            Ok(ticket("krbtgt/R", crate::sspi::time::filetime_now() + hour))
+        }
+    }
+
+    /// The memory store, where another process adds a service ticket
+    /// (another thread, run to completion) at the worst moment: right
+    /// before the renewed TGT is written, after the session was read.
+    struct Racing {
+        inner: memory::MemoryStore,
+        armed: AtomicBool,
+        luid: Luid,
+    }
+    impl Racing {
+        fn race(&self) {
+            if self.armed.swap(false, Ordering::SeqCst) {
+                std::thread::scope(|t| {
+                    t.spawn(|| {
+                        let added = self.inner.add_service_ticket(
+                            self.luid,
+                            1000,
+                            &ticket("HTTP/web", i64::MAX),
+                        );
+                        assert_eq!(added, Ok(true));
+                    });
+                });
+            }
+        }
+    }
+    impl SessionStore for Racing {
+        fn kind(&self) -> StoreKind {
+            StoreKind::Memory
+        }
+        fn put(&self, s: &LogonSession) -> StoreResult<()> {
+            self.inner.put(s)
+        }
+        fn get(&self, luid: Luid) -> StoreResult<Option<LogonSession>> {
+            let got = self.inner.get(luid);
+            self.race();
+            got
+        }
+        fn remove(&self, luid: Luid) -> StoreResult<bool> {
+            self.inner.remove(luid)
+        }
+        fn list(&self) -> StoreResult<Vec<Luid>> {
+            self.inner.list()
+        }
+        fn set_current(&self, uid: u32, luid: Option<Luid>) -> StoreResult<()> {
+            self.inner.set_current(uid, luid)
+        }
+        fn current_for_user(&self, uid: u32) -> StoreResult<Option<Luid>> {
+            self.inner.current_for_user(uid)
+        }
+        fn add_service_ticket(&self, l: Luid, uid: u32, t: &CachedTicket) -> StoreResult<bool> {
+            self.inner.add_service_ticket(l, uid, t)
+        }
+        fn set_kerberos_tgt(&self, l: Luid, uid: u32, t: &CachedTicket) -> StoreResult<bool> {
+            self.race();
+            self.inner.set_kerberos_tgt(l, uid, t)
+        }
+    }
+
+    /// A service ticket another thread adds while the LSA renews the TGT
+    /// is kept, and so is the renewed TGT: storing it is one step.
+    #[test]
+    fn a_renewed_tgt_and_a_concurrent_ticket_are_both_kept() {
+        let s = keyed_session();
+        let store = Racing {
+            inner: memory::MemoryStore::new(),
+            armed: AtomicBool::new(false),
+            luid: s.logon_id,
+        };
+        store.inner.put(&s).unwrap();
+        let l = s.logon_id;
+        // The AS exchange arms the race: the ticket is added after the
+        // session was read, before the TGT is stored.
+        struct Arming<'a>(&'a Racing);
+        impl KerberosProvider for Arming<'_> {
+            fn logon(
+                &self,
+                t: SecurityLogonType,
+                r: &InteractiveLogon,
+            ) -> Result<(ValidatedLogon, KerberosCredential), LogonError> {
+                Kdc.logon(t, r)
+            }
+            fn accept_credentials(
+                &self,
+                v: &ValidatedLogon,
+                r: &InteractiveLogon,
+            ) -> Option<KerberosCredential> {
+                Kdc.accept_credentials(v, r)
+            }
+            fn initial_tgt(
+                &self,
+                k: &KerberosCredential,
+                d: Instant,
+            ) -> Result<CachedTicket, NtStatus> {
+                self.0.armed.store(true, Ordering::SeqCst);
+                Kdc.initial_tgt(k, d)
+            }
+        }
+        let deadline = Instant::now() + KERBEROS_TICKET_BUDGET;
+        let status = session_tgt(&store, l, 1000, Some(&Arming(&store)), deadline).unwrap();
+        assert_eq!(status, NtStatus::SUCCESS);
+        assert!(!store.armed.load(Ordering::SeqCst), "no concurrent add ran");
+        let now = store.inner.get(l).unwrap().unwrap();
+        let k = KerberosCredential::of(&now).unwrap();
+        assert!(
+            k.tgt.as_ref().unwrap().end_time > crate::sspi::time::filetime_now(),
+            "the renewed TGT was lost"
+        );
+        let names: Vec<_> = k.service_tickets.iter().map(|t| &t.server_name).collect();
+        assert_eq!(names, ["HTTP/web"], "the concurrent ticket was lost");
     }
 }

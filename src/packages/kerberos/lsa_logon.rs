@@ -220,6 +220,7 @@ impl KerberosProvider for LsaKerberos {
             upn: principal.clone(),
         };
         let credential = KerberosCredential {
+            renewable_with_keys: false,
             principal,
             realm,
             keys,
@@ -242,7 +243,11 @@ impl KerberosProvider for LsaKerberos {
     /// where the keys are, with the KDC wait bounded below the service
     /// clients' 5 s limit. The client must be the credential's principal
     /// (checked in the reply as for a password).
-    fn initial_tgt(&self, k: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
+    fn initial_tgt(
+        &self,
+        k: &KerberosCredential,
+        deadline: std::time::Instant,
+    ) -> Result<CachedTicket, NtStatus> {
         let config = config();
         let client = PrincipalName::parse_user(&k.principal, None, None)
             .map_err(|_| NtStatus::NO_SUCH_LOGON_SESSION)?;
@@ -253,6 +258,7 @@ impl KerberosProvider for LsaKerberos {
             .collect();
         let mut transport = NetTransport::from_config(&config);
         transport.timeouts = super::lsa_tgs::KDC_TIMEOUTS;
+        transport.deadline = Some(deadline);
         let reply = request_tgt_with_key(
             &transport,
             &client,
@@ -265,8 +271,13 @@ impl KerberosProvider for LsaKerberos {
 
     /// The TGS exchange with the session's TGT, where its key is
     /// ([`super::lsa_tgs`]).
-    fn tgs(&self, tgt: &CachedTicket, request: &TicketRequest) -> Result<CachedTicket, SecStatus> {
-        super::lsa_tgs::tgs(tgt, request)
+    fn tgs(
+        &self,
+        tgt: &CachedTicket,
+        request: &TicketRequest,
+        deadline: std::time::Instant,
+    ) -> Result<CachedTicket, SecStatus> {
+        super::lsa_tgs::tgs(tgt, request, deadline)
     }
 }
 
@@ -309,6 +320,7 @@ fn accept_with(
         return None;
     }
     Some(KerberosCredential {
+        renewable_with_keys: false,
         principal: client.to_string(),
         realm: client.realm.clone(),
         keys,

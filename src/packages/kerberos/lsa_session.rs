@@ -24,7 +24,6 @@ use super::principal::PrincipalName;
 use crate::lsa::packages::kerberos::{
     CachedTicket, KerberosCredential as SessionCredential, TicketRequest,
 };
-use crate::lsa::store::StoreKind;
 use crate::lsa::Luid;
 use crate::sspi::time::filetime_from_unix;
 use crate::sspi::{SecResult, SecStatus};
@@ -53,16 +52,16 @@ pub fn caller_session() -> Option<Luid> {
 
 /// Whether session `luid` can give tickets at `now` (Unix time): it has a
 /// Kerberos credential whose TGT is valid, or none yet, or keys to get a
-/// new one with (the LSA renews an expired TGT). Through the LSA service
-/// the keys are not visible: an expired TGT counts as renewable there (a
-/// session without keys then fails at first use, `SEC_E_NO_CREDENTIALS`).
+/// new one with (the LSA renews an expired TGT; through the LSA service
+/// the client copy says so without the keys:
+/// [`SessionCredential::renewable`]). An expired TGT without keys is no
+/// usable credential: Negotiate leaves Kerberos out, as Windows does.
 pub fn usable(luid: Luid, now: i64) -> bool {
     let Some(k) = credential(luid) else {
         return false;
     };
     let valid = |t: &CachedTicket| t.end_time > filetime_from_unix(now);
-    let keys_hidden = || crate::lsa::lsa().is_ok_and(|l| l.store().kind() == StoreKind::Service);
-    k.tgt.as_ref().is_none_or(valid) || !k.keys.is_empty() || keys_hidden()
+    k.tgt.as_ref().is_none_or(valid) || k.renewable()
 }
 
 /// The principal of session `luid`.

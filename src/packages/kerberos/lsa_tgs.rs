@@ -13,12 +13,14 @@
 //!
 //! Failures are the SSPI statuses the package reports for the same KDC
 //! answers ([`super::kdc::KdcError::sec_status`]). The KDC wait is bounded
-//! below the LSA service clients' 5 s limit ([`KDC_TIMEOUTS`]).
+//! ([`KDC_TIMEOUTS`]) and the whole ticket request (a TGT renewal, then
+//! this exchange) ends at one deadline below the LSA service clients' 5 s
+//! limit ([`crate::lsa::store::KERBEROS_TICKET_BUDGET`]).
 //!
 //! [`KerberosProvider::tgs`]: crate::lsa::packages::KerberosProvider::tgs
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::config::config;
 use super::credential::kdc_status;
@@ -31,8 +33,9 @@ use crate::lsa::packages::kerberos::{CachedTicket, TicketRequest, TicketTarget};
 use crate::sspi::SecStatus;
 use crate::trace::reject;
 
-/// The KDC wait of an exchange the LSA runs for a client (the service
-/// answers within the clients' 5 s `IO_TIMEOUT`).
+/// The KDC wait of one exchange the LSA runs for a client; the request's
+/// deadline ends every exchange of it sooner
+/// ([`crate::lsa::store::KERBEROS_TICKET_BUDGET`]).
 pub const KDC_TIMEOUTS: Timeouts = Timeouts {
     per_kdc: Duration::from_secs(1),
     rounds: 2,
@@ -50,7 +53,11 @@ pub fn ticket_target(spn: &PrincipalName, explicit_realm: bool) -> TicketTarget 
 }
 
 /// [`KerberosProvider::tgs`](crate::lsa::packages::KerberosProvider::tgs).
-pub fn tgs(tgt: &CachedTicket, request: &TicketRequest) -> Result<CachedTicket, SecStatus> {
+pub fn tgs(
+    tgt: &CachedTicket,
+    request: &TicketRequest,
+    deadline: Instant,
+) -> Result<CachedTicket, SecStatus> {
     let tgt = ticket_credential(tgt).ok_or_else(|| {
         reject!(
             SecStatus::NoCredentials,
@@ -61,6 +68,7 @@ pub fn tgs(tgt: &CachedTicket, request: &TicketRequest) -> Result<CachedTicket, 
     let config = config();
     let mut transport = NetTransport::from_config(&config);
     transport.timeouts = KDC_TIMEOUTS;
+    transport.deadline = Some(deadline);
     let opts = TgsOptions::from_config(&config);
     match request {
         TicketRequest::Service(t) => {

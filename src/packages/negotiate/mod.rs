@@ -190,6 +190,7 @@ impl SecurityPackage for Negotiate {
             };
             match pkg.acquire_credentials(request) {
                 Ok(cred) if cred.is_empty() => {
+                    tracing::info!("Negotiate: {name} has no usable credential, left out");
                     first_err.get_or_insert(SecStatus::NoCredentials);
                 }
                 Ok(cred) => mechs.push(InnerCredential { oids, cred }),

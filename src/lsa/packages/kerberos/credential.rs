@@ -56,6 +56,11 @@ pub struct KerberosCredential {
     pub keys: Vec<KerberosKey>,
     pub tgt: Option<CachedTicket>,
     pub service_tickets: Vec<CachedTicket>,
+    /// Set in a client's copy ([`PackageCredential::client_copy`]) when the
+    /// LSA service holds long-term keys for it: the service can get a new
+    /// TGT when the TGT expired or was purged. The copy carries this flag,
+    /// never the keys; the service ignores it in what a client sends.
+    pub renewable_with_keys: bool,
 }
 
 impl std::fmt::Debug for KerberosCredential {
@@ -65,6 +70,7 @@ impl std::fmt::Debug for KerberosCredential {
             .field("keys", &self.keys.len())
             .field("tgt", &self.tgt)
             .field("service_tickets", &self.service_tickets)
+            .field("renewable_with_keys", &self.renewable_with_keys)
             .finish()
     }
 }
@@ -73,6 +79,27 @@ impl KerberosCredential {
     /// The tickets `KerbQueryTicketCacheMessage` lists: the TGT first.
     pub fn tickets(&self) -> impl Iterator<Item = &CachedTicket> {
         self.tgt.iter().chain(self.service_tickets.iter())
+    }
+
+    /// Whether the LSA can get this credential a TGT with long-term keys:
+    /// it holds them, or (a client's copy) the service does.
+    pub fn renewable(&self) -> bool {
+        !self.keys.is_empty() || self.renewable_with_keys
+    }
+
+    /// `KerbPurgeTicketCacheMessage`'s step: drop the tickets whose server
+    /// and realm match `server` and `realm` (case-insensitive; an empty
+    /// name matches every ticket), the TGT included (`klist purge`; the
+    /// LSA gets a new one with the keys at the next use).
+    pub fn purge(&mut self, server: &str, realm: &str) {
+        let purged = |t: &CachedTicket| {
+            (server.is_empty() || t.server_name.eq_ignore_ascii_case(server))
+                && (realm.is_empty() || t.realm_name.eq_ignore_ascii_case(realm))
+        };
+        self.service_tickets.retain(|t| !purged(t));
+        if self.tgt.as_ref().is_some_and(purged) {
+            self.tgt = None;
+        }
     }
 }
 
@@ -104,12 +131,15 @@ impl KerberosCredential {
         for _ in 0..r.u32()? {
             service_tickets.push(r.ticket()?);
         }
+        // Absent in what earlier versions stored.
+        let renewable_with_keys = if r.is_empty() { false } else { r.flag()? };
         r.is_empty().then_some(KerberosCredential {
             principal,
             realm,
             keys,
             tgt,
             service_tickets,
+            renewable_with_keys,
         })
     }
 }
@@ -140,6 +170,7 @@ impl PackageCredential for KerberosCredential {
         for t in &self.service_tickets {
             w.ticket(t);
         }
+        w.u8(self.renewable_with_keys as u8);
         w.finish()
     }
 
@@ -152,6 +183,7 @@ impl PackageCredential for KerberosCredential {
     fn client_copy(&self) -> Box<dyn PackageCredential> {
         Box::new(KerberosCredential {
             keys: Vec::new(),
+            renewable_with_keys: self.renewable(),
             tgt: self.tgt.as_ref().map(|t| CachedTicket {
                 encoded: Zeroizing::new(Vec::new()),
                 ..t.clone()
@@ -178,6 +210,7 @@ impl PackageCredential for KerberosCredential {
             keys: self.keys.clone(),
             tgt: self.tgt.clone(),
             service_tickets: sent.service_tickets.clone(),
+            renewable_with_keys: self.renewable_with_keys,
         })
     }
 
@@ -187,5 +220,43 @@ impl PackageCredential for KerberosCredential {
 
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The client copy says whether the keys it lacks exist (a flag, no
+    /// byte of them); a credential stored without the flag (earlier
+    /// versions) decodes as not renewable without keys.
+    #[test]
+    fn the_client_copy_says_whether_keys_are_held() {
+        let key = [0x5a_u8; 32];
+        let full = KerberosCredential {
+            principal: "alice@R".into(),
+            realm: "R".into(),
+            keys: vec![KerberosKey {
+                etype: 18,
+                kvno: 1,
+                key: Zeroizing::new(key.to_vec()),
+            }],
+            ..Default::default()
+        };
+        let copy = full.client_copy().encode();
+        assert!(!copy.windows(32).any(|w| w == key));
+        let copy = KerberosCredential::decode(&copy).unwrap();
+        assert!(copy.keys.is_empty() && copy.renewable());
+        let keyless = KerberosCredential {
+            keys: Vec::new(),
+            ..full
+        };
+        let copy = KerberosCredential::decode(&keyless.client_copy().encode()).unwrap();
+        assert!(!copy.renewable());
+        let mut old = keyless.encode().to_vec();
+        assert_eq!(old.pop(), Some(0));
+        assert!(!KerberosCredential::decode(&old).unwrap().renewable());
+        old.push(2);
+        assert!(KerberosCredential::decode(&old).is_none());
     }
 }

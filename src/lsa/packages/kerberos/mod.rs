@@ -9,6 +9,7 @@
 pub mod credential;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::{
     AuthenticationPackage, LogonError, PackageCredential, PackageLogon, ValidatedLogon,
@@ -60,10 +61,16 @@ pub trait KerberosProvider: Send + Sync {
     /// credentials are used at the first outbound authentication; an
     /// MSV1_0 logon while no KDC answered), or a new one for an expired
     /// TGT: the AS exchange with the keys, run where the keys are
-    /// ([`crate::lsa::store::SessionStore::kerberos_initial_tgt`]).
-    /// Its failure is `LsaLogonUser`'s status for it.
-    fn initial_tgt(&self, credential: &KerberosCredential) -> Result<CachedTicket, NtStatus> {
-        let _ = credential;
+    /// ([`crate::lsa::store::SessionStore::kerberos_ticket`] gets it
+    /// before the TGS exchange).
+    /// Its failure is `LsaLogonUser`'s status for it; past `deadline` (the
+    /// budget of the client's whole ticket request) the KDC is unreachable.
+    fn initial_tgt(
+        &self,
+        credential: &KerberosCredential,
+        deadline: Instant,
+    ) -> Result<CachedTicket, NtStatus> {
+        let _ = (credential, deadline);
         Err(NtStatus::NO_LOGON_SERVERS)
     }
 
@@ -72,9 +79,15 @@ pub trait KerberosProvider: Send + Sync {
     /// ([`crate::lsa::Lsa::kerberos_ticket`]: the LSA service): a service
     /// ticket for a target, or a FORWARDED TGT to delegate. Its failure is
     /// the SSPI status the package reports for the same KDC answer
-    /// (`SEC_E_TARGET_UNKNOWN`, `SEC_E_NO_AUTHENTICATING_AUTHORITY`, …).
-    fn tgs(&self, tgt: &CachedTicket, request: &TicketRequest) -> Result<CachedTicket, SecStatus> {
-        let _ = (tgt, request);
+    /// (`SEC_E_TARGET_UNKNOWN`, `SEC_E_NO_AUTHENTICATING_AUTHORITY`, …);
+    /// past `deadline`, `SEC_E_NO_AUTHENTICATING_AUTHORITY`.
+    fn tgs(
+        &self,
+        tgt: &CachedTicket,
+        request: &TicketRequest,
+        deadline: Instant,
+    ) -> Result<CachedTicket, SecStatus> {
+        let _ = (tgt, request, deadline);
         Err(SecStatus::NoAuthenticatingAuthority)
     }
 }
@@ -235,7 +248,10 @@ fn query_ticket_cache(lsa: &Lsa, request: &[u8]) -> NtResult<PackageCallResult> 
     PackageCallResult::ok(b)
 }
 
-/// `KerbPurgeTicketCacheMessage`: drop the tickets matching the names.
+/// `KerbPurgeTicketCacheMessage`: drop the tickets matching the names,
+/// the TGT too (Windows' `klist purge`), where the tickets are
+/// ([`Lsa::purge_kerberos_tickets`]: the LSA service drops its TGT, which
+/// a client's Put never could).
 fn purge_ticket_cache(
     lsa: &Lsa,
     request: &[u8],
@@ -251,17 +267,9 @@ fn purge_ticket_cache(
         Target::NoCallerSession => return PackageCallResult::status(NtStatus::SUCCESS),
         Target::NoSuchSession => return PackageCallResult::status(NtStatus::NO_SUCH_LOGON_SESSION),
     };
-    let Some(mut k) = KerberosCredential::of(&session).cloned() else {
+    if KerberosCredential::of(&session).is_none() {
         return PackageCallResult::status(NtStatus::SUCCESS);
-    };
-    let keep = |t: &CachedTicket| {
-        !((server.is_empty() || t.server_name.eq_ignore_ascii_case(&server))
-            && (realm.is_empty() || t.realm_name.eq_ignore_ascii_case(&realm)))
-    };
-    k.service_tickets.retain(keep);
-    if k.tgt.as_ref().is_some_and(|t| !keep(t)) {
-        k.tgt = None;
     }
-    lsa.update_kerberos_credential(session.logon_id, Some(k))?;
+    lsa.purge_kerberos_tickets(session.logon_id, &server, &realm)?;
     PackageCallResult::status(NtStatus::SUCCESS)
 }

@@ -50,6 +50,10 @@ pub struct NetTransport {
     pub kdcs: Vec<(String, Vec<KdcAddress>)>,
     pub udp_preference_limit: u32,
     pub timeouts: Timeouts,
+    /// An end no exchange goes past, whatever `timeouts` allow: the
+    /// budget of an operation made of several exchanges (the LSA's TGT
+    /// renewal then TGS exchange for a client waiting on it).
+    pub deadline: Option<Instant>,
 }
 
 impl NetTransport {
@@ -71,6 +75,7 @@ impl NetTransport {
                 .collect(),
             udp_preference_limit: config.udp_preference_limit,
             timeouts: Timeouts::default(),
+            deadline: None,
         }
     }
 
@@ -91,6 +96,7 @@ impl Transport for NetTransport {
         }
         let start = Instant::now();
         let deadline = start + self.timeouts.total;
+        let deadline = self.deadline.map_or(deadline, |d| d.min(deadline));
         let tcp_first = request.len() > self.udp_preference_limit as usize;
         let mut wait = self.timeouts.per_kdc;
         for _ in 0..self.timeouts.rounds.max(1) {
@@ -208,6 +214,7 @@ mod tests {
             )],
             udp_preference_limit: limit,
             timeouts: t,
+            deadline: None,
         }
     }
 
@@ -252,5 +259,21 @@ mod tests {
         let start = Instant::now();
         assert_eq!(t.send("R", b"x"), Err(KdcError::Unreachable("R".into())));
         assert!(start.elapsed() < bound + Duration::from_millis(300));
+    }
+
+    /// A deadline ends the exchange before its own timeouts would: a KDC
+    /// that accepts the connection and never answers.
+    #[test]
+    fn the_deadline_bounds_an_exchange_with_a_silent_tcp_kdc() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        // TCP only (any request is over the UDP limit of 0).
+        let mut t = transport(port, 0, Timeouts::default());
+        let start = Instant::now();
+        t.deadline = Some(start + Duration::from_millis(600));
+        assert_eq!(t.send("R", b"x"), Err(KdcError::Unreachable("R".into())));
+        let took = start.elapsed();
+        assert!(took < Duration::from_millis(900), "{took:?}");
+        drop(l);
     }
 }

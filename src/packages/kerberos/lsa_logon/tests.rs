@@ -84,6 +84,7 @@ fn cached_ticket_round_trip() {
     assert_eq!(ticket_credential(&c), Some(t.clone()));
     // Through the LSA credential's store form as well.
     let k = KerberosCredential {
+        renewable_with_keys: false,
         principal: "alice@R".into(),
         realm: "R".into(),
         keys: Vec::new(),
