@@ -1,9 +1,11 @@
-/* kerberos_demo: after one interactive logon (`kinit`, the only time a password is typed), a
+/* kerberos_demo: after one interactive logon (`sspilogon --package Kerberos`, the only time a
+ * password is typed: the LSA's Kerberos logon, an AS exchange), a
  * client process that holds no password authenticates with Kerberos to a server process that
  * holds a keytab, both through the SSPI, exactly as a Windows program would do it.
  *
- *   1. (scripts/demo.sh kerberos) a throwaway KDC, `kinit alice`: the TGT lands in the
- *      credential cache KRB5CCNAME; the server's keys are in the keytab KRB5_KTNAME.
+ *   1. (scripts/demo.sh kerberos) a throwaway KDC, `sspilogon --package Kerberos alice`: the TGT
+ *      and alice's keys stay in the LSA service opensspi-lsad (no credential cache is written);
+ *      the server's keys are in the keytab KRB5_KTNAME.
  *   2. The server process: AcquireCredentialsHandle(NULL, "Kerberos", INBOUND) (the keytab),
  *      AcceptSecurityContext over loopback TCP, and the client's name from
  *      QueryContextAttributes(SECPKG_ATTR_NAMES) -- what the ticket says, decrypted with the
@@ -157,7 +159,8 @@ out:
     return rc;
 }
 
-/* The client: no identity is passed anywhere; the ccache holds the TGT. */
+/* The client: no identity is passed anywhere; the logon session in the LSA holds the TGT (or,
+ * with no Kerberos logon session, MIT's credential cache would). */
 static int client(int port) {
     CredHandle cred;
     CtxtHandle ctx;
@@ -169,7 +172,7 @@ static int client(int port) {
     SecPkgCredentials_NamesA cn;
     if (QueryCredentialsAttributesA(&cred, SECPKG_CRED_ATTR_NAMES, &cn) == SEC_E_OK) {
         say("client", "AcquireCredentialsHandle(NULL, \"Kerberos\", OUTBOUND, NULL, NULL) -> "
-                      "SEC_E_OK, the credential cache's principal: %s", cn.sUserName);
+                      "SEC_E_OK, the logon session's principal: %s", cn.sUserName);
         FreeContextBuffer(cn.sUserName);
     }
     SEC_WCHAR *wtarget = to_wide(target, NULL);
@@ -248,7 +251,7 @@ int main(int argc, char **argv) {
     int rc_srv = wait_child(srv);
     close(lfd);
     int ok = rc_cli == 0 && rc_srv == 0;
-    printf("\n%s\n", ok ? "demo OK: kinit once, then Kerberos with mutual authentication from a "
+    printf("\n%s\n", ok ? "demo OK: one Kerberos logon, then Kerberos with mutual authentication from a "
                           "process without a password to a keytab server, a sealed message each way"
                         : "demo FAILED");
     if (!ok) hint();

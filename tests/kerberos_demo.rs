@@ -1,5 +1,6 @@
 //! `scripts/demo.sh kerberos`, the README's Kerberos demo, end to end: a
-//! throwaway MIT KDC, `kinit alice`, then `c-examples/kerberos_demo` — a
+//! throwaway MIT KDC, `sspilogon --package Kerberos alice` (the TGT kept by
+//! the LSA service, no credential cache), then `c-examples/kerberos_demo` — a
 //! client process without a password authenticates with Kerberos (mutual)
 //! to a server process holding a keytab, a sealed message each way. Needs
 //! krb5-kdc, krb5-admin-server, krb5-user and python3
@@ -42,9 +43,10 @@ fn demo_kerberos_client_without_password_to_keytab_server() {
     assert!(ok, "scripts/demo.sh kerberos failed:\n{out}");
     let ping = "ping from a process that never saw a password";
     for line in [
-        "credential cache: TGT of alice@EXAMPLE.TEST",
+        "Logged on EXAMPLE.TEST\\alice",
+        "logon session in the LSA: TGT krbtgt/EXAMPLE.TEST@EXAMPLE.TEST, valid until",
         "AcquireCredentialsHandle(NULL, \"Kerberos\", OUTBOUND, NULL, NULL) -> SEC_E_OK, \
-         the credential cache's principal: alice@EXAMPLE.TEST",
+         the logon session's principal: alice@EXAMPLE.TEST",
         "(MUTUAL_AUTH: the server proved its key)",
         "AcceptSecurityContext -> SEC_E_OK: the ticket names the client alice@EXAMPLE.TEST",
         &format!("DecryptMessage -> \"{ping}\""),
