@@ -52,6 +52,7 @@ const TESTS: &[&str] = &[
     "kerberos_logon_with_a_wrong_password_is_logon_failure",
     "ntlm_validated_by_the_dc",
     "mit_client_with_a_dc_ticket_to_our_acceptor",
+    "netlogon_secure_channel_and_network_logon",
 ];
 
 /// The running DC: its directory (DIR of setup-dc.sh), alice's password
@@ -60,6 +61,10 @@ struct Dc {
     dir: PathBuf,
     alice_pass: String,
     alice_sid: String,
+    /// The DC's loopback address.
+    ip: String,
+    /// The password of the computer account MEMBER1$.
+    member_pass: String,
 }
 
 impl Dc {
@@ -154,6 +159,7 @@ fn start_dc() -> Result<Dc, String> {
         .arg(&dir)
         .env("DC_IP", dc_ip()?)
         .env("PROCESS_MODEL", "single")
+        .env("MEMBER1", "yes")
         .output()
         .map_err(|e| format!("cannot run setup-dc.sh: {e}"))?;
     let text =
@@ -163,16 +169,18 @@ fn start_dc() -> Result<Dc, String> {
     }
     eprintln!("{text}");
     let env = std::fs::read_to_string(dir.join("env.sh")).map_err(|e| e.to_string())?;
-    let alice_pass = env
-        .lines()
-        .find_map(|l| l.strip_prefix("export SDC_ALICE_PASS="))
-        .ok_or("no SDC_ALICE_PASS in env.sh")?
-        .trim_matches('\'')
-        .to_string();
+    let var = |name: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+            .map(|v| v.trim_matches('\'').to_string())
+            .ok_or(format!("no {name} in env.sh"))
+    };
     let mut dc = Dc {
         dir,
-        alice_pass,
+        alice_pass: var("SDC_ALICE_PASS")?,
         alice_sid: String::new(),
+        ip: var("SDC_IP")?,
+        member_pass: var("SDC_MEMBER_PASS")?,
     };
     let out = dc
         .ns(
@@ -629,5 +637,113 @@ fn mit_client_with_a_dc_ticket_to_our_acceptor() {
     assert_eq!(
         vi.primary_group_sid().unwrap().to_string(),
         format!("{domain_sid}-513")
+    );
+}
+
+/// Who uses MEMBER1$'s secure channel: each NetrServerAuthenticate3
+/// replaces the DC's state for the account (MS-NRPC 3.5.4.4.2), so the
+/// tests that set one up take turns.
+static MEMBER1: Mutex<()> = Mutex::new(());
+
+/// alice's NTLMv2 response to `challenge` as our NTLM client computes it
+/// (MS-NLMP 3.3.2), and the SessionBaseKey the client derives.
+fn alice_ntlmv2(password: &str, challenge: &[u8; 8]) -> (Vec<u8>, [u8; 16]) {
+    use opensspi::lsa::packages::msv1_0::owf::{nt_owf_v1, ntowf_v2};
+    use opensspi::lsa::packages::msv1_0::responses::{nt_proof_str, ntlmv2_session_base_key};
+    use opensspi::packages::ntlm::crypto::ntlmv2_temp;
+    let mut av = Vec::new();
+    let domain: Vec<u8> = NETBIOS_DOMAIN
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    av.extend_from_slice(&2u16.to_le_bytes());
+    av.extend_from_slice(&(domain.len() as u16).to_le_bytes());
+    av.extend_from_slice(&domain);
+    av.extend_from_slice(&[0, 0, 0, 0]);
+    let mut client_challenge = [0u8; 8];
+    getrandom_fill(&mut client_challenge);
+    let temp = ntlmv2_temp(0x01dc_0000_0000_0000, &client_challenge, &av);
+    let key = ntowf_v2(&nt_owf_v1(password), "alice", NETBIOS_DOMAIN);
+    let proof = nt_proof_str(&key, challenge, &temp);
+    let base = ntlmv2_session_base_key(&key, &proof);
+    ([&proof[..], &temp].concat(), *base)
+}
+
+fn getrandom_fill(b: &mut [u8]) {
+    getrandom::fill(b).unwrap();
+}
+
+/// MS-NRPC pass-through by our own client: the endpoint mapper gives
+/// NETLOGON's port, ReqChallenge + Authenticate3 as MEMBER1$ with AES, a
+/// sealed SCHANNEL bind; NetrLogonSamLogonEx of alice's NTLMv2 response
+/// returns her SID (as winbindd names it) and the SessionBaseKey our client
+/// derived; a second logon reuses the channel; a wrong user password is
+/// the DC's WRONG_PASSWORD; a wrong machine password is ACCESS_DENIED at
+/// Authenticate3.
+#[test]
+fn netlogon_secure_channel_and_network_logon() {
+    use opensspi::lsa::packages::msv1_0::netlogon::nrpc::{
+        MachineAccount, NetworkLogon, NrpcError, SecureChannel,
+    };
+    use opensspi::lsa::packages::msv1_0::owf::nt_owf_v1;
+    if skipped() {
+        return;
+    }
+    let u = dc();
+    let dc = u.0;
+    let _member1 = MEMBER1.lock().unwrap_or_else(|e| e.into_inner());
+    let machine = |password: &str| MachineAccount {
+        domain: NETBIOS_DOMAIN.into(),
+        computer: "MEMBER1".into(),
+        nt_owf: nt_owf_v1(password),
+    };
+    let mut sc = SecureChannel::establish(&dc.ip, None, &machine(&dc.member_pass), TIMEOUT)
+        .expect("secure channel as MEMBER1$");
+    assert_ne!(sc.negotiated_flags & 0x0100_0000, 0, "AES negotiated");
+    for _ in 0..2 {
+        let mut challenge = [0u8; 8];
+        getrandom_fill(&mut challenge);
+        let (nt, base) = alice_ntlmv2(&dc.alice_pass, &challenge);
+        let v = sc
+            .network_logon(&NetworkLogon {
+                domain: NETBIOS_DOMAIN,
+                user: "alice",
+                workstation: "CLIENTWS",
+                lm_challenge: challenge,
+                nt_response: &nt,
+                lm_response: &[],
+            })
+            .expect("alice's network logon");
+        assert_eq!(v.user_sid(), dc.alice_sid);
+        assert_eq!(v.effective_name, "alice");
+        assert_eq!(v.logon_domain_name, NETBIOS_DOMAIN);
+        assert_eq!(v.logon_server, "DC1");
+        assert_eq!(v.upn, "alice@ad.example.test");
+        assert_eq!(
+            v.user_session_key[..],
+            base[..],
+            "UserSessionKey = SessionBaseKey"
+        );
+    }
+    let challenge = [7u8; 8];
+    let (nt, _) = alice_ntlmv2("not-the-Passw0rd", &challenge);
+    let r = sc.network_logon(&NetworkLogon {
+        domain: NETBIOS_DOMAIN,
+        user: "alice",
+        workstation: "CLIENTWS",
+        lm_challenge: challenge,
+        nt_response: &nt,
+        lm_response: &[],
+    });
+    assert_eq!(
+        r.unwrap_err(),
+        NrpcError::Status(0xc000_006a),
+        "WRONG_PASSWORD"
+    );
+    let r = SecureChannel::establish(&dc.ip, None, &machine("not-the-machine-Passw0rd"), TIMEOUT);
+    assert_eq!(
+        r.unwrap_err(),
+        NrpcError::Status(0xc000_0022),
+        "ACCESS_DENIED"
     );
 }
