@@ -53,6 +53,7 @@ const TESTS: &[&str] = &[
     "ntlm_validated_by_the_dc",
     "mit_client_with_a_dc_ticket_to_our_acceptor",
     "netlogon_secure_channel_and_network_logon",
+    "ntlm_pass_through_to_the_dc_in_our_acceptor",
 ];
 
 /// The running DC: its directory (DIR of setup-dc.sh), alice's password
@@ -714,7 +715,7 @@ fn netlogon_secure_channel_and_network_logon() {
                 lm_response: &[],
             })
             .expect("alice's network logon");
-        assert_eq!(v.user_sid(), dc.alice_sid);
+        assert_eq!(v.user_sid().to_string(), dc.alice_sid);
         assert_eq!(v.effective_name, "alice");
         assert_eq!(v.logon_domain_name, NETBIOS_DOMAIN);
         assert_eq!(v.logon_server, "DC1");
@@ -746,4 +747,116 @@ fn netlogon_secure_channel_and_network_logon() {
         NrpcError::Status(0xc000_0022),
         "ACCESS_DENIED"
     );
+}
+
+/// A member configuration for MEMBER1 (mode `mode`) in `rt`, with the DC
+/// at `dc_addr` (and `port`, if given).
+fn member_config(rt: &Runtime, dc: &Dc, dc_addr: &str, port: Option<u16>, mode: u32) -> PathBuf {
+    let path = rt.0.join(format!("member-{mode:o}-{dc_addr}.conf"));
+    let mut text = format!(
+        "# MEMBER1 of ADEXAMPLE\ndomain = {NETBIOS_DOMAIN}\ndns_domain = {}\ndc = {dc_addr}\n\
+         machine = MEMBER1$\npassword = {}\n",
+        REALM.to_ascii_lowercase(),
+        dc.member_pass
+    );
+    if let Some(p) = port {
+        text.push_str(&format!("port = {p}\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    path
+}
+
+/// Our Negotiate client as ADEXAMPLE\alice (NTLM: it has no KDC), a
+/// message each way.
+fn our_ntlm_client_wrapping(password: &str) -> Command {
+    let mut c = our_ntlm_client(password);
+    c.arg("--wrap");
+    c
+}
+
+/// MSV1_0 pass-through: our acceptor, configured as the member MEMBER1 of
+/// ADEXAMPLE (OPENSSPI_MEMBER_CONFIG) and with no local account, accepts
+/// our NTLM client as ADEXAMPLE\alice because the DC validated her
+/// response over our secure channel; messages both ways use the keys from
+/// the DC's UserSessionKey; her network logon session carries the DC's
+/// SID, UPN and domain. A wrong password is SEC_E_LOGON_DENIED; an
+/// unreachable DC SEC_E_NO_AUTHENTICATING_AUTHORITY; a configuration file
+/// readable by others is ignored (local accounts only: LOGON_DENIED).
+#[test]
+fn ntlm_pass_through_to_the_dc_in_our_acceptor() {
+    if skipped() {
+        return;
+    }
+    let u = dc();
+    let dc = u.0;
+    let _member1 = MEMBER1.lock().unwrap_or_else(|e| e.into_inner());
+    let rt = Runtime::new("passthrough");
+    let acceptor = |config: &Path| {
+        let mut c = our_acceptor(dc, "Negotiate");
+        c.env("OPENSSPI_MEMBER_CONFIG", config);
+        c
+    };
+    let good = member_config(&rt, dc, &dc.ip, None, 0o600);
+
+    let r = run_pair(
+        our_ntlm_client_wrapping(&dc.alice_pass),
+        acceptor(&good),
+        TIMEOUT,
+    );
+    assert!(r.both_ok(), "\n{r}");
+    assert_eq!(r.acceptor.field("client"), "ADEXAMPLE\\alice", "\n{r}");
+    assert_eq!(r.acceptor.field("session_user"), "alice", "\n{r}");
+    assert_eq!(r.acceptor.field("session_domain"), NETBIOS_DOMAIN, "\n{r}");
+    assert_eq!(r.acceptor.field("session_logon_type"), "3", "network\n{r}");
+    assert_eq!(r.acceptor.field("session_package"), "NTLM", "\n{r}");
+    assert_eq!(r.acceptor.field("session_sid"), dc.alice_sid, "\n{r}");
+    assert_eq!(
+        r.acceptor.field("session_upn"),
+        format!("alice@{}", REALM.to_ascii_lowercase()),
+        "\n{r}"
+    );
+    assert!(
+        dc.auth_log()
+            .lines()
+            .any(|l| l.contains("[SamLogon,network]")
+                && l.contains("[alice]")
+                && l.contains("MEMBER1")
+                && l.contains("NT_STATUS_OK")),
+        "the DC logged no SamLogon of alice from MEMBER1"
+    );
+
+    let r = run_pair(
+        our_ntlm_client_wrapping("not-the-Passw0rd"),
+        acceptor(&good),
+        TIMEOUT,
+    );
+    assert!(!r.acceptor.success(), "\n{r}");
+    assert_eq!(r.acceptor.field("status"), SEC_E_LOGON_DENIED, "\n{r}");
+
+    // A closed port on loopback: no DC answers.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let down = member_config(&rt, dc, "127.0.0.1", Some(port), 0o600);
+    let r = run_pair(
+        our_ntlm_client_wrapping(&dc.alice_pass),
+        acceptor(&down),
+        TIMEOUT,
+    );
+    assert!(!r.acceptor.success(), "\n{r}");
+    assert_eq!(
+        r.acceptor.field("status"),
+        "0x80090311",
+        "SEC_E_NO_AUTHENTICATING_AUTHORITY\n{r}"
+    );
+
+    let readable = member_config(&rt, dc, &dc.ip, None, 0o644);
+    let r = run_pair(
+        our_ntlm_client_wrapping(&dc.alice_pass),
+        acceptor(&readable),
+        TIMEOUT,
+    );
+    assert!(!r.acceptor.success(), "\n{r}");
+    assert_eq!(r.acceptor.field("status"), SEC_E_LOGON_DENIED, "\n{r}");
 }

@@ -3,8 +3,10 @@
 //! logon it carries.
 
 pub mod credential;
+pub mod member;
 pub mod ndr;
 pub mod nrpc;
+pub mod pass_through;
 pub mod rpc;
 pub mod schannel;
 #[cfg(test)]

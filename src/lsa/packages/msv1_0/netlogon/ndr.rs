@@ -3,6 +3,8 @@
 //! and arrays. The reader is bounds-checked: a hostile reply is an error,
 //! never a panic.
 
+use crate::lsa::session::Sid;
+
 /// A malformed NDR stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NdrError;
@@ -201,8 +203,8 @@ impl<'a> NdrReader<'a> {
         String::from_utf16(&units).map_err(|_| NdrError)
     }
 
-    /// An RPC_SID pointee (conformant: the count comes first), as text.
-    pub fn sid(&mut self) -> NdrResult<String> {
+    /// An RPC_SID pointee (conformant: the count comes first).
+    pub fn sid(&mut self) -> NdrResult<Sid> {
         let n = self.count(4)?;
         let revision = self.u8()?;
         let count = self.u8()? as usize;
@@ -210,15 +212,12 @@ impl<'a> NdrReader<'a> {
         if count != n || revision != 1 || count > 15 {
             return Err(NdrError);
         }
-        let mut authority = 0u64;
-        for b in auth {
-            authority = authority << 8 | u64::from(*b);
-        }
-        let mut s = format!("S-1-{authority}");
-        for _ in 0..count {
-            s.push_str(&format!("-{}", self.u32()?));
-        }
-        Ok(s)
+        let authority = auth.iter().fold(0u64, |a, b| a << 8 | u64::from(*b));
+        let sub_authorities = (0..count).map(|_| self.u32()).collect::<NdrResult<_>>()?;
+        Ok(Sid {
+            authority,
+            sub_authorities,
+        })
     }
 
     pub fn remaining(&self) -> usize {

@@ -10,6 +10,7 @@ use super::credential::{ChannelCredentials, NetlogonCredential, SessionKey};
 use super::ndr::{NdrError, NdrReader, NdrResult, NdrWriter};
 use super::rpc::{RpcConnection, RpcError, NDR_SYNTAX};
 use super::schannel::{nl_auth_message, SchannelSeal};
+use crate::lsa::session::Sid;
 
 /// NETLOGON 12345678-1234-abcd-ef00-01234567cffb v1.0.
 pub const NETLOGON_UUID: [u8; 16] = [
@@ -289,17 +290,19 @@ pub struct Validation {
     pub user_session_key: SessionKey,
     pub logon_server: String,
     pub logon_domain_name: String,
-    pub logon_domain_id: String,
+    pub logon_domain_id: Sid,
     /// (SID, attributes).
-    pub extra_sids: Vec<(String, u32)>,
+    pub extra_sids: Vec<(Sid, u32)>,
     pub dns_domain_name: String,
     pub upn: String,
 }
 
 impl Validation {
     /// The user's SID: the logon domain's SID and the RID.
-    pub fn user_sid(&self) -> String {
-        format!("{}-{}", self.logon_domain_id, self.user_id)
+    pub fn user_sid(&self) -> Sid {
+        let mut sid = self.logon_domain_id.clone();
+        sid.sub_authorities.push(self.user_id);
+        sid
     }
 }
 
@@ -308,7 +311,7 @@ impl std::fmt::Debug for Validation {
         f.debug_struct("Validation")
             .field("effective_name", &self.effective_name)
             .field("logon_domain_name", &self.logon_domain_name)
-            .field("user_sid", &self.user_sid())
+            .field("user_sid", &self.user_sid().to_string())
             .finish_non_exhaustive()
     }
 }

@@ -157,7 +157,7 @@ fn sam_logon_reply_from_the_dc_decodes() {
     assert_eq!(v.logon_server, "DC1");
     assert_eq!(v.logon_domain_name, "ADEXAMPLE");
     assert_eq!(
-        v.user_sid(),
+        v.user_sid().to_string(),
         "S-1-5-21-2684193294-778223806-3364030660-1102"
     );
     assert_eq!(v.dns_domain_name, "ad.example.test");
@@ -206,5 +206,66 @@ fn ept_map_reply_truncations_are_errors() {
     assert!(ept_map_port(&req).is_err());
     for n in 0..40 {
         assert!(ept_map_port(&vec![0u8; n]).is_err());
+    }
+}
+
+#[test]
+fn member_config_parses_and_names_the_target() {
+    use super::member::MemberConfig;
+    let c = MemberConfig::parse(
+        "# member\ndomain = ADEXAMPLE\ndns_domain = ad.example.test # DNS\ndc = 127.0.0.2\n\
+         machine = MEMBER1$\npassword = pa#ss word\n",
+    )
+    .unwrap();
+    assert_eq!(c.machine, "MEMBER1");
+    assert_eq!(&*c.password, "pa#ss word");
+    assert_eq!(c.port, None);
+    assert!(c.is_member_domain("adexample") && c.is_member_domain("AD.EXAMPLE.TEST"));
+    assert!(!c.is_member_domain("OTHER"));
+    assert_eq!(
+        c.target_names(),
+        [
+            "ADEXAMPLE",
+            "MEMBER1",
+            "ad.example.test",
+            "member1.ad.example.test"
+        ]
+        .map(String::from)
+    );
+    assert!(!format!("{c:?}").contains("pa#ss"));
+    assert!(MemberConfig::parse("domain = A\ndc = x\nmachine = M\n").is_err());
+    assert!(MemberConfig::parse("domain = A\nbogus = 1\n").is_err());
+}
+
+#[test]
+fn a_member_config_readable_by_others_is_refused() {
+    use super::member::MemberConfig;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("opensspi-member-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("member.conf");
+    std::fs::write(&p, "domain = A\ndc = x\nmachine = M\npassword = p\n").unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+    assert!(MemberConfig::load(&p).is_err());
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(MemberConfig::load(&p).is_ok());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn dc_refusals_and_outages_map_to_windows_statuses() {
+    use super::pass_through::sec_status;
+    use super::rpc::RpcError;
+    use crate::sspi::SecStatus;
+    for s in [0xc000_006a, 0xc000_006d, 0xc000_0064, 0xc000_0072] {
+        assert_eq!(sec_status(&NrpcError::Status(s)), SecStatus::LogonDenied);
+    }
+    for e in [
+        NrpcError::Rpc(RpcError::Io("refused".into())),
+        NrpcError::Status(0xc000_005e),
+        NrpcError::Status(0xc000_0022),
+        NrpcError::ServerCredential,
+    ] {
+        assert_eq!(sec_status(&e), SecStatus::NoAuthenticatingAuthority);
     }
 }
