@@ -14,7 +14,11 @@
 //!   the DC's winbindd (its SAM), and refused with a wrong password;
 //! - MIT's client (`kinit`, `kvno`, python-gssapi) against our acceptor, and
 //!   the live ticket's PAC verified and decoded by our acceptor, its SIDs
-//!   those the DC gives alice.
+//!   those the DC gives alice;
+//! - our MS-NRPC client as the computer MEMBER1$ (setup-dc.sh MEMBER1=yes):
+//!   AES secure channel, sealed NetrLogonSamLogonEx of alice;
+//! - MSV1_0 pass-through: our NTLM acceptor as a member of ADEXAMPLE
+//!   (OPENSSPI_MEMBER_CONFIG) has alice's response validated by the DC.
 //!
 //! Needs the Debian packages of scripts/install-test-deps.sh and root (the
 //! DC runs in a private mount namespace). If the DC cannot start the tests

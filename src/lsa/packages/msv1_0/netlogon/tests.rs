@@ -269,3 +269,58 @@ fn dc_refusals_and_outages_map_to_windows_statuses() {
         assert_eq!(sec_status(&e), SecStatus::NoAuthenticatingAuthority);
     }
 }
+
+#[test]
+fn rpc_pdu_truncations_and_bad_lengths_are_errors() {
+    use super::rpc::parse_pdu;
+    // A response PDU with an auth verifier of 56 bytes.
+    let mut pdu = vec![5, 0, 2, 3, 0x10, 0, 0, 0];
+    let body = [0u8; 8 + 16];
+    let frag_len = 16 + body.len() + 8 + 56;
+    pdu.extend_from_slice(&(frag_len as u16).to_le_bytes());
+    pdu.extend_from_slice(&56u16.to_le_bytes());
+    pdu.extend_from_slice(&7u32.to_le_bytes());
+    pdu.extend_from_slice(&body);
+    pdu.extend_from_slice(&[0x44, 6, 0, 0, 1, 0, 0, 0]);
+    pdu.extend_from_slice(&[0u8; 56]);
+    let p = parse_pdu(&pdu).unwrap();
+    assert_eq!((p.ptype, p.call_id, p.body.len()), (2, 7, 24));
+    assert_eq!(p.auth.unwrap().1.len(), 56);
+    for n in 0..pdu.len() {
+        assert!(parse_pdu(&pdu[..n]).is_err(), "truncated to {n}");
+    }
+    // auth_length larger than the fragment.
+    let mut bad = pdu.clone();
+    bad[10..12].copy_from_slice(&0xfff0u16.to_le_bytes());
+    assert!(parse_pdu(&bad).is_err());
+    // Big-endian data representation.
+    let mut be = pdu.clone();
+    be[4] = 0;
+    assert!(parse_pdu(&be).is_err());
+}
+
+#[test]
+fn authenticate3_and_req_challenge_replies_are_bounds_checked() {
+    let ok = h("7425503458edbbb5ffff0f6150040000");
+    let mut full = ok.clone();
+    full.extend_from_slice(&[0, 0, 0, 0]);
+    let (cred, flags, rid) = authenticate3_reply(&full).unwrap();
+    assert_eq!(
+        (cred, flags, rid),
+        (arr8(SERVER_CREDENTIAL), 0x610f_ffff, 1104)
+    );
+    for n in 0..full.len() {
+        assert!(authenticate3_reply(&full[..n]).is_err());
+    }
+    let mut denied = ok;
+    denied.extend_from_slice(&0xc000_0022u32.to_le_bytes());
+    assert_eq!(
+        authenticate3_reply(&denied).unwrap_err(),
+        NrpcError::Status(0xc000_0022)
+    );
+    let rc = h("5f3905c9f37b2ba800000000");
+    assert_eq!(req_challenge_reply(&rc).unwrap(), arr8(SERVER_CHALLENGE));
+    for n in 0..rc.len() {
+        assert!(req_challenge_reply(&rc[..n]).is_err());
+    }
+}
