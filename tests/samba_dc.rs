@@ -785,7 +785,9 @@ fn our_ntlm_client_wrapping(password: &str) -> Command {
 /// response over our secure channel; messages both ways use the keys from
 /// the DC's UserSessionKey; her network logon session carries the DC's
 /// SID, UPN and domain. A wrong password is SEC_E_LOGON_DENIED; an
-/// unreachable DC SEC_E_NO_AUTHENTICATING_AUTHORITY; a configuration file
+/// unreachable DC SEC_E_NO_AUTHENTICATING_AUTHORITY; pyspnego's NTLM client
+/// is accepted the same way (the venv of scripts/install-test-deps.sh); a
+/// configuration file
 /// readable by others is ignored (local accounts only: LOGON_DENIED).
 #[test]
 fn ntlm_pass_through_to_the_dc_in_our_acceptor() {
@@ -829,6 +831,19 @@ fn ntlm_pass_through_to_the_dc_in_our_acceptor() {
                 && l.contains("NT_STATUS_OK")),
         "the DC logged no SamLogon of alice from MEMBER1"
     );
+
+    // pyspnego's own NTLM inside SPNEGO as the client.
+    let no_users = UserFile::new("pt-py", &[]);
+    let py_client = pyspnego_client(
+        &format!("{NETBIOS_DOMAIN}\\alice"),
+        &dc.alice_pass,
+        &["--protocol", "negotiate", "--impl", "python", "--wrap"],
+        &no_users,
+    );
+    let r = run_pair(py_client, acceptor(&good), TIMEOUT);
+    assert!(r.both_ok(), "pyspnego client:\n{r}");
+    assert_eq!(r.acceptor.field("client"), "ADEXAMPLE\\alice", "\n{r}");
+    assert_eq!(r.acceptor.field("session_sid"), dc.alice_sid, "\n{r}");
 
     let r = run_pair(
         our_ntlm_client_wrapping("not-the-Passw0rd"),
