@@ -786,8 +786,8 @@ fn our_ntlm_client_wrapping(password: &str) -> Command {
 /// the DC's UserSessionKey; her network logon session carries the DC's
 /// SID, UPN and domain. A wrong password is SEC_E_LOGON_DENIED; an
 /// unreachable DC SEC_E_NO_AUTHENTICATING_AUTHORITY; pyspnego's NTLM client
-/// is accepted the same way (the venv of scripts/install-test-deps.sh); a
-/// configuration file
+/// is accepted the same way (the venv of scripts/install-test-deps.sh); an
+/// NTLMv1 response is refused without asking the DC; a configuration file
 /// readable by others is ignored (local accounts only: LOGON_DENIED).
 #[test]
 fn ntlm_pass_through_to_the_dc_in_our_acceptor() {
@@ -852,6 +852,22 @@ fn ntlm_pass_through_to_the_dc_in_our_acceptor() {
     );
     assert!(!r.acceptor.success(), "\n{r}");
     assert_eq!(r.acceptor.field("status"), SEC_E_LOGON_DENIED, "\n{r}");
+
+    // An NTLMv1 response (client at LM compatibility level 1) is refused
+    // before the DC is asked.
+    let samlogons = || {
+        dc.auth_log()
+            .lines()
+            .filter(|l| l.contains("Auth: [SamLogon,network]") && l.contains("[alice]"))
+            .count()
+    };
+    let before = samlogons();
+    let mut v1_client = our_ntlm_client_wrapping(&dc.alice_pass);
+    v1_client.env("LM_COMPAT_LEVEL", "1");
+    let r = run_pair(v1_client, acceptor(&good), TIMEOUT);
+    assert!(!r.acceptor.success(), "\n{r}");
+    assert_eq!(r.acceptor.field("status"), SEC_E_LOGON_DENIED, "\n{r}");
+    assert_eq!(samlogons(), before, "an NTLMv1 response went to the DC");
 
     // A closed port on loopback: no DC answers.
     let closed = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -133,6 +133,22 @@ fn member_av_names() -> Option<Vec<u8>> {
     Some(names)
 }
 
+/// The NTLMv2 blob's TimeStamp (at 8..16 of a blob of at least 28 bytes)
+/// within MaxLifetime of the server clock, else SEC_E_CONTEXT_EXPIRED.
+fn check_blob_time(blob: &[u8], who: &Who<'_>) -> SecResult<()> {
+    let mut ts = [0u8; 8];
+    ts.copy_from_slice(&blob[8..16]);
+    let ts = u64::from_le_bytes(ts) as i64;
+    if ts.abs_diff(filetime_now()) > MAX_LIFETIME as u64 {
+        return Err(reject!(
+            SecStatus::ContextExpired,
+            "NTLMv2 blob timestamp of {who} off by more than {} s",
+            MAX_LIFETIME / 10_000_000
+        ));
+    }
+    Ok(())
+}
+
 impl NtlmServer {
     pub fn new(
         settings: NtlmSettings,
@@ -389,6 +405,34 @@ impl NtlmServer {
         workstation: &str,
         sc: &[u8; 8],
     ) -> Option<SecResult<(Key16, AvPairsRef<'a>, SessionNames, NetworkIdentity)>> {
+        if !MemberConfig::from_env()
+            .ok()
+            .flatten()?
+            .is_member_domain(domain)
+        {
+            return None;
+        }
+        // Only NTLMv2 goes to the DC: its SessionBaseKey is KXKEY, and the
+        // blob's AV pairs (MIC, bindings) and TimeStamp are checked here as
+        // for a local account. NTLMv1/LM are refused before the DC is asked.
+        let who = Who(domain, user);
+        let blob = match auth.nt_response.get(16..) {
+            Some(b) if auth.nt_response.len() > 24 && b.len() >= 28 => b,
+            _ => {
+                return Some(Err(reject!(
+                    SecStatus::LogonDenied,
+                    "NT response of {} bytes from {who}: only NTLMv2 is passed through to the DC",
+                    auth.nt_response.len()
+                )))
+            }
+        };
+        let pairs = match AvPairsRef::parse(&blob[28..]).and_then(|p| {
+            check_blob_time(blob, &who)?;
+            Ok(p)
+        }) {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
         let logon = validate_domain_user(
             domain,
             user,
@@ -400,12 +444,6 @@ impl NtlmServer {
         )?;
         Some((|| {
             let logon = logon?;
-            // The DC checked NTProofStr and the blob's TimeStamp; the AV
-            // pairs still give MsvAvFlags (MIC) and the channel bindings.
-            let pairs = match auth.nt_response.get(16 + 28..) {
-                Some(av) if auth.nt_response.len() > 24 => AvPairsRef::parse(av)?,
-                _ => AvPairsRef::default(),
-            };
             let id = logon.identity;
             let names = SessionNames {
                 authority: id.domain.clone(),
@@ -515,16 +553,7 @@ impl NtlmServer {
                 )
             })?;
         let pairs = AvPairsRef::parse(&blob[28..])?;
-        let mut ts = [0u8; 8];
-        ts.copy_from_slice(&blob[8..16]);
-        let ts = u64::from_le_bytes(ts) as i64;
-        if ts.abs_diff(filetime_now()) > MAX_LIFETIME as u64 {
-            return Err(reject!(
-                SecStatus::ContextExpired,
-                "NTLMv2 blob timestamp of {who} off by more than {} s",
-                MAX_LIFETIME / 10_000_000
-            ));
-        }
+        check_blob_time(blob, &who)?;
         Ok((Zeroizing::new(hmac_md5_with(&key, &[proof])), pairs))
     }
 
