@@ -286,7 +286,10 @@ pub struct Validation {
     /// (RID, attributes) in the logon domain.
     pub groups: Vec<(u32, u32)>,
     pub user_flags: u32,
-    /// The NTLM SessionBaseKey (level 6: as is; 2/3: decrypted).
+    /// The NTLM SessionBaseKey. In the clear at level 6 (what
+    /// [`SecureChannel::network_logon`] asks for); at levels 2 and 3 a DC
+    /// may encrypt it with the session key (MS-NRPC 3.2.4.1), which this
+    /// decoder does not undo.
     pub user_session_key: SessionKey,
     pub logon_server: String,
     pub logon_domain_name: String,

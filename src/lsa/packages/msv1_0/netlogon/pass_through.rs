@@ -73,9 +73,11 @@ pub fn network_logon(
     }
     let (_, channel) = guard.as_mut().expect("set above");
     match channel.network_logon(logon) {
-        Err(NrpcError::Rpc(e)) if !fresh => {
+        // A broken connection, or a DC that no longer knows this channel
+        // (another NetrServerAuthenticate3 for the account replaced it).
+        Err(e @ (NrpcError::Rpc(_) | NrpcError::Status(STATUS_ACCESS_DENIED))) if !fresh => {
             tracing::info!(
-                "NETLOGON: secure channel to {} broken ({e:?}); set up again",
+                "NETLOGON: secure channel to {} unusable ({e:?}); set up again",
                 config.dc
             );
             *guard = None;
