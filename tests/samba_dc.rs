@@ -58,6 +58,7 @@ const TESTS: &[&str] = &[
     "mit_client_with_a_dc_ticket_to_our_acceptor",
     "netlogon_secure_channel_and_network_logon",
     "ntlm_pass_through_to_the_dc_in_our_acceptor",
+    "pass_through_reuses_the_process_secure_channel",
 ];
 
 /// The running DC: its directory (DIR of setup-dc.sh), alice's password
@@ -894,4 +895,57 @@ fn ntlm_pass_through_to_the_dc_in_our_acceptor() {
     );
     assert!(!r.acceptor.success(), "\n{r}");
     assert_eq!(r.acceptor.field("status"), SEC_E_LOGON_DENIED, "\n{r}");
+}
+
+/// MSV1_0's pass-through keeps one secure channel per process: three
+/// logons of alice, one NetrServerAuthenticate3 in the DC's log.
+#[test]
+fn pass_through_reuses_the_process_secure_channel() {
+    use opensspi::lsa::packages::msv1_0::netlogon::member::MemberConfig;
+    use opensspi::lsa::packages::msv1_0::netlogon::nrpc::NetworkLogon;
+    use opensspi::lsa::packages::msv1_0::netlogon::pass_through::network_logon;
+    if skipped() {
+        return;
+    }
+    let u = dc();
+    let dc = u.0;
+    let _member1 = MEMBER1.lock().unwrap_or_else(|e| e.into_inner());
+    let config = MemberConfig::parse(&format!(
+        "domain = {NETBIOS_DOMAIN}\ndc = {}\nmachine = MEMBER1\npassword = {}\n",
+        dc.ip, dc.member_pass
+    ))
+    .unwrap();
+    let authenticates = || {
+        dc.auth_log()
+            .lines()
+            .filter(|l| {
+                l.contains("Auth: [NETLOGON,ServerAuthenticate]") && l.contains("[MEMBER1$]")
+            })
+            .count()
+    };
+    let before = authenticates();
+    for _ in 0..3 {
+        let mut challenge = [0u8; 8];
+        getrandom_fill(&mut challenge);
+        let (nt, base) = alice_ntlmv2(&dc.alice_pass, &challenge);
+        let v = network_logon(
+            &config,
+            &NetworkLogon {
+                domain: NETBIOS_DOMAIN,
+                user: "alice",
+                workstation: "CLIENTWS",
+                lm_challenge: challenge,
+                nt_response: &nt,
+                lm_response: &[],
+            },
+        )
+        .expect("alice's logon");
+        assert_eq!(v.user_sid().to_string(), dc.alice_sid);
+        assert_eq!(v.user_session_key[..], base[..]);
+    }
+    assert_eq!(
+        authenticates(),
+        before + 1,
+        "one secure channel for three logons"
+    );
 }
