@@ -14,7 +14,11 @@
 //!   the DC's winbindd (its SAM), and refused with a wrong password;
 //! - MIT's client (`kinit`, `kvno`, python-gssapi) against our acceptor, and
 //!   the live ticket's PAC verified and decoded by our acceptor, its SIDs
-//!   those the DC gives alice.
+//!   those the DC gives alice;
+//! - our MS-NRPC client as the computer MEMBER1$ (setup-dc.sh MEMBER1=yes):
+//!   AES secure channel, sealed NetrLogonSamLogonEx of alice;
+//! - MSV1_0 pass-through: our NTLM acceptor as a member of ADEXAMPLE
+//!   (OPENSSPI_MEMBER_CONFIG) has alice's response validated by the DC.
 //!
 //! Needs the Debian packages of scripts/install-test-deps.sh and root (the
 //! DC runs in a private mount namespace). If the DC cannot start the tests
@@ -52,6 +56,9 @@ const TESTS: &[&str] = &[
     "kerberos_logon_with_a_wrong_password_is_logon_failure",
     "ntlm_validated_by_the_dc",
     "mit_client_with_a_dc_ticket_to_our_acceptor",
+    "netlogon_secure_channel_and_network_logon",
+    "ntlm_pass_through_to_the_dc_in_our_acceptor",
+    "pass_through_reuses_the_process_secure_channel",
 ];
 
 /// The running DC: its directory (DIR of setup-dc.sh), alice's password
@@ -60,6 +67,10 @@ struct Dc {
     dir: PathBuf,
     alice_pass: String,
     alice_sid: String,
+    /// The DC's loopback address.
+    ip: String,
+    /// The password of the computer account MEMBER1$.
+    member_pass: String,
 }
 
 impl Dc {
@@ -154,6 +165,7 @@ fn start_dc() -> Result<Dc, String> {
         .arg(&dir)
         .env("DC_IP", dc_ip()?)
         .env("PROCESS_MODEL", "single")
+        .env("MEMBER1", "yes")
         .output()
         .map_err(|e| format!("cannot run setup-dc.sh: {e}"))?;
     let text =
@@ -163,16 +175,18 @@ fn start_dc() -> Result<Dc, String> {
     }
     eprintln!("{text}");
     let env = std::fs::read_to_string(dir.join("env.sh")).map_err(|e| e.to_string())?;
-    let alice_pass = env
-        .lines()
-        .find_map(|l| l.strip_prefix("export SDC_ALICE_PASS="))
-        .ok_or("no SDC_ALICE_PASS in env.sh")?
-        .trim_matches('\'')
-        .to_string();
+    let var = |name: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+            .map(|v| v.trim_matches('\'').to_string())
+            .ok_or(format!("no {name} in env.sh"))
+    };
     let mut dc = Dc {
         dir,
-        alice_pass,
+        alice_pass: var("SDC_ALICE_PASS")?,
         alice_sid: String::new(),
+        ip: var("SDC_IP")?,
+        member_pass: var("SDC_MEMBER_PASS")?,
     };
     let out = dc
         .ns(
@@ -629,5 +643,309 @@ fn mit_client_with_a_dc_ticket_to_our_acceptor() {
     assert_eq!(
         vi.primary_group_sid().unwrap().to_string(),
         format!("{domain_sid}-513")
+    );
+}
+
+/// Who uses MEMBER1$'s secure channel: each NetrServerAuthenticate3
+/// replaces the DC's state for the account (MS-NRPC 3.5.4.4.2), so the
+/// tests that set one up take turns.
+static MEMBER1: Mutex<()> = Mutex::new(());
+
+/// alice's NTLMv2 response to `challenge` as our NTLM client computes it
+/// (MS-NLMP 3.3.2), and the SessionBaseKey the client derives.
+fn alice_ntlmv2(password: &str, challenge: &[u8; 8]) -> (Vec<u8>, [u8; 16]) {
+    use opensspi::lsa::packages::msv1_0::owf::{nt_owf_v1, ntowf_v2};
+    use opensspi::lsa::packages::msv1_0::responses::{nt_proof_str, ntlmv2_session_base_key};
+    use opensspi::packages::ntlm::crypto::ntlmv2_temp;
+    let mut av = Vec::new();
+    let domain: Vec<u8> = NETBIOS_DOMAIN
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    av.extend_from_slice(&2u16.to_le_bytes());
+    av.extend_from_slice(&(domain.len() as u16).to_le_bytes());
+    av.extend_from_slice(&domain);
+    av.extend_from_slice(&[0, 0, 0, 0]);
+    let mut client_challenge = [0u8; 8];
+    getrandom_fill(&mut client_challenge);
+    let temp = ntlmv2_temp(0x01dc_0000_0000_0000, &client_challenge, &av);
+    let key = ntowf_v2(&nt_owf_v1(password), "alice", NETBIOS_DOMAIN);
+    let proof = nt_proof_str(&key, challenge, &temp);
+    let base = ntlmv2_session_base_key(&key, &proof);
+    ([&proof[..], &temp].concat(), *base)
+}
+
+fn getrandom_fill(b: &mut [u8]) {
+    getrandom::fill(b).unwrap();
+}
+
+/// MS-NRPC pass-through by our own client: the endpoint mapper gives
+/// NETLOGON's port, ReqChallenge + Authenticate3 as MEMBER1$ with AES, a
+/// sealed SCHANNEL bind; NetrLogonSamLogonEx of alice's NTLMv2 response
+/// returns her SID (as winbindd names it) and the SessionBaseKey our client
+/// derived; a second logon reuses the channel; a wrong user password is
+/// the DC's WRONG_PASSWORD; a wrong machine password is ACCESS_DENIED at
+/// Authenticate3.
+#[test]
+fn netlogon_secure_channel_and_network_logon() {
+    use opensspi::lsa::packages::msv1_0::netlogon::nrpc::{
+        MachineAccount, NetworkLogon, NrpcError, SecureChannel,
+    };
+    use opensspi::lsa::packages::msv1_0::owf::nt_owf_v1;
+    if skipped() {
+        return;
+    }
+    let u = dc();
+    let dc = u.0;
+    let _member1 = MEMBER1.lock().unwrap_or_else(|e| e.into_inner());
+    let machine = |password: &str| MachineAccount {
+        domain: NETBIOS_DOMAIN.into(),
+        computer: "MEMBER1".into(),
+        nt_owf: nt_owf_v1(password),
+    };
+    let mut sc = SecureChannel::establish(&dc.ip, None, &machine(&dc.member_pass), TIMEOUT)
+        .expect("secure channel as MEMBER1$");
+    assert_ne!(sc.negotiated_flags & 0x0100_0000, 0, "AES negotiated");
+    for _ in 0..2 {
+        let mut challenge = [0u8; 8];
+        getrandom_fill(&mut challenge);
+        let (nt, base) = alice_ntlmv2(&dc.alice_pass, &challenge);
+        let v = sc
+            .network_logon(&NetworkLogon {
+                domain: NETBIOS_DOMAIN,
+                user: "alice",
+                workstation: "CLIENTWS",
+                lm_challenge: challenge,
+                nt_response: &nt,
+                lm_response: &[],
+            })
+            .expect("alice's network logon");
+        assert_eq!(v.user_sid().to_string(), dc.alice_sid);
+        assert_eq!(v.effective_name, "alice");
+        assert_eq!(v.logon_domain_name, NETBIOS_DOMAIN);
+        assert_eq!(v.logon_server, "DC1");
+        assert_eq!(v.upn, "alice@ad.example.test");
+        assert_eq!(
+            v.user_session_key[..],
+            base[..],
+            "UserSessionKey = SessionBaseKey"
+        );
+    }
+    let challenge = [7u8; 8];
+    let (nt, _) = alice_ntlmv2("not-the-Passw0rd", &challenge);
+    let r = sc.network_logon(&NetworkLogon {
+        domain: NETBIOS_DOMAIN,
+        user: "alice",
+        workstation: "CLIENTWS",
+        lm_challenge: challenge,
+        nt_response: &nt,
+        lm_response: &[],
+    });
+    assert_eq!(
+        r.unwrap_err(),
+        NrpcError::Status(0xc000_006a),
+        "WRONG_PASSWORD"
+    );
+    let r = SecureChannel::establish(&dc.ip, None, &machine("not-the-machine-Passw0rd"), TIMEOUT);
+    assert_eq!(
+        r.unwrap_err(),
+        NrpcError::Status(0xc000_0022),
+        "ACCESS_DENIED"
+    );
+}
+
+/// A member configuration for MEMBER1 (mode `mode`) in `rt`, with the DC
+/// at `dc_addr` (and `port`, if given).
+fn member_config(rt: &Runtime, dc: &Dc, dc_addr: &str, port: Option<u16>, mode: u32) -> PathBuf {
+    let path = rt.0.join(format!("member-{mode:o}-{dc_addr}.conf"));
+    let mut text = format!(
+        "# MEMBER1 of ADEXAMPLE\ndomain = {NETBIOS_DOMAIN}\ndns_domain = {}\ndc = {dc_addr}\n\
+         machine = MEMBER1$\npassword = {}\n",
+        REALM.to_ascii_lowercase(),
+        dc.member_pass
+    );
+    if let Some(p) = port {
+        text.push_str(&format!("port = {p}\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    path
+}
+
+/// Our Negotiate client as ADEXAMPLE\alice (NTLM: it has no KDC), a
+/// message each way.
+fn our_ntlm_client_wrapping(password: &str) -> Command {
+    let mut c = our_ntlm_client(password);
+    c.arg("--wrap");
+    c
+}
+
+/// MSV1_0 pass-through: our acceptor, configured as the member MEMBER1 of
+/// ADEXAMPLE (OPENSSPI_MEMBER_CONFIG) and with no local account, accepts
+/// our NTLM client as ADEXAMPLE\alice because the DC validated her
+/// response over our secure channel; messages both ways use the keys from
+/// the DC's UserSessionKey; her network logon session carries the DC's
+/// SID, UPN and domain. A wrong password is SEC_E_LOGON_DENIED; an
+/// unreachable DC SEC_E_NO_AUTHENTICATING_AUTHORITY; pyspnego's NTLM client
+/// is accepted the same way (the venv of scripts/install-test-deps.sh); an
+/// NTLMv1 response is refused without asking the DC; a configuration file
+/// readable by others is ignored (local accounts only: LOGON_DENIED).
+#[test]
+fn ntlm_pass_through_to_the_dc_in_our_acceptor() {
+    if skipped() {
+        return;
+    }
+    let u = dc();
+    let dc = u.0;
+    let _member1 = MEMBER1.lock().unwrap_or_else(|e| e.into_inner());
+    let rt = Runtime::new("passthrough");
+    let acceptor = |config: &Path| {
+        let mut c = our_acceptor(dc, "Negotiate");
+        c.env("OPENSSPI_MEMBER_CONFIG", config);
+        c
+    };
+    let good = member_config(&rt, dc, &dc.ip, None, 0o600);
+
+    let r = run_pair(
+        our_ntlm_client_wrapping(&dc.alice_pass),
+        acceptor(&good),
+        TIMEOUT,
+    );
+    assert!(r.both_ok(), "\n{r}");
+    assert_eq!(r.acceptor.field("client"), "ADEXAMPLE\\alice", "\n{r}");
+    assert_eq!(r.acceptor.field("session_user"), "alice", "\n{r}");
+    assert_eq!(r.acceptor.field("session_domain"), NETBIOS_DOMAIN, "\n{r}");
+    assert_eq!(r.acceptor.field("session_logon_type"), "3", "network\n{r}");
+    assert_eq!(r.acceptor.field("session_package"), "NTLM", "\n{r}");
+    assert_eq!(r.acceptor.field("session_sid"), dc.alice_sid, "\n{r}");
+    assert_eq!(
+        r.acceptor.field("session_upn"),
+        format!("alice@{}", REALM.to_ascii_lowercase()),
+        "\n{r}"
+    );
+    assert!(
+        dc.auth_log()
+            .lines()
+            .any(|l| l.contains("[SamLogon,network]")
+                && l.contains("[alice]")
+                && l.contains("MEMBER1")
+                && l.contains("NT_STATUS_OK")),
+        "the DC logged no SamLogon of alice from MEMBER1"
+    );
+
+    // pyspnego's own NTLM inside SPNEGO as the client.
+    let no_users = UserFile::new("pt-py", &[]);
+    let py_client = pyspnego_client(
+        &format!("{NETBIOS_DOMAIN}\\alice"),
+        &dc.alice_pass,
+        &["--protocol", "negotiate", "--impl", "python", "--wrap"],
+        &no_users,
+    );
+    let r = run_pair(py_client, acceptor(&good), TIMEOUT);
+    assert!(r.both_ok(), "pyspnego client:\n{r}");
+    assert_eq!(r.acceptor.field("client"), "ADEXAMPLE\\alice", "\n{r}");
+    assert_eq!(r.acceptor.field("session_sid"), dc.alice_sid, "\n{r}");
+
+    let r = run_pair(
+        our_ntlm_client_wrapping("not-the-Passw0rd"),
+        acceptor(&good),
+        TIMEOUT,
+    );
+    assert!(!r.acceptor.success(), "\n{r}");
+    assert_eq!(r.acceptor.field("status"), SEC_E_LOGON_DENIED, "\n{r}");
+
+    // An NTLMv1 response (client at LM compatibility level 1) is refused
+    // before the DC is asked.
+    let samlogons = || {
+        dc.auth_log()
+            .lines()
+            .filter(|l| l.contains("Auth: [SamLogon,network]") && l.contains("[alice]"))
+            .count()
+    };
+    let before = samlogons();
+    let mut v1_client = our_ntlm_client_wrapping(&dc.alice_pass);
+    v1_client.env("LM_COMPAT_LEVEL", "1");
+    let r = run_pair(v1_client, acceptor(&good), TIMEOUT);
+    assert!(!r.acceptor.success(), "\n{r}");
+    assert_eq!(r.acceptor.field("status"), SEC_E_LOGON_DENIED, "\n{r}");
+    assert_eq!(samlogons(), before, "an NTLMv1 response went to the DC");
+
+    // A closed port on loopback: no DC answers.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let down = member_config(&rt, dc, "127.0.0.1", Some(port), 0o600);
+    let r = run_pair(
+        our_ntlm_client_wrapping(&dc.alice_pass),
+        acceptor(&down),
+        TIMEOUT,
+    );
+    assert!(!r.acceptor.success(), "\n{r}");
+    assert_eq!(
+        r.acceptor.field("status"),
+        "0x80090311",
+        "SEC_E_NO_AUTHENTICATING_AUTHORITY\n{r}"
+    );
+
+    let readable = member_config(&rt, dc, &dc.ip, None, 0o644);
+    let r = run_pair(
+        our_ntlm_client_wrapping(&dc.alice_pass),
+        acceptor(&readable),
+        TIMEOUT,
+    );
+    assert!(!r.acceptor.success(), "\n{r}");
+    assert_eq!(r.acceptor.field("status"), SEC_E_LOGON_DENIED, "\n{r}");
+}
+
+/// MSV1_0's pass-through keeps one secure channel per process: three
+/// logons of alice, one NetrServerAuthenticate3 in the DC's log.
+#[test]
+fn pass_through_reuses_the_process_secure_channel() {
+    use opensspi::lsa::packages::msv1_0::netlogon::member::MemberConfig;
+    use opensspi::lsa::packages::msv1_0::netlogon::nrpc::NetworkLogon;
+    use opensspi::lsa::packages::msv1_0::netlogon::pass_through::network_logon;
+    if skipped() {
+        return;
+    }
+    let u = dc();
+    let dc = u.0;
+    let _member1 = MEMBER1.lock().unwrap_or_else(|e| e.into_inner());
+    let config = MemberConfig::parse(&format!(
+        "domain = {NETBIOS_DOMAIN}\ndc = {}\nmachine = MEMBER1\npassword = {}\n",
+        dc.ip, dc.member_pass
+    ))
+    .unwrap();
+    let authenticates = || {
+        dc.auth_log()
+            .lines()
+            .filter(|l| {
+                l.contains("Auth: [NETLOGON,ServerAuthenticate]") && l.contains("[MEMBER1$]")
+            })
+            .count()
+    };
+    let before = authenticates();
+    for _ in 0..3 {
+        let mut challenge = [0u8; 8];
+        getrandom_fill(&mut challenge);
+        let (nt, base) = alice_ntlmv2(&dc.alice_pass, &challenge);
+        let v = network_logon(
+            &config,
+            &NetworkLogon {
+                domain: NETBIOS_DOMAIN,
+                user: "alice",
+                workstation: "CLIENTWS",
+                lm_challenge: challenge,
+                nt_response: &nt,
+                lm_response: &[],
+            },
+        )
+        .expect("alice's logon");
+        assert_eq!(v.user_sid().to_string(), dc.alice_sid);
+        assert_eq!(v.user_session_key[..], base[..]);
+    }
+    assert_eq!(
+        authenticates(),
+        before + 1,
+        "one secure channel for three logons"
     );
 }

@@ -57,6 +57,9 @@ use super::{
     encoded_host_names, host_names, NtlmSettings, MAX_LIFETIME, MAX_TOKEN, NTLM_PACKAGE_INFO,
 };
 use crate::lsa::accounts::{self, Account, AccountDatabase};
+use crate::lsa::network::NetworkIdentity;
+use crate::lsa::packages::msv1_0::netlogon::member::MemberConfig;
+use crate::lsa::packages::msv1_0::netlogon::pass_through::validate_domain_user;
 use crate::sspi::consts::*;
 use crate::sspi::time::{filetime_now, TIMESTAMP_NEVER};
 use crate::sspi::{
@@ -85,6 +88,9 @@ pub struct NtlmServer {
     state: State,
     /// Fixed ServerChallenge for tests.
     pub(crate) fixed_challenge: Option<[u8; 8]>,
+    /// The client as the domain controller validated it (MSV1_0
+    /// pass-through), for its network logon session.
+    dc_identity: Option<NetworkIdentity>,
 }
 
 /// CHALLENGE_MESSAGE flags for a client's NEGOTIATE flags (3.2.5.1.1):
@@ -111,6 +117,38 @@ pub fn challenge_flags(client: u32) -> u32 {
             | ESS))
 }
 
+/// A domain member's CHALLENGE name pairs
+/// ([`crate::lsa::packages::msv1_0::netlogon::member::MemberConfig::target_names`]),
+/// `None` on a standalone server.
+fn member_av_names() -> Option<Vec<u8>> {
+    let config = MemberConfig::from_env().ok().flatten()?;
+    let [nb_domain, nb_computer, dns_domain, dns_computer] = config.target_names();
+    let mut info = AvPairs::default();
+    info.set(MSV_AV_NB_DOMAIN_NAME, utf16le(&nb_domain));
+    info.set(MSV_AV_NB_COMPUTER_NAME, utf16le(&nb_computer));
+    info.set(MSV_AV_DNS_DOMAIN_NAME, utf16le(&dns_domain));
+    info.set(MSV_AV_DNS_COMPUTER_NAME, utf16le(&dns_computer));
+    let mut names = info.encode();
+    names.truncate(names.len() - 4); // EOL
+    Some(names)
+}
+
+/// The NTLMv2 blob's TimeStamp (at 8..16 of a blob of at least 28 bytes)
+/// within MaxLifetime of the server clock, else SEC_E_CONTEXT_EXPIRED.
+fn check_blob_time(blob: &[u8], who: &Who<'_>) -> SecResult<()> {
+    let mut ts = [0u8; 8];
+    ts.copy_from_slice(&blob[8..16]);
+    let ts = u64::from_le_bytes(ts) as i64;
+    if ts.abs_diff(filetime_now()) > MAX_LIFETIME as u64 {
+        return Err(reject!(
+            SecStatus::ContextExpired,
+            "NTLMv2 blob timestamp of {who} off by more than {} s",
+            MAX_LIFETIME / 10_000_000
+        ));
+    }
+    Ok(())
+}
+
 impl NtlmServer {
     pub fn new(
         settings: NtlmSettings,
@@ -124,6 +162,7 @@ impl NtlmServer {
             attrs: 0,
             state: State::Initial,
             fixed_challenge: None,
+            dc_identity: None,
         }
     }
 
@@ -160,8 +199,10 @@ impl NtlmServer {
             Some(c) => c,
             None => random_bytes::<8>()?,
         };
-        // The four name pairs (encoded once per process), MsvAvTimestamp, EOL.
-        let prefix = &encoded.challenge_av_names;
+        // The four name pairs (encoded once per process; a domain member's
+        // from its configuration), MsvAvTimestamp, EOL.
+        let member = member_av_names();
+        let prefix = member.as_ref().unwrap_or(&encoded.challenge_av_names);
         let mut info = Vec::with_capacity(prefix.len() + 16);
         info.extend_from_slice(prefix);
         info.extend_from_slice(&MSV_AV_TIMESTAMP.to_le_bytes());
@@ -198,7 +239,7 @@ impl NtlmServer {
 
     /// Leg 2: validate the AUTHENTICATE_MESSAGE (3.2.5.1.2).
     fn validate(
-        &self,
+        &mut self,
         negotiate: &[u8],
         challenge: &[u8],
         sc: &[u8; 8],
@@ -223,6 +264,7 @@ impl NtlmServer {
             && auth.nt_response.is_empty()
             && (auth.lm_response.is_empty() || auth.lm_response[..] == [0]);
 
+        let mut dc_identity = None;
         let (kxkey, pairs, names) = if anonymous {
             if self.settings.deny_anonymous {
                 return Err(reject!(
@@ -256,9 +298,17 @@ impl NtlmServer {
                 };
                 Ok::<_, SecStatus>((kxkey, pairs, names))
             };
-            match &self.accounts {
-                Some(d) => check(d)?,
-                None => accounts::with_database(check)?,
+            let workstation = decode_string(auth.workstation, unicode)?;
+            match Self::pass_through(&auth, &user, &domain, &workstation, sc) {
+                Some(r) => {
+                    let (kxkey, pairs, names, id) = r?;
+                    dc_identity = Some(id);
+                    (kxkey, pairs, names)
+                }
+                None => match &self.accounts {
+                    Some(d) => check(d)?,
+                    None => accounts::with_database(check)?,
+                },
             }
         };
 
@@ -339,7 +389,70 @@ impl NtlmServer {
             }
         }
         let mic = pairs.av_flags() & MSV_AV_FLAG_MIC_PRESENT != 0;
+        self.dc_identity = dc_identity;
         Ok(Session::new(false, anonymous, flags, attrs, exported, names).with_mic(mic))
+    }
+
+    /// A user of the domain this server is a member of: MSV1_0 forwards
+    /// the NTLMv2 response to the DC (MS-APDS 3.1.5.2), whose answer gives
+    /// KXKEY (the SessionBaseKey), the names and the network identity.
+    /// `None`: not a member, or another domain (local accounts decide).
+    #[allow(clippy::type_complexity)]
+    fn pass_through<'a>(
+        auth: &AuthenticateRef<'a>,
+        user: &str,
+        domain: &str,
+        workstation: &str,
+        sc: &[u8; 8],
+    ) -> Option<SecResult<(Key16, AvPairsRef<'a>, SessionNames, NetworkIdentity)>> {
+        if !MemberConfig::from_env()
+            .ok()
+            .flatten()?
+            .is_member_domain(domain)
+        {
+            return None;
+        }
+        // Only NTLMv2 goes to the DC: its SessionBaseKey is KXKEY, and the
+        // blob's AV pairs (MIC, bindings) and TimeStamp are checked here as
+        // for a local account. NTLMv1/LM are refused before the DC is asked.
+        let who = Who(domain, user);
+        let blob = match auth.nt_response.get(16..) {
+            Some(b) if auth.nt_response.len() > 24 && b.len() >= 28 => b,
+            _ => {
+                return Some(Err(reject!(
+                    SecStatus::LogonDenied,
+                    "NT response of {} bytes from {who}: only NTLMv2 is passed through to the DC",
+                    auth.nt_response.len()
+                )))
+            }
+        };
+        let pairs = match AvPairsRef::parse(&blob[28..]).and_then(|p| {
+            check_blob_time(blob, &who)?;
+            Ok(p)
+        }) {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        let logon = validate_domain_user(
+            domain,
+            user,
+            workstation,
+            sc,
+            auth.nt_response,
+            auth.lm_response,
+            NTLM_PACKAGE_INFO.name,
+        )?;
+        Some((|| {
+            let logon = logon?;
+            let id = logon.identity;
+            let names = SessionNames {
+                authority: id.domain.clone(),
+                client_domain: id.domain.clone(),
+                client_user: id.user.clone(),
+                server: host_names().netbios.clone(),
+            };
+            Ok((logon.session_base_key, pairs, names, id))
+        })())
     }
 
     /// The account whose password produced the client's response, tried
@@ -440,16 +553,7 @@ impl NtlmServer {
                 )
             })?;
         let pairs = AvPairsRef::parse(&blob[28..])?;
-        let mut ts = [0u8; 8];
-        ts.copy_from_slice(&blob[8..16]);
-        let ts = u64::from_le_bytes(ts) as i64;
-        if ts.abs_diff(filetime_now()) > MAX_LIFETIME as u64 {
-            return Err(reject!(
-                SecStatus::ContextExpired,
-                "NTLMv2 blob timestamp of {who} off by more than {} s",
-                MAX_LIFETIME / 10_000_000
-            ));
-        }
+        check_blob_time(blob, &who)?;
         Ok((Zeroizing::new(hmac_md5_with(&key, &[proof])), pairs))
     }
 
@@ -544,5 +648,15 @@ impl SecurityContext for NtlmServer {
 
     fn client_identity(&self) -> Option<(String, String)> {
         self.session().and_then(|s| s.client_identity())
+    }
+
+    fn network_identity(&self) -> Option<NetworkIdentity> {
+        match (&self.dc_identity, self.session()) {
+            (Some(id), Some(_)) => Some(id.clone()),
+            _ => {
+                let (domain, user) = self.client_identity()?;
+                Some(NetworkIdentity::new(&user, &domain, NTLM_PACKAGE_INFO.name))
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod credential;
 pub mod credential_op;
+pub mod netlogon;
 pub mod owf;
 pub mod package;
 pub mod responses;
