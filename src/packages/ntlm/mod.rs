@@ -39,6 +39,7 @@ use std::sync::Arc;
 use once_cell::sync::{Lazy, OnceCell};
 
 use crate::lsa::accounts::AccountDatabase;
+use crate::lsa::packages::msv1_0::netlogon::member::MEMBER_CONFIG_ENV;
 use crate::sspi::consts::*;
 use crate::sspi::{
     AcquireCredentials, Credential, CredentialUse, PackageInfo, SecResult, SecStatus,
@@ -95,6 +96,11 @@ pub struct NtlmSettings {
     pub min_client_sec: u32,
     /// NTLMMinServerSec: NegotiateFlags the server requires of the client.
     pub min_server_sec: u32,
+    /// Server: a domain member's configuration is named
+    /// (`OPENSSPI_MEMBER_CONFIG`): MSV1_0 pass-through may apply, and the
+    /// file is read at each logon. Unset: the file is never looked for
+    /// (no per-handshake lookup on a standalone server).
+    pub member_config: bool,
 }
 
 impl Default for NtlmSettings {
@@ -106,6 +112,7 @@ impl Default for NtlmSettings {
             deny_anonymous: false,
             min_client_sec: flags::MIN_SEC_DEFAULT,
             min_server_sec: flags::MIN_SEC_DEFAULT,
+            member_config: false,
         }
     }
 }
@@ -129,6 +136,7 @@ impl NtlmSettings {
             deny_anonymous: flag("OPENSSPI_NTLM_DENY_ANONYMOUS"),
             min_client_sec: min_sec("OPENSSPI_NTLM_MIN_CLIENT_SEC"),
             min_server_sec: min_sec("OPENSSPI_NTLM_MIN_SERVER_SEC"),
+            member_config: std::env::var_os(MEMBER_CONFIG_ENV).is_some_and(|v| !v.is_empty()),
         }
     }
 

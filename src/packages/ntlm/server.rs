@@ -201,7 +201,7 @@ impl NtlmServer {
         };
         // The four name pairs (encoded once per process; a domain member's
         // from its configuration), MsvAvTimestamp, EOL.
-        let member = member_av_names();
+        let member = self.settings.member_config.then(member_av_names).flatten();
         let prefix = member.as_ref().unwrap_or(&encoded.challenge_av_names);
         let mut info = Vec::with_capacity(prefix.len() + 16);
         info.extend_from_slice(prefix);
@@ -298,8 +298,11 @@ impl NtlmServer {
                 };
                 Ok::<_, SecStatus>((kxkey, pairs, names))
             };
-            let workstation = decode_string(auth.workstation, unicode)?;
-            match Self::pass_through(&auth, &user, &domain, &workstation, sc) {
+            let pass_through = match self.settings.member_config {
+                true => Self::pass_through(&auth, &user, &domain, unicode, sc),
+                false => None,
+            };
+            match pass_through {
                 Some(r) => {
                     let (kxkey, pairs, names, id) = r?;
                     dc_identity = Some(id);
@@ -402,7 +405,7 @@ impl NtlmServer {
         auth: &AuthenticateRef<'a>,
         user: &str,
         domain: &str,
-        workstation: &str,
+        unicode: bool,
         sc: &[u8; 8],
     ) -> Option<SecResult<(Key16, AvPairsRef<'a>, SessionNames, NetworkIdentity)>> {
         if !MemberConfig::from_env()
@@ -412,6 +415,11 @@ impl NtlmServer {
         {
             return None;
         }
+        let workstation = match decode_string(auth.workstation, unicode) {
+            Ok(w) => w,
+            Err(e) => return Some(Err(e)),
+        };
+        let workstation = workstation.as_str();
         // Only NTLMv2 goes to the DC: its SessionBaseKey is KXKEY, and the
         // blob's AV pairs (MIC, bindings) and TimeStamp are checked here as
         // for a local account. NTLMv1/LM are refused before the DC is asked.
