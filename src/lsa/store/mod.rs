@@ -166,14 +166,7 @@ pub trait SessionStore: Send + Sync {
         caller_uid: u32,
         ticket: &CachedTicket,
     ) -> StoreResult<bool> {
-        let Some(mut s) = self.get(luid)? else {
-            return Ok(false);
-        };
-        if !add_ticket_to(&mut s, caller_uid, ticket)? {
-            return Ok(false);
-        }
-        self.put(&s)?;
-        Ok(true)
+        read_modify_write(self, luid, |s| add_ticket_to(s, caller_uid, ticket))
     }
 
     /// Make `tgt` the TGT of session `luid`'s Kerberos credential (a TGT
@@ -189,14 +182,7 @@ pub trait SessionStore: Send + Sync {
         caller_uid: u32,
         tgt: &CachedTicket,
     ) -> StoreResult<bool> {
-        let Some(mut s) = self.get(luid)? else {
-            return Ok(false);
-        };
-        if !set_tgt_of(&mut s, caller_uid, tgt) {
-            return Ok(false);
-        }
-        self.put(&s)?;
-        Ok(true)
+        read_modify_write(self, luid, |s| Ok(set_tgt_of(s, caller_uid, tgt)))
     }
 
     /// Drop the tickets of session `luid`'s Kerberos credential that
@@ -213,14 +199,7 @@ pub trait SessionStore: Send + Sync {
         server: &str,
         realm: &str,
     ) -> StoreResult<bool> {
-        let Some(mut s) = self.get(luid)? else {
-            return Ok(false);
-        };
-        if !purge_of(&mut s, caller_uid, server, realm) {
-            return Ok(false);
-        }
-        self.put(&s)?;
-        Ok(true)
+        read_modify_write(self, luid, |s| Ok(purge_of(s, caller_uid, server, realm)))
     }
 
     /// A ticket of session `luid`'s TGT for a caller of Linux user
@@ -442,6 +421,25 @@ pub const KERBEROS_TICKET_BUDGET: Duration = Duration::from_secs(4);
 
 /// Most service tickets one session caches.
 pub const MAX_SERVICE_TICKETS: usize = 256;
+
+/// The read-modify-write of the default Kerberos ticket operations of
+/// [`SessionStore`] (stores without a lock of their own): read session
+/// `luid`, apply `change`, write it back when `change` says it applied.
+/// `false`: no such session, or `change` did not apply.
+fn read_modify_write<S: SessionStore + ?Sized>(
+    store: &S,
+    luid: Luid,
+    change: impl FnOnce(&mut LogonSession) -> StoreResult<bool>,
+) -> StoreResult<bool> {
+    let Some(mut s) = store.get(luid)? else {
+        return Ok(false);
+    };
+    if !change(&mut s)? {
+        return Ok(false);
+    }
+    store.put(&s)?;
+    Ok(true)
+}
 
 /// [`SessionStore::add_service_ticket`] on a session at hand.
 pub fn add_ticket_to(
