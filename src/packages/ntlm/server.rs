@@ -91,6 +91,10 @@ pub struct NtlmServer {
     /// The client as the domain controller validated it (MSV1_0
     /// pass-through), for its network logon session.
     dc_identity: Option<NetworkIdentity>,
+    /// The domain member configuration, read once at the CHALLENGE (whose
+    /// names it gave) and used for the AUTHENTICATE's pass-through; `None`
+    /// on a standalone server.
+    member: Option<MemberConfig>,
 }
 
 /// CHALLENGE_MESSAGE flags for a client's NEGOTIATE flags (3.2.5.1.1):
@@ -118,10 +122,8 @@ pub fn challenge_flags(client: u32) -> u32 {
 }
 
 /// A domain member's CHALLENGE name pairs
-/// ([`crate::lsa::packages::msv1_0::netlogon::member::MemberConfig::target_names`]),
-/// `None` on a standalone server.
-fn member_av_names() -> Option<Vec<u8>> {
-    let config = MemberConfig::from_env().ok().flatten()?;
+/// ([`crate::lsa::packages::msv1_0::netlogon::member::MemberConfig::target_names`]).
+fn member_av_names(config: &MemberConfig) -> Vec<u8> {
     let [nb_domain, nb_computer, dns_domain, dns_computer] = config.target_names();
     let mut info = AvPairs::default();
     info.set(MSV_AV_NB_DOMAIN_NAME, utf16le(&nb_domain));
@@ -130,7 +132,7 @@ fn member_av_names() -> Option<Vec<u8>> {
     info.set(MSV_AV_DNS_COMPUTER_NAME, utf16le(&dns_computer));
     let mut names = info.encode();
     names.truncate(names.len() - 4); // EOL
-    Some(names)
+    names
 }
 
 /// The NTLMv2 blob's TimeStamp (at 8..16 of a blob of at least 28 bytes)
@@ -163,6 +165,7 @@ impl NtlmServer {
             state: State::Initial,
             fixed_challenge: None,
             dc_identity: None,
+            member: None,
         }
     }
 
@@ -201,7 +204,14 @@ impl NtlmServer {
         };
         // The four name pairs (encoded once per process; a domain member's
         // from its configuration), MsvAvTimestamp, EOL.
-        let member = self.settings.member_config.then(member_av_names).flatten();
+        self.member = match self.settings.member_config {
+            true => MemberConfig::from_env().unwrap_or_else(|e| {
+                tracing::warn!("MSV1_0: member configuration ignored: {e}");
+                None
+            }),
+            false => None,
+        };
+        let member = self.member.as_ref().map(member_av_names);
         let prefix = member.as_ref().unwrap_or(&encoded.challenge_av_names);
         let mut info = Vec::with_capacity(prefix.len() + 16);
         info.extend_from_slice(prefix);
@@ -298,9 +308,9 @@ impl NtlmServer {
                 };
                 Ok::<_, SecStatus>((kxkey, pairs, names))
             };
-            let pass_through = match self.settings.member_config {
-                true => Self::pass_through(&auth, &user, &domain, unicode, sc),
-                false => None,
+            let pass_through = match &self.member {
+                Some(config) => Self::pass_through(config, &auth, &user, &domain, unicode, sc),
+                None => None,
             };
             match pass_through {
                 Some(r) => {
@@ -402,17 +412,14 @@ impl NtlmServer {
     /// `None`: not a member, or another domain (local accounts decide).
     #[allow(clippy::type_complexity)]
     fn pass_through<'a>(
+        config: &MemberConfig,
         auth: &AuthenticateRef<'a>,
         user: &str,
         domain: &str,
         unicode: bool,
         sc: &[u8; 8],
     ) -> Option<SecResult<(Key16, AvPairsRef<'a>, SessionNames, NetworkIdentity)>> {
-        if !MemberConfig::from_env()
-            .ok()
-            .flatten()?
-            .is_member_domain(domain)
-        {
+        if !config.is_member_domain(domain) {
             return None;
         }
         let workstation = match decode_string(auth.workstation, unicode) {
@@ -442,6 +449,7 @@ impl NtlmServer {
             Err(e) => return Some(Err(e)),
         };
         let logon = validate_domain_user(
+            config,
             domain,
             user,
             workstation,
@@ -449,7 +457,7 @@ impl NtlmServer {
             auth.nt_response,
             auth.lm_response,
             NTLM_PACKAGE_INFO.name,
-        )?;
+        );
         Some((|| {
             let logon = logon?;
             let id = logon.identity;

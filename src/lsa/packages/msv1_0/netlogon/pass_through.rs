@@ -101,12 +101,15 @@ pub struct DomainLogon {
     pub identity: crate::lsa::network::NetworkIdentity,
 }
 
-/// MSV1_0's network logon for the NTLM acceptor when this server is a
-/// domain member ([`MemberConfig::from_env`]) and the AUTHENTICATE names
-/// that domain: `None` otherwise (the local account database decides).
-/// `lm_challenge` is the acceptor's ServerChallenge; the responses go to
-/// the DC as received.
+/// MSV1_0's network logon for the NTLM acceptor of a domain member
+/// (`config`, read by the acceptor at its CHALLENGE) whose AUTHENTICATE
+/// names that domain (the acceptor checks it,
+/// [`MemberConfig::is_member_domain`]; for other domains the local
+/// account database decides). `lm_challenge` is the acceptor's
+/// ServerChallenge; the responses go to the DC as received.
+#[allow(clippy::too_many_arguments)]
 pub fn validate_domain_user(
+    config: &MemberConfig,
     domain: &str,
     user: &str,
     workstation: &str,
@@ -114,18 +117,7 @@ pub fn validate_domain_user(
     nt_response: &[u8],
     lm_response: &[u8],
     package: &str,
-) -> Option<Result<DomainLogon, SecStatus>> {
-    let config = match MemberConfig::from_env() {
-        Ok(Some(c)) => c,
-        Ok(None) => return None,
-        Err(e) => {
-            tracing::warn!("MSV1_0: member configuration ignored: {e}");
-            return None;
-        }
-    };
-    if !config.is_member_domain(domain) {
-        return None;
-    }
+) -> Result<DomainLogon, SecStatus> {
     let logon = NetworkLogon {
         domain,
         user,
@@ -134,7 +126,7 @@ pub fn validate_domain_user(
         nt_response,
         lm_response,
     };
-    let v = match network_logon(&config, &logon) {
+    let v = match network_logon(config, &logon) {
         Ok(v) => v,
         Err(e) => {
             let status = sec_status(&e);
@@ -142,7 +134,7 @@ pub fn validate_domain_user(
                 "MSV1_0: pass-through of {domain}\\{user} to {}: {e:?} -> {status:?}",
                 config.dc
             );
-            return Some(Err(status));
+            return Err(status);
         }
     };
     let mut id = crate::lsa::network::NetworkIdentity::new(
@@ -162,8 +154,8 @@ pub fn validate_domain_user(
     id.upn = v.upn.clone();
     id.dns_domain_name = v.dns_domain_name.clone();
     id.logon_server = (!v.logon_server.is_empty()).then(|| v.logon_server.clone());
-    Some(Ok(DomainLogon {
+    Ok(DomainLogon {
         session_base_key: zeroize::Zeroizing::new(*v.user_session_key),
         identity: id,
-    }))
+    })
 }
