@@ -46,8 +46,8 @@ pub fn has_credential(luid: Luid) -> bool {
 /// credential; `None`: the package falls back to the MIT ccache.
 pub fn caller_session() -> Option<Luid> {
     let lsa = crate::lsa::lsa().ok()?;
-    lsa.caller_session().ok().flatten()?;
-    lsa.kerberos_credential(None).ok().map(|(l, _)| l)
+    let luid = lsa.caller_session().ok().flatten()?;
+    lsa.kerberos_credential(Some(luid)).ok().map(|(l, _)| l)
 }
 
 /// Whether session `luid` can give tickets at `now` (Unix time): it has a
